@@ -1,0 +1,32 @@
+// The subcommands. Each registers its options on construction and runs after parsing.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace vpnprobe::cli {
+
+// A command line that parsed but cannot be used (a bad HOST:PORT, an unreadable CA file ...): exit 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class SstpCommand {
+public:
+    explicit SstpCommand(CLI::App& app);
+    bool selected() const;
+    int run();
+
+private:
+    CLI::App* sub_;
+    std::string target_, sni_, ca_, netns_, source_, interface_, format_ = "text", keylog_;
+    double timeout_ = 10, phase_timeout_ = 0;
+    bool all_addresses_ = false, verbose_ = false;
+};
+
+}  // namespace vpnprobe::cli

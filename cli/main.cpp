@@ -1,0 +1,32 @@
+// vpnprobe: one binary, one subcommand per job.
+// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line is unusable.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"vpnprobe: synthetic SSTP and IKEv2 clients that tell what a Windows VPN client would run into"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "vpnprobe 0.1.0");
+    vpnprobe::cli::SstpCommand sstp(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+    try {
+        if (sstp.selected()) return sstp.run();
+    } catch (const vpnprobe::cli::UsageError& e) {
+        std::cerr << "vpnprobe: " << e.what() << "\n";
+        return 2;
+    }
+    return 2;
+}

@@ -1,0 +1,106 @@
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/host_port.hpp"
+#include "cli/sstp_text.hpp"
+#include "probes/sstp_json.hpp"
+#include "probes/sstp_probe.hpp"
+
+namespace vpnprobe::cli {
+
+namespace asio = boost::asio;
+using probes::SstpOptions;
+using probes::SstpResult;
+
+SstpCommand::SstpCommand(CLI::App& app) {
+    sub_ = app.add_subcommand("sstp", "Run a synthetic SSTP client against HOST[:PORT] (default port 443)");
+    sub_->add_option("target", target_, "HOST[:PORT], [IPv6]:PORT or a bare IPv6 address")->required();
+    sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST");
+    sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store");
+    sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
+    sub_->add_option("--source", source_, "Source address to bind");
+    sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
+    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")->check(CLI::PositiveNumber);
+    sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; default: --timeout")
+        ->check(CLI::NonNegativeNumber);
+    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}));
+    sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
+    sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
+    sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)");
+}
+
+bool SstpCommand::selected() const { return sub_->parsed(); }
+
+int SstpCommand::run() {
+    SstpOptions opt;
+    try {
+        auto hp = parse_host_port(target_, 443);
+        opt.host = hp.host;
+        opt.port = hp.port;
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    if (!ca_.empty() && !std::filesystem::is_regular_file(ca_)) throw UsageError("--ca " + ca_ + ": no such file");
+    opt.tls.sni = sni_.empty() ? opt.host : sni_;
+    if (!ca_.empty()) opt.tls.ca_file = ca_;
+    opt.tls.keylog_file = keylog_;
+    opt.vantage.netns = netns_;
+    opt.vantage.source = source_;
+    opt.vantage.interface = interface_;
+    opt.timeout_seconds = timeout_;
+    opt.phase_timeout_seconds = phase_timeout_;
+    if (!source_.empty() && !probes::is_ip_literal(source_)) throw UsageError("--source must be an IP address");
+    if (!netns_.empty()) {
+        std::string path = netns_.starts_with("/") ? netns_ : "/var/run/netns/" + netns_;
+        if (!std::filesystem::exists(path)) throw UsageError("--netns " + netns_ + ": no such namespace (" + path + ")");
+    }
+    if (verbose_) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+
+    std::vector<std::string> addresses{""};  // "" = let the probe resolve (and time) it
+    if (all_addresses_) {
+        try {
+            addresses = probes::sstp_target_addresses(opt, true);
+        } catch (const std::exception&) {
+            addresses = {""};  // the probe's resolve phase reports the failure
+        }
+    }
+    asio::io_context io;
+    std::vector<SstpResult> results(addresses.size());
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        SstpOptions o = opt;
+        o.address = addresses[i];
+        asio::co_spawn(
+            io,
+            [o, &results, i]() -> asio::awaitable<void> {
+                results[i] = co_await probes::sstp_probe(o);
+                probes::diagnose_sstp(results[i], o);
+            },
+            asio::detached);
+    }
+    io.run();
+
+    bool all_ok = true;
+    for (const auto& r : results) all_ok = all_ok && r.success;
+    if (format_ == "json") {
+        if (all_addresses_) {
+            boost::json::array arr;
+            for (const auto& r : results) arr.push_back(probes::to_json(r));
+            std::cout << boost::json::serialize(arr) << "\n";
+        } else {
+            std::cout << boost::json::serialize(probes::to_json(results.front())) << "\n";
+        }
+    } else {
+        for (const auto& r : results) std::cout << render_sstp_text(r);
+    }
+    return all_ok ? 0 : 1;
+}
+
+}  // namespace vpnprobe::cli

@@ -1,0 +1,12 @@
+// The short, readable SSTP report for a terminal.
+#pragma once
+
+#include <string>
+
+#include "probes/sstp_probe.hpp"
+
+namespace vpnprobe::cli {
+
+std::string render_sstp_text(const probes::SstpResult& result);
+
+}  // namespace vpnprobe::cli

@@ -1,0 +1,45 @@
+#include "probes/async_resolve.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <thread>
+
+namespace vpnprobe::probes {
+
+namespace asio = boost::asio;
+
+asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::string host,
+                                                      std::chrono::steady_clock::time_point deadline) {
+    if (is_ip_literal(host)) co_return ResolveOutcome{{host}, {}, false};
+    auto ex = co_await asio::this_coro::executor;
+    // Shared with the lookup thread; only touched on the executor (the thread posts its answer there).
+    struct Shared {
+        explicit Shared(const asio::any_io_executor& e) : timer(e) {}
+        asio::steady_timer timer;
+        std::optional<ResolveOutcome> outcome;
+    };
+    auto shared = std::make_shared<Shared>(ex);
+    shared->timer.expires_at(deadline);
+    std::thread([shared, ex, vp, host] {
+        ResolveOutcome r;
+        try {
+            r.addresses = resolve_in_vantage(vp, host);
+        } catch (const std::exception& e) {
+            r.error = e.what();
+        }
+        asio::post(ex, [shared, r = std::move(r)]() mutable {
+            shared->outcome = std::move(r);
+            shared->timer.cancel();
+        });
+    }).detach();
+    boost::system::error_code ec;
+    co_await shared->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (shared->outcome) co_return *shared->outcome;
+    co_return ResolveOutcome{{}, "no answer from the resolver for " + host, true};
+}
+
+}  // namespace vpnprobe::probes

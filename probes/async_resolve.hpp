@@ -1,0 +1,26 @@
+// Name resolution from a vantage point, bounded by a deadline. Internal header (Asio).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/vantage.hpp"
+
+namespace vpnprobe::probes {
+
+struct ResolveOutcome {
+    std::vector<std::string> addresses;
+    std::string error;       // "" on success
+    bool timed_out = false;
+};
+
+// getaddrinfo blocks and cannot be cancelled, so it runs on a thread of its own (inside the vantage
+// point's namespace); the coroutine waits for it or for the deadline, whichever comes first. A lookup
+// that outlives its deadline finishes on its own thread and is discarded.
+boost::asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::string host,
+                                                             std::chrono::steady_clock::time_point deadline);
+
+}  // namespace vpnprobe::probes

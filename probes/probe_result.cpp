@@ -1,0 +1,34 @@
+#include "probes/probe_result.hpp"
+
+namespace vpnprobe::probes {
+
+const char* to_string(PhaseOutcome o) {
+    switch (o) {
+    case PhaseOutcome::ok: return "ok";
+    case PhaseOutcome::failed: return "failed";
+    case PhaseOutcome::timeout: return "timeout";
+    case PhaseOutcome::skipped: return "skipped";
+    }
+    return "?";
+}
+
+const char* to_string(Severity s) {
+    switch (s) {
+    case Severity::error: return "error";
+    case Severity::warning: return "warning";
+    case Severity::info: return "info";
+    }
+    return "?";
+}
+
+Phase& PhaseTimer::finish(PhaseOutcome outcome, std::string error) {
+    Phase p;
+    p.name = name_;
+    p.outcome = outcome;
+    p.seconds = std::chrono::duration<double>(clock::now() - start_).count();
+    p.error = std::move(error);
+    phases_.push_back(std::move(p));
+    return phases_.back();
+}
+
+}  // namespace vpnprobe::probes

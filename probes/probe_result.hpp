@@ -1,0 +1,45 @@
+// The parts of a probe result every probe shares: phases and findings.
+// A probe records what happened phase by phase; diagnosis turns that into findings, each naming what a
+// Windows client would show. Reports are pure functions of these.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace vpnprobe::probes {
+
+enum class PhaseOutcome { ok, failed, timeout, skipped };
+const char* to_string(PhaseOutcome o);
+
+struct Phase {
+    std::string name;  // "resolve", "tcp_connect", "tls_handshake", "http", "call_connect", "ppp_lcp", "disconnect"
+    PhaseOutcome outcome = PhaseOutcome::skipped;
+    double seconds = 0;
+    std::string error;  // why it failed, in words ("connection refused", "no answer within 5 s", ...)
+};
+
+enum class Severity { error, warning, info };
+const char* to_string(Severity s);
+
+struct Finding {
+    Severity severity = Severity::error;
+    std::string check;          // stable identifier: "certificate.expired", "sstp.http_timeout", ...
+    std::string detail;         // the explanation an operator reads
+    std::string windows_error;  // what a Windows client would show, "" when it would show nothing
+};
+
+// Times one phase and appends it to a phase list when finished.
+class PhaseTimer {
+public:
+    using clock = std::chrono::steady_clock;
+    PhaseTimer(std::vector<Phase>& phases, std::string name) : phases_(phases), name_(std::move(name)), start_(clock::now()) {}
+    Phase& finish(PhaseOutcome outcome, std::string error = {});
+
+private:
+    std::vector<Phase>& phases_;
+    std::string name_;
+    clock::time_point start_;
+};
+
+}  // namespace vpnprobe::probes

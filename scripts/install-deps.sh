@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything vpnprobe needs to build, test and run its lab, from Debian 12 packages only.
+# Idempotent: packages already present are skipped, so it costs about a second when nothing is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config
+  libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
+  # lab: namespaces, path conditions, real peers
+  iproute2 nftables iptables openssl python3 procps
+  softether-vpnserver softether-vpncmd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root (or: sudo $0)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -q --no-install-recommends "${missing[@]}"
