@@ -1,0 +1,130 @@
+// The errors a Windows VPN client shows, as numbers an operator can search for.
+// Two kinds live here: HRESULTs from CryptoAPI (shown by the SSTP client in decimal, e.g. -2146762495, which
+// nobody recognises until it is written as 0x800B0101 CERT_E_EXPIRED) and plain Win32/RAS error numbers
+// (809, 13801), which the client shows as they are. describe() writes each the way it is looked up.
+//
+// Sources. Numbers and meanings are quoted from Microsoft's reference pages ([COM], [RAS], [SYS]); which symptom
+// produces which code comes from the troubleshooting pages and field reports ([IKE], [AOV], [RH], [SWAN]):
+//   [COM]  COM Error Codes (Security and Setup), Winerror.h
+//          https://learn.microsoft.com/en-us/windows/win32/com/com-error-codes-4
+//   [RAS]  Routing and Remote Access Error Codes, raserror.h
+//          https://learn.microsoft.com/en-us/windows/win32/rras/routing-and-remote-access-error-codes
+//   [SYS]  System Error Codes (12000-15999)
+//          https://learn.microsoft.com/en-us/windows/win32/debug/system-error-codes--12000-15999-
+//   [IKE]  Troubleshooting IKEv2 VPN Connections (Windows Server 2008 R2): 13801 "occurs on the client when the
+//          certificate is expired, the trusted root is not present, the subject name does not match the remote
+//          computer, or the certificate does not have the required EKU values"
+//   https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2008-R2-and-2008/dd941612(v=ws.10)
+//   [AOV]  Troubleshoot Always On VPN (Microsoft's overview: certificate, NPS and RRAS causes)
+//          https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/troubleshoot-always-on-vpn
+//   [RH]   Richard Hicks' Always On VPN field notes (not Microsoft, but the reports that tie a symptom to a code):
+//          -2146762495 in RasClient event 20227 for an expired SSTP TLS certificate
+//            https://directaccess.richardhicks.com/tag/expired-certificate/
+//          809 as a VPN timeout (TCP 443, UDP 500/4500 blocked)
+//            https://directaccess.richardhicks.com/2019/02/14/troubleshooting-always-on-vpn-error-code-809/
+//          809 when IP fragments of the IKEv2 authentication exchange are dropped
+//            https://directaccess.richardhicks.com/2019/02/11/always-on-vpn-and-ikev2-fragmentation/
+//          13868 as an IKEv2 policy (proposal) mismatch between client and server
+//            https://directaccess.richardhicks.com/2019/09/02/always-on-vpn-ikev2-policy-mismatch-error/
+//   [SWAN] strongSwan, Windows Certificate Requirements: an IP address must be a dNSName SAN, "the client will
+//          throw a 13801 error if this is not met"
+//          https://docs.strongswan.org/docs/5.9/interop/windowsCertRequirements.html
+// Which condition produces which code is a mapping, not a definition; each row says where the mapping comes from.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vpnprobe::probes::winerr {
+
+struct WindowsError {
+    std::string_view symbol;
+    std::uint32_t hresult_or_code;
+    std::string_view meaning;
+};
+
+// HRESULTs have the severity bit set; RAS and Win32 error numbers are small positive integers.
+constexpr bool is_hresult(const WindowsError& e) { return (e.hresult_or_code & 0x80000000u) != 0; }
+
+// "0x800B0101 CERT_E_EXPIRED (-2146762495)" for an HRESULT: the hex form is what err.exe and Microsoft's pages
+// use, the negative decimal is what the SSTP client's event 20227 prints. "809" for a RAS/Win32 error, as the
+// client prints it.
+inline std::string describe(const WindowsError& e) {
+    if (!is_hresult(e)) return std::to_string(e.hresult_or_code);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(e.hresult_or_code));
+    auto as_signed = static_cast<std::int32_t>(e.hresult_or_code);
+    return std::string(hex) + " " + std::string(e.symbol) + " (" + std::to_string(as_signed) + ")";
+}
+
+// --- CryptoAPI certificate errors, shown by the SSTP client (TLS server certificate checks) [COM] ---
+
+// SSTP certificate expired (DESIGN.md table). Windows uses the same code for "not yet valid": the meaning is
+// "not within its validity period". [COM]; the SSTP client showing it as -2146762495: [RH].
+inline constexpr WindowsError CERT_E_EXPIRED{
+    "CERT_E_EXPIRED", 0x800B0101u,
+    "A required certificate is not within its validity period when verifying against the current system clock "
+    "or the timestamp in the signed file."};
+// Name not in CN/SAN. [COM]
+inline constexpr WindowsError CERT_E_CN_NO_MATCH{"CERT_E_CN_NO_MATCH", 0x800B010Fu,
+                                                 "The certificate's CN name does not match the passed value."};
+// Chain to an untrusted root (also a self-signed server certificate the client does not trust). [COM]
+inline constexpr WindowsError CERT_E_UNTRUSTEDROOT{
+    "CERT_E_UNTRUSTEDROOT", 0x800B0109u,
+    "A certificate chain processed, but terminated in a root certificate which is not trusted by the trust "
+    "provider."};
+// When no chain can be built at all (issuer missing and not fetchable); kept for callers that can tell. [COM]
+inline constexpr WindowsError CERT_E_CHAINING{"CERT_E_CHAINING", 0x800B010Au,
+                                              "A certificate chain could not be built to a trusted root authority."};
+// No serverAuth EKU. [COM]
+inline constexpr WindowsError CERT_E_WRONG_USAGE{"CERT_E_WRONG_USAGE", 0x800B0110u,
+                                                 "The certificate is not valid for the requested usage."};
+// A signature in the chain does not verify with its issuer's key: CryptoAPI's status for that case. [COM]
+inline constexpr WindowsError TRUST_E_CERT_SIGNATURE{"TRUST_E_CERT_SIGNATURE", 0x80096004u,
+                                                     "The signature of the certificate cannot be verified."};
+// Revocation server (CRL/OCSP) unreachable: the SSTP client checks revocation. [COM]
+inline constexpr WindowsError CRYPT_E_REVOCATION_OFFLINE{
+    "CRYPT_E_REVOCATION_OFFLINE", 0x80092013u,
+    "The revocation function was unable to check revocation because the revocation server was offline."};
+
+// --- RAS errors [RAS] ---
+
+// No answer (TCP 443 or UDP 500/4500 blocked, server down), and an IKE_AUTH response lost because IP fragments
+// are dropped: the client sees silence either way. Meaning quoted from [RAS]; both causes: [RH].
+inline constexpr WindowsError ERROR_VPN_TIMEOUT{
+    "ERROR_VPN_TIMEOUT", 809u,
+    "The network connection between your computer and the VPN server could not be established because the "
+    "remote server is not responding."};
+// Wrong user name or password (credentialed probe). [RAS]
+inline constexpr WindowsError ERROR_AUTHENTICATION_FAILURE{
+    "ERROR_AUTHENTICATION_FAILURE", 691u,
+    "Access denied because the user name, password, or both is not valid on the domain."};
+
+// --- IPsec/IKE errors [SYS] ---
+
+// IKEv2 server certificate unacceptable (EKU, name, chain, validity): [IKE] lists exactly these causes; [SWAN]
+// adds an IP address present only as an iPAddress SAN.
+inline constexpr WindowsError ERROR_IPSEC_IKE_AUTH_FAIL{"ERROR_IPSEC_IKE_AUTH_FAIL", 13801u,
+                                                        "IKE authentication credentials are unacceptable."};
+// IKEv2 proposals do not match. Meaning from [SYS]; the proposal-mismatch cause: [RH].
+inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLICY_MATCH", 13868u,
+                                                           "Policy match error."};
+
+// Every row above, for lookups by number.
+inline constexpr std::array<WindowsError, 11> all{
+    CERT_E_EXPIRED,      CERT_E_CN_NO_MATCH,           CERT_E_UNTRUSTEDROOT,
+    CERT_E_CHAINING,     CERT_E_WRONG_USAGE,           TRUST_E_CERT_SIGNATURE,
+    CRYPT_E_REVOCATION_OFFLINE, ERROR_VPN_TIMEOUT,     ERROR_AUTHENTICATION_FAILURE,
+    ERROR_IPSEC_IKE_AUTH_FAIL,  ERROR_IPSEC_IKE_POLICY_MATCH};
+
+constexpr std::optional<WindowsError> find(std::uint32_t hresult_or_code) {
+    for (const auto& e : all)
+        if (e.hresult_or_code == hresult_or_code) return e;
+    return std::nullopt;
+}
+
+}  // namespace vpnprobe::probes::winerr
