@@ -1,0 +1,78 @@
+// Access to the lab the ctest fixture brought up (tests/integration/lab-fixture.sh): its env file, and
+// the guard that keeps lab traffic inside lab namespaces.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "probes/vantage.hpp"
+
+namespace vpnprobe::testlab {
+
+inline std::string lab_run_dir() {
+    const char* d = std::getenv("VPNPROBE_LAB_RUN");
+    return d ? d : std::string(VPNPROBE_LAB_RUN_DEFAULT);
+}
+
+// KEY=VALUE lines of an env file; empty when the file does not exist.
+inline std::map<std::string, std::string> read_env_file(const std::string& path) {
+    std::map<std::string, std::string> env;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto eq = line.find('=');
+        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+        std::string value = line.substr(eq + 1);
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+            value = value.substr(1, value.size() - 2);
+        env[line.substr(0, eq)] = value;
+    }
+    return env;
+}
+
+// Why the lab is not there (not root, no namespaces, ...), as the fixture wrote it; "" when it is.
+inline std::string lab_skip_reason(const std::string& env_name) {
+    std::ifstream skip(lab_run_dir() + "/SKIPPED");
+    if (skip) {
+        std::string reason((std::istreambuf_iterator<char>(skip)), std::istreambuf_iterator<char>());
+        return reason.empty() ? "lab not available" : reason;
+    }
+    std::ifstream env(lab_run_dir() + "/" + env_name);
+    if (!env) return "no lab env file at " + lab_run_dir() + "/" + env_name +
+                     " (run through ctest, whose fixture brings the lab up)";
+    return "";
+}
+
+// Lab addresses route to the real uplink from the root namespace: refuse to probe them from there.
+inline void assert_inside_lab_namespace(const probes::VantagePoint& vp) {
+    ASSERT_FALSE(vp.netns.empty()) << "lab probes must run from a lab vantage namespace";
+    ASSERT_NE(probes::netns_id_of(vp), probes::current_netns_id())
+        << "vantage " << vp.netns << " is the root network namespace";
+}
+
+// Runs a command, returns its exit status and captures stdout (stderr to `err_file` when given).
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;
+};
+inline CommandResult run_command(const std::string& cmd) {
+    CommandResult r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    int status = ::pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+}  // namespace vpnprobe::testlab
