@@ -52,6 +52,11 @@ int SstpCommand::run() {
     opt.tls.sni = sni_.empty() ? opt.host : sni_;
     if (!ca_.empty()) opt.tls.ca_file = ca_;
     opt.tls.keylog_file = keylog_;
+    if (!keylog_.empty()) {
+        std::FILE* f = std::fopen(keylog_.c_str(), "a");
+        if (!f) throw UsageError("--keylog " + keylog_ + ": cannot open for appending");
+        std::fclose(f);
+    }
     opt.vantage.netns = netns_;
     opt.vantage.source = source_;
     opt.vantage.interface = interface_;

@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 namespace vpnprobe::probes {
@@ -14,7 +15,7 @@ namespace asio = boost::asio;
 
 asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::string host,
                                                       std::chrono::steady_clock::time_point deadline) {
-    if (is_ip_literal(host)) co_return ResolveOutcome{{host}, {}, false};
+    if (is_ip_literal(host)) co_return ResolveOutcome{{host}, {}, false, false};
     auto ex = co_await asio::this_coro::executor;
     // Shared with the lookup thread; only touched on the executor (the thread posts its answer there).
     struct Shared {
@@ -28,6 +29,9 @@ asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::stri
         ResolveOutcome r;
         try {
             r.addresses = resolve_in_vantage(vp, host);
+        } catch (const std::system_error& e) {
+            r.error = e.what();
+            r.local = true;
         } catch (const std::exception& e) {
             r.error = e.what();
         }
@@ -39,7 +43,7 @@ asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::stri
     boost::system::error_code ec;
     co_await shared->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (shared->outcome) co_return *shared->outcome;
-    co_return ResolveOutcome{{}, "no answer from the resolver for " + host, true};
+    co_return ResolveOutcome{{}, "no answer from the resolver for " + host, true, false};
 }
 
 }  // namespace vpnprobe::probes

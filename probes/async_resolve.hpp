@@ -15,6 +15,7 @@ struct ResolveOutcome {
     std::vector<std::string> addresses;
     std::string error;       // "" on success
     bool timed_out = false;
+    bool local = false;      // the vantage point itself failed (no such namespace, setns refused)
 };
 
 // getaddrinfo blocks and cannot be cancelled, so it runs on a thread of its own (inside the vantage

@@ -17,6 +17,9 @@ struct Phase {
     PhaseOutcome outcome = PhaseOutcome::skipped;
     double seconds = 0;
     std::string error;  // why it failed, in words ("connection refused", "no answer within 5 s", ...)
+    // The failure is the probe's own (no such namespace, source address not on the vantage point, an
+    // unreadable CA bundle): it says nothing about the server, and no Windows client would see it.
+    bool local = false;
 };
 
 enum class Severity { error, warning, info };

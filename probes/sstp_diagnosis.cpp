@@ -30,6 +30,12 @@ void add(SstpResult& r, Severity s, std::string check, std::string detail, std::
 // A failed or timed-out phase, as the finding an operator reads first.
 void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
     const std::string where = r.host + ":" + std::to_string(r.port);
+    if (p.local) {
+        add(r, Severity::error, "probe.local", "the probe could not run its " + p.name + " phase from " + r.vantage +
+                                                   " (a problem on the probe's side, not the server's): " + p.error,
+            "");
+        return;
+    }
     const bool timeout = p.outcome == PhaseOutcome::timeout;
     if (p.name == "resolve") {
         add(r, Severity::error, "sstp.resolve", "cannot resolve " + r.host + " from " + r.vantage + ": " + p.error,

@@ -24,6 +24,7 @@ json::object to_json(const Phase& p) {
     o["outcome"] = to_string(p.outcome);
     o["seconds"] = p.seconds;
     if (!p.error.empty()) o["error"] = p.error;
+    if (p.local) o["local"] = true;
     return o;
 }
 

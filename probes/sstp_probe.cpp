@@ -100,8 +100,13 @@ public:
 private:
     // ---- plumbing ---------------------------------------------------------------------------------
 
+    // Verbose lines carry the time since the probe started, so a stall shows as a gap.
     void log(const std::string& line) const {
-        if (opt_.log) opt_.log(line);
+        if (!opt_.log) return;
+        char stamp[32];
+        std::snprintf(stamp, sizeof stamp, "[%9.3f ms] ",
+                      std::chrono::duration<double, std::milli>(clock::now() - start_).count());
+        opt_.log(stamp + line);
     }
 
     clock::time_point phase_deadline() const {
@@ -133,8 +138,13 @@ private:
         return false;
     }
 
+    bool fail_local(PhaseTimer& phase, const std::string& why) {
+        phase.finish(PhaseOutcome::failed, why).local = true;
+        return false;
+    }
+
     asio::awaitable<bool> send(const proto::Bytes& bytes, const std::string& description) {
-        log("-> " + description);
+        if (!description.empty()) log("-> " + description);
         error_code ec;
         co_await asio::async_write(*stream_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) io_error_ = describe_io_error(ec);
@@ -220,7 +230,7 @@ private:
             waiting_for_ = "the resolver";
             auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, phase_deadline());
             if (!out.error.empty()) {
-                phase.finish(out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error);
+                phase.finish(out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error).local = out.local;
                 co_return false;
             }
             address_ = out.addresses.front();
@@ -236,7 +246,11 @@ private:
         auto addr = asio::ip::make_address(address_, ec);
         if (ec) co_return fail(phase, "not an IP address: " + address_);
         tcp::endpoint ep(addr, opt_.port);
-        ctx_ = make_probe_tls_context(opt_.tls);
+        try {
+            ctx_ = make_probe_tls_context(opt_.tls);
+        } catch (const std::exception& e) {
+            co_return fail_local(phase, std::string("cannot set up TLS: ") + e.what());
+        }
         tcp::socket sock(ex_);
         try {
             int fd = open_vantage_socket(opt_.vantage, addr.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
@@ -244,7 +258,7 @@ private:
             if (!opt_.vantage.source.empty())
                 sock.bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
         } catch (const std::exception& e) {
-            co_return fail(phase, std::string("cannot open the socket at the vantage point: ") + e.what());
+            co_return fail_local(phase, std::string("cannot open the socket at the vantage point: ") + e.what());
         }
         stream_.emplace(std::move(sock), *ctx_);
         log("-> TCP SYN to " + ep.address().to_string() + " port " + std::to_string(ep.port()) + " from " +
@@ -271,7 +285,12 @@ private:
         error_code ec;
         co_await stream_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return fail(phase, describe_io_error(ec));
-        r_.tls = collect_tls_facts(stream_->native_handle(), opt_.tls, std::time(nullptr));
+        try {
+            r_.tls = collect_tls_facts(stream_->native_handle(), opt_.tls, std::time(nullptr));
+        } catch (const std::exception& e) {
+            // A CA bundle that cannot be read is the operator's mistake, not the server's: say so.
+            co_return fail_local(phase, std::string("TLS established, but the certificate could not be checked: ") + e.what());
+        }
         log("<- TLS established: " + r_.tls->version + " " + r_.tls->cipher +
             (r_.tls->chain.empty() ? "" : ", certificate " + r_.tls->chain.front().subject));
         phase.finish(PhaseOutcome::ok);
@@ -290,7 +309,7 @@ private:
         for (std::size_t start = 0, end; (end = request.find("\r\n", start)) != start; start = end + 2)
             log("-> HTTP " + request.substr(start, end - start));
         waiting_for_ = "sending the HTTP request";
-        if (!co_await send(proto::Bytes(request.begin(), request.end()), "(HTTP request above)"))
+        if (!co_await send(proto::Bytes(request.begin(), request.end()), ""))
             co_return fail(phase, io_error_);
         waiting_for_ = "the HTTP response to SSTP_DUPLEX_POST";
         std::size_t header_end;

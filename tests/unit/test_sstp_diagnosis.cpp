@@ -102,3 +102,19 @@ TEST(SstpDiagnosis, Sha1OnlyCryptoBindingAndOldTlsAreWarnings) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SstpDiagnosis, ProbeSideFailureBlamesNoServerAndNamesNoWindowsError) {
+    auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::failed}},
+                         "cannot open the socket at the vantage point: setns: Operation not permitted");
+    r.phases.back().local = true;
+    diagnose_sstp(r, options());
+    EXPECT_FALSE(r.success);
+    EXPECT_EQ(r.failed_phase, "tcp_connect");
+    ASSERT_NE(find(r, "probe.local"), nullptr);
+    EXPECT_EQ(find(r, "sstp.tcp_refused"), nullptr);
+    EXPECT_EQ(r.windows_error, "");
+}
+
+}  // namespace
