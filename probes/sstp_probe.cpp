@@ -486,6 +486,11 @@ private:
                         *it = o;  // take the server's suggested value
                     }
                 }
+                // Without a negotiated Magic-Number, Echo-Replies carry zero (RFC 1661 5.8).
+                bool magic_kept = std::any_of(ours.begin(), ours.end(), [](const proto::LcpOption& x) {
+                    return std::holds_alternative<proto::LcpMagicNumber>(x);
+                });
+                if (!magic_kept) magic_ = 0;
                 ++our_id;
                 if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours)))
                     co_return fail(phase, io_error_);

@@ -66,7 +66,7 @@ protected:
 TEST_F(SstpLab, HealthyRsaServerCompletesEveryPhase) {
     auto r = probe(options("SSTP_RSA_ADDR"));
     ASSERT_TRUE(r.success) << dump(r);
-    EXPECT_TRUE(r.findings.empty()) << dump(r);
+    for (const auto& f : r.findings) EXPECT_NE(f.severity, probes::Severity::error) << f.check << ": " << f.detail;
     for (const char* name : {"resolve", "tcp_connect", "tls_handshake", "http", "call_connect", "ppp_lcp", "disconnect"}) {
         const auto* p = r.phase(name);
         ASSERT_NE(p, nullptr) << name;
