@@ -186,7 +186,17 @@ private:
                 log("<- " + proto::describe(*packet) + describe_ppp_inside(*packet));
                 co_return std::move(packet).value();
             }
-            if (!co_await read_more()) co_return std::nullopt;
+            if (!co_await read_more()) {
+                // Say what was cut off: a lying length field shows only as a packet that never completes.
+                if (!rx_.empty()) {
+                    std::string partial = "truncated SSTP packet: " + std::to_string(rx_.size()) + " byte(s) of " +
+                                          (*length ? std::to_string(**length) : std::string("a 4-byte header")) +
+                                          " received";
+                    io_error_ += " (" + partial + ")";
+                    waiting_for_ += " (" + partial + ")";
+                }
+                co_return std::nullopt;
+            }
         }
     }
 
@@ -486,11 +496,11 @@ private:
                         *it = o;  // take the server's suggested value
                     }
                 }
-                // Without a negotiated Magic-Number, Echo-Replies carry zero (RFC 1661 5.8).
-                bool magic_kept = std::any_of(ours.begin(), ours.end(), [](const proto::LcpOption& x) {
-                    return std::holds_alternative<proto::LcpMagicNumber>(x);
-                });
-                if (!magic_kept) magic_ = 0;
+                // Echo-Replies carry the Magic-Number being negotiated: the server's value after a Nak, zero
+                // once it is rejected (RFC 1661 5.8, 6.4).
+                magic_ = 0;
+                for (const auto& x : ours)
+                    if (const auto* m = std::get_if<proto::LcpMagicNumber>(&x)) magic_ = m->magic;
                 ++our_id;
                 if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours)))
                     co_return fail(phase, io_error_);
@@ -549,7 +559,8 @@ private:
     // A phase failed with the TLS session still up: tell the server, as MS-SSTP asks, without waiting.
     asio::awaitable<void> abort_if_possible() {
         if (!stream_ || !r_.tls || expired() || !stream_->lowest_layer().is_open()) co_return;
-        if (r_.phases.empty() || r_.phases.back().name == "tls_handshake") co_return;
+        // Before the HTTP 200 there is no SSTP session: a plain HTTPS server would get binary junk.
+        if (r_.phases.empty() || r_.phases.back().name == "tls_handshake" || r_.phases.back().name == "http") co_return;
         arm_watchdog();
         proto::SstpStatusInfo status{};
         status.status = static_cast<std::uint32_t>(proto::SstpStatus::negotiation_timeout);
