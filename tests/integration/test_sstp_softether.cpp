@@ -190,6 +190,23 @@ TEST_F(SstpLab, SourceAddressIsBound) {
     EXPECT_NE(r.phase("tcp_connect")->error.find("vantage point"), std::string::npos) << r.phase("tcp_connect")->error;
 }
 
+TEST_F(SstpLab, InterfaceIsBound) {
+    auto o = options("SSTP_RSA_ADDR");
+    o.vantage.interface = "eth0";  // the vantage namespace's link to the router
+    auto r = probe(o);
+    EXPECT_TRUE(r.success) << dump(r);
+    o.vantage.interface = "lo";  // bound to loopback, the server is unreachable
+    o.timeout_seconds = 2;
+    r = probe(o);
+    EXPECT_FALSE(r.success);
+    EXPECT_EQ(r.failed_phase, "tcp_connect") << dump(r);
+    o.vantage.interface = "nosuchdev0";
+    r = probe(o);
+    EXPECT_EQ(r.failed_phase, "tcp_connect");
+    ASSERT_NE(r.phase("tcp_connect"), nullptr);
+    EXPECT_TRUE(r.phase("tcp_connect")->local) << dump(r);
+}
+
 // ---- the binary, as an operator runs it ----------------------------------------------------------------
 
 class SstpCli : public SstpLab {
