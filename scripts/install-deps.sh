@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
   # lab: namespaces, path conditions, real peers
-  iproute2 nftables iptables openssl python3 procps
+  iproute2 nftables iptables openssl python3 procps util-linux libnetfilter-queue-dev
   softether-vpnserver softether-vpncmd
 )
 
