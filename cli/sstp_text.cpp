@@ -43,10 +43,19 @@ std::string render_sstp_text(const SstpResult& r) {
     out << "SSTP " << r.host << ":" << r.port;
     if (!r.address.empty() && r.address != r.host) out << " (" << r.address << ")";
     out << " from " << r.vantage << ": ";
-    if (r.success) out << "OK";
-    else if (!r.failed_phase.empty()) out << "FAILED in " << r.failed_phase;
-    else out << "FAILED";
-    out << " in " << fixed(r.total_seconds, 3) << " s\n";
+    if (r.success) {
+        out << "OK";
+    } else {
+        out << "FAILED";
+        if (!r.failed_phase.empty()) out << " in phase " << r.failed_phase;
+        for (const auto& f : r.findings) {
+            if (f.severity != Severity::error) continue;
+            out << ": " << f.check;
+            break;
+        }
+        if (!r.windows_error.empty()) out << " (Windows: " << r.windows_error << ")";
+    }
+    out << ", " << fixed(r.total_seconds, 3) << " s\n";
 
     out << "  phases:";
     for (const auto& p : r.phases) {
