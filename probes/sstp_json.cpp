@@ -8,35 +8,6 @@ namespace vpnprobe::probes {
 
 namespace json = boost::json;
 
-namespace {
-
-json::array strings(const std::vector<std::string>& v) {
-    json::array a;
-    for (const auto& s : v) a.emplace_back(s);
-    return a;
-}
-
-}  // namespace
-
-json::object to_json(const Phase& p) {
-    json::object o;
-    o["name"] = p.name;
-    o["outcome"] = to_string(p.outcome);
-    o["seconds"] = p.seconds;
-    if (!p.error.empty()) o["error"] = p.error;
-    if (p.local) o["local"] = true;
-    return o;
-}
-
-json::object to_json(const Finding& f) {
-    json::object o;
-    o["severity"] = to_string(f.severity);
-    o["check"] = f.check;
-    o["detail"] = f.detail;
-    if (!f.windows_error.empty()) o["windows_error"] = f.windows_error;
-    return o;
-}
-
 json::object to_json(const TlsFacts& t) {
     json::object o;
     o["version"] = t.version;
@@ -63,9 +34,7 @@ json::object to_json(const SstpResult& r) {
     o["failed_phase"] = r.failed_phase;
     o["windows_error"] = r.windows_error;
     o["total_seconds"] = r.total_seconds;
-    json::array phases;
-    for (const auto& p : r.phases) phases.push_back(to_json(p));
-    o["phases"] = std::move(phases);
+    o["phases"] = to_json_array(r.phases);
     if (r.tls) o["tls"] = to_json(*r.tls);
     const SstpFacts& s = r.sstp;
     json::object sstp;
@@ -75,21 +44,19 @@ json::object to_json(const SstpResult& r) {
     sstp["server_header"] = s.server_header;
     sstp["connect_acked"] = s.connect_acked;
     if (s.hash_bitmask >= 0) sstp["hash_bitmask"] = s.hash_bitmask;
-    sstp["hash_protocols"] = strings(s.hash_protocols);
+    sstp["hash_protocols"] = to_json_array(s.hash_protocols);
     sstp["nonce"] = s.nonce_hex;
     sstp["connect_naked"] = s.connect_naked;
     if (s.connect_naked) sstp["nak_status"] = s.nak_status;
-    sstp["server_lcp_options"] = strings(s.server_lcp_options);
-    sstp["rejected_lcp_options"] = strings(s.rejected_lcp_options);
+    sstp["server_lcp_options"] = to_json_array(s.server_lcp_options);
+    sstp["rejected_lcp_options"] = to_json_array(s.rejected_lcp_options);
     sstp["auth_protocol"] = s.auth_protocol;
     sstp["lcp_opened"] = s.lcp_opened;
     sstp["lcp_echo_requests_answered"] = s.lcp_echo_requests_answered;
     sstp["sstp_echo_requests_answered"] = s.sstp_echo_requests_answered;
     sstp["close"] = s.close;
     o["sstp"] = std::move(sstp);
-    json::array findings;
-    for (const auto& f : r.findings) findings.push_back(to_json(f));
-    o["findings"] = std::move(findings);
+    o["findings"] = to_json_array(r.findings);
     return o;
 }
 

@@ -3,12 +3,11 @@
 
 #include <boost/json/object.hpp>
 
+#include "probes/probe_result_json.hpp"
 #include "probes/sstp_probe.hpp"
 
 namespace vpnprobe::probes {
 
-boost::json::object to_json(const Phase& phase);
-boost::json::object to_json(const Finding& finding);
 boost::json::object to_json(const TlsFacts& tls);
 boost::json::object to_json(const SstpResult& result);
 
