@@ -29,4 +29,21 @@ private:
     bool all_addresses_ = false, verbose_ = false;
 };
 
+class Ikev2Command {
+public:
+    explicit Ikev2Command(CLI::App& app);
+    bool selected() const;
+    int run();
+
+private:
+    CLI::App* sub_;
+    std::string host_, preset_, id_, ca_, name_, netns_, source_, interface_, format_ = "text", keylog_;
+    std::vector<std::string> proposals_;
+    int port_ = 500, nat_t_port_ = 4500;
+    std::size_t fragment_size_ = 1280;
+    double timeout_ = 10, retransmit_ = 0.5;
+    bool sa_init_only_ = false, audit_weak_ = false, no_fragmentation_ = false, all_addresses_ = false,
+         verbose_ = false;
+};
+
 }  // namespace vpnprobe::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "vpnprobe 0.1.0");
     vpnprobe::cli::SstpCommand sstp(app);
+    vpnprobe::cli::Ikev2Command ikev2(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (sstp.selected()) return sstp.run();
+        if (ikev2.selected()) return ikev2.run();
     } catch (const vpnprobe::cli::UsageError& e) {
         std::cerr << "vpnprobe: " << e.what() << "\n";
         return 2;

@@ -5,10 +5,10 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "cli/host_port.hpp"
 #include "cli/sstp_text.hpp"
 #include "probes/sstp_json.hpp"
@@ -48,25 +48,14 @@ int SstpCommand::run() {
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    if (!ca_.empty() && !std::filesystem::is_regular_file(ca_)) throw UsageError("--ca " + ca_ + ": no such file");
+    check_ca_file("--ca", ca_);
+    check_keylog_file(keylog_);
     opt.tls.sni = sni_.empty() ? opt.host : sni_;
     if (!ca_.empty()) opt.tls.ca_file = ca_;
     opt.tls.keylog_file = keylog_;
-    if (!keylog_.empty()) {
-        std::FILE* f = std::fopen(keylog_.c_str(), "a");
-        if (!f) throw UsageError("--keylog " + keylog_ + ": cannot open for appending");
-        std::fclose(f);
-    }
-    opt.vantage.netns = netns_;
-    opt.vantage.source = source_;
-    opt.vantage.interface = interface_;
+    opt.vantage = vantage_from_options(netns_, source_, interface_);
     opt.timeout_seconds = timeout_;
     opt.phase_timeout_seconds = phase_timeout_;
-    if (!source_.empty() && !probes::is_ip_literal(source_)) throw UsageError("--source must be an IP address");
-    if (!netns_.empty()) {
-        std::string path = netns_.starts_with("/") ? netns_ : "/var/run/netns/" + netns_;
-        if (!std::filesystem::exists(path)) throw UsageError("--netns " + netns_ + ": no such namespace (" + path + ")");
-    }
     if (verbose_) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
 
     std::vector<std::string> addresses{""};  // "" = let the probe resolve (and time) it

@@ -1,71 +1,21 @@
 #include "cli/sstp_text.hpp"
 
-#include <cstdio>
 #include <sstream>
+
+#include "cli/text_common.hpp"
 
 namespace vpnprobe::cli {
 
 using namespace vpnprobe::probes;
-
-namespace {
-
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
-}
-
-void certificate_lines(std::ostringstream& out, const CertificateFacts& c, const char* label) {
-    out << "  " << label << c.subject << "\n";
-    out << "      issuer " << c.issuer << "\n";
-    out << "      valid " << format_time_utc(c.not_before) << " .. " << format_time_utc(c.not_after) << " ("
-        << fixed(c.days_left, 1) << " days left)\n";
-    out << "      key " << c.key_type << " " << c.key_bits << (c.curve.empty() ? "" : " " + c.curve) << ", signed "
-        << c.signature_algorithm << "\n";
-    std::vector<std::string> sans;
-    for (const auto& d : c.san_dns) sans.push_back("DNS:" + d);
-    for (const auto& i : c.san_ip) sans.push_back("IP:" + i);
-    out << "      SAN " << (sans.empty() ? "(none)" : join(sans, ", ")) << "; EKU "
-        << (c.ekus.empty() ? "(none: any purpose)" : join(c.ekus, ", ")) << "\n";
-    out << "      SHA-256 " << c.sha256_fingerprint << "\n";
-}
-
-}  // namespace
 
 std::string render_sstp_text(const SstpResult& r) {
     std::ostringstream out;
     out << "SSTP " << r.host << ":" << r.port;
     if (!r.address.empty() && r.address != r.host) out << " (" << r.address << ")";
     out << " from " << r.vantage << ": ";
-    if (r.success) {
-        out << "OK";
-    } else {
-        out << "FAILED";
-        if (!r.failed_phase.empty()) out << " in phase " << r.failed_phase;
-        for (const auto& f : r.findings) {
-            if (f.severity != Severity::error) continue;
-            out << ": " << f.check;
-            break;
-        }
-        if (!r.windows_error.empty()) out << " (Windows: " << r.windows_error << ")";
-    }
+    out << (r.success ? std::string("OK") : headline_failure(r.failed_phase, r.findings, r.windows_error));
     out << ", " << fixed(r.total_seconds, 3) << " s\n";
-
-    out << "  phases:";
-    for (const auto& p : r.phases) {
-        out << " " << p.name << " " << fixed(p.seconds * 1000, 1) << " ms";
-        if (p.outcome != PhaseOutcome::ok) out << " [" << to_string(p.outcome) << "]";
-        out << ";";
-    }
-    out << "\n";
-    for (const auto& p : r.phases)
-        if (!p.error.empty()) out << "  " << p.name << ": " << p.error << "\n";
+    phase_lines(out, r.phases);
 
     if (r.tls) {
         const TlsFacts& t = *r.tls;
@@ -93,11 +43,7 @@ std::string render_sstp_text(const SstpResult& r) {
         out << "\n";
     }
     if (!s.close.empty()) out << "  close: " << s.close << "\n";
-    for (const auto& f : r.findings) {
-        out << "  " << to_string(f.severity) << " " << f.check << ": " << f.detail;
-        if (!f.windows_error.empty()) out << "\n      a Windows client would show: " << f.windows_error;
-        out << "\n";
-    }
+    finding_lines(out, r.findings);
     return out.str();
 }
 

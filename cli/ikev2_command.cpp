@@ -1,0 +1,149 @@
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "cli/ikev2_text.hpp"
+#include "probes/ikev2_json.hpp"
+#include "probes/ikev2_presets.hpp"
+#include "probes/ikev2_probe.hpp"
+#include "protocol/ikev2_proposal.hpp"
+
+namespace vpnprobe::cli {
+
+namespace asio = boost::asio;
+using probes::Ikev2Options;
+using probes::Ikev2Result;
+
+Ikev2Command::Ikev2Command(CLI::App& app) {
+    sub_ = app.add_subcommand("ikev2",
+                              "Run a synthetic IKEv2 client against HOST: IKE_SA_INIT, then an EAP-path IKE_AUTH that "
+                              "fetches and verifies the server's certificate and AUTH signature");
+    sub_->add_option("host", host_, "Name or address of the IKEv2 server")->required();
+    sub_->add_option("--port", port_, "UDP port of IKE_SA_INIT")->check(CLI::Range(1, 65535));
+    sub_->add_option("--nat-t-port", nat_t_port_,
+                     "UDP port IKE_AUTH moves to, with the non-ESP marker, as a Windows client does; 0 = stay on --port")
+        ->check(CLI::Range(0, 65535));
+    auto* preset = sub_->add_option("--preset", preset_, "Named proposal set (default windows-default)")
+                       ->check(CLI::IsMember(probes::ikev2_preset_names()));
+    sub_->add_option("--proposal", proposals_,
+                     "A proposal in strongSwan syntax, e.g. aes256-sha256-modp2048; repeat for several, in order")
+        ->excludes(preset);
+    sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)");
+    sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store");
+    sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST");
+    sub_->add_option("--fragment-size", fragment_size_,
+                     "Largest IP packet for our IKE fragments (RFC 7383); IKE_AUTH requests above it are fragmented")
+        ->check(CLI::Range(576, 65535));
+    sub_->add_flag("--no-fragmentation", no_fragmentation_, "Do not offer IKE fragmentation (old clients)");
+    sub_->add_flag("--sa-init-only", sa_init_only_, "Stop after IKE_SA_INIT");
+    sub_->add_flag("--audit-weak", audit_weak_,
+                   "Also offer 3DES, SHA-1, MD5, DH 2 and DH 5 one at a time and report which the server accepts");
+    sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
+    sub_->add_option("--source", source_, "Source address to bind");
+    sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
+    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")->check(CLI::PositiveNumber);
+    sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time")
+        ->check(CLI::PositiveNumber);
+    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}));
+    sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
+    sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
+    sub_->add_option("--keylog", keylog_,
+                     "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table");
+}
+
+bool Ikev2Command::selected() const { return sub_->parsed(); }
+
+int Ikev2Command::run() {
+    Ikev2Options opt;
+    opt.host = host_;
+    if (host_.starts_with("[") && host_.ends_with("]")) opt.host = host_.substr(1, host_.size() - 2);
+    for (const auto& p : proposals_) {
+        try {
+            (void)protocol::ikev2::parse_proposal(p, protocol::ikev2::ProtocolId::ike, 1);
+        } catch (const std::exception& e) {
+            throw UsageError("--proposal " + p + ": " + e.what());
+        }
+    }
+    check_ca_file("--ca", ca_);
+    check_keylog_file(keylog_);
+    opt.port = static_cast<std::uint16_t>(port_);
+    opt.nat_t_port = static_cast<std::uint16_t>(nat_t_port_);
+    opt.proposals = proposals_;
+    opt.preset = preset_;
+    opt.id = id_;
+    if (!ca_.empty()) opt.ca_file = ca_;
+    opt.expected_name = name_;
+    opt.fragment_size = fragment_size_;
+    opt.offer_fragmentation = !no_fragmentation_;
+    opt.sa_init_only = sa_init_only_;
+    opt.vantage = vantage_from_options(netns_, source_, interface_);
+    opt.timeout_seconds = timeout_;
+    opt.retransmit_seconds = retransmit_;
+    opt.keylog_file = keylog_;
+    if (verbose_) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+
+    std::vector<std::string> addresses{""};  // "" = let the probe resolve (and time) it
+    if (all_addresses_) {
+        try {
+            if (probes::is_ip_literal(opt.host)) addresses = {opt.host};
+            else addresses = probes::resolve_in_vantage(opt.vantage, opt.host);
+        } catch (const std::exception&) {
+            addresses = {""};  // the probe's resolve phase reports the failure
+        }
+    }
+    asio::io_context io;
+    std::vector<Ikev2Result> results(addresses.size());
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        Ikev2Options o = opt;
+        o.address = addresses[i];
+        // The audit runs beside the probe, so both end by the one deadline.
+        asio::co_spawn(
+            io,
+            [o, &results, i]() -> asio::awaitable<void> {
+                auto weak = std::move(results[i].weak_audit);  // the audit may have finished first
+                results[i] = co_await probes::ikev2_probe(o);
+                if (results[i].weak_audit.empty()) results[i].weak_audit = std::move(weak);
+            },
+            asio::detached);
+        if (audit_weak_)
+            asio::co_spawn(
+                io,
+                [o, &results, i]() -> asio::awaitable<void> {
+                    Ikev2Options quiet = o;
+                    quiet.keylog_file.clear();
+                    auto weak = co_await probes::ikev2_weak_audit(quiet);
+                    results[i].weak_audit = std::move(weak);
+                },
+                asio::detached);
+    }
+    io.run();
+    // Diagnosis judges the probe and its audit together, once both are in.
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        Ikev2Options o = opt;
+        o.address = addresses[i];
+        probes::diagnose_ikev2(results[i], o);
+    }
+
+    bool all_ok = true;
+    for (const auto& r : results) all_ok = all_ok && r.success;
+    if (format_ == "json") {
+        if (all_addresses_) {
+            boost::json::array arr;
+            for (const auto& r : results) arr.push_back(probes::to_json(r));
+            std::cout << boost::json::serialize(arr) << "\n";
+        } else {
+            std::cout << boost::json::serialize(probes::to_json(results.front())) << "\n";
+        }
+    } else {
+        for (const auto& r : results) std::cout << render_ikev2_text(r);
+    }
+    return all_ok ? 0 : 1;
+}
+
+}  // namespace vpnprobe::cli
