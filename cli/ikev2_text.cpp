@@ -34,7 +34,7 @@ std::string render_ikev2_text(const Ikev2Result& r) {
         out << " (" << f.sa_init_round_trips << " round trip" << (f.sa_init_round_trips == 1 ? "" : "s");
         if (f.cookie_rounds) out << ", COOKIE answered";
         if (!f.invalid_ke_groups.empty()) out << ", INVALID_KE_PAYLOAD answered";
-        if (f.retransmissions) out << ", " << f.retransmissions << " retransmissions";
+        if (f.sa_init_retransmissions) out << ", " << f.sa_init_retransmissions << " retransmissions";
         out << ")\n";
         out << "      notifies " << (f.sa_init_notifies.empty() ? "(none)" : notify_list(f.sa_init_notifies)) << "\n";
         if (!f.vendor_ids.empty()) out << "      vendor IDs " << join(f.vendor_ids, ", ") << "\n";
@@ -45,7 +45,8 @@ std::string render_ikev2_text(const Ikev2Result& r) {
     }
     out << "  offered " << f.offered << "\n";
     if (f.ike_auth_answered) {
-        out << "  IKE_AUTH: IDr " << (f.idr.empty() ? "(none)" : f.idr);
+        out << "  IKE_AUTH: " << (f.idr.empty() ? "no IDr" : f.idr);
+        if (f.ike_auth_retransmissions) out << "; " << f.ike_auth_retransmissions << " retransmissions";
         if (f.fragments_sent) out << "; sent in " << f.fragments_sent << " fragments";
         if (f.fragments_received) out << "; response in " << f.fragments_received << " fragments";
         out << "\n";
@@ -56,6 +57,9 @@ std::string render_ikev2_text(const Ikev2Result& r) {
         if (!f.eap_request.empty()) out << "      EAP request " << f.eap_request << "\n";
         if (!f.ike_auth_notifies.empty()) out << "      notifies " << notify_list(f.ike_auth_notifies) << "\n";
     }
+    if (f.nat_t_port_answers_sa_init)
+        out << "  a fresh IKE_SA_INIT on the NAT-T port " << (*f.nat_t_port_answers_sa_init ? "IS answered" : "is not answered either")
+            << "\n";
     if (!f.chain.empty()) {
         certificate_lines(out, f.chain.front(), "certificate ");
         if (f.chain.size() > 1) out << "      + " << f.chain.size() - 1 << " more certificate(s) sent by the server\n";

@@ -43,27 +43,41 @@ void sa_init_finding(Ikev2Result& r, const Phase& p) {
 
 void ike_auth_finding(Ikev2Result& r, const Phase& p) {
     const bool timeout = p.outcome == PhaseOutcome::timeout;
-    if (has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI") || (timeout && r.ike.fragments_sent > 1 && r.ike.fragmentation_offered)) {
-        // The SA_INIT went to one server; the IKE_AUTH (other port, small fragments) reached one that does not know it,
-        // or none. With fragments on both sides size cannot be the reason.
+    const std::optional<bool>& port_open = r.ike.nat_t_port_answers_sa_init;
+    const std::string split_advice =
+        ": UDP 500 and 4500 reach different servers. A load balancer must keep both ports of a client on one "
+        "backend (port following / source persistence across 500 and 4500); ";
+    if (has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI")) {
         add(r, Severity::error, "ikev2.ports_split",
-            "IKE_SA_INIT on UDP 500 was answered but IKE_AUTH on UDP 4500 " +
-                std::string(timeout ? "got no answer although every message was small (IKE fragmentation on both sides)"
-                                    : "was answered with INVALID_IKE_SPI") +
-                ": UDP 500 and 4500 reach different servers, or 4500 is blocked. A load balancer must keep both ports "
-                "of a client on one backend (port following / source persistence); " + p.error,
+            "IKE_SA_INIT on UDP 500 was answered but IKE_AUTH on UDP 4500 was answered with INVALID_IKE_SPI" +
+                split_advice + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (timeout && port_open.value_or(false) && r.ike.fragmentation_offered) {
+        // Every message was small (IKE fragmentation on both sides), and 4500 is open: the server behind
+        // 4500 does not know the IKE SA made on 500.
+        add(r, Severity::error, "ikev2.ports_split",
+            "IKE_SA_INIT on UDP 500 was answered, IKE_AUTH on UDP 4500 was not although every message was small "
+            "(IKE fragmentation on both sides), and a fresh IKE_SA_INIT on UDP 4500 is answered" + split_advice + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (timeout && port_open && !*port_open) {
+        add(r, Severity::error, "ikev2.nat_t_port_blocked",
+            "IKE_SA_INIT on UDP 500 was answered but nothing on UDP 4500 is: neither the IKE_AUTH nor a fresh "
+            "IKE_SA_INIT there. UDP 4500 is blocked on the path, or the server does not listen on it; " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (timeout && !r.ike.fragmentation_offered) {
         add(r, Severity::error, "ikev2.ike_auth_lost_fragments",
             "IKE_SA_INIT was answered but the IKE_AUTH response never arrived, and the server did not offer IKE "
             "fragmentation (RFC 7383): its certificate-bearing IKE_AUTH response is larger than the path MTU, so it "
-            "travels as IP fragments, which something on the path drops. Enable IKE fragmentation on the server "
-            "(RRAS: EnableServerFragmentation; strongSwan: fragmentation = yes); " + p.error,
+            "travels as IP fragments, which something on the path drops" +
+                std::string(port_open.value_or(false) ? " (UDP 4500 itself is open: a fresh IKE_SA_INIT there is answered)"
+                                                      : "") +
+                ". Enable IKE fragmentation on the server (RRAS: EnableServerFragmentation; strongSwan: "
+                "fragmentation = yes); " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (timeout) {
         add(r, Severity::error, "ikev2.ike_auth_no_answer",
-            "IKE_SA_INIT was answered but IKE_AUTH on UDP 4500 was not: UDP 4500 blocked, or the server dropped the "
-            "request; " + p.error,
+            "IKE_SA_INIT was answered but IKE_AUTH was not: the port is blocked, or the server dropped the request; " +
+                p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (has_notify(r.ike.ike_auth_notifies, "AUTHENTICATION_FAILED") && r.ike.chain.empty()) {
         add(r, Severity::warning, "ikev2.no_eap",
@@ -112,17 +126,22 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
         add(r, Severity::error, "ikev2.auth_signature",
             "the server's AUTH signature does not verify with its certificate: " + r.ike.auth_detail,
             win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
-    if (r.ike.sa_init_answered && !r.ike.fragmentation_offered && (!failed || failed->name != "ike_auth"))
+    if (!r.ike.chosen_proposal.empty() && !r.ike.fragmentation_offered && (!failed || failed->name != "ike_auth"))
         add(r, Severity::warning, "ikev2.no_fragmentation",
             "the server does not offer IKE fragmentation (RFC 7383): clients behind paths that drop IP fragments will "
             "fail with error 809",
             "");
-    if (r.ike.nat_detected && *r.ike.nat_detected)
+    if (r.ike.nat_detected && *r.ike.nat_detected) {
+        std::vector<std::string> what;
+        if (r.ike.nat_destination_mismatch.value_or(false)) what.push_back("the server saw our address translated");
+        if (r.ike.nat_source_mismatch.value_or(false)) what.push_back("the server's own address is not the one we sent to");
+        std::string text;
+        for (const auto& w : what) text += (text.empty() ? "" : "; ") + w;
         add(r, Severity::info, "ikev2.nat_detected",
-            std::string("NAT between probe and server (") +
-                (r.ike.nat_destination_mismatch.value_or(false) ? "our address was translated" : "") +
-                (r.ike.nat_source_mismatch.value_or(false) ? " the server's address was translated" : "") + ")",
+            "NAT between probe and server (RFC 7296 2.23 NAT-D hashes): " + text +
+                ". A Windows client then moves to UDP 4500 and encapsulates ESP in UDP",
             "");
+    }
     if (r.ike.dh_group == 2 || r.ike.dh_group == 1 || r.ike.dh_group == 5)
         add(r, Severity::warning, "ikev2.weak_chosen_group",
             "the server chose DH group " + std::to_string(r.ike.dh_group) + " (" + r.ike.chosen_proposal +

@@ -77,7 +77,9 @@ json::object to_json(const Ikev2Result& r) {
     ike["ike_auth_notifies"] = notifies(f.ike_auth_notifies);
     ike["deleted"] = f.deleted;
     ike["sa_init_round_trips"] = f.sa_init_round_trips;
-    ike["retransmissions"] = f.retransmissions;
+    ike["sa_init_retransmissions"] = f.sa_init_retransmissions;
+    ike["ike_auth_retransmissions"] = f.ike_auth_retransmissions;
+    optional_field(ike, "nat_t_port_answers_sa_init", f.nat_t_port_answers_sa_init);
     o["ike"] = std::move(ike);
     json::array weak;
     for (const auto& w : r.weak_audit) {

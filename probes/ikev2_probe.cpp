@@ -72,7 +72,7 @@ Bytes random_bytes(std::size_t n) {
 
 std::string seconds_text(double s) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%g s", s);
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
     return buf;
 }
 
@@ -115,7 +115,13 @@ public:
         r_.host = opt_.host;
         r_.port = opt_.port;
         r_.vantage = opt_.vantage.label();
-        if (co_await resolve() && co_await sa_init() && !opt_.sa_init_only && co_await ike_auth()) co_await delete_sa();
+        // One co_await per statement: GCC 12 miscompiles co_await inside a short-circuit condition (the
+        // coroutine's resume index is garbage on the first resume).
+        bool ok = co_await resolve();
+        if (ok) ok = co_await sa_init();
+        if (ok && !opt_.sa_init_only) ok = co_await ike_auth();
+        else ok = false;
+        if (ok) co_await delete_sa();
         r_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
     }
 
@@ -174,7 +180,8 @@ private:
     // exchange is complete, retransmitting everything at doubling intervals until `until`. `accept` sees every
     // IKE message received and returns true when it completed the exchange.
     asio::awaitable<bool> exchange(IkeUdpSocket& sock, const std::vector<Bytes>& datagrams, clock::time_point until,
-                                   const std::function<bool(const Bytes&)>& accept, std::string& error, int& sends) {
+                                   const std::function<bool(const Bytes&)>& accept, std::string& error, int& sends,
+                                   int& retransmissions) {
         double rto = opt_.retransmit_seconds > 0 ? opt_.retransmit_seconds : 0.5;
         sends = 0;
         for (;;) {
@@ -183,7 +190,7 @@ private:
                 if (!co_await sock.send(d, error)) co_return false;
             }
             if (sends++ > 0) {
-                ++r_.ike.retransmissions;
+                ++retransmissions;
                 log("-> retransmission " + std::to_string(sends - 1));
             }
             auto wait_until =
@@ -238,12 +245,12 @@ private:
             std::string text;
             for (const auto& p : offered_) text += (text.empty() ? "" : ";") + ike::format_proposal(p);
             r_.ike.offered = text;
-            sock500_.emplace(ex_, opt_.vantage, server_, opt_.port, false);
+            sock500_.emplace(ex_, opt_.vantage, server_, opt_.port, opt_.sa_init_non_esp_marker);
         } catch (const std::exception& e) {
             co_return fail(phase, PhaseOutcome::failed, std::string("cannot prepare IKE_SA_INIT: ") + e.what(), true);
         }
         const ike::Transform* ke = first(offered_.front(), ike::TransformType::ke);
-        std::uint16_t group = ke ? ke->id : ike::dh_group::modp2048;
+        std::uint16_t group = ke ? ke->id : static_cast<std::uint16_t>(ike::dh_group::modp2048);
         RAND_bytes(reinterpret_cast<unsigned char*>(&spi_i_), sizeof spi_i_);
         ni_ = random_bytes(32);
         Bytes cookie;
@@ -281,12 +288,12 @@ private:
                     answer_bytes = b;
                     return true;
                 },
-                error, sends);
+                error, sends, r_.ike.sa_init_retransmissions);
             r_.ike.sa_init_round_trips += 1;
             if (!got) {
                 if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error);
                 std::string why = "no answer to IKE_SA_INIT on UDP " + std::to_string(opt_.port) + " within " +
-                                  seconds_text(opt_.timeout_seconds) + " (" + std::to_string(sends) + " transmissions)";
+                                  seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions)";
                 if (!decode_error_.empty()) why += "; undecodable answers were received: " + decode_error_;
                 co_return fail(phase, PhaseOutcome::timeout, why);
             }
@@ -372,7 +379,7 @@ private:
             r_.ike.nat_destination_mismatch = nat_d->data != nat_hash(spi_i_, spi_r_, sock500_->local());
             r_.ike.nat_detected = *r_.ike.nat_source_mismatch || *r_.ike.nat_destination_mismatch;
         }
-        if (opt_.ca_file) check_certreq_against_ca();
+        if (opt_.ca_file && !server_ca_hashes_.empty()) check_certreq_against_ca();
         // Keys
         const auto* encr = first(chosen_, ike::TransformType::encr);
         const auto* prf = first(chosen_, ike::TransformType::prf);
@@ -381,7 +388,7 @@ private:
         try {
             Bytes shared = kex_->compute_shared(ke->data);
             keys_ = ike::derive_ike_sa_keys(prf->id, encr->id, encr->key_length.value_or(0),
-                                            integ ? integ->id : ike::integ_alg::none, ni_, nr->nonce, shared,
+                                            integ ? integ->id : static_cast<std::uint16_t>(ike::integ_alg::none), ni_, nr->nonce, shared,
                                             be64(spi_i_), be64(spi_r_));
             nr_ = nr->nonce;
         } catch (const std::exception& e) {
@@ -633,17 +640,20 @@ private:
         std::string error;
         int sends = 0;
         bool got = co_await exchange(
-            *sock4500_, request, deadline_,
-            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::ike_auth, 1, ra); }, error, sends);
+            *sock4500_, request, ike_auth_until(),
+            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::ike_auth, 1, ra); }, error, sends,
+            r_.ike.ike_auth_retransmissions);
         if (!got) {
             if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error);
             std::string why = "no answer to IKE_AUTH on UDP " + std::to_string(sock4500_->remote().port()) + " within " +
-                              seconds_text(opt_.timeout_seconds) + " (" + std::to_string(sends) + " transmissions" +
+                              seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions" +
                               (r_.ike.fragments_received ? ", " + std::to_string(ra.plaintexts.size()) + " of " +
                                                                std::to_string(ra.total) + " response fragments arrived"
                                                          : "") +
                               ")";
-            co_return fail(phase, PhaseOutcome::timeout, why);
+            fail(phase, PhaseOutcome::timeout, why);
+            if (moves_port()) co_await check_nat_t_port();
+            co_return false;
         }
         r_.ike.ike_auth_answered = true;
         if (ra.unencrypted_invalid_spi) {
@@ -663,6 +673,40 @@ private:
             co_return fail(phase, PhaseOutcome::failed, "unprotected answer to IKE_AUTH: " + names);
         }
         co_return take_ike_auth_response(phase, *ra.payloads);
+    }
+
+    bool moves_port() const { return opt_.nat_t_port != 0 && opt_.nat_t_port != opt_.port; }
+
+    // When IKE_AUTH moves to another port, a silent IKE_AUTH may mean that port is blocked or that it reaches
+    // a server that does not know the IKE SA (a load balancer that splits the ports). The IKE_AUTH wait
+    // leaves room for one question that tells them apart: does a fresh IKE_SA_INIT on that port get answered?
+    clock::time_point ike_auth_until() const {
+        if (!moves_port()) return deadline_;
+        auto reserve = std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>(std::min(1.5, opt_.timeout_seconds * 0.25)));
+        return std::max(clock::now(), deadline_ - reserve);
+    }
+
+    asio::awaitable<void> check_nat_t_port() {
+        Ikev2Options o = opt_;
+        o.address = r_.address;
+        o.port = opt_.nat_t_port;
+        o.nat_t_port = 0;
+        o.sa_init_non_esp_marker = true;
+        o.sa_init_only = true;
+        o.keylog_file.clear();
+        o.timeout_seconds = std::max(0.1, std::chrono::duration<double>(deadline_ - clock::now()).count());
+        if (opt_.log) o.log = [this](const std::string& line) { log("   [port " + std::to_string(opt_.nat_t_port) + " check] " + line); };
+        Ikev2Result scratch;
+        Ikev2Session check(ex_, o, scratch);
+        PhaseTimer phase(r_.phases, "nat_t_port_check");
+        co_await check.run();
+        r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
+        const Phase* p = scratch.phase("ike_sa_init");
+        if (scratch.ike.sa_init_answered) phase.finish(PhaseOutcome::ok);
+        else phase.finish(p ? p->outcome : PhaseOutcome::failed,
+                          "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +
+                              (p && !p->error.empty() ? ": " + p->error : ""));
     }
 
     bool take_ike_auth_response(PhaseTimer& phase, const std::vector<ike::Payload>& payloads) {
@@ -732,12 +776,13 @@ private:
         log("-> INFORMATIONAL request 2 [ D ]");
         Reassembly ra;
         std::string error;
-        int sends = 0;
+        int sends = 0, unused_retransmissions = 0;
         // A short wait: the delete is a courtesy to the server, not worth the rest of the deadline.
         auto until = std::min(deadline_, clock::now() + std::chrono::seconds(2));
         bool got = co_await exchange(
             *sock4500_, request, until,
-            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::informational, 2, ra); }, error, sends);
+            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::informational, 2, ra); }, error, sends,
+            unused_retransmissions);
         r_.ike.deleted = got && ra.payloads.has_value();
         if (r_.ike.deleted) phase.finish(PhaseOutcome::ok);
         else phase.finish(got ? PhaseOutcome::failed : PhaseOutcome::timeout,

@@ -30,6 +30,7 @@ struct Ikev2Options {
     std::size_t fragment_size = 1280;     // our IKE fragments' size limit (IP payload, RFC 7383 2.5.1)
     bool sa_init_only = false;
     bool offer_fragmentation = true;      // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
+    bool sa_init_non_esp_marker = false;  // IKE_SA_INIT itself to a NAT-T port (four zero octets first)
     VantagePoint vantage;
     double timeout_seconds = 10;          // whole probe
     double retransmit_seconds = 0.5;      // first retransmission; doubles each time
@@ -75,9 +76,13 @@ struct Ikev2Facts {
     std::string eap_request;              // "Identity", "MS-CHAPv2", ...
     std::vector<Ikev2Notify> ike_auth_notifies;
     bool deleted = false;                 // our INFORMATIONAL Delete was answered
+    // After a silent IKE_AUTH on the NAT-T port: does a fresh IKE_SA_INIT there get an answer? (yes: the port
+    // is open but reaches a server without our IKE SA; no: the port is blocked or nothing listens)
+    std::optional<bool> nat_t_port_answers_sa_init;
     // Exchanges
     int sa_init_round_trips = 0;
-    int retransmissions = 0;
+    int sa_init_retransmissions = 0;
+    int ike_auth_retransmissions = 0;
 };
 
 struct WeakProposalResult {

@@ -38,6 +38,7 @@ public:
     using clock = std::chrono::steady_clock;
     PhaseTimer(std::vector<Phase>& phases, std::string name) : phases_(phases), name_(std::move(name)), start_(clock::now()) {}
     Phase& finish(PhaseOutcome outcome, std::string error = {});
+    double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
 
 private:
     std::vector<Phase>& phases_;
