@@ -147,6 +147,15 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
             "the server chose DH group " + std::to_string(r.ike.dh_group) + " (" + r.ike.chosen_proposal +
                 "): MODP groups under 2048 bits are deprecated (RFC 8247)",
             "");
+    std::string unanswered;
+    for (const auto& w : r.weak_audit)
+        if (!w.answered) unanswered += (unanswered.empty() ? "" : ", ") + w.proposal;
+    if (!unanswered.empty())
+        add(r, Severity::warning, "ikev2.weak_audit_incomplete",
+            "the weak-proposal audit got no answer to " + unanswered +
+                ", so it cannot say whether the server accepts them (a server limits half-open IKE SAs per client "
+                "address: strongSwan's block_threshold, 5 by default, ignores an address for a while)",
+            "");
     for (const auto& w : r.weak_audit)
         if (w.accepted)
             add(r, Severity::error, "ikev2.weak_proposal_accepted",

@@ -87,6 +87,7 @@ json::object to_json(const Ikev2Result& r) {
         x["proposal"] = w.proposal;
         x["why_weak"] = w.why_weak;
         x["accepted"] = w.accepted;
+        x["answered"] = w.answered;
         x["answer"] = w.answer;
         weak.push_back(std::move(x));
     }

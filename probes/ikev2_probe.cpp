@@ -119,15 +119,20 @@ public:
         // coroutine's resume index is garbage on the first resume).
         bool ok = co_await resolve();
         if (ok) ok = co_await sa_init();
-        if (ok && !opt_.sa_init_only) ok = co_await ike_auth();
-        else ok = false;
-        if (ok) co_await delete_sa();
+        if (ok && opt_.sa_init_only) {
+            co_await delete_sa(*sock500_, 1);
+        } else if (ok) {
+            ok = co_await ike_auth();
+            if (ok) co_await delete_sa(*sock4500_, 2);
+        }
         r_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
     }
 
     // One IKE_SA_INIT with the given proposals, for the weak-proposal audit: the answer in words.
     asio::awaitable<WeakProposalResult> audit(const WeakOffer& offer) {
-        WeakProposalResult w{offer.proposal, offer.why_weak, false, ""};
+        WeakProposalResult w;
+        w.proposal = offer.proposal;
+        w.why_weak = offer.why_weak;
         r_.vantage = opt_.vantage.label();
         if (!co_await resolve()) {
             w.answer = "cannot resolve: " + r_.phases.back().error;
@@ -136,8 +141,10 @@ public:
         offered_ = ike::parse_proposals(offer.proposal);
         bool ok = co_await sa_init();
         w.accepted = ok;
+        w.answered = r_.ike.sa_init_answered;
         w.answer = ok ? "accepted: " + r_.ike.chosen_proposal
                       : (!r_.ike.error_notify.empty() ? r_.ike.error_notify : r_.phases.back().error);
+        if (ok) co_await delete_sa(*sock500_, 1);  // leave no half-open IKE SA behind
         co_return w;
     }
 
@@ -262,6 +269,7 @@ private:
             }
             auto request = sa_init_request(cookie);
             request_bytes_ = ike::encode_message(request);
+            request.header.length = static_cast<std::uint32_t>(request_bytes_.size());
             log("-> " + ike::describe(request) + " to " + r_.address + " port " + std::to_string(opt_.port));
             if (opt_.log) log(ike::describe_detailed(request));
             std::optional<ike::Message> answer;
@@ -561,6 +569,7 @@ private:
         }
         if (m->header.exchange != exchange || m->header.message_id != message_id) return false;
         log("<- " + ike::describe(*m));
+        if (opt_.log) log(ike::describe_detailed(*m));
         auto cipher = ike::responder_sk_cipher(*keys_);
         if (const auto* sk = m->find<ike::SkPayload>()) {
             ByteView prefix(b.data(), b.size() - sk->encrypted.size());
@@ -626,16 +635,23 @@ private:
     asio::awaitable<bool> ike_auth() {
         PhaseTimer phase(r_.phases, "ike_auth");
         std::vector<Bytes> request;
+        std::vector<ike::Payload> inner;
         try {
             std::uint16_t port = opt_.nat_t_port ? opt_.nat_t_port : opt_.port;
             sock4500_.emplace(ex_, opt_.vantage, server_, port, opt_.nat_t_port != 0);
-            request = seal(ike::ExchangeType::ike_auth, 1, ike_auth_payloads());
+            inner = ike_auth_payloads();
+            request = seal(ike::ExchangeType::ike_auth, 1, inner);
         } catch (const std::exception& e) {
             co_return fail(phase, PhaseOutcome::failed, std::string("cannot build IKE_AUTH: ") + e.what(), true);
         }
         r_.ike.fragments_sent = request.size() > 1 ? static_cast<int>(request.size()) : 0;
         log("-> IKE_AUTH request 1 to port " + std::to_string(sock4500_->remote().port()) + ": " +
             (request.size() > 1 ? std::to_string(request.size()) + " fragments" : "one message") + " [ IDi CERTREQ CPRQ SA TSi TSr ] (no AUTH: EAP)");
+        if (opt_.log) {
+            for (const auto& p : inner) log("   " + ike::describe(p));
+            for (const auto& d : request)
+                if (auto m = ike::decode_message(d)) log(ike::describe_detailed(*m));
+        }
         Reassembly ra;
         std::string error;
         int sends = 0;
@@ -764,24 +780,26 @@ private:
 
     // ---- INFORMATIONAL Delete ----------------------------------------------------------------------------------
 
-    asio::awaitable<void> delete_sa() {
+    // Deletes the IKE SA (after IKE_SA_INIT alone, or during EAP), so that the server does not keep a
+    // half-open IKE SA for every probe: servers limit those per client address (strongSwan's block_threshold).
+    asio::awaitable<void> delete_sa(IkeUdpSocket& sock, std::uint32_t message_id) {
         PhaseTimer phase(r_.phases, "delete");
         std::vector<Bytes> request;
         try {
-            request = seal(ike::ExchangeType::informational, 2, {ike::DeletePayload{1, 0, {}}});
+            request = seal(ike::ExchangeType::informational, message_id, {ike::DeletePayload{1, 0, {}}});
         } catch (const std::exception& e) {
             fail(phase, PhaseOutcome::failed, std::string("cannot build the Delete: ") + e.what(), true);
             co_return;
         }
-        log("-> INFORMATIONAL request 2 [ D ]");
+        log("-> INFORMATIONAL request " + std::to_string(message_id) + " [ D ]");
         Reassembly ra;
         std::string error;
         int sends = 0, unused_retransmissions = 0;
         // A short wait: the delete is a courtesy to the server, not worth the rest of the deadline.
         auto until = std::min(deadline_, clock::now() + std::chrono::seconds(2));
         bool got = co_await exchange(
-            *sock4500_, request, until,
-            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::informational, 2, ra); }, error, sends,
+            sock, request, until,
+            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::informational, message_id, ra); }, error, sends,
             unused_retransmissions);
         r_.ike.deleted = got && ra.payloads.has_value();
         if (r_.ike.deleted) phase.finish(PhaseOutcome::ok);

@@ -75,7 +75,8 @@ struct Ikev2Facts {
     std::string auth_detail;
     std::string eap_request;              // "Identity", "MS-CHAPv2", ...
     std::vector<Ikev2Notify> ike_auth_notifies;
-    bool deleted = false;                 // our INFORMATIONAL Delete was answered
+    bool deleted = false;                 // our INFORMATIONAL Delete was answered (strongSwan answers, but keeps a
+                                          // not yet authenticated IKE SA until its half-open timeout)
     // After a silent IKE_AUTH on the NAT-T port: does a fresh IKE_SA_INIT there get an answer? (yes: the port
     // is open but reaches a server without our IKE SA; no: the port is blocked or nothing listens)
     std::optional<bool> nat_t_port_answers_sa_init;
@@ -89,6 +90,7 @@ struct WeakProposalResult {
     std::string proposal;   // strongSwan syntax
     std::string why_weak;   // "3DES", "SHA-1 integrity", "DH group 2 (1024-bit MODP)"
     bool accepted = false;
+    bool answered = false;  // false: no answer by its share of the deadline, so the offer proves nothing
     std::string answer;     // "accepted", "NO_PROPOSAL_CHOSEN", "no answer", ...
 };
 

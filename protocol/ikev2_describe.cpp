@@ -356,7 +356,8 @@ std::string describe(const Payload& payload) {
                 if (b.type == eap_type::identity && !b.data.empty()) return t + " \"" + printable(b.data) + "\"";
                 return b.data.empty() ? t : t + ", " + n(b.data.size()) + " bytes";
             } else if constexpr (std::is_same_v<T, SkfPayload>) {
-                std::string t = summarize(payload) + ":";
+                // "EF" is strongSwan's short name; the long form says what it is (RFC 7383 SKF, type 53).
+                std::string t = "SKF fragment " + n(b.fragment_number) + "/" + n(b.total_fragments) + ":";
                 if (b.first_inner != PayloadType::none) t += " first inner " + payload_name(b.first_inner) + ",";
                 return t + " " + n(b.encrypted.size()) + " bytes encrypted";
             } else {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The main job, end to end on one machine: install what is missing, build, bring up the lab's SSTP
-# servers (real SoftEther VPN Servers in network namespaces), probe a healthy one and one with an expired
-# certificate from a lab vantage point, print the results, and take the lab down again.
+# The main job, end to end on one machine: install what is missing, build, bring up the lab's real servers
+# (SoftEther VPN Servers for SSTP, strongSwan responders for IKEv2, in network namespaces), probe them from
+# lab vantage points, print the results, and take the lab down again:
+#   SSTP:  a healthy server, and one with an expired certificate (CERT_E_EXPIRED, -2146762495)
+#   IKEv2: a server with IKE fragmentation, and one without it seen through a path that drops IP
+#          fragments (error 809, named as the fragmentation problem)
 # Needs root (network namespaces). Lab traffic stays inside the lab's namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,15 +12,21 @@ if [ "$(id -u)" -ne 0 ]; then echo "demo: needs root (network namespaces); try: 
 scripts/install-deps.sh
 scripts/build.sh >/dev/null
 export LAB_RUN=${LAB_RUN:-$PWD/build/lab-demo-run} LAB_PREFIX=${LAB_PREFIX:-vpd-}
-lab/sstp-lab.sh down >/dev/null 2>&1 || true
-trap 'lab/sstp-lab.sh down >/dev/null 2>&1 || true' EXIT
+down() { lab/ike-lab.sh down >/dev/null 2>&1 || true; lab/sstp-lab.sh down >/dev/null 2>&1 || true; }
+down
+trap down EXIT
 lab/sstp-lab.sh up
+lab/ike-lab.sh up
 # shellcheck disable=SC1091
 . "$LAB_RUN/sstp-lab.env"
-probe() {
+# shellcheck disable=SC1091
+. "$LAB_RUN/ike-lab.env"
+run() {
   echo
-  echo "\$ vpnprobe sstp $1 --sni vpn.test --ca \$LAB_CA --netns $VANTAGE_CLEAN"
-  ./build/vpnprobe sstp "$1" --sni vpn.test --ca "$LAB_CA" --netns "$VANTAGE_CLEAN" && echo "(exit 0)" || echo "(exit $?)"
+  echo "\$ vpnprobe $*"
+  ./build/vpnprobe "$@" && echo "(exit 0)" || echo "(exit $?)"
 }
-probe "$SSTP_RSA_ADDR"        # healthy: every phase ok
-probe "$SSTP_EXPIRED_ADDR"    # expired certificate: CERT_E_EXPIRED, -2146762495
+run sstp "$SSTP_RSA_ADDR" --sni vpn.test --ca "$LAB_CA" --netns "$VANTAGE_CLEAN"       # healthy: every phase ok
+run sstp "$SSTP_EXPIRED_ADDR" --sni vpn.test --ca "$LAB_CA" --netns "$VANTAGE_CLEAN"   # CERT_E_EXPIRED
+run ikev2 "$IKE_FRAG_ADDR" --preset modern --name vpn.test --ca "$IKE_CA" --netns "$VANTAGE_CLEAN"
+run ikev2 "$IKE_NOFRAG_ADDR" --preset modern --name vpn.test --ca "$IKE_CA" --netns "$VANTAGE_FRAGDROP" --timeout 4

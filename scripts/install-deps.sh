@@ -8,8 +8,14 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
   # lab: namespaces, path conditions, real peers
-  iproute2 nftables iptables openssl python3 procps util-linux libnetfilter-queue-dev
+  iproute2 nftables iptables openssl ca-certificates python3 procps util-linux libnetfilter-queue-dev
   softether-vpnserver softether-vpncmd
+  # IKEv2 lab: strongSwan (charon + swanctl); libreswan conflicts with it as a package, so lab/libreswan
+  # extracts Debian's .deb (apt-get download) and needs only its libraries and NSS tools installed
+  strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-standard-plugins
+  libstrongswan-extra-plugins libcharon-extauth-plugins
+  libnss3-tools libnss3 libnspr4 libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 libldap-2.5-0 libldns3
+  libunbound8
 )
 
 missing=()

@@ -290,7 +290,7 @@ TEST(Ikev2Capture, StrongswanIkeAuthFragments) {
     EXPECT_EQ(f2->total_fragments, 2);
     EXPECT_EQ(f2->first_inner, PayloadType::none);
     EXPECT_EQ(f2->encrypted.size(), 236u - 28 - 8);
-    EXPECT_TRUE(contains(describe_detailed(first), "\n  EF(1/2): first inner IDr, 432 bytes encrypted"));
+    EXPECT_TRUE(contains(describe_detailed(first), "\n  SKF fragment 1/2: first inner IDr, 432 bytes encrypted"));
 
     // The associated data an AEAD cipher authenticates: header, SKF header, fragment fields.
     Bytes prefix = encode_unencrypted_prefix(first, f1->encrypted.size());
@@ -536,7 +536,7 @@ TEST(Ikev2Codec, DescribesDecryptedIkeAuthPayloads) {
     EXPECT_EQ(describe(Payload::idr(IdPayload{id_type::fqdn, {'v', 'p', 'n', 0x07}})), "IDr: ID_FQDN vpn\\x07");
     EXPECT_EQ(describe(Payload::idr(IdPayload{id_type::der_asn1_dn, {0x30, 0x03, 1}})),
               "IDr: ID_DER_ASN1_DN unparsable DN 300301");
-    EXPECT_EQ(describe(Payload(SkfPayload{2, 2, PayloadType::none, filled(10, 0)})), "EF(2/2): 10 bytes encrypted");
+    EXPECT_EQ(describe(Payload(SkfPayload{2, 2, PayloadType::none, filled(10, 0)})), "SKF fragment 2/2: 10 bytes encrypted");
     Payload critical_nonce(PayloadType::nonce, NoncePayload{filled(16, 0)}, true);
     EXPECT_EQ(describe(critical_nonce), "No: 16 bytes [critical]");
     EXPECT_EQ(describe(Payload(KePayload{dh_group::modp2048, filled(10, 0)})),
