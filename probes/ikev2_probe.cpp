@@ -8,7 +8,6 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <cstdio>
-#include <map>
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
@@ -16,6 +15,7 @@
 #include "probes/ikev2_presets.hpp"
 #include "protocol/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2_crypto_dh.hpp"
+#include "protocol/ikev2_fragments.hpp"
 #include "protocol/ikev2_keys.hpp"
 #include "protocol/ikev2_message.hpp"
 #include "protocol/ikev2_proposal.hpp"
@@ -541,21 +541,25 @@ private:
 
     // Collects a protected response (SK, or SKF fragments in any order, duplicates ignored) and decrypts it.
     struct Reassembly {
-        std::map<std::uint16_t, Bytes> plaintexts;  // fragment number -> decrypted part
-        std::uint16_t total = 0;
-        ike::PayloadType first_inner = ike::PayloadType::none;
-        std::size_t bytes = 0;
+        ike::FragmentReassembler fragments{ike::FragmentReassembler::Limits{kMaxFragments, kMaxReassembledBytes}};
         std::optional<std::vector<ike::Payload>> payloads;
-        std::string error;  // fatal: malformed or unauthentic
+        std::string error;    // fatal: the authentic response is malformed, or too big
+        std::string dropped;  // why datagrams were dropped (forged or impossible): said if the exchange times out
         bool unencrypted_invalid_spi = false;
         std::vector<ike::NotifyPayload> unprotected_notifies;
+
+        void drop(const std::string& why) {
+            if (dropped.find(why) == std::string::npos) dropped += (dropped.empty() ? "" : "; ") + why;
+        }
     };
 
-    // Returns true when the message completed the response (or made it fatally wrong).
+    // Returns true when the message completed the response (or made it fatally wrong). What cannot be
+    // authenticated is dropped, never fatal: anyone on the path can send it (RFC 7383 2.6).
     bool take_protected(const Bytes& b, ike::ExchangeType exchange, std::uint32_t message_id, Reassembly& ra) {
         auto m = ike::decode_message(b);
         if (!m) {
             log("<- undecodable datagram: " + m.error().to_string());
+            ra.drop("undecodable: " + m.error().to_string());
             return false;
         }
         if (m->header.spi_i != spi_i_ || !m->header.response()) {
@@ -575,8 +579,9 @@ private:
             ByteView prefix(b.data(), b.size() - sk->encrypted.size());
             auto plain = cipher.open(prefix, sk->encrypted);
             if (!plain) {
-                ra.error = "cannot decrypt the response: " + plain.error().to_string();
-                return true;
+                log("   fails its integrity check: dropped");
+                ra.drop("a response failed its integrity check (" + plain.error().to_string() + ")");
+                return false;
             }
             auto inner = ike::decode_inner_payloads(sk->first_inner, *plain);
             if (!inner) {
@@ -588,37 +593,27 @@ private:
         }
         if (const auto* f = m->find<ike::SkfPayload>()) {
             ++r_.ike.fragments_received;
-            if (f->total_fragments == 0 || f->fragment_number == 0 || f->fragment_number > f->total_fragments ||
-                f->total_fragments > kMaxFragments) {
-                ra.error = "fragment " + std::to_string(f->fragment_number) + "/" + std::to_string(f->total_fragments) +
-                           " outside the limits (at most " + std::to_string(kMaxFragments) + " fragments)";
-                return true;
+            switch (ra.fragments.admit(f->fragment_number, f->total_fragments)) {
+            case ike::FragmentReassembler::Admission::refuse:
+                log("   " + ra.fragments.error() + ": dropped");
+                ra.drop(ra.fragments.error());
+                return false;
+            case ike::FragmentReassembler::Admission::duplicate: return false;
+            case ike::FragmentReassembler::Admission::take: break;
             }
-            if (ra.total && ra.total != f->total_fragments) {
-                // RFC 7383 2.6.1: a different total means a retransmission with another fragmentation: restart.
-                ra.plaintexts.clear();
-                ra.bytes = 0;
-            }
-            ra.total = f->total_fragments;
-            if (ra.plaintexts.count(f->fragment_number)) return false;  // duplicate
             ByteView prefix(b.data(), b.size() - f->encrypted.size());
             auto plain = cipher.open(prefix, f->encrypted);
             if (!plain) {
-                // An unauthentic fragment is dropped, not fatal: it may be forged (RFC 7383 2.6).
                 log("   fragment " + std::to_string(f->fragment_number) + " fails its integrity check: dropped");
+                ra.drop("fragments failed their integrity check");
                 return false;
             }
-            ra.bytes += plain->size();
-            if (ra.bytes > kMaxReassembledBytes) {
-                ra.error = "fragments add up to more than " + std::to_string(kMaxReassembledBytes) + " bytes";
+            if (!ra.fragments.add(f->fragment_number, f->first_inner, std::move(plain).value())) {
+                ra.error = ra.fragments.error();
                 return true;
             }
-            if (f->fragment_number == 1) ra.first_inner = f->first_inner;
-            ra.plaintexts[f->fragment_number] = std::move(plain).value();
-            if (ra.plaintexts.size() < ra.total) return false;
-            Bytes all;
-            for (auto& [n, part] : ra.plaintexts) all.insert(all.end(), part.begin(), part.end());
-            auto inner = ike::decode_inner_payloads(ra.first_inner, all);
+            if (!ra.fragments.complete()) return false;
+            auto inner = ike::decode_inner_payloads(ra.fragments.first_inner(), ra.fragments.assemble());
             if (!inner) {
                 ra.error = "malformed payloads in the reassembled response: " + inner.error().to_string();
                 return true;
@@ -663,10 +658,11 @@ private:
             if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error);
             std::string why = "no answer to IKE_AUTH on UDP " + std::to_string(sock4500_->remote().port()) + " within " +
                               seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions" +
-                              (r_.ike.fragments_received ? ", " + std::to_string(ra.plaintexts.size()) + " of " +
-                                                               std::to_string(ra.total) + " response fragments arrived"
+                              (r_.ike.fragments_received ? ", " + std::to_string(ra.fragments.received()) + " of " +
+                                                               std::to_string(ra.fragments.total()) +
+                                                               " response fragments arrived"
                                                          : "") +
-                              ")";
+                              ")" + (ra.dropped.empty() ? "" : "; dropped: " + ra.dropped);
             fail(phase, PhaseOutcome::timeout, why);
             if (moves_port()) co_await check_nat_t_port();
             co_return false;
