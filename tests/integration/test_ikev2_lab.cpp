@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "lab_env.hpp"
 #include "probes/ikev2_json.hpp"
@@ -342,6 +343,28 @@ TEST_F(Ikev2Cli, AuditWeakListsAcceptedProposals) {
     EXPECT_EQ(r.exit_code, 1) << r.out;
     EXPECT_NE(r.out.find("ACCEPTED 3des-sha256-modp2048"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("ikev2.weak_proposal_accepted"), std::string::npos) << r.out;
+}
+
+// A pool behind one name (a private /etc/hosts in a mount namespace of the test's own): the IPv4 and the
+// IPv6 address of the server each get their own result.
+TEST_F(Ikev2Cli, AllAddressesProbesEveryAddressOfTheName) {
+    std::string hosts = testlab::lab_run_dir() + "/hosts-ike-pool";
+    {
+        std::ofstream h(hosts);
+        h << var("IKE_FRAG_ADDR") << " vpn.test\n" << var("IKE_FRAG_ADDR6") << " vpn.test\n";
+    }
+    auto r = testlab::run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " +
+                                  VPNPROBE_BINARY + " ikev2 vpn.test --preset modern --all-addresses --format json --ca " +
+                                  var("IKE_CA") + " --netns " + var("VANTAGE_CLEAN") + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    auto arr = boost::json::parse(r.out).as_array();
+    ASSERT_EQ(arr.size(), 2u) << r.out;
+    std::set<std::string> addresses;
+    for (const auto& v : arr) {
+        EXPECT_TRUE(v.at("success").as_bool());
+        addresses.insert(std::string(v.at("address").as_string()));
+    }
+    EXPECT_TRUE(addresses.count(var("IKE_FRAG_ADDR")) && addresses.count(var("IKE_FRAG_ADDR6"))) << r.out;
 }
 
 // Needs no lab: nothing is sent.
