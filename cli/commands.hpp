@@ -46,4 +46,31 @@ private:
          verbose_ = false;
 };
 
+// Offline check of a candidate certificate (and its key) before it is bound to an SSTP or IKEv2 server.
+class CertCheckCommand {
+public:
+    explicit CertCheckCommand(CLI::App& app);
+    bool selected() const;
+    int run();
+
+private:
+    CLI::App* sub_;
+    std::string cert_, chain_, key_, ca_, at_, format_ = "text";
+    std::vector<std::string> names_, uses_;
+    int min_days_ = 30;
+};
+
+class RunCommand {
+public:
+    explicit RunCommand(CLI::App& app);
+    bool selected() const;
+    int run();
+
+private:
+    CLI::App* sub_;
+    std::string scenario_, format_ = "table", output_, compare_with_;
+    int count_ = 0, parallel_ = 0;
+    bool dry_run_ = false;
+};
+
 }  // namespace vpnprobe::cli

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "vpnprobe 0.1.0");
     vpnprobe::cli::SstpCommand sstp(app);
     vpnprobe::cli::Ikev2Command ikev2(app);
+    vpnprobe::cli::CertCheckCommand cert_check(app);
+    vpnprobe::cli::RunCommand run(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
     try {
         if (sstp.selected()) return sstp.run();
         if (ikev2.selected()) return ikev2.run();
+        if (cert_check.selected()) return cert_check.run();
+        if (run.selected()) return run.run();
     } catch (const vpnprobe::cli::UsageError& e) {
         std::cerr << "vpnprobe: " << e.what() << "\n";
         return 2;

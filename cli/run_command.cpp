@@ -1,0 +1,84 @@
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "scenarios/reports.hpp"
+#include "scenarios/runner.hpp"
+#include "scenarios/scenario_loader.hpp"
+
+namespace vpnprobe::cli {
+
+using namespace vpnprobe::scenarios;
+
+RunCommand::RunCommand(CLI::App& app) {
+    sub_ = app.add_subcommand("run",
+                              "Run a scenario file: every probe against every target from every vantage point, judged by "
+                              "the scenario's expectations");
+    sub_->add_option("scenario", scenario_, "Scenario file (YAML; schema: scenarios/scenario.schema.json)")->required();
+    sub_->add_option("--format", format_, "Report format")->check(CLI::IsMember({"table", "json", "junit", "prometheus"}));
+    sub_->add_option("--output", output_, "Write the report to FILE instead of stdout");
+    sub_->add_option("--count", count_, "Run each probe N times and aggregate timings (min, median, p95)")
+        ->check(CLI::Range(1, 100000));
+    sub_->add_option("--parallel", parallel_, "At most N probes in flight at once (one io_context, no thread each)")
+        ->check(CLI::Range(1, 100000));
+    sub_->add_option("--compare-with", compare_with_,
+                     "PEM of a candidate certificate: show how each served certificate differs from it");
+    sub_->add_flag("--dry-run", dry_run_, "Check the scenario and print the rows it would run, without probing");
+}
+
+bool RunCommand::selected() const { return sub_->parsed(); }
+
+int RunCommand::run() {
+    check_ca_file("--compare-with", compare_with_);
+    Scenario scenario;
+    try {
+        scenario = load_scenario_file(scenario_);
+    } catch (const ScenarioError& e) {
+        std::cerr << e.what() << "\n";
+        return 2;
+    }
+    if (dry_run_) {
+        for (const auto& row : plan_rows(scenario))
+            std::cout << row.target->name << " " << (row.address.empty() ? "(unresolved)" : row.address) << " "
+                      << row.vantage->name << " " << row.probe->name << " (" << to_string(row.probe->type) << ")\n";
+        return 0;
+    }
+    RunOptions opt;
+    if (count_) opt.count = count_;
+    if (parallel_) opt.parallel = parallel_;
+    if (!compare_with_.empty()) opt.compare_with = compare_with_;
+    // A live progress line, only where a person watches (stderr is a terminal).
+    const bool tty = ::isatty(STDERR_FILENO) == 1;
+    if (tty)
+        opt.progress = [](std::size_t done, std::size_t total) {
+            std::fprintf(stderr, "\r\033[Kvpnprobe: %zu of %zu probes done", done, total);
+            std::fflush(stderr);
+        };
+    ScenarioResult result;
+    try {
+        result = run_scenario(scenario, opt);
+    } catch (const std::exception& e) {
+        if (tty) std::fprintf(stderr, "\r\033[K");
+        throw UsageError(e.what());
+    }
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    std::string report = format_ == "json"         ? report_json(result)
+                         : format_ == "junit"      ? report_junit(result)
+                         : format_ == "prometheus" ? report_prometheus(result)
+                                                   : report_table(result);
+    if (output_.empty()) {
+        std::cout << report;
+    } else {
+        std::ofstream out(output_);
+        out << report;
+        if (!out) throw UsageError("--output " + output_ + ": cannot write");
+    }
+    return result.passed() ? 0 : 1;
+}
+
+}  // namespace vpnprobe::cli

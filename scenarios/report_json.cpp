@@ -1,0 +1,89 @@
+// JSON: every row with its verdicts, timings, comparison and the last run's whole probe result.
+#include <boost/json/serialize.hpp>
+
+#include "probes/ikev2_json.hpp"
+#include "probes/sstp_json.hpp"
+#include "scenarios/reports.hpp"
+
+namespace vpnprobe::scenarios {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object result_json(const ProbeRun& run) {
+    return run.type == ProbeType::sstp ? probes::to_json(*run.sstp) : probes::to_json(*run.ikev2);
+}
+
+}  // namespace
+
+std::string report_json(const ScenarioResult& r) {
+    json::object root;
+    root["scenario"] = r.name;
+    root["file"] = r.file;
+    root["passed"] = r.passed();
+    root["rows_total"] = r.rows.size();
+    root["rows_failed"] = r.failed_rows();
+    root["total_seconds"] = r.total_seconds;
+    json::array rows;
+    for (const auto& row : r.rows) {
+        json::object o;
+        o["id"] = row.id();
+        o["probe"] = row.probe;
+        o["type"] = to_string(row.type);
+        o["target"] = row.target;
+        o["host"] = row.host;
+        o["address"] = row.address;
+        o["vantage"] = row.vantage;
+        o["passed"] = row.passed;
+        o["failed_phase"] = row.last().failed_phase();
+        o["windows_error"] = row.last().windows_error();
+        json::array outcomes;
+        for (const auto& x : row.outcomes) {
+            json::object e;
+            e["check"] = x.check;
+            e["expected"] = x.expected;
+            e["actual"] = x.actual;
+            e["held"] = x.held;
+            if (!x.detail.empty()) e["detail"] = x.detail;
+            if (!x.windows_error.empty()) e["windows_error"] = x.windows_error;
+            outcomes.push_back(std::move(e));
+        }
+        o["expectations"] = std::move(outcomes);
+        json::array timings;
+        for (const auto& t : row.timings) {
+            json::object s;
+            s["phase"] = t.phase;
+            s["samples"] = t.samples;
+            s["min"] = t.min;
+            s["median"] = t.median;
+            s["p95"] = t.p95;
+            s["max"] = t.max;
+            timings.push_back(std::move(s));
+        }
+        o["timings"] = std::move(timings);
+        json::array runs;
+        for (const auto& run : row.runs) {
+            json::object s;
+            s["success"] = run.success();
+            s["failed_phase"] = run.failed_phase();
+            s["total_seconds"] = run.total_seconds();
+            runs.push_back(std::move(s));
+        }
+        o["runs"] = std::move(runs);
+        if (row.comparison) {
+            json::object c;
+            c["same"] = row.comparison->same;
+            json::array d;
+            for (const auto& x : row.comparison->differences) d.emplace_back(x);
+            c["differences"] = std::move(d);
+            o["compare_with"] = std::move(c);
+        }
+        o["result"] = result_json(row.last());
+        rows.push_back(std::move(o));
+    }
+    root["rows"] = std::move(rows);
+    return json::serialize(root) + "\n";
+}
+
+}  // namespace vpnprobe::scenarios

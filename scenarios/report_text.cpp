@@ -1,0 +1,97 @@
+// The terminal table and the one-line summaries the other reports share.
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "scenarios/reports.hpp"
+
+namespace vpnprobe::scenarios {
+
+namespace {
+
+std::string num(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string ms(double seconds) { return num(seconds * 1000, 1) + " ms"; }
+
+}  // namespace
+
+std::string key_facts(const RowResult& row) {
+    const ProbeRun& run = row.last();
+    std::vector<std::string> parts;
+    if (run.type == ProbeType::sstp) {
+        if (run.sstp->tls) parts.push_back(run.sstp->tls->version + " " + run.sstp->tls->cipher);
+    } else {
+        const auto& f = run.ikev2->ike;
+        if (!f.chosen_proposal.empty()) parts.push_back(f.chosen_proposal);
+        if (f.sa_init_answered && f.error_notify.empty()) parts.push_back(std::string("frag ") + (f.fragmentation_offered ? "yes" : "NO"));
+        if (f.fragments_received) parts.push_back(std::to_string(f.fragments_received) + " SKF");
+    }
+    if (!run.chain().empty()) parts.push_back("cert " + num(run.chain().front().days_left, 0) + " d");
+    std::string s;
+    for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;
+    return s;
+}
+
+std::vector<std::string> failure_lines(const RowResult& row) {
+    std::vector<std::string> out;
+    for (const auto& o : row.outcomes) {
+        if (o.held) continue;
+        std::string line = o.check + ": expected " + o.expected + ", got " + o.actual;
+        if (!o.detail.empty()) line += " — " + o.detail;
+        if (!o.windows_error.empty()) line += " (a Windows client would show: " + o.windows_error + ")";
+        out.push_back(line);
+    }
+    if (row.comparison) {
+        if (row.comparison->same) out.push_back("compare-with: the server presents the candidate certificate");
+        for (const auto& d : row.comparison->differences) out.push_back("compare-with: " + d);
+    }
+    return out;
+}
+
+std::string report_table(const ScenarioResult& r) {
+    struct Line {
+        std::vector<std::string> cells;
+    };
+    std::vector<std::string> head{"TARGET", "ADDRESS", "VANTAGE", "PROBE", "RESULT", "PHASE", "TIME", "FACTS"};
+    std::vector<Line> lines;
+    for (const auto& row : r.rows) {
+        const ProbeRun& run = row.last();
+        std::string time = ms(row.timings.empty() ? run.total_seconds() : row.timings.front().median);
+        if (row.runs.size() > 1)
+            time = "med " + ms(row.timings.front().median) + " p95 " + ms(row.timings.front().p95);
+        lines.push_back(Line{{row.target, row.address.empty() ? "(unresolved)" : row.address, row.vantage, row.probe,
+                              row.passed ? "PASS" : "FAIL", run.failed_phase().empty() ? "-" : run.failed_phase(), time,
+                              key_facts(row)}});
+    }
+    std::vector<std::size_t> width(head.size());
+    for (std::size_t i = 0; i < head.size(); ++i) width[i] = head[i].size();
+    for (const auto& l : lines)
+        for (std::size_t i = 0; i < l.cells.size(); ++i) width[i] = std::max(width[i], l.cells[i].size());
+    std::ostringstream out;
+    auto emit = [&](const std::vector<std::string>& cells) {
+        std::string s;
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            s += cells[i];
+            if (i + 1 < cells.size()) s += std::string(width[i] - cells[i].size() + 2, ' ');
+        }
+        while (!s.empty() && s.back() == ' ') s.pop_back();
+        out << s << "\n";
+    };
+    out << "scenario " << (r.name.empty() ? r.file : r.name) << ": " << r.rows.size() - static_cast<std::size_t>(r.failed_rows())
+        << " of " << r.rows.size() << " passed, " << num(r.total_seconds, 1) << " s\n";
+    emit(head);
+    for (const auto& l : lines) emit(l.cells);
+    for (const auto& row : r.rows) {
+        auto failures = failure_lines(row);
+        if (failures.empty()) continue;
+        out << "\n" << (row.passed ? "" : "FAIL ") << row.id() << "\n";
+        for (const auto& f : failures) out << "  " << f << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace vpnprobe::scenarios

@@ -1,0 +1,85 @@
+// What a scenario run produces: one row per target address x vantage point x probe, each with its runs
+// (more than one with --count), the expectations' verdicts and aggregated timings. Reports are pure
+// functions of these (reports.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/ikev2_probe.hpp"
+#include "probes/sstp_probe.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace vpnprobe::scenarios {
+
+// One run of one probe: the probe's own result, whichever type it is.
+struct ProbeRun {
+    ProbeType type = ProbeType::sstp;
+    std::optional<probes::SstpResult> sstp;
+    std::optional<probes::Ikev2Result> ikev2;
+
+    bool success() const;
+    const std::string& failed_phase() const;
+    const std::string& windows_error() const;
+    double total_seconds() const;
+    const std::vector<probes::Phase>& phases() const;
+    const std::vector<probes::Finding>& findings() const;
+    const std::string& address() const;
+    // The server's certificate chain (TLS or IKE CERT payloads), leaf first; empty when none was received.
+    const std::vector<probes::CertificateFacts>& chain() const;
+    const probes::ChainVerdict* chain_verdict() const;
+    // The first error finding, for one-line summaries; nullptr when none.
+    const probes::Finding* first_error() const;
+};
+
+// One expectation judged: what was expected, what came back, and for a failure what a Windows client
+// would show (when the expectation is about the connection working).
+struct ExpectationOutcome {
+    std::string check;     // "success", "certificate.min_days_left", "ikev2.fragmentation", ...
+    std::string expected;  // in words: ">= 30 days", "one of aes256-sha256-modp2048, ..."
+    std::string actual;
+    bool held = false;
+    std::string detail;         // why, when it did not hold (the probe's finding, a failing run)
+    std::string windows_error;  // what a Windows client would show, when relevant
+};
+
+struct TimingStats {
+    std::string phase;  // "total" or a phase name
+    double min = 0, median = 0, p95 = 0, max = 0;
+    int samples = 0;
+};
+
+// How the served certificate differs from a candidate (--compare-with).
+struct CertificateComparison {
+    bool same = false;                 // the same certificate (fingerprint)
+    std::vector<std::string> differences;  // "subject: served CN=a, candidate CN=b", ...
+};
+
+struct RowResult {
+    std::string probe;       // the probe's name in the scenario
+    ProbeType type = ProbeType::sstp;
+    std::string target;      // the target's name
+    std::string host;
+    std::string address;     // the address probed ("" when the name did not resolve)
+    std::string vantage;     // the vantage point's name
+    std::vector<ProbeRun> runs;
+    std::vector<ExpectationOutcome> outcomes;  // over all runs: held only if it held in every run
+    bool passed = false;
+    std::vector<TimingStats> timings;          // total first, then each phase
+    std::optional<CertificateComparison> comparison;
+
+    const ProbeRun& last() const { return runs.back(); }
+    std::string id() const;  // "target/address/vantage/probe"
+};
+
+struct ScenarioResult {
+    std::string name;
+    std::string file;
+    std::vector<RowResult> rows;
+    double total_seconds = 0;
+    bool passed() const;
+    int failed_rows() const;
+};
+
+}  // namespace vpnprobe::scenarios

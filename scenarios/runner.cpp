@@ -1,0 +1,242 @@
+#include "scenarios/runner.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <stdexcept>
+
+#include "scenarios/expectations.hpp"
+
+namespace vpnprobe::scenarios {
+
+namespace asio = boost::asio;
+
+std::vector<PlannedRow> plan_rows(const Scenario& s) {
+    std::vector<PlannedRow> rows;
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> resolved;  // (target, vantage) -> addresses
+    for (const auto& p : s.probes) {
+        for (const auto& t : s.targets) {
+            if (!p.targets.empty() && std::find(p.targets.begin(), p.targets.end(), t.name) == p.targets.end()) continue;
+            for (const auto& v : s.vantage_points) {
+                if (!p.vantage_points.empty() &&
+                    std::find(p.vantage_points.begin(), p.vantage_points.end(), v.name) == p.vantage_points.end())
+                    continue;
+                auto key = std::make_pair(t.name, v.name);
+                auto it = resolved.find(key);
+                if (it == resolved.end()) {
+                    std::vector<std::string> addresses;
+                    if (probes::is_ip_literal(t.host)) {
+                        addresses = {t.host};
+                    } else {
+                        try {
+                            addresses = probes::resolve_in_vantage(v.vantage, t.host);
+                            if (!t.all_addresses && addresses.size() > 1) addresses.resize(1);
+                        } catch (const std::exception&) {
+                            addresses = {""};  // the probe's resolve phase says why, timed, from the vantage point
+                        }
+                    }
+                    if (addresses.empty()) addresses = {""};
+                    it = resolved.emplace(key, addresses).first;
+                }
+                for (const auto& a : it->second) rows.push_back(PlannedRow{&p, &t, &v, a});
+            }
+        }
+    }
+    return rows;
+}
+
+namespace {
+
+// A probe refuses options it cannot use (std::invalid_argument); the loader checks them first, so this is
+// a safety net that turns such a refusal into a row that failed for a local reason instead of an abort.
+template <typename Result>
+Result local_failure(const PlannedRow& row, const std::string& why) {
+    Result r;
+    r.host = row.target->host;
+    r.address = row.address;
+    r.vantage = row.vantage->name;
+    r.phases.push_back(probes::Phase{"setup", probes::PhaseOutcome::failed, 0, why, true});
+    r.failed_phase = "setup";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "probe.local", "the probe could not start: " + why, ""});
+    return r;
+}
+
+asio::awaitable<ProbeRun> run_probe(const PlannedRow& row);
+
+asio::awaitable<ProbeRun> run_once(const PlannedRow& row) {
+    std::string error;
+    try {
+        co_return co_await run_probe(row);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    ProbeRun run;
+    run.type = row.probe->type;
+    if (run.type == ProbeType::sstp) run.sstp = local_failure<probes::SstpResult>(row, error);
+    else run.ikev2 = local_failure<probes::Ikev2Result>(row, error);
+    co_return run;
+}
+
+asio::awaitable<ProbeRun> run_probe(const PlannedRow& row) {
+    const ProbeSpec& p = *row.probe;
+    const TargetSpec& t = *row.target;
+    ProbeRun run;
+    run.type = p.type;
+    if (p.type == ProbeType::sstp) {
+        probes::SstpOptions o;
+        o.host = t.host;
+        o.port = t.sstp_port;
+        o.address = row.address;
+        o.tls.sni = t.sni.empty() ? t.host : t.sni;
+        o.tls.ca_file = t.ca;
+        o.vantage = row.vantage->vantage;
+        o.timeout_seconds = p.timeout;
+        o.phase_timeout_seconds = p.sstp.phase_timeout;
+        run.sstp = co_await probes::sstp_probe(o);
+        probes::diagnose_sstp(*run.sstp, o);
+    } else {
+        probes::Ikev2Options o;
+        o.host = t.host;
+        o.port = t.ikev2_port;
+        o.nat_t_port = p.ikev2.nat_t_port;
+        o.address = row.address;
+        o.preset = p.ikev2.preset;
+        o.proposals = p.ikev2.proposals;
+        o.id = p.ikev2.id;
+        o.ca_file = t.ca;
+        o.expected_name = t.sni.empty() ? t.host : t.sni;
+        o.fragment_size = p.ikev2.fragment_size;
+        o.offer_fragmentation = p.ikev2.fragmentation;
+        o.sa_init_only = p.ikev2.sa_init_only;
+        o.vantage = row.vantage->vantage;
+        o.timeout_seconds = p.timeout;
+        run.ikev2 = co_await probes::ikev2_probe(o);
+        if (p.ikev2.audit_weak) run.ikev2->weak_audit = co_await probes::ikev2_weak_audit(o);
+        probes::diagnose_ikev2(*run.ikev2, o);
+    }
+    co_return run;
+}
+
+double quantile(std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    // Nearest rank: the smallest value with at least q of the samples at or below it.
+    std::size_t rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()))));
+    return v[std::min(rank, v.size()) - 1];
+}
+
+TimingStats stats(const std::string& name, const std::vector<double>& v) {
+    TimingStats s;
+    s.phase = name;
+    s.samples = static_cast<int>(v.size());
+    if (v.empty()) return s;
+    s.min = *std::min_element(v.begin(), v.end());
+    s.max = *std::max_element(v.begin(), v.end());
+    s.median = quantile(v, 0.5);
+    s.p95 = quantile(v, 0.95);
+    return s;
+}
+
+}  // namespace
+
+std::vector<TimingStats> timing_stats(const std::vector<ProbeRun>& runs) {
+    std::vector<TimingStats> out;
+    std::vector<double> totals;
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<double>> phases;
+    for (const auto& r : runs) {
+        totals.push_back(r.total_seconds());
+        for (const auto& p : r.phases()) {
+            if (!phases.count(p.name)) order.push_back(p.name);
+            phases[p.name].push_back(p.seconds);
+        }
+    }
+    out.push_back(stats("total", totals));
+    for (const auto& name : order) out.push_back(stats(name, phases[name]));
+    return out;
+}
+
+CertificateComparison compare_certificates(const probes::CertificateFacts& served, const probes::CertificateFacts& candidate) {
+    CertificateComparison c;
+    c.same = normalise_fingerprint(served.sha256_fingerprint) == normalise_fingerprint(candidate.sha256_fingerprint);
+    auto diff = [&](const std::string& what, const std::string& a, const std::string& b) {
+        if (a != b) c.differences.push_back(what + ": served " + (a.empty() ? "(none)" : a) + ", candidate " + (b.empty() ? "(none)" : b));
+    };
+    auto list = [](std::vector<std::string> v) {
+        std::sort(v.begin(), v.end());
+        std::string s;
+        for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+        return s;
+    };
+    diff("sha256_fingerprint", served.sha256_fingerprint, candidate.sha256_fingerprint);
+    diff("subject", served.subject, candidate.subject);
+    diff("issuer", served.issuer, candidate.issuer);
+    std::vector<std::string> sa = served.san_dns, sb = candidate.san_dns;
+    sa.insert(sa.end(), served.san_ip.begin(), served.san_ip.end());
+    sb.insert(sb.end(), candidate.san_ip.begin(), candidate.san_ip.end());
+    diff("san", list(sa), list(sb));
+    diff("not_after", probes::format_time_utc(served.not_after), probes::format_time_utc(candidate.not_after));
+    diff("key", served.key_type + " " + std::to_string(served.key_bits) + (served.curve.empty() ? "" : " " + served.curve),
+         candidate.key_type + " " + std::to_string(candidate.key_bits) + (candidate.curve.empty() ? "" : " " + candidate.curve));
+    diff("signature_algorithm", served.signature_algorithm, candidate.signature_algorithm);
+    diff("ekus", list(served.ekus), list(candidate.ekus));
+    return c;
+}
+
+ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
+    auto start = std::chrono::steady_clock::now();
+    std::optional<probes::CertificateFacts> candidate;
+    if (opt.compare_with) {
+        auto certs = probes::load_pem_certificates(*opt.compare_with);
+        if (certs.empty()) throw std::runtime_error(*opt.compare_with + ": no certificate in the file");
+        candidate = probes::inspect_certificate(certs.front(), std::time(nullptr));
+    }
+    ScenarioResult result;
+    result.name = s.name;
+    result.file = s.file;
+    auto plan = plan_rows(s);
+    const int count = std::max(1, opt.count.value_or(s.count));
+    const std::size_t parallel = static_cast<std::size_t>(std::max(1, opt.parallel.value_or(s.parallel)));
+    result.rows.resize(plan.size());
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        auto& r = result.rows[i];
+        r.probe = plan[i].probe->name;
+        r.type = plan[i].probe->type;
+        r.target = plan[i].target->name;
+        r.host = plan[i].target->host;
+        r.address = plan[i].address;
+        r.vantage = plan[i].vantage->name;
+        r.runs.resize(static_cast<std::size_t>(count));
+    }
+    // Jobs run row by row, so that the repeats of one row are spread over the run, not all at once.
+    const std::size_t total = plan.size() * static_cast<std::size_t>(count);
+    std::size_t next = 0, done = 0;
+    asio::io_context io;
+    auto worker = [&]() -> asio::awaitable<void> {
+        while (next < total) {
+            std::size_t job = next++;
+            std::size_t row = job % plan.size(), repeat = job / plan.size();
+            result.rows[row].runs[repeat] = co_await run_once(plan[row]);
+            ++done;
+            if (opt.progress) opt.progress(done, total);
+        }
+    };
+    for (std::size_t w = 0; w < std::min(parallel, total); ++w) asio::co_spawn(io, worker, asio::detached);
+    io.run();
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        auto& r = result.rows[i];
+        if (r.address.empty()) r.address = r.last().address();
+        r.outcomes = evaluate_runs(expectations_for(*plan[i].probe, r.vantage), r.runs);
+        r.passed = std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
+        r.timings = timing_stats(r.runs);
+        if (candidate && !r.last().chain().empty()) r.comparison = compare_certificates(r.last().chain().front(), *candidate);
+    }
+    result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+}  // namespace vpnprobe::scenarios

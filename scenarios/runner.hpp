@@ -1,0 +1,44 @@
+// Runs a scenario: expands targets x vantage points x probes into rows (a target name that resolves to
+// several addresses gives one row per address, resolved from each vantage point), and runs every probe
+// of every row as a coroutine on one io_context, at most `parallel` in flight, each `count` times.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "scenarios/results.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace vpnprobe::scenarios {
+
+struct RunOptions {
+    std::optional<int> count;     // overrides the scenario's
+    std::optional<int> parallel;  // overrides the scenario's
+    std::optional<std::string> compare_with;  // PEM file of a candidate certificate (--compare-with)
+    // Called after every finished probe run with (done, total); the CLI draws a progress line with it.
+    std::function<void(std::size_t, std::size_t)> progress;
+};
+
+// One planned row, before it runs (also what --dry-run prints).
+struct PlannedRow {
+    const ProbeSpec* probe = nullptr;
+    const TargetSpec* target = nullptr;
+    const VantageSpec* vantage = nullptr;
+    std::string address;  // "" = let the probe resolve (the name did not resolve here: the probe reports it)
+};
+
+// Resolves the targets' names from each vantage point. Throws nothing: a name that does not resolve
+// gives one row with an empty address.
+std::vector<PlannedRow> plan_rows(const Scenario& scenario);
+
+// Throws std::runtime_error when the --compare-with file cannot be read.
+ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// Timings of the runs: total first, then each phase that every run reached.
+std::vector<TimingStats> timing_stats(const std::vector<ProbeRun>& runs);
+
+// How a served certificate differs from a candidate.
+CertificateComparison compare_certificates(const probes::CertificateFacts& served, const probes::CertificateFacts& candidate);
+
+}  // namespace vpnprobe::scenarios

@@ -1,0 +1,139 @@
+// A scenario: which targets to probe, from which vantage points, with which probes, and what must come
+// back. Plain data, made by the loader (scenario_loader.hpp) from a YAML file, judged by expectations.hpp.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/vantage.hpp"
+
+namespace vpnprobe::scenarios {
+
+// Where a thing was written in the scenario file, for messages that point at it.
+struct Mark {
+    int line = 0;    // 1-based; 0 = unknown
+    int column = 0;  // 1-based
+};
+
+struct VantageSpec {
+    std::string name;
+    probes::VantagePoint vantage;  // netns, source or interface (one of them, or several together)
+    Mark mark;
+};
+
+struct TargetSpec {
+    std::string name;
+    std::string host;              // name or address; a name is expanded into one row per address
+    std::string sni;               // the name clients dial: TLS SNI and certificate name check; default host
+    std::optional<std::string> ca; // trust anchors for the chain verdict and CERTREQ; default system store
+    std::uint16_t sstp_port = 443;
+    std::uint16_t ikev2_port = 500;
+    bool all_addresses = true;     // probe every address the name resolves to, each its own row
+    Mark mark;
+};
+
+struct CertificateExpect {
+    std::vector<std::string> fingerprints;  // SHA-256, any one of them (before/after a swap); colons optional
+    std::optional<std::string> subject;     // substring of the RFC 2253 subject
+    std::optional<std::string> issuer;      // substring of the issuer
+    std::vector<std::string> san_includes;  // every one must be a SAN (DNS or IP)
+    std::optional<double> min_days_left;
+    std::vector<std::string> ekus;          // every one present (names as reported: serverAuth, ikeIntermediate, OID)
+    std::optional<std::string> key_type;    // RSA, EC, ...
+    std::optional<int> min_key_bits;
+    std::optional<std::string> signature_algorithm;
+    std::optional<bool> chain_valid;
+    bool any() const;
+};
+
+struct TlsExpect {
+    std::optional<std::string> min_version;  // TLSv1.2, TLSv1.3
+    std::vector<std::string> ciphers;        // allowed IANA names
+    bool any() const { return min_version || !ciphers.empty(); }
+};
+
+struct SstpExpect {
+    std::optional<std::string> crypto_binding_hash;  // "SHA256" must be among the offered hashes
+    bool any() const { return crypto_binding_hash.has_value(); }
+};
+
+struct Ikev2Expect {
+    std::vector<std::string> proposal_in;      // chosen proposal (strongSwan syntax) is one of these
+    std::vector<std::string> notifies_present; // in the IKE_SA_INIT response
+    std::vector<std::string> notifies_absent;
+    std::optional<bool> fragmentation;         // server offered IKEV2_FRAGMENTATION_SUPPORTED
+    std::optional<bool> nat_detected;
+    std::optional<bool> no_weak_accepted;      // needs audit_weak
+    std::optional<bool> certreq_matches_ca;
+    std::optional<bool> auth_verified;
+    bool any() const;
+};
+
+struct TimingExpect {
+    std::optional<double> total_max_seconds;
+    std::map<std::string, double> phase_max_seconds;
+    bool any() const { return total_max_seconds || !phase_max_seconds.empty(); }
+};
+
+struct Expectations {
+    std::optional<bool> success;
+    std::optional<std::string> failed_phase;   // "" means: no phase failed
+    std::optional<std::string> windows_error;  // substring of what a Windows client would show
+    std::vector<std::string> findings;         // finding checks that must be present (e.g. ikev2.no_fragmentation)
+    std::vector<std::string> no_findings;      // finding checks that must be absent
+    CertificateExpect certificate;
+    TlsExpect tls;
+    SstpExpect sstp;
+    Ikev2Expect ikev2;
+    TimingExpect timing;
+    Mark mark;
+};
+
+enum class ProbeType { sstp, ikev2 };
+const char* to_string(ProbeType t);
+
+struct SstpProbeOptions {
+    double phase_timeout = 0;
+};
+
+struct Ikev2ProbeOptions {
+    std::string preset;                  // "" = windows-default
+    std::vector<std::string> proposals;  // strongSwan syntax; excludes preset
+    std::string id;
+    std::size_t fragment_size = 1280;
+    bool fragmentation = true;           // offer IKE fragmentation
+    bool sa_init_only = false;
+    bool audit_weak = false;
+    std::uint16_t nat_t_port = 4500;
+};
+
+struct ProbeSpec {
+    std::string name;
+    ProbeType type = ProbeType::sstp;
+    std::vector<std::string> targets;         // names; empty = every target
+    std::vector<std::string> vantage_points;  // names; empty = every vantage point
+    double timeout = 10;
+    SstpProbeOptions sstp;
+    Ikev2ProbeOptions ikev2;
+    Expectations expect;                              // for every vantage point ...
+    std::map<std::string, Expectations> expect_by_vantage;  // ... except these, which replace it whole
+    Mark mark;
+};
+
+struct Scenario {
+    std::string name;
+    std::string file;
+    std::vector<VantageSpec> vantage_points;
+    std::vector<TargetSpec> targets;
+    std::vector<ProbeSpec> probes;
+    int count = 1;      // each probe repeated; timings aggregated
+    int parallel = 64;  // probes in flight at once
+
+    const VantageSpec* vantage(const std::string& name) const;
+    const TargetSpec* target(const std::string& name) const;
+};
+
+}  // namespace vpnprobe::scenarios
