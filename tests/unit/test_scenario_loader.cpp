@@ -1,0 +1,212 @@
+// Scenario files: a good one becomes the model; a bad one is refused before anything runs, every problem
+// with file:line:column and what was expected.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "scenarios/scenario_loader.hpp"
+
+namespace {
+
+using namespace vpnprobe::scenarios;
+using testing::HasSubstr;
+
+const char* kGood = R"(version: 1
+name: uptime
+count: 3
+parallel: 8
+vantage_points:
+  - {name: a, netns: vp-probe-a}
+  - name: office
+    source: 192.0.2.10
+    interface: eth1
+targets:
+  - name: gw
+    host: vpn.example.com
+    name_clients_dial: vpn.example.com
+    ca: /etc/ssl/certs/ca.pem
+    ports: {sstp: 8443, ikev2: 500}
+probes:
+  - name: sstp-health
+    type: sstp
+    timeout: 5
+    options: {phase_timeout: 2}
+    expect:
+      success: true
+      certificate:
+        fingerprint: ["AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99",
+                      "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778800"]
+        min_days_left: 30
+        ekus: [serverAuth]
+        san_includes: vpn.example.com
+      tls: {min_version: TLSv1.2, ciphers: [TLS_AES_256_GCM_SHA384]}
+      sstp: {crypto_binding_hash: SHA256}
+      timing: {total_max_seconds: 3, phase_max_seconds: {tls_handshake: 1}}
+    expect_by_vantage:
+      office: {success: false, failed_phase: tcp_connect, windows_error: "809"}
+  - name: ike
+    type: ikev2
+    vantage_points: [a]
+    targets: gw
+    options: {preset: windows-default, fragment_size: 1280, audit_weak: true}
+    expect:
+      ikev2: {proposal_in: [aes256-sha256-modp2048], notifies_present: [IKEV2_FRAGMENTATION_SUPPORTED], no_weak_accepted: true}
+)";
+
+Scenario good() { return load_scenario_text(kGood, "good.yaml"); }
+
+// The one problem a bad file has: its text, which must name the place.
+std::string problem(const std::string& yaml) {
+    try {
+        load_scenario_text(yaml, "bad.yaml");
+    } catch (const ScenarioError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+std::string with_probe(const std::string& probe_lines) {
+    return "vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t, host: 192.0.2.1}\nprobes:\n" + probe_lines;
+}
+
+TEST(ScenarioLoader, GoodFileBecomesTheModel) {
+    auto s = good();
+    EXPECT_EQ(s.name, "uptime");
+    EXPECT_EQ(s.count, 3);
+    EXPECT_EQ(s.parallel, 8);
+    ASSERT_EQ(s.vantage_points.size(), 2u);
+    EXPECT_EQ(s.vantage_points[0].vantage.netns, "vp-probe-a");
+    EXPECT_EQ(s.vantage_points[1].vantage.source, "192.0.2.10");
+    EXPECT_EQ(s.vantage_points[1].vantage.interface, "eth1");
+    ASSERT_EQ(s.targets.size(), 1u);
+    EXPECT_EQ(s.targets[0].sni, "vpn.example.com");
+    EXPECT_EQ(s.targets[0].sstp_port, 8443);
+    EXPECT_EQ(s.targets[0].ca.value_or(""), "/etc/ssl/certs/ca.pem");
+    ASSERT_EQ(s.probes.size(), 2u);
+    const auto& sstp = s.probes[0];
+    EXPECT_EQ(sstp.type, ProbeType::sstp);
+    EXPECT_EQ(sstp.timeout, 5);
+    EXPECT_EQ(sstp.sstp.phase_timeout, 2);
+    EXPECT_EQ(sstp.expect.certificate.fingerprints.size(), 2u);
+    EXPECT_EQ(sstp.expect.certificate.min_days_left.value_or(0), 30);
+    EXPECT_EQ(sstp.expect.certificate.san_includes, std::vector<std::string>{"vpn.example.com"});
+    EXPECT_EQ(sstp.expect.tls.min_version.value_or(""), "TLSv1.2");
+    EXPECT_EQ(sstp.expect.timing.phase_max_seconds.at("tls_handshake"), 1);
+    ASSERT_EQ(sstp.expect_by_vantage.count("office"), 1u);
+    EXPECT_EQ(sstp.expect_by_vantage.at("office").failed_phase.value_or("?"), "tcp_connect");
+    const auto& ike = s.probes[1];
+    EXPECT_EQ(ike.type, ProbeType::ikev2);
+    EXPECT_EQ(ike.targets, std::vector<std::string>{"gw"});
+    EXPECT_EQ(ike.ikev2.preset, "windows-default");
+    EXPECT_TRUE(ike.ikev2.audit_weak);
+    EXPECT_EQ(ike.expect.ikev2.no_weak_accepted, true);
+}
+
+TEST(ScenarioLoader, UnknownKeyIsRefusedWithItsPositionAndTheKnownKeys) {
+    auto e = problem(with_probe("  - type: sstp\n    expectt: {success: true}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:5: unknown key 'expectt' in a probe"));
+    EXPECT_THAT(e, HasSubstr("expect_by_vantage"));
+}
+
+TEST(ScenarioLoader, WrongTypeSaysWhatWasExpected) {
+    auto e = problem(with_probe("  - type: sstp\n    timeout: soon\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:14: timeout must be a number, not 'soon'"));
+    e = problem(with_probe("  - type: ikev2\n    expect: {ikev2: {fragmentation: maybe}}\n"));
+    EXPECT_THAT(e, HasSubstr("ikev2.fragmentation must be true or false, not 'maybe'"));
+    e = problem(with_probe("  - type: sstp\n    expect: [success]\n"));
+    EXPECT_THAT(e, HasSubstr("7:13: expect must be a mapping"));
+}
+
+TEST(ScenarioLoader, MissingFieldIsNamed) {
+    auto e = problem("vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t}\nprobes:\n  - {type: sstp}\n");
+    EXPECT_THAT(e, HasSubstr("bad.yaml:4:5: target 't' needs 'host'"));
+    e = problem("targets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("bad.yaml:1:1: the scenario needs 'vantage_points'"));
+}
+
+TEST(ScenarioLoader, UnknownVantagePointOrTargetIsRefused) {
+    auto e = problem(with_probe("  - type: sstp\n    vantage_points: [a, b]\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:21: probe 'sstp' names unknown vantage point 'b'"));
+    e = problem(with_probe("  - type: sstp\n    targets: [nope]\n"));
+    EXPECT_THAT(e, HasSubstr("names unknown target 'nope'"));
+    e = problem(with_probe("  - type: sstp\n    expect_by_vantage: {z: {success: false}}\n"));
+    EXPECT_THAT(e, HasSubstr("7:25: expect_by_vantage names unknown vantage point 'z'"));
+}
+
+TEST(ScenarioLoader, OptionsMustFitTheProbe) {
+    auto e = problem(with_probe("  - type: sstp\n    options: {preset: modern}\n"));
+    EXPECT_THAT(e, HasSubstr("unknown key 'preset' in options of an sstp probe"));
+    e = problem(with_probe("  - type: ikev2\n    options: {preset: nonsense}\n"));
+    EXPECT_THAT(e, HasSubstr("unknown preset 'nonsense'"));
+    e = problem(with_probe("  - type: ikev2\n    options: {proposals: [aes256-what-modp2048]}\n"));
+    EXPECT_THAT(e, HasSubstr("proposal 'aes256-what-modp2048'"));
+    e = problem(with_probe("  - type: ikev2\n    expect: {ikev2: {no_weak_accepted: true}}\n"));
+    EXPECT_THAT(e, HasSubstr("needs options.audit_weak: true"));
+    e = problem(with_probe("  - type: ikev2\n    expect: {tls: {min_version: TLSv1.2}}\n"));
+    EXPECT_THAT(e, HasSubstr("unknown key 'tls' in expect of a ikev2 probe"));
+    e = problem(with_probe("  - type: sstp\n    expect: {failed_phase: ike_auth}\n"));
+    EXPECT_THAT(e, HasSubstr("a sstp probe has no phase 'ike_auth'"));
+}
+
+TEST(ScenarioLoader, ValuesAreChecked) {
+    auto e = problem(with_probe("  - type: sstp\n    expect: {certificate: {fingerprint: abc}}\n"));
+    EXPECT_THAT(e, HasSubstr("'abc' is not a SHA-256 fingerprint"));
+    e = problem("vantage_points:\n  - {name: a, source: not-an-ip}\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("2:23: source must be an IP address, not 'not-an-ip'"));
+    e = problem("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("needs netns, source or interface"));
+    e = problem(with_probe("  - type: ftp\n"));
+    EXPECT_THAT(e, HasSubstr("type must be sstp or ikev2, not 'ftp'"));
+    e = problem("version: 2\nvantage_points: []\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("version must be from 1 to 1"));
+}
+
+TEST(ScenarioLoader, EveryProblemIsReportedNotOnlyTheFirst) {
+    try {
+        load_scenario_text(with_probe("  - type: sstp\n    timeout: x\n  - type: ikev2\n    colour: red\n"), "bad.yaml");
+        FAIL() << "accepted";
+    } catch (const ScenarioError& e) {
+        ASSERT_EQ(e.problems().size(), 2u) << e.what();
+        EXPECT_EQ(e.problems()[0].mark.line, 7);
+        EXPECT_EQ(e.problems()[1].mark.line, 9);
+    }
+}
+
+TEST(ScenarioLoader, DuplicatesAreRefused) {
+    auto e = problem("vantage_points:\n  - {name: a, netns: x}\n  - {name: a, netns: y}\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("3:5: vantage point 'a' is defined twice"));
+    e = problem(with_probe("  - type: sstp\n  - type: sstp\n"));
+    EXPECT_THAT(e, HasSubstr("probe name 'sstp' is used twice"));
+}
+
+TEST(ScenarioLoader, NotYamlIsRefusedWithThePosition) {
+    auto e = problem("vantage_points: [\n  {name: a\n");
+    EXPECT_THAT(e, HasSubstr("bad.yaml:"));
+    EXPECT_THAT(e, HasSubstr("not valid YAML"));
+    EXPECT_THAT(problem(""), HasSubstr("the scenario file is empty"));
+    EXPECT_THAT(problem("- a\n- b\n"), HasSubstr("the scenario must be a mapping"));
+}
+
+TEST(ScenarioLoader, UnreadableFileIsAProblem) {
+    try {
+        load_scenario_file("/no/such/scenario.yaml");
+        FAIL() << "accepted";
+    } catch (const ScenarioError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("/no/such/scenario.yaml"));
+        EXPECT_THAT(e.what(), HasSubstr("cannot read"));
+    }
+}
+
+// The examples the project ships must stay loadable.
+TEST(ScenarioLoader, ShippedExamplesLoad) {
+    int n = 0;
+    for (const auto& f : std::filesystem::directory_iterator(std::string(VPNPROBE_SOURCE_DIR) + "/scenarios/examples")) {
+        if (f.path().extension() != ".yaml") continue;
+        ++n;
+        EXPECT_NO_THROW(load_scenario_file(f.path().string())) << f.path();
+    }
+    EXPECT_GE(n, 4);
+}
+
+}  // namespace
