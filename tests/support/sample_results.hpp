@@ -1,0 +1,152 @@
+// Probe results made by hand, for the tests of expectations and reports: what a healthy SSTP server, a
+// healthy IKEv2 server and a few broken ones give, without any network.
+#pragma once
+
+#include "scenarios/results.hpp"
+
+namespace vpnprobe::testsupport {
+
+inline probes::CertificateFacts sample_leaf(double days_left = 200) {
+    probes::CertificateFacts c;
+    c.subject = "CN=vpn.example.com,O=Example";
+    c.subject_cn = "vpn.example.com";
+    c.issuer = "CN=Example Issuing CA,O=Example";
+    c.san_dns = {"vpn.example.com"};
+    c.san_ip = {"192.0.2.1"};
+    c.not_before = 1700000000;
+    c.not_after = 1700000000 + static_cast<std::time_t>(365 * 86400);
+    c.days_left = days_left;
+    c.key_type = "RSA";
+    c.key_bits = 2048;
+    c.signature_algorithm = "sha256WithRSAEncryption";
+    c.ekus = {"serverAuth"};
+    c.eku_oids = {"1.3.6.1.5.5.7.3.1"};
+    c.sha256_fingerprint = "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
+    return c;
+}
+
+inline void add_phases(std::vector<probes::Phase>& phases, const std::vector<std::string>& names, double seconds,
+                       const std::string& failing = "", probes::PhaseOutcome how = probes::PhaseOutcome::failed,
+                       const std::string& error = "") {
+    for (const auto& n : names) {
+        bool fails = n == failing;
+        phases.push_back(probes::Phase{n, fails ? how : probes::PhaseOutcome::ok, seconds, fails ? error : "", false});
+        if (fails) break;
+    }
+}
+
+inline scenarios::ProbeRun healthy_sstp(double days_left = 200, double phase_seconds = 0.01) {
+    probes::SstpResult r;
+    r.host = "vpn.example.com";
+    r.address = "192.0.2.1";
+    r.vantage = "a";
+    add_phases(r.phases, {"resolve", "tcp_connect", "tls_handshake", "http", "call_connect", "ppp_lcp", "disconnect"},
+               phase_seconds);
+    r.total_seconds = phase_seconds * 7;
+    probes::TlsFacts t;
+    t.version = "TLSv1.3";
+    t.cipher = "TLS_AES_256_GCM_SHA384";
+    t.chain = {sample_leaf(days_left)};
+    t.chain_verdict.valid = true;
+    r.tls = t;
+    r.sstp.http_status = 200;
+    r.sstp.connect_acked = true;
+    r.sstp.hash_protocols = {"SHA256"};
+    r.handshake_ok = true;
+    r.success = true;
+    scenarios::ProbeRun run;
+    run.type = scenarios::ProbeType::sstp;
+    run.sstp = r;
+    return run;
+}
+
+inline scenarios::ProbeRun expired_sstp() {
+    auto run = healthy_sstp(-30);
+    run.sstp->tls->chain_verdict.valid = false;
+    run.sstp->tls->chain_verdict.openssl_reason = "certificate has expired";
+    run.sstp->success = false;
+    run.sstp->windows_error = "0x800B0101 CERT_E_EXPIRED (-2146762495)";
+    run.sstp->findings.push_back(probes::Finding{probes::Severity::error, "certificate.expired",
+                                                 "expired 30 days ago", run.sstp->windows_error});
+    return run;
+}
+
+inline scenarios::ProbeRun refused_sstp() {
+    probes::SstpResult r;
+    r.host = "vpn.example.com";
+    r.address = "192.0.2.1";
+    add_phases(r.phases, {"resolve", "tcp_connect"}, 0.001, "tcp_connect", probes::PhaseOutcome::failed, "connection refused");
+    r.failed_phase = "tcp_connect";
+    r.windows_error = "809";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "sstp.tcp_refused", "nothing listens on TCP 443", "809"});
+    scenarios::ProbeRun run;
+    run.type = scenarios::ProbeType::sstp;
+    run.sstp = r;
+    return run;
+}
+
+inline scenarios::ProbeRun healthy_ikev2(bool fragmentation = true) {
+    probes::Ikev2Result r;
+    r.host = "vpn.example.com";
+    r.address = "192.0.2.1";
+    add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth", "delete"}, 0.005);
+    r.total_seconds = 0.02;
+    auto& f = r.ike;
+    f.sa_init_answered = true;
+    f.chosen_proposal = "aes256-sha256-modp2048";
+    f.dh_group = 14;
+    f.fragmentation_offered = fragmentation;
+    if (fragmentation) f.sa_init_notifies.push_back({"IKEV2_FRAGMENTATION_SUPPORTED", 16430, ""});
+    f.sa_init_notifies.push_back({"NAT_DETECTION_SOURCE_IP", 16388, "00"});
+    f.nat_detected = false;
+    f.certreq_matches_ca = true;
+    f.ike_auth_answered = true;
+    f.fragments_received = fragmentation ? 2 : 0;
+    f.chain = {sample_leaf()};
+    f.chain_verdict = probes::ChainVerdict{};
+    f.chain_verdict->valid = true;
+    f.auth_verified = true;
+    f.auth_method = "ECDSA_SHA256_P256";
+    r.success = true;
+    scenarios::ProbeRun run;
+    run.type = scenarios::ProbeType::ikev2;
+    run.ikev2 = r;
+    return run;
+}
+
+inline scenarios::ProbeRun lost_fragments_ikev2() {
+    auto run = healthy_ikev2(false);
+    auto& r = *run.ikev2;
+    r.phases.clear();
+    add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth"}, 0.005, "ike_auth", probes::PhaseOutcome::timeout,
+               "no answer to IKE_AUTH on UDP 4500 within 3.0 s");
+    r.ike.ike_auth_answered = false;
+    r.ike.chain.clear();
+    r.ike.chain_verdict.reset();
+    r.ike.auth_verified.reset();
+    r.success = false;
+    r.failed_phase = "ike_auth";
+    r.windows_error = "809";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "ikev2.ike_auth_lost_fragments",
+                                         "the IKE_AUTH response never arrived", "809"});
+    return run;
+}
+
+// A row as the runner makes it, with its runs judged.
+inline scenarios::RowResult sample_row(std::string target, std::string vantage, std::string probe,
+                                       std::vector<scenarios::ProbeRun> runs, bool passed,
+                                       std::vector<scenarios::ExpectationOutcome> outcomes = {}) {
+    scenarios::RowResult row;
+    row.target = std::move(target);
+    row.vantage = std::move(vantage);
+    row.probe = std::move(probe);
+    row.type = runs.front().type;
+    row.host = "vpn.example.com";
+    row.address = "192.0.2.1";
+    row.runs = std::move(runs);
+    row.passed = passed;
+    row.outcomes = std::move(outcomes);
+    return row;
+}
+
+}  // namespace vpnprobe::testsupport

@@ -1,0 +1,239 @@
+// Expectations judge runs: each holds or not, with expected and actual in words, and the Windows error
+// where the expectation is about the connection working.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "scenarios/expectations.hpp"
+#include "scenarios/runner.hpp"
+#include "tests/support/sample_results.hpp"
+
+namespace {
+
+using namespace vpnprobe::scenarios;
+using namespace vpnprobe::testsupport;
+using testing::HasSubstr;
+
+const ExpectationOutcome& find(const std::vector<ExpectationOutcome>& v, const std::string& check) {
+    for (const auto& o : v)
+        if (o.check == check) return o;
+    static const ExpectationOutcome none{"(missing)", "", "", false, "", ""};
+    ADD_FAILURE() << "no outcome " << check;
+    return none;
+}
+
+bool all_held(const std::vector<ExpectationOutcome>& v) {
+    for (const auto& o : v)
+        if (!o.held) return false;
+    return !v.empty();
+}
+
+TEST(Expectations, NothingGivenMeansSuccessIsExpected) {
+    Expectations e;
+    EXPECT_TRUE(all_held(evaluate(e, healthy_sstp())));
+    auto out = evaluate(e, refused_sstp());
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].held);
+    EXPECT_EQ(out[0].check, "success");
+    EXPECT_EQ(out[0].actual, "failure in tcp_connect");
+    EXPECT_EQ(out[0].windows_error, "809");
+    EXPECT_THAT(out[0].detail, HasSubstr("sstp.tcp_refused"));
+}
+
+TEST(Expectations, ExpectedFailureInANamedPhaseWithTheWindowsError) {
+    Expectations e;
+    e.success = false;
+    e.failed_phase = "tcp_connect";
+    e.windows_error = "809";
+    EXPECT_TRUE(all_held(evaluate(e, refused_sstp())));
+    auto out = evaluate(e, healthy_sstp());
+    EXPECT_FALSE(find(out, "success").held);
+    EXPECT_THAT(find(out, "success").detail, HasSubstr("worked where it was expected to fail"));
+    EXPECT_FALSE(find(out, "failed_phase").held);
+    EXPECT_FALSE(find(out, "windows_error").held);
+    e.failed_phase = "tls_handshake";
+    EXPECT_FALSE(find(evaluate(e, refused_sstp()), "failed_phase").held);
+}
+
+TEST(Expectations, CertificateFacts) {
+    Expectations e;
+    auto& c = e.certificate;
+    c.fingerprints = {"00:00", "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"};
+    c.subject = "CN=vpn.example.com";
+    c.issuer = "Issuing CA";
+    c.san_includes = {"vpn.example.com", "192.0.2.1"};
+    c.min_days_left = 30;
+    c.ekus = {"serverAuth"};
+    c.key_type = "RSA";
+    c.min_key_bits = 2048;
+    c.signature_algorithm = "sha256WithRSAEncryption";
+    c.chain_valid = true;
+    auto out = evaluate(e, healthy_sstp());
+    EXPECT_TRUE(all_held(out)) << out.size();
+    EXPECT_EQ(find(out, "certificate.fingerprint").expected.substr(0, 7), "one of ");
+
+    c.fingerprints = {"11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF"};
+    c.min_days_left = 300;
+    c.ekus = {"serverAuth", "ikeIntermediate"};
+    c.san_includes = {"other.example.com"};
+    c.min_key_bits = 3072;
+    out = evaluate(e, healthy_sstp());
+    EXPECT_FALSE(find(out, "certificate.fingerprint").held);
+    EXPECT_THAT(find(out, "certificate.fingerprint").detail, HasSubstr("another certificate"));
+    EXPECT_FALSE(find(out, "certificate.min_days_left").held);
+    EXPECT_EQ(find(out, "certificate.min_days_left").actual, "200.0 days");
+    EXPECT_THAT(find(out, "certificate.min_days_left").detail, HasSubstr("CERT_E_EXPIRED"));
+    EXPECT_FALSE(find(out, "certificate.san_includes").held);
+    EXPECT_FALSE(find(out, "certificate.min_key_bits").held);
+    int eku_failures = 0;
+    for (const auto& o : out) eku_failures += o.check == "certificate.ekus" && !o.held;
+    EXPECT_EQ(eku_failures, 1) << "serverAuth held, ikeIntermediate did not";
+}
+
+TEST(Expectations, NoCertificateFailsTheCertificateExpectationsOnceWithTheCause) {
+    Expectations e;
+    e.certificate.min_days_left = 30;
+    e.certificate.chain_valid = true;
+    auto out = evaluate(e, refused_sstp());
+    ASSERT_EQ(out.size(), 2u);  // success, certificate
+    EXPECT_EQ(find(out, "certificate").actual, "none received");
+    EXPECT_THAT(find(out, "success").detail, HasSubstr("sstp.tcp_refused"));
+    EXPECT_THAT(find(out, "certificate").detail, HasSubstr("the cause above")) << "told once, pointed at after";
+}
+
+TEST(Expectations, ExpiredCertificateCarriesTheWindowsError) {
+    Expectations e;
+    auto out = evaluate(e, expired_sstp());
+    EXPECT_FALSE(find(out, "success").held);
+    EXPECT_EQ(find(out, "success").windows_error, "0x800B0101 CERT_E_EXPIRED (-2146762495)");
+}
+
+TEST(Expectations, TlsAndSstp) {
+    Expectations e;
+    e.tls.min_version = "TLSv1.2";
+    e.tls.ciphers = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"};
+    e.sstp.crypto_binding_hash = "SHA256";
+    EXPECT_TRUE(all_held(evaluate(e, healthy_sstp())));
+    auto old = healthy_sstp();
+    old.sstp->tls->version = "TLSv1";
+    old.sstp->tls->cipher = "TLS_RSA_WITH_AES_128_CBC_SHA";
+    old.sstp->sstp.hash_protocols = {"SHA1"};
+    auto out = evaluate(e, old);
+    EXPECT_FALSE(find(out, "tls.min_version").held);
+    EXPECT_FALSE(find(out, "tls.ciphers").held);
+    EXPECT_FALSE(find(out, "sstp.crypto_binding_hash").held);
+}
+
+TEST(Expectations, Ikev2Facts) {
+    Expectations e;
+    auto& i = e.ikev2;
+    i.proposal_in = {"aes256-sha256-modp2048", "aes256gcm16-prfsha384-ecp384"};
+    i.notifies_present = {"IKEV2_FRAGMENTATION_SUPPORTED"};
+    i.notifies_absent = {"COOKIE"};
+    i.fragmentation = true;
+    i.nat_detected = false;
+    i.certreq_matches_ca = true;
+    i.auth_verified = true;
+    EXPECT_TRUE(all_held(evaluate(e, healthy_ikev2())));
+    auto out = evaluate(e, healthy_ikev2(false));
+    EXPECT_FALSE(find(out, "ikev2.fragmentation").held);
+    EXPECT_THAT(find(out, "ikev2.fragmentation").detail, HasSubstr("809"));
+    EXPECT_FALSE(find(out, "ikev2.notifies_present").held);
+    EXPECT_TRUE(find(out, "ikev2.notifies_absent").held);
+    i.proposal_in = {"3des-sha1-modp1024"};
+    EXPECT_FALSE(find(evaluate(e, healthy_ikev2()), "ikev2.proposal_in").held);
+}
+
+TEST(Expectations, WeakAuditMustBeCompleteToProveAnything) {
+    Expectations e;
+    e.ikev2.no_weak_accepted = true;
+    auto run = healthy_ikev2();
+    EXPECT_FALSE(find(evaluate(e, run), "ikev2.no_weak_accepted").held) << "no audit ran";
+    run.ikev2->weak_audit = {{"3des-sha256-modp2048", "3DES", false, true, "NO_PROPOSAL_CHOSEN"},
+                             {"aes256-sha1-modp2048", "SHA-1", false, true, "NO_PROPOSAL_CHOSEN"}};
+    EXPECT_TRUE(find(evaluate(e, run), "ikev2.no_weak_accepted").held);
+    run.ikev2->weak_audit[1].answered = false;
+    auto o = find(evaluate(e, run), "ikev2.no_weak_accepted");
+    EXPECT_FALSE(o.held);
+    EXPECT_EQ(o.actual, "audit incomplete");
+    run.ikev2->weak_audit[1] = {"aes256-sha1-modp2048", "SHA-1", true, true, "accepted"};
+    o = find(evaluate(e, run), "ikev2.no_weak_accepted");
+    EXPECT_FALSE(o.held);
+    EXPECT_THAT(o.actual, HasSubstr("accepts aes256-sha1-modp2048"));
+}
+
+TEST(Expectations, FindingsPresentAndAbsent) {
+    Expectations e;
+    e.success = false;
+    e.findings = {"ikev2.ike_auth_lost_fragments"};
+    e.no_findings = {"ikev2.ports_split"};
+    EXPECT_TRUE(all_held(evaluate(e, lost_fragments_ikev2())));
+    e.findings = {"ikev2.ports_split"};
+    EXPECT_FALSE(find(evaluate(e, lost_fragments_ikev2()), "findings").held);
+}
+
+TEST(Expectations, Timing) {
+    Expectations e;
+    e.timing.total_max_seconds = 0.08;  // the sample takes 0.07 s
+    e.timing.phase_max_seconds = {{"tls_handshake", 0.02}, {"ppp_lcp", 0.001}};
+    auto out = evaluate(e, healthy_sstp(200, 0.01));
+    EXPECT_TRUE(find(out, "timing.total_max_seconds").held);
+    EXPECT_TRUE(find(out, "timing.phase_max_seconds.tls_handshake").held);
+    EXPECT_FALSE(find(out, "timing.phase_max_seconds.ppp_lcp").held);
+    e.timing.phase_max_seconds = {{"http", 1}};
+    out = evaluate(e, refused_sstp());
+    EXPECT_EQ(find(out, "timing.phase_max_seconds.http").actual, "phase not reached");
+}
+
+TEST(Expectations, OverRunsAnExpectationHoldsOnlyIfItHeldEveryTime) {
+    Expectations e;
+    auto out = evaluate_runs(e, {healthy_sstp(), refused_sstp(), healthy_sstp()});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].held);
+    EXPECT_THAT(out[0].detail, HasSubstr("failed in 1 of 3 runs"));
+    EXPECT_TRUE(all_held(evaluate_runs(e, {healthy_sstp(), healthy_sstp()})));
+}
+
+TEST(Expectations, PerVantageExpectationsReplaceTheProbesWhole) {
+    ProbeSpec p;
+    p.expect.certificate.min_days_left = 30;
+    Expectations blocked;
+    blocked.success = false;
+    p.expect_by_vantage["blocked"] = blocked;
+    EXPECT_TRUE(expectations_for(p, "clean").certificate.min_days_left.has_value());
+    EXPECT_FALSE(expectations_for(p, "blocked").certificate.min_days_left.has_value());
+    EXPECT_TRUE(all_held(evaluate(expectations_for(p, "blocked"), refused_sstp())));
+}
+
+TEST(Timings, MinMedianP95OverRuns) {
+    std::vector<ProbeRun> runs;
+    for (int i = 1; i <= 20; ++i) runs.push_back(healthy_sstp(200, i * 0.001));  // totals 7 ms .. 140 ms
+    auto t = timing_stats(runs);
+    ASSERT_FALSE(t.empty());
+    EXPECT_EQ(t[0].phase, "total");
+    EXPECT_EQ(t[0].samples, 20);
+    EXPECT_NEAR(t[0].min, 0.007, 1e-9);
+    EXPECT_NEAR(t[0].median, 0.070, 1e-9);  // nearest rank: the 10th of 20
+    EXPECT_NEAR(t[0].p95, 0.133, 1e-9);     // the 19th of 20
+    EXPECT_NEAR(t[0].max, 0.140, 1e-9);
+    EXPECT_EQ(t[1].phase, "resolve");
+    EXPECT_EQ(t.size(), 8u);
+}
+
+TEST(CompareWith, DifferencesBetweenServedAndCandidate) {
+    auto served = sample_leaf();
+    auto candidate = sample_leaf();
+    EXPECT_TRUE(compare_certificates(served, candidate).same);
+    EXPECT_TRUE(compare_certificates(served, candidate).differences.empty());
+    candidate.sha256_fingerprint = "11" + candidate.sha256_fingerprint.substr(2);
+    candidate.issuer = "CN=New CA";
+    candidate.key_type = "EC";
+    candidate.key_bits = 256;
+    candidate.curve = "prime256v1";
+    auto c = compare_certificates(served, candidate);
+    EXPECT_FALSE(c.same);
+    EXPECT_EQ(c.differences.size(), 3u);
+    EXPECT_THAT(c.differences[1], HasSubstr("issuer: served CN=Example Issuing CA,O=Example, candidate CN=New CA"));
+    EXPECT_THAT(c.differences[2], HasSubstr("key: served RSA 2048, candidate EC 256 prime256v1"));
+}
+
+}  // namespace
