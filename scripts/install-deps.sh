@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
   # lab: namespaces, path conditions, real peers
   iproute2 nftables iptables openssl ca-certificates python3 procps util-linux libnetfilter-queue-dev
+  # report tests: JUnit validated against its schema, Prometheus text parsed back by the reference parser
+  libxml2-utils python3-prometheus-client
   softether-vpnserver softether-vpncmd
   # IKEv2 lab: strongSwan (charon + swanctl); libreswan conflicts with it as a package, so lab/libreswan
   # extracts Debian's .deb (apt-get download) and needs only its libraries and NSS tools installed

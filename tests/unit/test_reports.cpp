@@ -1,0 +1,165 @@
+// Reports are pure functions of results: every format from the same hand-made results. JUnit is validated
+// against its schema with xmllint, the Prometheus text is parsed back with the reference parser, JSON
+// with Boost.JSON.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "scenarios/expectations.hpp"
+#include "scenarios/reports.hpp"
+#include "scenarios/runner.hpp"
+#include "tests/support/sample_results.hpp"
+
+namespace {
+
+using namespace vpnprobe::scenarios;
+using namespace vpnprobe::testsupport;
+using testing::HasSubstr;
+
+struct Command {
+    int status = -1;
+    std::string out;
+};
+Command run(const std::string& cmd) {
+    Command c;
+    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+    if (!p) return c;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
+    int st = ::pclose(p);
+    c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return c;
+}
+
+std::string temp_file(const std::string& name, const std::string& text) {
+    auto path = std::filesystem::temp_directory_path() / ("vpnprobe-" + std::to_string(::getpid()) + "-" + name);
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+// Two passing rows and two failing ones, judged the way the runner judges them.
+ScenarioResult sample() {
+    ScenarioResult r;
+    r.name = "sample \"quoted\" <scenario>";
+    r.file = "sample.yaml";
+    r.total_seconds = 1.25;
+    Expectations expect_success;
+    Expectations cert;
+    cert.certificate.min_days_left = 30;
+    auto add = [&](RowResult row, const Expectations& e) {
+        row.outcomes = evaluate_runs(e, row.runs);
+        row.passed = true;
+        for (const auto& o : row.outcomes) row.passed = row.passed && o.held;
+        row.timings = timing_stats(row.runs);
+        r.rows.push_back(row);
+    };
+    add(sample_row("gw", "clean", "sstp", {healthy_sstp(), healthy_sstp()}, false), cert);
+    add(sample_row("gw", "clean", "sstp-expired", {expired_sstp()}, false), cert);
+    add(sample_row("gw", "clean", "ikev2", {healthy_ikev2()}, false), expect_success);
+    add(sample_row("gw", "fragdrop", "ikev2", {lost_fragments_ikev2()}, false), expect_success);
+    return r;
+}
+
+TEST(Reports, TableShowsEveryRowAndEveryFailureWithTheWindowsError) {
+    auto text = report_table(sample());
+    EXPECT_THAT(text, HasSubstr("2 of 4 passed"));
+    EXPECT_THAT(text, HasSubstr("TARGET"));
+    EXPECT_THAT(text, HasSubstr("PASS"));
+    EXPECT_THAT(text, HasSubstr("TLSv1.3 TLS_AES_256_GCM_SHA384, cert 200 d"));
+    EXPECT_THAT(text, HasSubstr("aes256-sha256-modp2048, frag yes, 2 SKF"));
+    EXPECT_THAT(text, HasSubstr("med "));  // the row with two runs shows median and p95
+    EXPECT_THAT(text, HasSubstr("FAIL gw/192.0.2.1/fragdrop/ikev2"));
+    EXPECT_THAT(text, HasSubstr("(a Windows client would show: 809)"));
+    EXPECT_THAT(text, HasSubstr("certificate.min_days_left: expected >= 30.0 days, got -30.0 days"));
+    EXPECT_THAT(text, HasSubstr("0x800B0101 CERT_E_EXPIRED (-2146762495)"));
+}
+
+TEST(Reports, JsonHasEveryFactAndVerdict) {
+    auto v = boost::json::parse(report_json(sample())).as_object();
+    EXPECT_EQ(v.at("passed").as_bool(), false);
+    EXPECT_EQ(v.at("rows_failed").as_int64(), 2);
+    const auto& rows = v.at("rows").as_array();
+    ASSERT_EQ(rows.size(), 4u);
+    const auto& lost = rows[3].as_object();
+    EXPECT_EQ(lost.at("failed_phase").as_string(), "ike_auth");
+    EXPECT_EQ(lost.at("windows_error").as_string(), "809");
+    EXPECT_EQ(lost.at("result").at("probe").as_string(), "ikev2");
+    EXPECT_EQ(lost.at("result").at("findings").as_array()[0].at("check").as_string(), "ikev2.ike_auth_lost_fragments");
+    const auto& first = rows[0].as_object();
+    EXPECT_EQ(first.at("runs").as_array().size(), 2u);
+    EXPECT_EQ(first.at("timings").as_array()[0].at("phase").as_string(), "total");
+    EXPECT_EQ(first.at("expectations").as_array().size(), 2u);
+}
+
+TEST(Reports, JunitValidatesAgainstTheSchemaAndCarriesTheFailures) {
+    auto xml = report_junit(sample());
+    auto file = temp_file("junit.xml", xml);
+    auto check = run("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) + "/junit.xsd " + file);
+    EXPECT_EQ(check.status, 0) << check.out << "\n" << xml;
+    EXPECT_THAT(check.out, HasSubstr("validates"));
+    EXPECT_THAT(xml, HasSubstr("<testsuite name=\"sample &quot;quoted&quot; &lt;scenario&gt;\" tests=\"4\" failures=\"2\""));
+    EXPECT_THAT(xml, HasSubstr("<testcase classname=\"gw.fragdrop\" name=\"ikev2@192.0.2.1\""));
+    EXPECT_THAT(xml, HasSubstr("<failure message=\"success: expected success, got failure in ike_auth (Windows: 809)\""));
+    std::filesystem::remove(file);
+}
+
+TEST(Reports, JunitOfAnEmptyRunStillValidates) {
+    ScenarioResult r;
+    r.name = "empty";
+    auto file = temp_file("junit-empty.xml", report_junit(r));
+    EXPECT_EQ(run("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) + "/junit.xsd " + file).status, 0);
+    std::filesystem::remove(file);
+}
+
+TEST(Reports, PrometheusTextParsesBackWithBlackboxNames) {
+    auto text = report_prometheus(sample());
+    auto file = temp_file("metrics.prom", text);
+    auto parsed = run(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " + file);
+    ASSERT_EQ(parsed.status, 0) << parsed.out << "\n" << text;
+    const std::string id = "address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"fragdrop\"";
+    EXPECT_THAT(parsed.out, HasSubstr("probe_success{" + id + "} 0.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_failed_phase_info{" + std::string("address=\"192.0.2.1\",phase=\"ike_auth\"")));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_windows_error_info{address=\"192.0.2.1\",error=\"809\""));
+    EXPECT_THAT(parsed.out, HasSubstr("probe_success{address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"clean\"} 1.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("probe_tls_version_info{address=\"192.0.2.1\",probe=\"sstp\",target=\"gw\",type=\"sstp\",vantage=\"clean\",version=\"TLS 1.3\"} 1.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("probe_ssl_earliest_cert_expiry{address=\"192.0.2.1\",probe=\"sstp\""));
+    EXPECT_THAT(parsed.out, HasSubstr("phase=\"tls_handshake\""));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_ike_fragmentation_offered{address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"fragdrop\"} 0.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_ike_chosen_proposal_info{address=\"192.0.2.1\",probe=\"ikev2\",proposal=\"aes256-sha256-modp2048\""));
+    EXPECT_THAT(parsed.out, HasSubstr("fingerprint_sha256=\"aabbccddeeff"));
+    std::filesystem::remove(file);
+}
+
+TEST(Reports, PrometheusEscapesLabelValues) {
+    ScenarioResult r;
+    auto row = sample_row("gw \"a\\b\"\nx", "clean", "sstp", {healthy_sstp()}, true);
+    row.timings = timing_stats(row.runs);
+    r.rows.push_back(row);
+    auto text = report_prometheus(r);
+    EXPECT_THAT(text, HasSubstr("target=\"gw \\\"a\\\\b\\\"\\nx\""));
+    auto file = temp_file("escape.prom", text);
+    auto parsed = run(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " + file);
+    EXPECT_EQ(parsed.status, 0) << parsed.out;
+    std::filesystem::remove(file);
+}
+
+// The check itself can fail: a broken exposition does not parse.
+TEST(Reports, ThePrometheusCheckRejectsBrokenText) {
+    auto file = temp_file("broken.prom", "probe_success{target=\"x} 1\n");
+    EXPECT_NE(run(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " + file).status, 0);
+    std::filesystem::remove(file);
+}
+
+TEST(Reports, TheJunitCheckRejectsAnInvalidReport) {
+    auto file = temp_file("bad-junit.xml", "<testsuites><testsuite><testcase/></testsuite></testsuites>");
+    EXPECT_NE(run("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) + "/junit.xsd " + file).status, 0);
+    std::filesystem::remove(file);
+}
+
+}  // namespace
