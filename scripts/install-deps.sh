@@ -11,6 +11,8 @@ packages=(
   iproute2 nftables iptables openssl ca-certificates python3 procps util-linux libnetfilter-queue-dev
   # report tests: JUnit validated against its schema, Prometheus text parsed back by the reference parser
   libxml2-utils python3-prometheus-client
+  # the scenario JSON Schema is checked against the shipped examples
+  python3-jsonschema python3-yaml
   softether-vpnserver softether-vpncmd
   # IKEv2 lab: strongSwan (charon + swanctl); libreswan conflicts with it as a package, so lab/libreswan
   # extracts Debian's .deb (apt-get download) and needs only its libraries and NSS tools installed

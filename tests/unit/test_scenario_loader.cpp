@@ -3,7 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "scenarios/scenario_loader.hpp"
 
@@ -207,6 +211,44 @@ TEST(ScenarioLoader, ShippedExamplesLoad) {
         EXPECT_NO_THROW(load_scenario_file(f.path().string())) << f.path();
     }
     EXPECT_GE(n, 4);
+}
+
+// The JSON Schema editors use says what the loader says: the examples pass, a bad file fails.
+int check_schema(const std::vector<std::string>& files, std::string& out) {
+    std::string cmd = std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/check_schema.py " + VPNPROBE_SOURCE_DIR +
+                      "/scenarios/scenario.schema.json";
+    for (const auto& f : files) cmd += " " + f;
+    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+    if (!p) return -1;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int st = ::pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(ScenarioSchema, AcceptsTheShippedExamples) {
+    std::vector<std::string> files;
+    for (const auto& f : std::filesystem::directory_iterator(std::string(VPNPROBE_SOURCE_DIR) + "/scenarios/examples"))
+        if (f.path().extension() == ".yaml") files.push_back(f.path().string());
+    std::string out;
+    EXPECT_EQ(check_schema(files, out), 0) << out;
+    EXPECT_THAT(out, HasSubstr("lab.yaml: ok"));
+}
+
+TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
+    for (const std::string& bad :
+         {with_probe("  - type: sstp\n    expectt: {success: true}\n"), with_probe("  - type: sstp\n    timeout: soon\n"),
+          with_probe("  - type: ikev2\n    options: {preset: nonsense}\n"),
+          with_probe("  - type: sstp\n    options: {preset: modern}\n"),
+          std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n")}) {
+        auto path = std::filesystem::temp_directory_path() / ("vpnprobe-schema-" + std::to_string(::getpid()) + ".yaml");
+        std::ofstream(path) << bad;
+        std::string out;
+        EXPECT_EQ(check_schema({path.string()}, out), 1) << bad << "\n" << out;
+        EXPECT_THROW(load_scenario_text(bad, "bad.yaml"), ScenarioError) << bad;
+        std::filesystem::remove(path);
+    }
 }
 
 }  // namespace
