@@ -1,0 +1,187 @@
+// vpnprobe's benchmark: prints figures, asserts nothing (tests check behaviour, this measures).
+//   codecs      IKEv2 and SSTP decoding of real captures, per message
+//   crypto      key exchange per DH group; SK seal/open per cipher
+//   concurrency N IKE_SA_INIT probes in flight at once on one io_context against a loopback responder
+//               (127.0.0.1 only), wall time and peak memory: what the scenario runner's --parallel costs
+// usage: vpnprobe_bench [codecs|crypto|concurrency|all] [N ...]   (default: all, N = 100 1000 4000)
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "probes/ikev2_probe.hpp"
+#include "protocol/ikev2_crypto_dh.hpp"
+#include "protocol/ikev2_keys.hpp"
+#include "protocol/ikev2_message.hpp"
+#include "protocol/sstp.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace ike = vpnprobe::protocol::ikev2;
+using vpnprobe::protocol::Bytes;
+using clock_type = std::chrono::steady_clock;
+
+Bytes read_file(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+// Runs f repeatedly for about `budget` seconds; returns seconds per call.
+double per_call(const std::function<void()>& f, double budget = 0.5) {
+    f();  // warm-up
+    long n = 0;
+    auto start = clock_type::now();
+    double elapsed = 0;
+    do {
+        for (int i = 0; i < 16; ++i) f();
+        n += 16;
+        elapsed = seconds_since(start);
+    } while (elapsed < budget);
+    return elapsed / static_cast<double>(n);
+}
+
+long peak_rss_kib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+void codecs() {
+    std::printf("codecs (per message, real captures)\n");
+    for (const char* name : {"strongswan-sa-init-response.bin", "strongswan-ike-auth-response-skf1.bin",
+                             "libreswan-sa-init-response.bin"}) {
+        Bytes b = read_file(std::string(VPNPROBE_TEST_DATA) + "/ikev2/" + name);
+        double t = per_call([&] { (void)ike::decode_message(b); });
+        std::printf("  IKEv2 decode %-40s %5zu bytes  %8.0f ns  %6.0f MB/s\n", name, b.size(), t * 1e9,
+                    static_cast<double>(b.size()) / t / 1e6);
+    }
+    Bytes cap = read_file(std::string(VPNPROBE_TEST_DATA) + "/softether-http200-connect-ack.bin");
+    const std::string end = "\r\n\r\n";
+    auto at = std::search(cap.begin(), cap.end(), end.begin(), end.end());
+    Bytes sstp(at + 4, cap.end());
+    double t = per_call([&] { (void)vpnprobe::protocol::decode_sstp_packet(sstp); });
+    std::printf("  SSTP decode CALL_CONNECT_ACK                          %5zu bytes  %8.0f ns\n", sstp.size(), t * 1e9);
+}
+
+void crypto() {
+    std::printf("crypto (OpenSSL 3 EVP)\n");
+    struct Group {
+        std::uint16_t id;
+        const char* name;
+    };
+    for (Group g : {Group{2, "modp1024"}, Group{14, "modp2048"}, Group{16, "modp4096"}, Group{19, "ecp256"},
+                    Group{20, "ecp384"}, Group{21, "ecp521"}, Group{31, "curve25519"}}) {
+        ike::KeyExchange peer(g.id);
+        double t = per_call([&] {
+            ike::KeyExchange k(g.id);
+            (void)k.compute_shared(peer.public_value());
+        }, 0.4);
+        std::printf("  DH group %2u %-10s  key pair + shared secret  %8.3f ms\n", g.id, g.name, t * 1e3);
+    }
+    Bytes ni(32, 1), nr(32, 2), shared(48, 3), spi(8, 4);
+    struct Cipher {
+        const char* name;
+        std::uint16_t encr, bits, integ;
+    };
+    for (Cipher c : {Cipher{"AES-GCM-16-256", ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none},
+                     Cipher{"AES-CBC-256 + HMAC-SHA2-256-128", ike::encr_alg::aes_cbc, 256, ike::integ_alg::hmac_sha2_256_128},
+                     Cipher{"3DES + HMAC-SHA1-96", ike::encr_alg::triple_des, 0, ike::integ_alg::hmac_sha1_96}}) {
+        auto keys = ike::derive_ike_sa_keys(ike::prf_alg::hmac_sha2_256, c.encr, c.bits, c.integ, ni, nr, shared, spi, spi);
+        auto cipher = ike::initiator_sk_cipher(keys);
+        Bytes prefix(32, 0), plain(1200, 0x42);
+        Bytes sealed = cipher.seal(prefix, plain);
+        double ts = per_call([&] { (void)cipher.seal(prefix, plain); });
+        double to = per_call([&] { (void)cipher.open(prefix, sealed); });
+        std::printf("  %-32s 1200 B: seal %6.2f us (%5.0f MB/s), open %6.2f us\n", c.name, ts * 1e6, 1200 / ts / 1e6,
+                    to * 1e6);
+    }
+}
+
+// A loopback responder that answers every IKE_SA_INIT with NO_PROPOSAL_CHOSEN: the cheapest real exchange,
+// so the figure is the probe's own cost (socket, key pair, encode, decode, timers), not a server's.
+asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s) {
+    std::vector<std::uint8_t> buf(65536);
+    for (;;) {
+        asio::ip::udp::endpoint from;
+        boost::system::error_code ec;
+        std::size_t n = co_await s.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        auto h = ike::decode_header(vpnprobe::protocol::ByteView(buf.data(), n));
+        if (!h) continue;
+        ike::Message m;
+        m.header.spi_i = h->spi_i;
+        m.header.exchange = ike::ExchangeType::ike_sa_init;
+        m.header.flags = ike::flag_response;
+        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::no_proposal_chosen, {}});
+        Bytes out = ike::encode_message(m);
+        co_await s.async_send_to(asio::buffer(out), from, asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+void concurrency(const std::vector<int>& sizes) {
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    std::printf("concurrency (IKE_SA_INIT probes in flight on one io_context, one thread; loopback responder)\n");
+    for (int n : sizes) {
+        asio::io_context io;
+        asio::ip::udp::socket server(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        // Thousands of requests arrive at once: a default receive buffer (about 500 of them) would drop the
+        // rest and the figure would measure retransmission backoff. SO_RCVBUFFORCE passes rmem_max as root.
+        int bytes = 32 << 20;
+        if (setsockopt(server.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+            setsockopt(server.native_handle(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+        asio::co_spawn(io, refuse_everything(server), asio::detached);
+        vpnprobe::probes::Ikev2Options o;
+        o.host = "127.0.0.1";
+        o.address = "127.0.0.1";
+        o.port = server.local_endpoint().port();
+        o.preset = "modern";
+        o.sa_init_only = true;
+        o.timeout_seconds = 30;
+        int answered = 0, done = 0;
+        auto start = clock_type::now();
+        for (int i = 0; i < n; ++i)
+            asio::co_spawn(
+                io,
+                [&, o]() -> asio::awaitable<void> {
+                    auto r = co_await vpnprobe::probes::ikev2_probe(o);
+                    answered += r.ike.error_notify == "NO_PROPOSAL_CHOSEN";
+                    if (++done == n) server.close();
+                },
+                asio::detached);
+        io.run();
+        double wall = seconds_since(start);
+        std::printf("  %5d probes: %6.2f s wall, %7.0f probes/s, %5d answered, peak RSS %6.1f MiB\n", n, wall, n / wall,
+                    answered, static_cast<double>(peak_rss_kib()) / 1024.0);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string what = argc > 1 ? argv[1] : "all";
+    std::vector<int> sizes;
+    for (int i = 2; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+    if (sizes.empty()) sizes = {100, 1000, 4000};
+    if (what == "codecs" || what == "all") codecs();
+    if (what == "crypto" || what == "all") crypto();
+    if (what == "concurrency" || what == "all") concurrency(sizes);
+    return 0;
+}

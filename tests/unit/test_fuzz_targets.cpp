@@ -1,0 +1,124 @@
+// The fuzz targets (fuzz/fuzz_targets.hpp) in every build: over the real captures the project tests with
+// and deterministic mutations of them (bit flips, bytes set to 0x00/0xff, truncations, spliced copies),
+// so that the harnesses stay compiled and what libFuzzer would find first (a crash, an error offset past
+// the input, a reassembly over its limits) is found here too. libFuzzer itself runs with scripts/fuzz.sh.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+
+#include "fuzz/fuzz_targets.hpp"
+
+namespace {
+
+using vpnprobe::protocol::Bytes;
+
+Bytes read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// xorshift64*: the same mutations on every run and machine.
+struct Rng {
+    std::uint64_t s;
+    std::uint64_t next() {
+        s ^= s >> 12, s ^= s << 25, s ^= s >> 27;
+        return s * 2685821657736338717ull;
+    }
+    std::size_t below(std::size_t n) { return n ? static_cast<std::size_t>(next() % n) : 0; }
+};
+
+Bytes mutate(const Bytes& seed, Rng& rng) {
+    Bytes b = seed;
+    int edits = 1 + static_cast<int>(rng.below(4));
+    for (int e = 0; e < edits && !b.empty(); ++e) {
+        switch (rng.below(5)) {
+        case 0: b[rng.below(b.size())] ^= static_cast<std::uint8_t>(1u << rng.below(8)); break;
+        case 1: b[rng.below(b.size())] = 0x00; break;
+        case 2: b[rng.below(b.size())] = 0xff; break;
+        case 3: b.resize(rng.below(b.size())); break;
+        case 4: {
+            std::size_t from = rng.below(b.size()), n = rng.below(b.size() - from);
+            Bytes part(b.begin() + static_cast<long>(from), b.begin() + static_cast<long>(from + n));
+            b.insert(b.begin() + static_cast<long>(rng.below(b.size())), part.begin(), part.end());
+            break;
+        }
+        }
+    }
+    return b;
+}
+
+struct Tally {
+    int decoded = 0, refused = 0;
+};
+
+Tally run_mutations(const std::vector<Bytes>& seeds, int per_seed,
+                    const std::function<bool(const std::uint8_t*, std::size_t)>& target) {
+    Tally t;
+    Rng rng{0x9e3779b97f4a7c15ull};
+    for (const auto& seed : seeds) {
+        (target(seed.data(), seed.size()) ? t.decoded : t.refused)++;
+        for (int i = 0; i < per_seed; ++i) {
+            Bytes m = mutate(seed, rng);
+            (target(m.data(), m.size()) ? t.decoded : t.refused)++;
+        }
+    }
+    return t;
+}
+
+std::vector<Bytes> files_in(const std::string& dir, const std::string& ext) {
+    std::vector<Bytes> out;
+    for (const auto& f : std::filesystem::directory_iterator(dir))
+        if (f.path().extension() == ext) out.push_back(read_file(f.path()));
+    return out;
+}
+
+TEST(FuzzTargets, Ikev2MessagesFromTheCapturesAndTheirMutations) {
+    auto seeds = files_in(std::string(VPNPROBE_TEST_DATA) + "/ikev2", ".bin");
+    ASSERT_GE(seeds.size(), 5u);
+    Tally t;
+    ASSERT_NO_THROW(t = run_mutations(seeds, 3000, vpnprobe::fuzz::ikev2_message));
+    EXPECT_GT(t.decoded, 0) << "the captures and some mutations decode";
+    EXPECT_GT(t.refused, 1000) << "most mutations are refused, by name";
+}
+
+TEST(FuzzTargets, SstpPacketsFromTheCaptureAndTheirMutations) {
+    Bytes capture = read_file(std::string(VPNPROBE_TEST_DATA) + "/softether-http200-connect-ack.bin");
+    // The SSTP part starts after the HTTP header.
+    const std::string end = "\r\n\r\n";
+    auto at = std::search(capture.begin(), capture.end(), end.begin(), end.end());
+    ASSERT_NE(at, capture.end());
+    Bytes sstp(at + 4, capture.end());
+    ASSERT_FALSE(sstp.empty());
+    Tally t;
+    ASSERT_NO_THROW(t = run_mutations({sstp}, 5000, vpnprobe::fuzz::sstp_packet));
+    EXPECT_GT(t.decoded, 0);
+    EXPECT_GT(t.refused, 0);
+}
+
+TEST(FuzzTargets, FragmentReassemblyStaysWithinItsLimits) {
+    Bytes seed;
+    for (std::uint16_t n = 1; n <= 4; ++n) {
+        seed.push_back(0), seed.push_back(static_cast<std::uint8_t>(n));
+        seed.push_back(0), seed.push_back(4);
+        seed.push_back(200);
+    }
+    EXPECT_TRUE(vpnprobe::fuzz::ike_fragments(seed.data(), seed.size())) << "four fragments of four assemble";
+    ASSERT_NO_THROW(run_mutations({seed}, 5000, vpnprobe::fuzz::ike_fragments));
+}
+
+TEST(FuzzTargets, ScenarioFilesAreRefusedByNameOnly) {
+    std::vector<Bytes> seeds;
+    for (const auto& f : std::filesystem::directory_iterator(std::string(VPNPROBE_SOURCE_DIR) + "/scenarios/examples"))
+        if (f.path().extension() == ".yaml") seeds.push_back(read_file(f.path()));
+    ASSERT_GE(seeds.size(), 4u);
+    Tally t;
+    ASSERT_NO_THROW(t = run_mutations(seeds, 500, vpnprobe::fuzz::scenario_text));
+    EXPECT_GT(t.decoded, 0);
+    EXPECT_GT(t.refused, 0);
+}
+
+}  // namespace
