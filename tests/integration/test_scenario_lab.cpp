@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "lab_env.hpp"
 
@@ -147,6 +148,26 @@ TEST_F(ScenarioLab, CompareWithShowsWhatTheSwapWouldChange) {
     EXPECT_NE(r.out.find("compare-with: key: served RSA 2048, candidate EC 256 prime256v1"), std::string::npos) << r.out;
     auto same = vpnprobe("run " + file + " --compare-with " + var("SSTP_RSA_CERT"));
     EXPECT_NE(same.out.find("the server presents the candidate certificate"), std::string::npos) << same.out;
+}
+
+// A target name that resolves to several addresses (a pool behind DNS round-robin; here a private
+// /etc/hosts in a mount namespace of the test's own): each address is its own row.
+TEST_F(ScenarioLab, ANameIsExpandedIntoOneRowPerAddress) {
+    std::string hosts = write("hosts-scenario-pool", var("IKE_FRAG_ADDR") + " vpn.test\n" + var("IKE_FRAG_ADDR6") + " vpn.test\n");
+    auto file = write("scenario-pool.yaml",
+                      "vantage_points: [{name: clean, netns: " + var("VANTAGE_CLEAN") + "}]\n"
+                      "targets: [{name: pool, host: vpn.test, ca: " + var("IKE_CA") + "}]\n"
+                      "probes: [{type: ikev2, timeout: 3, options: {preset: modern}}]\n");
+    auto r = testlab::run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " + VPNPROBE_BINARY +
+                                  " run " + file + " --format json'");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    auto v = boost::json::parse(r.out).as_object();
+    std::set<std::string> addresses;
+    for (const auto& row : v.at("rows").as_array()) {
+        EXPECT_TRUE(row.at("passed").as_bool()) << boost::json::serialize(row);
+        addresses.insert(std::string(row.at("address").as_string()));
+    }
+    EXPECT_EQ(addresses, (std::set<std::string>{var("IKE_FRAG_ADDR"), var("IKE_FRAG_ADDR6")}));
 }
 
 // Needs no lab: nothing is sent.
