@@ -2,12 +2,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
 #include "cli/host_port.hpp"
 #include "cli/sstp_text.hpp"
@@ -81,20 +81,9 @@ int SstpCommand::run() {
     }
     io.run();
 
-    bool all_ok = true;
-    for (const auto& r : results) all_ok = all_ok && r.success;
-    if (format_ == "json") {
-        if (all_addresses_) {
-            boost::json::array arr;
-            for (const auto& r : results) arr.push_back(probes::to_json(r));
-            std::cout << boost::json::serialize(arr) << "\n";
-        } else {
-            std::cout << boost::json::serialize(probes::to_json(results.front())) << "\n";
-        }
-    } else {
-        for (const auto& r : results) std::cout << render_sstp_text(r);
-    }
-    return all_ok ? 0 : 1;
+    return print_results(
+        results, format_, all_addresses_, [](const SstpResult& r) { return probes::to_json(r); },
+        [](const SstpResult& r) { return render_sstp_text(r); });
 }
 
 }  // namespace vpnprobe::cli

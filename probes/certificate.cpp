@@ -1,4 +1,5 @@
 #include "probes/certificate.hpp"
+#include "probes/openssl_key.hpp"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -307,28 +308,10 @@ void read_ocsp_urls(X509* x, CertificateFacts& f) {
 }
 
 void read_key(X509* x, CertificateFacts& f) {
-    EVP_PKEY* key = X509_get0_pubkey(x);
-    if (!key) {
-        f.key_type = "unknown";
-        return;
-    }
-    f.key_bits = EVP_PKEY_get_bits(key);
-    switch (EVP_PKEY_get_base_id(key)) {
-        case EVP_PKEY_RSA:
-        case EVP_PKEY_RSA_PSS: f.key_type = "RSA"; break;
-        case EVP_PKEY_EC: {
-            f.key_type = "EC";
-            char group[80] = {};
-            std::size_t len = 0;
-            if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len))
-                f.curve = group;
-            break;
-        }
-        case EVP_PKEY_ED25519: f.key_type = "Ed25519"; break;
-        case EVP_PKEY_ED448: f.key_type = "Ed448"; break;
-        case EVP_PKEY_DSA: f.key_type = "DSA"; break;
-        default: f.key_type = "unknown"; break;
-    }
+    KeyDescription d = describe_key(X509_get0_pubkey(x));
+    f.key_type = d.type;
+    f.key_bits = d.bits;
+    f.curve = d.curve;
 }
 
 std::string signature_algorithm(X509* x) {

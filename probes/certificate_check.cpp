@@ -1,4 +1,5 @@
 #include "probes/certificate_check.hpp"
+#include "probes/openssl_key.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -82,24 +83,11 @@ PkeyPtr read_private_key(std::string_view pem) {
 }
 
 KeyFacts key_facts(const EVP_PKEY* key) {
+    KeyDescription d = describe_key(key);
     KeyFacts k;
-    k.key_bits = EVP_PKEY_get_bits(key);
-    switch (EVP_PKEY_get_base_id(key)) {
-        case EVP_PKEY_RSA:
-        case EVP_PKEY_RSA_PSS: k.key_type = "RSA"; break;
-        case EVP_PKEY_EC: {
-            k.key_type = "EC";
-            char group[80] = {};
-            std::size_t len = 0;
-            if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len))
-                k.curve = group;
-            break;
-        }
-        case EVP_PKEY_ED25519: k.key_type = "Ed25519"; break;
-        case EVP_PKEY_ED448: k.key_type = "Ed448"; break;
-        case EVP_PKEY_DSA: k.key_type = "DSA"; break;
-        default: k.key_type = "unknown"; break;
-    }
+    k.key_type = d.type;
+    k.key_bits = d.bits;
+    k.curve = d.curve;
     return k;
 }
 

@@ -873,11 +873,7 @@ std::string Ikev2Session::wireshark_integ_name(const ike::Transform* t) {
 
 }  // namespace
 
-const Phase* Ikev2Result::phase(const std::string& name) const {
-    for (const auto& p : phases)
-        if (p.name == name) return &p;
-    return nullptr;
-}
+const Phase* Ikev2Result::phase(const std::string& name) const { return find_phase(phases, name); }
 
 asio::awaitable<Ikev2Result> ikev2_probe(Ikev2Options options) {
     if (options.host.empty()) throw std::invalid_argument("ikev2 probe: empty host");

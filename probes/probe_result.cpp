@@ -31,4 +31,10 @@ Phase& PhaseTimer::finish(PhaseOutcome outcome, std::string error) {
     return phases_.back();
 }
 
+const Phase* find_phase(const std::vector<Phase>& phases, const std::string& name) {
+    for (const auto& p : phases)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
 }  // namespace vpnprobe::probes

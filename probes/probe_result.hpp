@@ -22,6 +22,9 @@ struct Phase {
     bool local = false;
 };
 
+// The phase of that name in a probe's phase list, or nullptr when the probe did not get that far.
+const Phase* find_phase(const std::vector<Phase>& phases, const std::string& name);
+
 enum class Severity { error, warning, info };
 const char* to_string(Severity s);
 

@@ -594,11 +594,7 @@ private:
 
 }  // namespace
 
-const Phase* SstpResult::phase(const std::string& name) const {
-    for (const auto& p : phases)
-        if (p.name == name) return &p;
-    return nullptr;
-}
+const Phase* SstpResult::phase(const std::string& name) const { return find_phase(phases, name); }
 
 asio::awaitable<SstpResult> sstp_probe(SstpOptions options) {
     if (options.host.empty()) throw std::invalid_argument("sstp probe: empty host");

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <string>
 
@@ -50,6 +51,25 @@ inline std::string lab_skip_reason(const std::string& env_name) {
                      " (run through ctest, whose fixture brings the lab up)";
     return "";
 }
+
+// A test against the lab: skips (with the fixture's reason) where the lab is not up, else knows the env files'
+// KEY=VALUE pairs. gtest runs no test body after a skip in SetUp.
+class LabTest : public ::testing::Test {
+protected:
+    void use_lab(std::initializer_list<const char*> env_files) {
+        for (const char* f : env_files) {
+            std::string why = lab_skip_reason(f);
+            if (!why.empty()) GTEST_SKIP() << why;
+            for (const auto& [k, v] : read_env_file(lab_run_dir() + "/" + f)) env_[k] = v;
+        }
+    }
+    std::string var(const std::string& name) {
+        auto it = env_.find(name);
+        if (it == env_.end()) ADD_FAILURE() << "lab env has no " << name;
+        return it == env_.end() ? "" : it->second;
+    }
+    std::map<std::string, std::string> env_;
+};
 
 // Lab addresses route to the real uplink from the root namespace: refuse to probe them from there.
 inline void assert_inside_lab_namespace(const probes::VantagePoint& vp) {

@@ -21,19 +21,9 @@ using probes::Ikev2Options;
 using probes::Ikev2Result;
 using probes::PhaseOutcome;
 
-class Ikev2Lab : public ::testing::Test {
+class Ikev2Lab : public testlab::LabTest {
 protected:
-    void SetUp() override {
-        std::string why = testlab::lab_skip_reason("ike-lab.env");
-        if (!why.empty()) GTEST_SKIP() << why;
-        env_ = testlab::read_env_file(testlab::lab_run_dir() + "/ike-lab.env");
-    }
-
-    std::string var(const std::string& name) {
-        auto it = env_.find(name);
-        if (it == env_.end()) ADD_FAILURE() << "lab env has no " << name;
-        return it == env_.end() ? "" : it->second;
-    }
+    void SetUp() override { use_lab({"ike-lab.env"}); }
 
     Ikev2Options options(const std::string& addr_var, const std::string& vantage_var = "VANTAGE_CLEAN") {
         Ikev2Options o;
@@ -78,7 +68,6 @@ protected:
 
     static std::string dump(const Ikev2Result& r) { return boost::json::serialize(probes::to_json(r)); }
 
-    std::map<std::string, std::string> env_;
 };
 
 // strongSwan with fragment_size = 500: the IKE_AUTH response comes in several SKF fragments, which are

@@ -14,20 +14,9 @@ namespace {
 
 using namespace vpnprobe;
 
-class ScenarioLab : public ::testing::Test {
+class ScenarioLab : public testlab::LabTest {
 protected:
-    void SetUp() override {
-        for (const char* env : {"sstp-lab.env", "ike-lab.env"}) {
-            std::string why = testlab::lab_skip_reason(env);
-            if (!why.empty()) GTEST_SKIP() << why;
-            for (const auto& [k, v] : testlab::read_env_file(testlab::lab_run_dir() + "/" + env)) env_[k] = v;
-        }
-    }
-    std::string var(const std::string& name) {
-        auto it = env_.find(name);
-        if (it == env_.end()) ADD_FAILURE() << "lab env has no " << name;
-        return it == env_.end() ? "" : it->second;
-    }
+    void SetUp() override { use_lab({"sstp-lab.env", "ike-lab.env"}); }
     std::string write(const std::string& name, const std::string& text) {
         std::string path = testlab::lab_run_dir() + "/" + name;
         std::ofstream(path) << text;
@@ -62,7 +51,6 @@ protected:
                "      ikeblock: {success: false, failed_phase: ike_sa_init, windows_error: '809', findings: [ikev2.sa_init_no_answer]}\n";
     }
 
-    std::map<std::string, std::string> env_;
 };
 
 TEST_F(ScenarioLab, JsonReportVerdictsFindingsAndExitCode) {

@@ -16,19 +16,9 @@ using probes::PhaseOutcome;
 using probes::SstpOptions;
 using probes::SstpResult;
 
-class SstpLab : public ::testing::Test {
+class SstpLab : public testlab::LabTest {
 protected:
-    void SetUp() override {
-        std::string why = testlab::lab_skip_reason("sstp-lab.env");
-        if (!why.empty()) GTEST_SKIP() << why;
-        env_ = testlab::read_env_file(testlab::lab_run_dir() + "/sstp-lab.env");
-    }
-
-    std::string var(const std::string& name) {
-        auto it = env_.find(name);
-        if (it == env_.end()) ADD_FAILURE() << "lab env has no " << name;
-        return it == env_.end() ? "" : it->second;
-    }
+    void SetUp() override { use_lab({"sstp-lab.env"}); }
 
     SstpOptions options(const std::string& addr_var, const std::string& vantage_var = "VANTAGE_CLEAN") {
         SstpOptions o;
@@ -60,7 +50,6 @@ protected:
 
     static std::string dump(const SstpResult& r) { return boost::json::serialize(probes::to_json(r)); }
 
-    std::map<std::string, std::string> env_;
 };
 
 TEST_F(SstpLab, HealthyRsaServerCompletesEveryPhase) {

@@ -1,0 +1,32 @@
+// How a probe subcommand prints its results: JSON (one object, or an array with --all-addresses) or the
+// text report of each; the exit status says whether every one succeeded.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace vpnprobe::cli {
+
+template <typename Result, typename ToJson, typename ToText>
+int print_results(const std::vector<Result>& results, const std::string& format, bool as_array, ToJson to_json,
+                  ToText to_text) {
+    bool all_ok = true;
+    for (const auto& r : results) all_ok = all_ok && r.success;
+    if (format == "json") {
+        if (as_array) {
+            boost::json::array arr;
+            for (const auto& r : results) arr.push_back(to_json(r));
+            std::cout << boost::json::serialize(arr) << "\n";
+        } else {
+            std::cout << boost::json::serialize(to_json(results.front())) << "\n";
+        }
+    } else {
+        for (const auto& r : results) std::cout << to_text(r);
+    }
+    return all_ok ? 0 : 1;
+}
+
+}  // namespace vpnprobe::cli
