@@ -73,4 +73,16 @@ private:
     bool dry_run_ = false;
 };
 
+class ServeCommand {
+public:
+    explicit ServeCommand(CLI::App& app);
+    bool selected() const;
+    int run();
+
+private:
+    CLI::App* sub_;
+    std::string scenario_, listen_ = "127.0.0.1:9469";
+    int max_concurrent_ = 4;
+};
+
 }  // namespace vpnprobe::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     vpnprobe::cli::Ikev2Command ikev2(app);
     vpnprobe::cli::CertCheckCommand cert_check(app);
     vpnprobe::cli::RunCommand run(app);
+    vpnprobe::cli::ServeCommand serve(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
         if (ikev2.selected()) return ikev2.run();
         if (cert_check.selected()) return cert_check.run();
         if (run.selected()) return run.run();
+        if (serve.selected()) return serve.run();
     } catch (const vpnprobe::cli::UsageError& e) {
         std::cerr << "vpnprobe: " << e.what() << "\n";
         return 2;

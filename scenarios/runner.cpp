@@ -187,6 +187,25 @@ CertificateComparison compare_certificates(const probes::CertificateFacts& serve
     return c;
 }
 
+Scenario select(const Scenario& s, const std::string& probe, const std::string& target, const std::string& vantage) {
+    Scenario out = s;
+    if (!probe.empty()) {
+        out.probes.clear();
+        for (const auto& p : s.probes)
+            if (p.name == probe) out.probes.push_back(p);
+        if (out.probes.empty()) throw std::invalid_argument("the scenario has no probe named '" + probe + "'");
+    }
+    if (!target.empty()) {
+        if (!s.target(target)) throw std::invalid_argument("the scenario has no target named '" + target + "'");
+        out.targets = {*s.target(target)};
+    }
+    if (!vantage.empty()) {
+        if (!s.vantage(vantage)) throw std::invalid_argument("the scenario has no vantage point named '" + vantage + "'");
+        out.vantage_points = {*s.vantage(vantage)};
+    }
+    return out;
+}
+
 ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     auto start = std::chrono::steady_clock::now();
     std::optional<probes::CertificateFacts> candidate;
@@ -198,7 +217,14 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     ScenarioResult result;
     result.name = s.name;
     result.file = s.file;
-    auto plan = plan_rows(s);
+    Scenario capped;
+    const Scenario* run = &s;
+    if (opt.max_timeout) {
+        capped = s;
+        for (auto& p : capped.probes) p.timeout = std::min(p.timeout, std::max(0.1, *opt.max_timeout));
+        run = &capped;
+    }
+    auto plan = plan_rows(*run);
     const int count = std::max(1, opt.count.value_or(s.count));
     const std::size_t parallel = static_cast<std::size_t>(std::max(1, opt.parallel.value_or(s.parallel)));
     result.rows.resize(plan.size());

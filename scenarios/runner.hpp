@@ -16,6 +16,7 @@ struct RunOptions {
     std::optional<int> count;     // overrides the scenario's
     std::optional<int> parallel;  // overrides the scenario's
     std::optional<std::string> compare_with;  // PEM file of a candidate certificate (--compare-with)
+    std::optional<double> max_timeout;        // caps every probe's timeout (a scrape's own deadline)
     // Called after every finished probe run with (done, total); the CLI draws a progress line with it.
     std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -27,6 +28,10 @@ struct PlannedRow {
     const VantageSpec* vantage = nullptr;
     std::string address;  // "" = let the probe resolve (the name did not resolve here: the probe reports it)
 };
+
+// The scenario cut down to the probes, targets and vantage points named (empty = all of that kind).
+// Throws std::invalid_argument naming what the scenario does not have.
+Scenario select(const Scenario& scenario, const std::string& probe, const std::string& target, const std::string& vantage);
 
 // Resolves the targets' names from each vantage point. Throws nothing: a name that does not resolve
 // gives one row with an empty address.

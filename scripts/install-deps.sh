@@ -10,7 +10,7 @@ packages=(
   # lab: namespaces, path conditions, real peers
   iproute2 nftables iptables openssl ca-certificates python3 procps util-linux libnetfilter-queue-dev
   # report tests: JUnit validated against its schema, Prometheus text parsed back by the reference parser
-  libxml2-utils python3-prometheus-client
+  libxml2-utils python3-prometheus-client curl
   # the scenario JSON Schema is checked against the shipped examples
   python3-jsonschema python3-yaml
   softether-vpnserver softether-vpncmd

@@ -1,6 +1,8 @@
 // The scenario runner end to end in the lab: three vantage points (clean, IP fragments dropped, UDP
 // 500/4500 blocked) against SoftEther (SSTP) and strongSwan (IKEv2) targets, run by the vpnprobe binary,
 // its JSON, JUnit and Prometheus reports read back, and its exit code.
+#include <unistd.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
@@ -156,6 +158,51 @@ TEST_F(ScenarioLab, ANameIsExpandedIntoOneRowPerAddress) {
         addresses.insert(std::string(row.at("address").as_string()));
     }
     EXPECT_EQ(addresses, (std::set<std::string>{var("IKE_FRAG_ADDR"), var("IKE_FRAG_ADDR6")}));
+}
+
+// vpnprobe serve as Prometheus scrapes it (curl standing in for Prometheus, on 127.0.0.1): /probe runs the
+// rows its query names now and answers with their metrics; a bad query gets 400.
+TEST_F(ScenarioLab, ServeAnswersScrapesWithMetrics) {
+    auto file = write("scenario-serve.yaml", scenario("{success: false, windows_error: CERT_E_EXPIRED}"));
+    const std::string port = std::to_string(20000 + ::getpid() % 30000);
+    const std::string log = testlab::lab_run_dir() + "/serve.log";
+    auto started = testlab::run_command("(" + std::string(VPNPROBE_BINARY) + " serve " + file + " --listen 127.0.0.1:" +
+                                        port + " >" + log + " 2>&1 & echo $!)");
+    std::string pid = started.out.substr(0, started.out.find('\n'));
+    ASSERT_FALSE(pid.empty());
+    struct Stop {  // the server goes whatever the test's outcome
+        std::string pid;
+        ~Stop() { testlab::run_command("kill " + pid + " 2>/dev/null"); }
+    } stop{pid};
+    // Wait until it listens: a bounded number of looks, not a timing assertion.
+    bool listening = false;
+    for (int i = 0; i < 100 && !listening; ++i) {
+        listening = testlab::run_command("grep -q 'listening on' " + log + " && echo y").out == "y\n";
+        if (!listening) ::usleep(50000);
+    }
+    ASSERT_TRUE(listening) << testlab::run_command("cat " + log).out;
+    const std::string base = "curl -s --max-time 30 -H 'X-Prometheus-Scrape-Timeout-Seconds: 5' 'http://127.0.0.1:" + port;
+    auto scrape = testlab::run_command(base + "/probe?probe=ikev2&vantage=fragdrop' -o " + testlab::lab_run_dir() +
+                                       "/serve.prom -w '%{http_code}'");
+    EXPECT_EQ(scrape.out, "200");
+    auto parsed = testlab::run_command(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " +
+                                       testlab::lab_run_dir() + "/serve.prom 2>&1");
+    EXPECT_EQ(parsed.exit_code, 0) << parsed.out;
+    EXPECT_NE(parsed.out.find("probe_success{address=\"" + var("IKE_FRAG_ADDR") +
+                              "\",probe=\"ikev2\",target=\"ike-frag\",type=\"ikev2\",vantage=\"fragdrop\"} 1.0"),
+              std::string::npos)
+        << parsed.out;
+    EXPECT_NE(parsed.out.find("probe_success{address=\"" + var("IKE_NOFRAG_ADDR") +
+                              "\",probe=\"ikev2\",target=\"ike-nofrag\",type=\"ikev2\",vantage=\"fragdrop\"} 0.0"),
+              std::string::npos)
+        << parsed.out;
+    EXPECT_EQ(parsed.out.find("vantage=\"clean\""), std::string::npos) << "only the vantage point asked for";
+    EXPECT_NE(parsed.out.find("vpnprobe_windows_error_info{address=\"" + var("IKE_NOFRAG_ADDR") + "\",error=\"809\""),
+              std::string::npos);
+    EXPECT_EQ(testlab::run_command(base + "/probe?probe=nope' -o /dev/null -w '%{http_code}'").out, "400");
+    EXPECT_EQ(testlab::run_command(base + "/probe?colour=red' -o /dev/null -w '%{http_code}'").out, "400");
+    auto own = testlab::run_command(base + "/metrics'");
+    EXPECT_NE(own.out.find("vpnprobe_serve_scrapes_total 1"), std::string::npos) << own.out;
 }
 
 // Needs no lab: nothing is sent.
