@@ -25,6 +25,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "protocol/openssl_util.hpp"
 #include "probes/windows_errors.hpp"
 
 namespace vpnprobe::probes {
@@ -34,12 +35,7 @@ namespace {
 // --- OpenSSL ownership ---
 
 template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const {
-        Free(p);
-    }
-};
+using Deleter = protocol::OpensslDeleter<Free>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
@@ -54,13 +50,7 @@ using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<free_x509_stack>>;
 
 // OpenSSL's error queue, drained, so that one failure does not leak its reason into the next call's message.
 std::string openssl_errors() {
-    std::string all;
-    while (unsigned long e = ERR_get_error()) {
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof buf);
-        if (!all.empty()) all += "; ";
-        all += buf;
-    }
+    std::string all = protocol::drain_openssl_errors();
     return all.empty() ? "unknown OpenSSL error" : all;
 }
 

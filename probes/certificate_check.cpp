@@ -15,6 +15,7 @@
 #include <memory>
 #include <utility>
 
+#include "protocol/openssl_util.hpp"
 #include "probes/windows_errors.hpp"
 
 namespace vpnprobe::probes {
@@ -22,24 +23,13 @@ namespace vpnprobe::probes {
 namespace {
 
 template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const {
-        Free(p);
-    }
-};
+using Deleter = protocol::OpensslDeleter<Free>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 
 std::string openssl_errors() {
-    std::string all;
-    while (unsigned long e = ERR_get_error()) {
-        char buf[256];
-        ERR_error_string_n(e, buf, sizeof buf);
-        if (!all.empty()) all += "; ";
-        all += buf;
-    }
+    std::string all = protocol::drain_openssl_errors();
     return all.empty() ? "unknown OpenSSL error" : all;
 }
 

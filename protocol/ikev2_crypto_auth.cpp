@@ -1,4 +1,5 @@
 #include "protocol/ikev2_crypto_auth.hpp"
+#include "protocol/openssl_util.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -20,36 +21,13 @@ namespace vpnprobe::protocol::ikev2 {
 
 namespace {
 
-struct X509Free {
-    void operator()(X509* p) const { X509_free(p); }
-};
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct AlgorFree {
-    void operator()(X509_ALGOR* p) const { X509_ALGOR_free(p); }
-};
-struct PssParamsFree {
-    void operator()(RSA_PSS_PARAMS* p) const { RSA_PSS_PARAMS_free(p); }
-};
-struct EcdsaSigFree {
-    void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
+using X509Free = OpensslDeleter<X509_free>;
+using PkeyFree = OpensslDeleter<EVP_PKEY_free>;
+using MdCtxFree = OpensslDeleter<EVP_MD_CTX_free>;
+using AlgorFree = OpensslDeleter<X509_ALGOR_free>;
+using PssParamsFree = OpensslDeleter<RSA_PSS_PARAMS_free>;
+using EcdsaSigFree = OpensslDeleter<ECDSA_SIG_free>;
 using AlgorPtr = std::unique_ptr<X509_ALGOR, AlgorFree>;
-
-std::string drain_openssl_errors() {
-    std::string text;
-    while (unsigned long e = ERR_get_error()) {
-        std::array<char, 256> buf{};
-        ERR_error_string_n(e, buf.data(), buf.size());
-        text += text.empty() ? "" : "; ";
-        text += buf.data();
-    }
-    return text;
-}
 
 SignatureCheck failed(std::string algorithm, std::string failure, std::string detail) {
     ERR_clear_error();

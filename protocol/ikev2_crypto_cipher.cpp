@@ -1,4 +1,5 @@
 #include "protocol/ikev2_crypto_cipher.hpp"
+#include "protocol/openssl_util.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -17,9 +18,7 @@ namespace vpnprobe::protocol::ikev2 {
 
 namespace {
 
-struct CipherCtxFree {
-    void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
-};
+using CipherCtxFree = OpensslDeleter<EVP_CIPHER_CTX_free>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 constexpr std::size_t aead_salt_size = 4;  // RFC 5282 (GCM), RFC 7634 (ChaCha20-Poly1305)

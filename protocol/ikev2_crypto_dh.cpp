@@ -1,4 +1,5 @@
 #include "protocol/ikev2_crypto_dh.hpp"
+#include "protocol/openssl_util.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -22,47 +23,20 @@ namespace vpnprobe::protocol::ikev2 {
 
 namespace {
 
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxFree {
-    void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct BnFree {
-    void operator()(BIGNUM* p) const { BN_clear_free(p); }
-};
-struct BnCtxFree {
-    void operator()(BN_CTX* p) const { BN_CTX_free(p); }
-};
-struct EcGroupFree {
-    void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
-};
-struct EcPointFree {
-    void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
-struct ParamBldFree {
-    void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
+using PkeyFree = OpensslDeleter<EVP_PKEY_free>;
+using PkeyCtxFree = OpensslDeleter<EVP_PKEY_CTX_free>;
+using BnFree = OpensslDeleter<BN_clear_free>;
+using BnCtxFree = OpensslDeleter<BN_CTX_free>;
+using EcGroupFree = OpensslDeleter<EC_GROUP_free>;
+using EcPointFree = OpensslDeleter<EC_POINT_free>;
+using ParamBldFree = OpensslDeleter<OSSL_PARAM_BLD_free>;
+using ParamFree = OpensslDeleter<OSSL_PARAM_free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
 using EcGroupPtr = std::unique_ptr<EC_GROUP, EcGroupFree>;
 using EcPointPtr = std::unique_ptr<EC_POINT, EcPointFree>;
-
-std::string drain_openssl_errors() {
-    std::string text;
-    while (unsigned long e = ERR_get_error()) {
-        std::array<char, 256> buf{};
-        ERR_error_string_n(e, buf.data(), buf.size());
-        text += text.empty() ? "" : "; ";
-        text += buf.data();
-    }
-    return text;
-}
 
 [[noreturn]] void throw_openssl(const std::string& what) {
     const std::string errors = drain_openssl_errors();

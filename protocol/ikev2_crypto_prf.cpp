@@ -1,4 +1,5 @@
 #include "protocol/ikev2_crypto_prf.hpp"
+#include "protocol/openssl_util.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -17,24 +18,14 @@ namespace vpnprobe::protocol::ikev2 {
 
 namespace {
 
-struct MacCtxFree {
-    void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
-};
-struct CipherCtxFree {
-    void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
-};
+using MacCtxFree = OpensslDeleter<EVP_MAC_CTX_free>;
+using CipherCtxFree = OpensslDeleter<EVP_CIPHER_CTX_free>;
 
 // OpenSSL reports failures through its thread-local error queue; the text is drained into the exception so the
 // queue does not leak into an unrelated later call.
 [[noreturn]] void throw_openssl(const std::string& what) {
-    std::string text = what;
-    while (unsigned long e = ERR_get_error()) {
-        std::array<char, 256> buf{};
-        ERR_error_string_n(e, buf.data(), buf.size());
-        text += ": ";
-        text += buf.data();
-    }
-    throw std::runtime_error(text);
+    std::string errors = drain_openssl_errors();
+    throw std::runtime_error(errors.empty() ? what : what + ": " + errors);
 }
 
 // EVP_MAC_init treats a null key pointer as "keep the previous key", so an empty key needs a real address.

@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "probes/vantage.hpp"
 
@@ -93,6 +94,18 @@ inline CommandResult run_command(const std::string& cmd) {
     int status = ::pclose(p);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
+}
+
+// Runs `command` where `name` resolves to `addresses` (a pool behind DNS round-robin): a private
+// /etc/hosts, bind-mounted in a mount namespace of the command's own, so the machine's stays untouched.
+inline CommandResult run_with_pool(const std::string& name, const std::vector<std::string>& addresses,
+                                   const std::string& command) {
+    std::string hosts = lab_run_dir() + "/hosts-" + name;
+    {
+        std::ofstream h(hosts);
+        for (const auto& a : addresses) h << a << " " << name << "\n";
+    }
+    return run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " + command + "'");
 }
 
 }  // namespace vpnprobe::testlab

@@ -337,14 +337,10 @@ TEST_F(Ikev2Cli, AuditWeakListsAcceptedProposals) {
 // A pool behind one name (a private /etc/hosts in a mount namespace of the test's own): the IPv4 and the
 // IPv6 address of the server each get their own result.
 TEST_F(Ikev2Cli, AllAddressesProbesEveryAddressOfTheName) {
-    std::string hosts = testlab::lab_run_dir() + "/hosts-ike-pool";
-    {
-        std::ofstream h(hosts);
-        h << var("IKE_FRAG_ADDR") << " vpn.test\n" << var("IKE_FRAG_ADDR6") << " vpn.test\n";
-    }
-    auto r = testlab::run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " +
-                                  VPNPROBE_BINARY + " ikev2 vpn.test --preset modern --all-addresses --format json --ca " +
-                                  var("IKE_CA") + " --netns " + var("VANTAGE_CLEAN") + "'");
+    auto r = testlab::run_with_pool("vpn.test", {var("IKE_FRAG_ADDR"), var("IKE_FRAG_ADDR6")},
+                                    std::string(VPNPROBE_BINARY) +
+                                        " ikev2 vpn.test --preset modern --all-addresses --format json --ca " +
+                                        var("IKE_CA") + " --netns " + var("VANTAGE_CLEAN"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     auto arr = boost::json::parse(r.out).as_array();
     ASSERT_EQ(arr.size(), 2u) << r.out;

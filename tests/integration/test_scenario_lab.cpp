@@ -143,13 +143,12 @@ TEST_F(ScenarioLab, CompareWithShowsWhatTheSwapWouldChange) {
 // A target name that resolves to several addresses (a pool behind DNS round-robin; here a private
 // /etc/hosts in a mount namespace of the test's own): each address is its own row.
 TEST_F(ScenarioLab, ANameIsExpandedIntoOneRowPerAddress) {
-    std::string hosts = write("hosts-scenario-pool", var("IKE_FRAG_ADDR") + " vpn.test\n" + var("IKE_FRAG_ADDR6") + " vpn.test\n");
     auto file = write("scenario-pool.yaml",
                       "vantage_points: [{name: clean, netns: " + var("VANTAGE_CLEAN") + "}]\n"
                       "targets: [{name: pool, host: vpn.test, ca: " + var("IKE_CA") + "}]\n"
                       "probes: [{type: ikev2, timeout: 3, options: {preset: modern}}]\n");
-    auto r = testlab::run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " + VPNPROBE_BINARY +
-                                  " run " + file + " --format json'");
+    auto r = testlab::run_with_pool("vpn.test", {var("IKE_FRAG_ADDR"), var("IKE_FRAG_ADDR6")},
+                                    std::string(VPNPROBE_BINARY) + " run " + file + " --format json");
     EXPECT_EQ(r.exit_code, 0) << r.out;
     auto v = boost::json::parse(r.out).as_object();
     std::set<std::string> addresses;

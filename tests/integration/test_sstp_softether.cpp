@@ -253,14 +253,9 @@ TEST_F(SstpCli, VerbosePrintsDecodedMessagesAndKeylogIsWritten) {
 // A pool behind one name: the name resolves (through a private /etc/hosts, in a mount namespace of the
 // test's own) to the IPv4 and the IPv6 address of the server, and each gets its own result.
 TEST_F(SstpCli, AllAddressesProbesEveryAddressOfTheName) {
-    std::string hosts = testlab::lab_run_dir() + "/hosts-pool";
-    {
-        std::ofstream h(hosts);
-        h << var("SSTP_RSA_ADDR") << " vpn.test\n" << var("SSTP_RSA_ADDR6") << " vpn.test\n";
-    }
-    auto r = testlab::run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " +
-                                  VPNPROBE_BINARY + " sstp vpn.test --all-addresses --format json --ca " +
-                                  var("LAB_CA") + " --netns " + var("VANTAGE_CLEAN") + "'");
+    auto r = testlab::run_with_pool("vpn.test", {var("SSTP_RSA_ADDR"), var("SSTP_RSA_ADDR6")},
+                                    std::string(VPNPROBE_BINARY) + " sstp vpn.test --all-addresses --format json --ca " +
+                                        var("LAB_CA") + " --netns " + var("VANTAGE_CLEAN"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     auto arr = boost::json::parse(r.out).as_array();
     ASSERT_EQ(arr.size(), 2u) << r.out;
