@@ -25,6 +25,7 @@ std::string report_json(const ScenarioResult& r) {
     root["rows_total"] = r.rows.size();
     root["rows_failed"] = r.failed_rows();
     root["total_seconds"] = r.total_seconds;
+    root["peak_in_flight"] = r.peak_in_flight;
     json::array rows;
     for (const auto& row : r.rows) {
         json::object o;

@@ -78,6 +78,7 @@ struct ScenarioResult {
     std::string file;
     std::vector<RowResult> rows;
     double total_seconds = 0;
+    int peak_in_flight = 0;  // most probes running at once (bounded by --parallel)
     bool passed() const;
     int failed_rows() const;
 };

@@ -241,12 +241,15 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     // Jobs run row by row, so that the repeats of one row are spread over the run, not all at once.
     const std::size_t total = plan.size() * static_cast<std::size_t>(count);
     std::size_t next = 0, done = 0;
+    int in_flight = 0;
     asio::io_context io;
     auto worker = [&]() -> asio::awaitable<void> {
         while (next < total) {
             std::size_t job = next++;
             std::size_t row = job % plan.size(), repeat = job / plan.size();
+            result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
             result.rows[row].runs[repeat] = co_await run_once(plan[row]);
+            --in_flight;
             ++done;
             if (opt.progress) opt.progress(done, total);
         }

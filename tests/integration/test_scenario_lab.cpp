@@ -216,4 +216,19 @@ TEST(ScenarioCli, BadScenarioExitsTwoWithThePosition) {
     std::filesystem::remove(path);
 }
 
+// Needs no lab: a loopback target (nothing listens on its UDP port). The progress line is drawn only on a
+// terminal: under script(1), which gives the command one, it is there; with stderr on a pipe it is not.
+TEST(ScenarioCli, ProgressLineOnlyOnATerminal) {
+    std::string path = std::filesystem::temp_directory_path() / "vpnprobe-progress.yaml";
+    std::ofstream(path) << "count: 3\nvantage_points: [{name: lo, source: 127.0.0.1}]\n"
+                           "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: 9}}]\n"
+                           "probes: [{type: ikev2, timeout: 2, options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}]\n";
+    auto tty = testlab::run_command("script -qec '" + std::string(VPNPROBE_BINARY) + " run " + path + "' /dev/null");
+    EXPECT_NE(tty.out.find("3 of 3 probes done"), std::string::npos) << tty.out;
+    auto pipe = testlab::run_command(std::string(VPNPROBE_BINARY) + " run " + path + " 2>&1 | cat");
+    EXPECT_EQ(pipe.out.find("probes done"), std::string::npos) << pipe.out;
+    EXPECT_NE(pipe.out.find("1 of 1 passed"), std::string::npos) << pipe.out;
+    std::filesystem::remove(path);
+}
+
 }  // namespace
