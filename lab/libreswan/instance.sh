@@ -48,8 +48,13 @@ fetch() {
     command -v apt-get >/dev/null || die "apt-get missing: cannot fetch libreswan"
     local tmp; tmp=$(mktemp -d "${root%/}.dl.XXXXXX")
     # (apt notes on stderr that it downloads as root, unsandboxed, into a directory _apt cannot write)
-    (cd "$tmp" && apt-get download -q libreswan >/dev/null 2>"$tmp/apt.err") ||
-      { cat "$tmp/apt.err" >&2; rm -rf "$tmp"; die "apt-get download libreswan failed (apt-get update?)"; }
+    # A machine whose package lists were never fetched (or were cleaned) knows no libreswan: fetch them once.
+    if ! (cd "$tmp" && apt-get download -q libreswan >/dev/null 2>"$tmp/apt.err"); then
+      log "apt-get download libreswan failed; running apt-get update once and trying again"
+      apt-get update -qq >/dev/null 2>>"$tmp/apt.err" || true
+      (cd "$tmp" && apt-get download -q libreswan >/dev/null 2>>"$tmp/apt.err") ||
+        { cat "$tmp/apt.err" >&2; rm -rf "$tmp"; die "apt-get download libreswan failed"; }
+    fi
     mkdir -p "$tmp/root"
     dpkg -x "$tmp"/libreswan_*.deb "$tmp/root"
     rm -rf "$root"
