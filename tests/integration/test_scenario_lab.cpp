@@ -140,6 +140,33 @@ TEST_F(ScenarioLab, CompareWithShowsWhatTheSwapWouldChange) {
     EXPECT_NE(same.out.find("the server presents the candidate certificate"), std::string::npos) << same.out;
 }
 
+// The weak-proposal audit inside a scenario: runs beside the probe, and judges no_weak_accepted.
+TEST_F(ScenarioLab, WeakAuditIsJudged) {
+    auto file = write("scenario-audit.yaml",
+                      "vantage_points: [{name: clean, netns: " + var("VANTAGE_CLEAN") + "}]\ntargets:\n"
+                      "  - {name: weak, host: " + var("IKE_WEAK_ADDR") + ", sni: vpn.test, ca: " + var("IKE_CA") + "}\n"
+                      "  - {name: modern, host: " + var("IKE_FRAG_ADDR") + ", sni: vpn.test, ca: " + var("IKE_CA") + "}\n"
+                      "probes: [{type: ikev2, timeout: 3, options: {preset: modern, audit_weak: true},"
+                      " expect: {ikev2: {no_weak_accepted: true}}}]\n");
+    auto r = vpnprobe("run " + file + " --format json");
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    auto v = boost::json::parse(r.out).as_object();
+    std::map<std::string, const boost::json::object*> by;
+    for (const auto& row : v.at("rows").as_array()) by[std::string(row.at("target").as_string())] = &row.as_object();
+    ASSERT_EQ(by.size(), 2u);
+    EXPECT_TRUE(by.at("modern")->at("passed").as_bool()) << boost::json::serialize(*by.at("modern"));
+    EXPECT_FALSE(by.at("weak")->at("passed").as_bool());
+    bool judged = false;
+    for (const auto& e : by.at("weak")->at("expectations").as_array())
+        if (e.at("check").as_string() == "ikev2.no_weak_accepted") {
+            judged = true;
+            EXPECT_FALSE(e.at("held").as_bool());
+            EXPECT_NE(std::string(e.at("actual").as_string()).find("3des-sha256-modp2048"), std::string::npos);
+        }
+    EXPECT_TRUE(judged);
+    EXPECT_EQ(by.at("weak")->at("result").at("weak_audit").as_array().size(), 5u);
+}
+
 // A target name that resolves to several addresses (a pool behind DNS round-robin; here a private
 // /etc/hosts in a mount namespace of the test's own): each address is its own row.
 TEST_F(ScenarioLab, ANameIsExpandedIntoOneRowPerAddress) {
