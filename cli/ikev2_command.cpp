@@ -102,33 +102,17 @@ int Ikev2Command::run() {
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         Ikev2Options o = opt;
         o.address = addresses[i];
-        // The audit runs beside the probe, so both end by the one deadline.
         asio::co_spawn(
             io,
-            [o, &results, i]() -> asio::awaitable<void> {
-                auto weak = std::move(results[i].weak_audit);  // the audit may have finished first
-                results[i] = co_await probes::ikev2_probe(o);
-                if (results[i].weak_audit.empty()) results[i].weak_audit = std::move(weak);
+            [o, &results, i, audit = audit_weak_]() -> asio::awaitable<void> {
+                // One co_await per statement (GCC 12 and co_await inside a conditional expression).
+                if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
+                else results[i] = co_await probes::ikev2_probe(o);
+                probes::diagnose_ikev2(results[i], o);
             },
             asio::detached);
-        if (audit_weak_)
-            asio::co_spawn(
-                io,
-                [o, &results, i]() -> asio::awaitable<void> {
-                    Ikev2Options quiet = o;
-                    quiet.keylog_file.clear();
-                    auto weak = co_await probes::ikev2_weak_audit(quiet);
-                    results[i].weak_audit = std::move(weak);
-                },
-                asio::detached);
     }
     io.run();
-    // Diagnosis judges the probe and its audit together, once both are in.
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        Ikev2Options o = opt;
-        o.address = addresses[i];
-        probes::diagnose_ikev2(results[i], o);
-    }
 
     return print_results(
         results, format_, all_addresses_, [](const Ikev2Result& r) { return probes::to_json(r); },

@@ -6,7 +6,11 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <stdexcept>
 
@@ -897,6 +901,21 @@ asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options o
         out.push_back(co_await session.audit(offer));
     }
     co_return out;
+}
+
+asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options) {
+    auto ex = co_await asio::this_coro::executor;
+    Ikev2Options audit = options;
+    audit.keylog_file.clear();  // the audit's throw-away IKE SAs are not worth a key log line each
+    auto [order, probe_error, result, audit_error, weak] =
+        co_await asio::experimental::make_parallel_group(asio::co_spawn(ex, ikev2_probe(options), asio::deferred),
+                                                         asio::co_spawn(ex, ikev2_weak_audit(audit), asio::deferred))
+            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    (void)order;
+    if (probe_error) std::rethrow_exception(probe_error);
+    if (audit_error) std::rethrow_exception(audit_error);
+    result.weak_audit = std::move(weak);
+    co_return result;
 }
 
 }  // namespace vpnprobe::probes

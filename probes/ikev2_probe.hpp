@@ -114,6 +114,8 @@ struct Ikev2Result {
 
 boost::asio::awaitable<Ikev2Result> ikev2_probe(Ikev2Options options);
 boost::asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options options);
+// The probe and, beside it (so both end by the one deadline), the weak-proposal audit: result.weak_audit.
+boost::asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options);
 void diagnose_ikev2(Ikev2Result& result, const Ikev2Options& options);
 
 }  // namespace vpnprobe::probes

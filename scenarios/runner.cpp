@@ -2,11 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cmath>
@@ -119,23 +115,9 @@ asio::awaitable<ProbeRun> run_probe(const PlannedRow& row) {
         o.sa_init_only = p.ikev2.sa_init_only;
         o.vantage = row.vantage->vantage;
         o.timeout_seconds = p.timeout;
-        if (p.ikev2.audit_weak) {
-            // The audit runs beside the probe (as `vpnprobe ikev2 --audit-weak` does), so both end by the one
-            // deadline instead of one after the other.
-            auto ex = co_await asio::this_coro::executor;
-            auto [order, e1, probe_result, e2, weak] =
-                co_await asio::experimental::make_parallel_group(
-                    asio::co_spawn(ex, probes::ikev2_probe(o), asio::deferred),
-                    asio::co_spawn(ex, probes::ikev2_weak_audit(o), asio::deferred))
-                    .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-            (void)order;
-            if (e1) std::rethrow_exception(e1);
-            if (e2) std::rethrow_exception(e2);
-            run.ikev2 = std::move(probe_result);
-            run.ikev2->weak_audit = std::move(weak);
-        } else {
-            run.ikev2 = co_await probes::ikev2_probe(o);
-        }
+        // One co_await per statement (GCC 12 and co_await inside a conditional expression).
+        if (p.ikev2.audit_weak) run.ikev2 = co_await probes::ikev2_probe_with_audit(o);
+        else run.ikev2 = co_await probes::ikev2_probe(o);
         probes::diagnose_ikev2(*run.ikev2, o);
     }
     co_return run;

@@ -40,12 +40,10 @@ protected:
     Ikev2Result probe(const Ikev2Options& o, bool audit_weak = false) {
         testlab::assert_inside_lab_namespace(o.vantage);
         boost::asio::io_context io;
-        auto fut = boost::asio::co_spawn(io, probes::ikev2_probe(o), boost::asio::use_future);
-        std::future<std::vector<probes::WeakProposalResult>> weak;
-        if (audit_weak) weak = boost::asio::co_spawn(io, probes::ikev2_weak_audit(o), boost::asio::use_future);
+        auto fut = boost::asio::co_spawn(io, audit_weak ? probes::ikev2_probe_with_audit(o) : probes::ikev2_probe(o),
+                                         boost::asio::use_future);
         io.run();
         Ikev2Result r = fut.get();
-        if (audit_weak) r.weak_audit = weak.get();
         probes::diagnose_ikev2(r, o);
         return r;
     }
