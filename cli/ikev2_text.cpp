@@ -43,7 +43,7 @@ std::string render_ikev2_text(const Ikev2Result& r) {
         if (f.certreq_matches_ca) out << "; CERTREQ " << (*f.certreq_matches_ca ? "names the given CA" : "names other CAs");
         out << "\n";
     }
-    out << "  offered " << f.offered << "\n";
+    if (!f.offered.empty()) out << "  offered " << f.offered << "\n";
     if (f.ike_auth_answered) {
         out << "  IKE_AUTH: " << (f.idr.empty() ? "no IDr" : f.idr);
         if (f.ike_auth_retransmissions) out << "; " << f.ike_auth_retransmissions << " retransmissions";
