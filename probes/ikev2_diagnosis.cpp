@@ -107,7 +107,7 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
             add(r, Severity::error, "probe.local",
                 "the probe could not run its " + failed->name + " phase from " + r.vantage + ": " + failed->error, "");
         else if (failed->name == "resolve")
-            add(r, Severity::error, "ikev2.resolve", "cannot resolve " + r.host + ": " + failed->error, "868");
+            add(r, Severity::error, "ikev2.resolve", failed->error + " (resolved from " + r.vantage + ")", "868");
         else if (failed->name == "ike_sa_init")
             sa_init_finding(r, *failed);
         else if (failed->name == "ike_auth")

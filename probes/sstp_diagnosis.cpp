@@ -38,7 +38,7 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
     }
     const bool timeout = p.outcome == PhaseOutcome::timeout;
     if (p.name == "resolve") {
-        add(r, Severity::error, "sstp.resolve", "cannot resolve " + r.host + " from " + r.vantage + ": " + p.error,
+        add(r, Severity::error, "sstp.resolve", p.error + " (resolved from " + r.vantage + ")",
             win(ERROR_NO_DNS));
     } else if (p.name == "tcp_connect") {
         std::string why = timeout ? "no answer to the TCP connection attempt (TCP 443 filtered on the path, or "
