@@ -16,6 +16,7 @@ inline probes::CertificateFacts sample_leaf(double days_left = 200) {
     c.not_before = 1700000000;
     c.not_after = 1700000000 + static_cast<std::time_t>(365 * 86400);
     c.days_left = days_left;
+    c.inspected_at = c.not_after - static_cast<std::time_t>(days_left * 86400);  // consistent with days_left
     c.key_type = "RSA";
     c.key_bits = 2048;
     c.signature_algorithm = "sha256WithRSAEncryption";

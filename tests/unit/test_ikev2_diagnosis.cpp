@@ -1,0 +1,149 @@
+// IKEv2 diagnosis from hand-made results: each failure is named with what a Windows client would show,
+// and a finding never blames the server for what the probe saw wrongly.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/sample_results.hpp"
+
+namespace {
+
+using namespace vpnprobe::probes;
+using namespace vpnprobe::testsupport;
+using testing::HasSubstr;
+
+Ikev2Options options() {
+    Ikev2Options o;
+    o.host = "vpn.example.com";
+    o.expected_name = "vpn.example.com";
+    return o;
+}
+
+const Finding* finding(const Ikev2Result& r, const std::string& check) {
+    for (const auto& f : r.findings)
+        if (f.check == check) return &f;
+    return nullptr;
+}
+
+// A result whose IKE_AUTH timed out after a good SA_INIT.
+Ikev2Result silent_ike_auth(bool fragmentation, std::optional<bool> port_answers) {
+    auto r = *healthy_ikev2(fragmentation).ikev2;
+    r.phases.clear();
+    add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth"}, 0.01, "ike_auth", PhaseOutcome::timeout,
+               "no answer to IKE_AUTH on UDP 4500 within 3.0 s");
+    r.ike.ike_auth_answered = false;
+    r.ike.chain.clear();
+    r.ike.chain_verdict.reset();
+    r.ike.auth_verified.reset();
+    r.ike.nat_t_port_answers_sa_init = port_answers;
+    return r;
+}
+
+TEST(Ikev2Diagnosis, HealthyResultIsASuccessWithoutErrors) {
+    auto r = *healthy_ikev2().ikev2;
+    diagnose_ikev2(r, options());
+    EXPECT_TRUE(r.success);
+    EXPECT_EQ(r.failed_phase, "");
+    for (const auto& f : r.findings) EXPECT_NE(f.severity, Severity::error) << f.check;
+}
+
+TEST(Ikev2Diagnosis, LostFragmentsWhenTheServerOffersNoFragmentation) {
+    auto r = silent_ike_auth(false, true);
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.ike_auth_lost_fragments"), nullptr);
+    EXPECT_THAT(finding(r, "ikev2.ike_auth_lost_fragments")->detail, HasSubstr("Enable IKE fragmentation"));
+    EXPECT_EQ(r.windows_error, "809");
+    EXPECT_EQ(finding(r, "ikev2.no_fragmentation"), nullptr) << "said once, by the failure itself";
+}
+
+TEST(Ikev2Diagnosis, SilentIkeAuthWithSmallMessagesAndAnOpenPortIsAPortSplit) {
+    auto r = silent_ike_auth(true, true);
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.ports_split"), nullptr);
+    EXPECT_THAT(finding(r, "ikev2.ports_split")->detail, HasSubstr("load balancer"));
+    EXPECT_EQ(r.windows_error, "809");
+}
+
+TEST(Ikev2Diagnosis, NothingOnTheNatTPortIsABlockedPort) {
+    for (bool frag : {true, false}) {
+        auto r = silent_ike_auth(frag, false);
+        diagnose_ikev2(r, options());
+        EXPECT_NE(finding(r, "ikev2.nat_t_port_blocked"), nullptr) << "fragmentation " << frag;
+        EXPECT_EQ(finding(r, "ikev2.ike_auth_lost_fragments"), nullptr);
+    }
+}
+
+TEST(Ikev2Diagnosis, InvalidIkeSpiIsAPortSplit) {
+    auto r = *healthy_ikev2().ikev2;
+    r.phases.back() = Phase{"ike_auth", PhaseOutcome::failed, 0.01, "IKE_AUTH answered with INVALID_IKE_SPI", false};
+    r.phases.pop_back();
+    r.phases.back() = Phase{"ike_auth", PhaseOutcome::failed, 0.01, "IKE_AUTH answered with INVALID_IKE_SPI", false};
+    r.ike.ike_auth_notifies.push_back({"INVALID_IKE_SPI", 4, ""});
+    diagnose_ikev2(r, options());
+    EXPECT_NE(finding(r, "ikev2.ports_split"), nullptr);
+}
+
+TEST(Ikev2Diagnosis, NoAnswerToSaInitIs809AndNoProposalIs13868) {
+    Ikev2Result r;
+    r.host = "vpn.example.com";
+    add_phases(r.phases, {"resolve", "ike_sa_init"}, 0.01, "ike_sa_init", PhaseOutcome::timeout, "no answer");
+    diagnose_ikev2(r, options());
+    EXPECT_NE(finding(r, "ikev2.sa_init_no_answer"), nullptr);
+    EXPECT_EQ(r.windows_error, "809");
+
+    Ikev2Result n;
+    add_phases(n.phases, {"resolve", "ike_sa_init"}, 0.01, "ike_sa_init", PhaseOutcome::failed, "NO_PROPOSAL_CHOSEN");
+    n.ike.sa_init_answered = true;
+    n.ike.error_notify = "NO_PROPOSAL_CHOSEN";
+    diagnose_ikev2(n, options());
+    EXPECT_NE(finding(n, "ikev2.no_proposal_chosen"), nullptr);
+    EXPECT_EQ(n.windows_error.substr(0, 5), "13868");
+    EXPECT_EQ(finding(n, "ikev2.no_fragmentation"), nullptr) << "a refused SA_INIT says nothing about fragmentation";
+}
+
+TEST(Ikev2Diagnosis, LocalFailuresDoNotBlameTheServer) {
+    Ikev2Result r;
+    r.phases.push_back(Phase{"resolve", PhaseOutcome::ok, 0, "", false});
+    r.phases.push_back(Phase{"ike_sa_init", PhaseOutcome::failed, 0, "cannot open the socket", true});
+    diagnose_ikev2(r, options());
+    ASSERT_FALSE(r.findings.empty());
+    EXPECT_EQ(r.findings.front().check, "probe.local");
+    EXPECT_EQ(r.windows_error, "");
+}
+
+TEST(Ikev2Diagnosis, BadSignatureIs13801) {
+    auto r = *healthy_ikev2().ikev2;
+    r.ike.auth_verified = false;
+    r.ike.auth_detail = "signature does not verify";
+    diagnose_ikev2(r, options());
+    EXPECT_NE(finding(r, "ikev2.auth_signature"), nullptr);
+    EXPECT_EQ(r.windows_error.substr(0, 5), "13801");
+    EXPECT_FALSE(r.success);
+}
+
+TEST(Ikev2Diagnosis, WeakChoicesAndAuditFindings) {
+    auto r = *healthy_ikev2().ikev2;
+    r.ike.dh_group = 2;
+    r.weak_audit = {{"3des-sha256-modp2048", "3DES", true, true, "accepted"},
+                    {"aes256-sha1-modp2048", "SHA-1", false, false, "no answer"}};
+    diagnose_ikev2(r, options());
+    EXPECT_NE(finding(r, "ikev2.weak_chosen_group"), nullptr);
+    ASSERT_NE(finding(r, "ikev2.weak_proposal_accepted"), nullptr);
+    EXPECT_THAT(finding(r, "ikev2.weak_proposal_accepted")->detail, HasSubstr("3des-sha256-modp2048"));
+    ASSERT_NE(finding(r, "ikev2.weak_audit_incomplete"), nullptr);
+    EXPECT_THAT(finding(r, "ikev2.weak_audit_incomplete")->detail, HasSubstr("aes256-sha1-modp2048"));
+    EXPECT_FALSE(r.success) << "an accepted weak proposal is an error";
+}
+
+TEST(Ikev2Diagnosis, NatIsReportedAsInformation) {
+    auto r = *healthy_ikev2().ikev2;
+    r.ike.nat_detected = true;
+    r.ike.nat_destination_mismatch = true;
+    r.ike.nat_source_mismatch = false;
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.nat_detected"), nullptr);
+    EXPECT_EQ(finding(r, "ikev2.nat_detected")->severity, Severity::info);
+    EXPECT_THAT(finding(r, "ikev2.nat_detected")->detail, HasSubstr("our address translated"));
+    EXPECT_TRUE(r.success);
+}
+
+}  // namespace
