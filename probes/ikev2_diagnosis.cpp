@@ -33,6 +33,12 @@ void sa_init_finding(Ikev2Result& r, const Phase& p) {
         add(r, Severity::error, "ikev2.invalid_ke",
             "the server insists on a key-exchange group the client does not offer: " + p.error,
             win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
+    } else if (p.error.find("chose what we did not offer") != std::string::npos ||
+               p.error.find("KE payload is for group") != std::string::npos) {
+        add(r, Severity::error, "ikev2.invalid_choice",
+            "the server's IKE_SA_INIT answer is not a valid choice from the offer (" + p.error +
+                "): a client discards it, retransmits until it gives up, and shows 809",
+            win(winerr::ERROR_VPN_TIMEOUT));
     } else if (p.error.find("port unreachable") != std::string::npos) {
         add(r, Severity::error, "ikev2.sa_init_refused", "nothing listens for IKE: " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));

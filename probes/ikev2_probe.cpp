@@ -358,6 +358,18 @@ private:
         if (!sa || sa->proposals.size() != 1 || !ke || !nr)
             return fail(phase, PhaseOutcome::failed, "IKE_SA_INIT response lacks SA (one proposal), KE or Nonce");
         chosen_ = sa->proposals.front();
+        // A choice we did not offer, or a key share for another group, is not an answer we can use (RFC 7296
+        // 3.3.6, 1.2): said by name rather than mistaken for a negotiated SA.
+        if (auto bad = ike::check_chosen_proposal(offered_, chosen_); !bad.empty())
+            return fail(phase, PhaseOutcome::failed,
+                        "the server's answer chose what we did not offer: " + bad + " (it chose " + ike::describe(chosen_) + ")");
+        if (const auto* chosen_ke = first(chosen_, ike::TransformType::ke); chosen_ke && chosen_ke->id != ke->group)
+            return fail(phase, PhaseOutcome::failed, "the server's KE payload is for group " + std::to_string(ke->group) +
+                                                         ", not the chosen group " + std::to_string(chosen_ke->id));
+        if (ke->group != kex_->group())
+            return fail(phase, PhaseOutcome::failed, "the server's KE payload is for group " + std::to_string(ke->group) +
+                                                         ", not the group we sent a key share for (" +
+                                                         std::to_string(kex_->group()) + ")");
         for (const auto& t : chosen_.transforms) r_.ike.chosen_transforms.push_back(ike::describe(t));
         try {
             r_.ike.chosen_proposal = ike::format_proposal(chosen_);

@@ -151,4 +151,27 @@ std::string format_proposal(const Proposal& proposal) {
     return out;
 }
 
+std::string check_chosen_proposal(const std::vector<Proposal>& offered, const Proposal& chosen) {
+    const Proposal* from = nullptr;
+    for (const auto& p : offered)
+        if (p.number == chosen.number) from = &p;
+    if (!from) return "proposal number " + std::to_string(chosen.number) + " was not offered";
+    if (from->protocol != chosen.protocol) return "the chosen proposal is for another protocol than the one offered";
+    std::vector<std::uint8_t> seen;
+    for (const auto& t : chosen.transforms) {
+        if (std::find(seen.begin(), seen.end(), t.type) != seen.end())
+            return "more than one transform of type " + std::to_string(t.type) + " chosen";
+        seen.push_back(t.type);
+        bool offered_it = false;
+        for (const auto& o : from->transforms)
+            offered_it = offered_it || (o.type == t.type && o.id == t.id && o.key_length == t.key_length);
+        if (!offered_it) return describe(t) + " was not offered in proposal " + std::to_string(chosen.number);
+    }
+    for (const auto& o : from->transforms)
+        if (std::find(seen.begin(), seen.end(), o.type) == seen.end())
+            return "no transform of type " + std::to_string(o.type) + " chosen, though proposal " +
+                   std::to_string(chosen.number) + " offered some";
+    return {};
+}
+
 }  // namespace vpnprobe::protocol::ikev2

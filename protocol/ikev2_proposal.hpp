@@ -39,4 +39,9 @@ std::vector<Proposal> parse_proposals(std::string_view text, ProtocolId protocol
 // keyword for (use describe(const Proposal&) for logs).
 std::string format_proposal(const Proposal& proposal);
 
+// Whether a responder's chosen proposal is a valid choice from what was offered (RFC 7296 3.3.6): the
+// offered proposal of the same number and protocol, with exactly one transform of each type it has, each
+// one of those offered (same ID and key length). "" when valid, else the reason in words.
+std::string check_chosen_proposal(const std::vector<Proposal>& offered, const Proposal& chosen);
+
 }  // namespace vpnprobe::protocol::ikev2

@@ -28,6 +28,7 @@
 #include "protocol/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2_keys.hpp"
 #include "protocol/ikev2_message.hpp"
+#include "protocol/ikev2_proposal.hpp"
 #include "tests/support/test_certificate.hpp"
 
 namespace {
@@ -341,6 +342,20 @@ TEST_F(Ikev2FaultInjection, InvalidPublicValueIsACleanFailure) {
     });
     EXPECT_EQ(phase(r, "ike_sa_init").outcome, PhaseOutcome::failed);
     EXPECT_THAT(phase(r, "ike_sa_init").error, HasSubstr("cannot derive keys"));
+}
+
+// A responder that "chooses" what was never offered (3DES with DH 2 for an AES-GCM/ECP offer).
+TEST_F(Ikev2FaultInjection, ChoiceThatWasNotOfferedIsRefusedByName) {
+    auto r = run([](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
+        auto msg = ike::decode_message(inj.accept_sa_init(m)).value();
+        for (auto& p : msg.payloads)
+            if (auto* sa = std::get_if<ike::SaPayload>(&p.body)) sa->proposals = {ike::parse_proposal("3des-sha1-modp1024")};
+        return {ike::encode_message(msg)};
+    });
+    EXPECT_EQ(phase(r, "ike_sa_init").outcome, PhaseOutcome::failed);
+    EXPECT_THAT(phase(r, "ike_sa_init").error, HasSubstr("chose what we did not offer"));
+    EXPECT_TRUE(has_finding(r, "ikev2.invalid_choice"));
+    EXPECT_EQ(r.ike.chosen_proposal, "") << "nothing was negotiated";
 }
 
 TEST_F(Ikev2FaultInjection, EndlessCookiesEndWithinTheBound) {

@@ -173,3 +173,25 @@ TEST(Ikev2Proposal, EveryKeywordRoundTrips) {
         EXPECT_EQ(decoded->find<SaPayload>()->proposals.at(0), p);
     }
 }
+
+// A responder must choose one transform of each offered type, each one offered (RFC 7296 3.3.6).
+TEST(Ikev2Proposal, ChosenProposalIsCheckedAgainstTheOffer) {
+    auto offered = parse_proposals("aes256-aes128-sha256-modp2048-ecp256, aes128gcm16-prfsha256-ecp384");
+    auto good = parse_proposal("aes128-sha256-ecp256", ProtocolId::ike, 1);
+    EXPECT_EQ(check_chosen_proposal(offered, good), "");
+    EXPECT_EQ(check_chosen_proposal(offered, parse_proposal("aes128gcm16-prfsha256-ecp384", ProtocolId::ike, 2)), "");
+
+    auto not_offered = parse_proposal("3des-sha256-modp2048", ProtocolId::ike, 1);
+    EXPECT_NE(check_chosen_proposal(offered, not_offered).find("was not offered in proposal 1"), std::string::npos);
+    auto key_length = parse_proposal("aes192-sha256-modp2048", ProtocolId::ike, 1);
+    EXPECT_NE(check_chosen_proposal(offered, key_length), "") << "AES-192 was not offered, only 256 and 128";
+    auto wrong_number = parse_proposal("aes128gcm16-prfsha256-ecp384", ProtocolId::ike, 7);
+    EXPECT_NE(check_chosen_proposal(offered, wrong_number).find("number 7 was not offered"), std::string::npos);
+    auto two_groups = parse_proposal("aes128-sha256-modp2048-ecp256", ProtocolId::ike, 1);
+    EXPECT_NE(check_chosen_proposal(offered, two_groups).find("more than one transform"), std::string::npos);
+    Proposal no_ke = parse_proposal("aes128-sha256-ecp256", ProtocolId::ike, 1);
+    no_ke.transforms.pop_back();
+    EXPECT_NE(check_chosen_proposal(offered, no_ke).find("no transform of type 4"), std::string::npos);
+    auto esp = parse_proposal("aes128-sha256", ProtocolId::esp, 1);
+    EXPECT_NE(check_chosen_proposal(offered, esp), "");
+}
