@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "probes/vantage.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace vpnprobe::testlab {
 
@@ -79,22 +80,9 @@ inline void assert_inside_lab_namespace(const probes::VantagePoint& vp) {
         << "vantage " << vp.netns << " is the root network namespace";
 }
 
-// Runs a command, returns its exit status and captures stdout (stderr to `err_file` when given).
-struct CommandResult {
-    int exit_code = -1;
-    std::string out;
-};
-inline CommandResult run_command(const std::string& cmd) {
-    CommandResult r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+// Runs a command, returns its exit status and captures stdout.
+using testsupport::CommandResult;
+using testsupport::run_command;
 
 // Runs `command` where `name` resolves to `addresses` (a pool behind DNS round-robin): a private
 // /etc/hosts, bind-mounted in a mount namespace of the command's own, so the machine's stays untouched.

@@ -13,6 +13,7 @@
 #include "scenarios/expectations.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/sample_results.hpp"
 
 namespace {
@@ -21,20 +22,14 @@ using namespace vpnprobe::scenarios;
 using namespace vpnprobe::testsupport;
 using testing::HasSubstr;
 
+// stdout and stderr together: the checkers' complaints are what a failing test should show.
 struct Command {
     int status = -1;
     std::string out;
 };
 Command run(const std::string& cmd) {
-    Command c;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) return c;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
-    int st = ::pclose(p);
-    c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return c;
+    auto r = vpnprobe::testsupport::run_command(cmd + " 2>&1");
+    return Command{r.exit_code, r.out};
 }
 
 std::string temp_file(const std::string& name, const std::string& text) {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "scenarios/scenario_loader.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace {
 
@@ -218,13 +219,9 @@ int check_schema(const std::vector<std::string>& files, std::string& out) {
     std::string cmd = std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/check_schema.py " + VPNPROBE_SOURCE_DIR +
                       "/scenarios/scenario.schema.json";
     for (const auto& f : files) cmd += " " + f;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) return -1;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int st = ::pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    auto r = vpnprobe::testsupport::run_command(cmd + " 2>&1");
+    out += r.out;
+    return r.exit_code;
 }
 
 TEST(ScenarioSchema, AcceptsTheShippedExamples) {
