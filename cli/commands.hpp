@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/serve_http.hpp"
+
 namespace CLI {
 class App;
 }
@@ -82,7 +84,7 @@ public:
 private:
     CLI::App* sub_;
     std::string scenario_, listen_ = "127.0.0.1:9469";
-    int max_concurrent_ = 4;
+    ServeLimits limits_;
 };
 
 }  // namespace vpnprobe::cli

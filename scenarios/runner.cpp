@@ -188,23 +188,65 @@ CertificateComparison compare_certificates(const probes::CertificateFacts& serve
     return c;
 }
 
-Scenario select(const Scenario& s, const std::string& probe, const std::string& target, const std::string& vantage) {
+namespace {
+
+bool named(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+    return out;
+}
+
+}  // namespace
+
+Scenario select(const Scenario& s, const std::vector<std::string>& probes, const std::vector<std::string>& targets,
+                const std::vector<std::string>& vantages) {
+    for (const auto& name : probes)
+        if (std::none_of(s.probes.begin(), s.probes.end(), [&](const ProbeSpec& p) { return p.name == name; }))
+            throw std::invalid_argument("the scenario has no probe named '" + name + "'");
+    for (const auto& name : targets)
+        if (!s.target(name)) throw std::invalid_argument("the scenario has no target named '" + name + "'");
+    for (const auto& name : vantages)
+        if (!s.vantage(name)) throw std::invalid_argument("the scenario has no vantage point named '" + name + "'");
     Scenario out = s;
-    if (!probe.empty()) {
+    if (!probes.empty()) {
         out.probes.clear();
         for (const auto& p : s.probes)
-            if (p.name == probe) out.probes.push_back(p);
-        if (out.probes.empty()) throw std::invalid_argument("the scenario has no probe named '" + probe + "'");
+            if (named(probes, p.name)) out.probes.push_back(p);
     }
-    if (!target.empty()) {
-        if (!s.target(target)) throw std::invalid_argument("the scenario has no target named '" + target + "'");
-        out.targets = {*s.target(target)};
+    if (!targets.empty()) {
+        out.targets.clear();
+        for (const auto& t : s.targets)
+            if (named(targets, t.name)) out.targets.push_back(t);
     }
-    if (!vantage.empty()) {
-        if (!s.vantage(vantage)) throw std::invalid_argument("the scenario has no vantage point named '" + vantage + "'");
-        out.vantage_points = {*s.vantage(vantage)};
+    if (!vantages.empty()) {
+        out.vantage_points.clear();
+        for (const auto& v : s.vantage_points)
+            if (named(vantages, v.name)) out.vantage_points.push_back(v);
     }
-    return out;
+    // The rows plan_rows would make, without resolving a name: a (probe, target, vantage point) triple
+    // the probe allows. Resolution never removes a row (an unresolved name is a row that fails).
+    for (const auto& p : out.probes)
+        for (const auto& t : out.targets)
+            for (const auto& v : out.vantage_points)
+                if ((p.targets.empty() || named(p.targets, t.name)) &&
+                    (p.vantage_points.empty() || named(p.vantage_points, v.name)))
+                    return out;
+    std::string why = "no row matches";
+    std::vector<std::string> asked;
+    if (!probes.empty()) asked.push_back("probe " + joined(probes));
+    if (!targets.empty()) asked.push_back("target " + joined(targets));
+    if (!vantages.empty()) asked.push_back("vantage " + joined(vantages));
+    for (std::size_t i = 0; i < asked.size(); ++i) why += (i == 0 ? " " : " and ") + asked[i];
+    for (const auto& p : out.probes) {
+        if (!p.targets.empty() && !targets.empty()) why += "; probe '" + p.name + "' runs only on target " + joined(p.targets);
+        if (!p.vantage_points.empty() && !vantages.empty())
+            why += "; probe '" + p.name + "' runs only from vantage " + joined(p.vantage_points);
+    }
+    throw std::invalid_argument(why);
 }
 
 ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {

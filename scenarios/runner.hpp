@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scenarios/results.hpp"
 #include "scenarios/scenario.hpp"
@@ -29,9 +30,12 @@ struct PlannedRow {
     std::string address;  // "" = let the probe resolve (the name did not resolve here: the probe reports it)
 };
 
-// The scenario cut down to the probes, targets and vantage points named (empty = all of that kind).
-// Throws std::invalid_argument naming what the scenario does not have.
-Scenario select(const Scenario& scenario, const std::string& probe, const std::string& target, const std::string& vantage);
+// The scenario cut down to the probes, targets and vantage points named (an empty list = all of that
+// kind; the scenario's order is kept, a name given twice counts once). Throws std::invalid_argument
+// naming what the scenario does not have, or saying why the cut leaves no row (a probe restricted to
+// targets or vantage points the cut excludes): a selection never silently comes out empty.
+Scenario select(const Scenario& scenario, const std::vector<std::string>& probes, const std::vector<std::string>& targets,
+                const std::vector<std::string>& vantages);
 
 // Resolves the targets' names from each vantage point. Throws nothing: a name that does not resolve
 // gives one row with an empty address.
