@@ -85,13 +85,40 @@ TEST(Runner, ExpectationsAreJudgedPerRow) {
 
 TEST(Runner, SelectCutsTheScenarioDownAndNamesWhatIsMissing) {
     auto s = loopback(3, 1, 1);
-    auto one = select(s, "ikev2", "t1", "lo");
+    auto one = select(s, {"ikev2"}, {"t1"}, {"lo"});
     EXPECT_EQ(one.targets.size(), 1u);
     EXPECT_EQ(one.targets[0].name, "t1");
     EXPECT_EQ(plan_rows(one).size(), 1u);
-    EXPECT_THROW(select(s, "nope", "", ""), std::invalid_argument);
-    EXPECT_THROW(select(s, "", "t9", ""), std::invalid_argument);
-    EXPECT_THROW(select(s, "", "", "far"), std::invalid_argument);
+    EXPECT_THROW(select(s, {"nope"}, {}, {}), std::invalid_argument);
+    EXPECT_THROW(select(s, {}, {"t9"}, {}), std::invalid_argument);
+    EXPECT_THROW(select(s, {}, {"t1", "t9"}, {}), std::invalid_argument) << "every name must exist, not just one";
+    EXPECT_THROW(select(s, {}, {}, {"far"}), std::invalid_argument);
+}
+
+TEST(Runner, SelectTakesSeveralOfAKindInTheScenariosOrder) {
+    auto s = loopback(3, 1, 1);
+    auto two = select(s, {}, {"t2", "t0", "t2"}, {});
+    ASSERT_EQ(two.targets.size(), 2u);
+    EXPECT_EQ(two.targets[0].name, "t0");
+    EXPECT_EQ(two.targets[1].name, "t2");
+    EXPECT_EQ(plan_rows(two).size(), 2u);
+    EXPECT_EQ(plan_rows(select(s, {}, {}, {})).size(), 3u) << "nothing named: everything";
+}
+
+TEST(Runner, SelectRefusesACutThatLeavesNoRow) {
+    auto s = load_scenario_text("vantage_points: [{name: lo, source: 127.0.0.1}, {name: lo2, source: 127.0.0.1}]\n"
+                                "targets: [{name: a, host: 127.0.0.1}, {name: b, host: 127.0.0.1}]\n"
+                                "probes: [{name: only-b, type: ikev2, targets: [b], vantage_points: [lo]},"
+                                " {name: any, type: ikev2}]\n",
+                                "cut.yaml");
+    try {
+        select(s, {"only-b"}, {"a"}, {});
+        ADD_FAILURE() << "a probe restricted to b, asked for on a, has no row";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()), "no row matches probe 'only-b' and target 'a'; probe 'only-b' runs only on target 'b'");
+    }
+    EXPECT_THROW(select(s, {"only-b"}, {}, {"lo2"}), std::invalid_argument);
+    EXPECT_EQ(plan_rows(select(s, {"only-b", "any"}, {"a"}, {})).size(), 2u) << "any on a from lo and lo2";
 }
 
 }  // namespace
