@@ -1,10 +1,12 @@
 // vpnprobe_serve_bench: a load test of `vpnprobe serve`, loopback only. It starts the real server (as a
 // child process) on 127.0.0.1 with a scenario probing closed UDP ports of 127.0.0.1, holds 1,000 idle
 // keep-alive connections, runs 10,000 requests beside them (/metrics, / and one in ten /probe), closes the
-// idle ones, and does it all twice. It records the server's resident memory and open descriptors at each
-// step and prints them with the bound stated in bench/README.md. It prints figures and asserts nothing.
+// idle ones, and does it all twice (or N times: vpnprobe_serve_bench N). It records the server's resident
+// memory and open descriptors at each step and prints them with the bound stated in bench/README.md.
+// It prints figures and asserts nothing.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -67,7 +69,10 @@ void print(const std::string& step, const Snapshot& s) {
 void settle(std::uint16_t port, int want) {
     for (int i = 0; i < 200; ++i) {
         auto m = HttpConnection(port).get("/metrics", "", false).body;
-        if (metric_value(m, "vpnprobe_serve_connections") == want) return;
+        if (metric_value(m, "vpnprobe_serve_connections") == want) {
+            ::usleep(100000);  // and the server has closed the asking connection too
+            return;
+        }
         ::usleep(20000);
     }
     std::printf("  (the server still had other connections open after 4 s)\n");
@@ -116,7 +121,8 @@ Round round(pid_t pid, std::uint16_t port) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    const int round_count = argc > 1 ? std::max(2, std::atoi(argv[1])) : 2;
     // The bench itself holds 1,000 connections and more: take the hard descriptor limit.
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
@@ -143,13 +149,13 @@ int main() {
     settle(*port, 1);
     Snapshot start = snapshot(server.pid());
     std::printf("vpnprobe serve under load (loopback): %d idle keep-alive connections held, %d requests beside them "
-                "from %d clients (/metrics, /, and /probe of a closed 127.0.0.1 port every 10th), twice\n",
-                idle_connections, requests, client_threads);
+                "from %d clients (/metrics, /, and /probe of a closed 127.0.0.1 port every 10th), %d times\n",
+                idle_connections, requests, client_threads, round_count);
     print("started", start);
-    Round rounds[2];
-    for (int n = 0; n < 2; ++n) {
+    std::vector<Round> rounds(static_cast<std::size_t>(round_count));
+    for (int n = 0; n < round_count; ++n) {
         rounds[n] = round(server.pid(), *port);
-        const auto& r = rounds[n];
+        const auto& r = rounds[static_cast<std::size_t>(n)];
         std::printf(" round %d: %d requests in %.2f s (%.0f per second); answers:", n + 1, requests, r.seconds,
                     requests / r.seconds);
         for (auto [code, count] : r.statuses) std::printf(" %d x %d", count, code);
@@ -158,13 +164,15 @@ int main() {
         print("after 10,000 requests, idle connections still held", r.loaded);
         print("after the idle connections closed", r.closed);
     }
-    std::printf(" growth from the end of round 1 to the end of round 2: RSS %+.1f MiB, descriptors %+d\n",
-                static_cast<double>(rounds[1].closed.rss_kib - rounds[0].closed.rss_kib) / 1024.0,
-                rounds[1].closed.fds - rounds[0].closed.fds);
-    std::printf(" growth from start to the end of round 2:             RSS %+.1f MiB, descriptors %+d\n",
-                static_cast<double>(rounds[1].closed.rss_kib - start.rss_kib) / 1024.0, rounds[1].closed.fds - start.fds);
-    std::printf(" bound (bench/README.md): descriptors back to the start's count; RSS at the end of round 2 at most 2 MiB "
-                "above the end of round 1\n");
+    const auto& first = rounds.front().closed;
+    const auto& last = rounds.back().closed;
+    std::printf(" growth from the end of round 1 to the end of round %d: RSS %+.1f MiB, descriptors %+d\n", round_count,
+                static_cast<double>(last.rss_kib - first.rss_kib) / 1024.0, last.fds - first.fds);
+    std::printf(" growth from start to the end of round %d:             RSS %+.1f MiB, descriptors %+d\n", round_count,
+                static_cast<double>(last.rss_kib - start.rss_kib) / 1024.0, last.fds - start.fds);
+    std::printf(" bound (bench/README.md): descriptors back to the start's count; RSS at the end of the last round at most "
+                "2 MiB above the end of round 1: %s\n",
+                last.fds <= start.fds && last.rss_kib - first.rss_kib <= 2048 ? "within" : "NOT within");
     int code = server.stop(SIGTERM);
     std::printf(" SIGTERM: the server exited with %d\n", code);
     std::filesystem::remove_all(dir);
