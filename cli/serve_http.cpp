@@ -260,6 +260,8 @@ asio::awaitable<void> Server::serve(Connection& c) {
                 refusal = plain(414, "request target longer than " + std::to_string(max_target_bytes) + " bytes\n");
             else
                 refusal = plain(431, "request header larger than " + std::to_string(max_header_bytes) + " bytes\n");
+        } else if (ec == http::error::body_limit) {  // a Content-Length over the limit is refused with the head
+            refusal = plain(413, "request body larger than " + std::to_string(max_body_bytes) + " bytes\n");
         } else if (ec == http::error::end_of_stream || ec == http::error::partial_message || (ec && !is_http_error(ec))) {
             co_return;
         } else if (ec) {

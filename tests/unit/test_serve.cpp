@@ -252,6 +252,21 @@ TEST_F(Serve, AClientThatConnectsAndSaysNothingIsCutByTheHeaderDeadline) {
     EXPECT_EQ(metric_value(metrics(port), "vpnprobe_serve_timeouts_total{deadline=\"header\"}"), 1.0);
 }
 
+TEST_F(Serve, ABodyThatStallsIsCutOffAndATooLargeOneIs413) {
+    auto port = start({"--body-timeout", "0.3"});
+    HttpConnection stalled(port);
+    ASSERT_TRUE(stalled.send_all("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this"));
+    EXPECT_TRUE(stalled.closed_by_server()) << "91 bytes of body never come: the body deadline must close it";
+    auto large = HttpConnection(port);
+    ASSERT_TRUE(large.send_all("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n"));
+    auto r = large.read_response();
+    EXPECT_EQ(r.status, 413) << r.body;
+    EXPECT_TRUE(r.close);
+    auto m = metrics(port);
+    EXPECT_EQ(metric_value(m, "vpnprobe_serve_timeouts_total{deadline=\"body\"}"), 1.0) << m;
+    EXPECT_EQ(metric_value(m, "vpnprobe_serve_responses_total{code=\"413\"}"), 1.0) << m;
+}
+
 TEST_F(Serve, ATooLongTargetIs414AndTooLargeHeaderFieldsAre431) {
     auto port = start();
     auto long_target = HttpConnection(port).get("/probe?probe=" + std::string(9000, 'p'));
