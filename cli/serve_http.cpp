@@ -117,6 +117,7 @@ public:
     }
 
 private:
+    asio::awaitable<bool> accept_one();
     asio::awaitable<void> session(tcp::socket socket);
     asio::awaitable<void> serve(Connection& c);
     asio::awaitable<bool> send(Connection& c, Reply reply, unsigned version, bool keep_alive);
@@ -140,34 +141,48 @@ private:
 asio::awaitable<void> Server::accept_loop() {
     asio::steady_timer backoff(io_);
     while (!stopping_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-        if (stopping_ || ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            // Out of descriptors or memory: never fatal. Shed what waits, back off briefly, go on.
-            ++stats_.accept_errors;
-            if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
-                shed_pending_connection();
-            else if (ec == asio::error::no_memory || ec == asio::error::no_buffer_space)
-                ++stats_.rejected["memory"];
-            if ((stats_.accept_errors & (stats_.accept_errors - 1)) == 0)  // the 1st, 2nd, 4th, 8th ...: no log flood
-                std::cerr << "vpnprobe serve: accept: " << ec.message() << " (" << stats_.accept_errors << " so far)\n";
-            backoff.expires_after(100ms);
-            co_await backoff.async_wait(use_tuple);
-            continue;
-        }
-        ++stats_.connections_accepted;
+        // Nothing that fails here ends the loop: a server that stopped accepting would look alive.
+        bool back_off = false;
         try {
-            if (connections_.size() >= limits_.max_connections) {
-                ++stats_.rejected["connections"];
-                // Over the cap of those refused politely too: the socket closes here, unanswered.
-                if (refusing_ < max_refusing) asio::co_spawn(io_, refuse(std::move(socket)), survive());
-                continue;
-            }
-            asio::co_spawn(io_, session(std::move(socket)), survive());
+            back_off = co_await accept_one();
         } catch (const std::bad_alloc&) {
             ++stats_.rejected["memory"];
+            back_off = true;
+        } catch (const std::exception& e) {
+            std::cerr << "vpnprobe serve: accept: " << e.what() << "\n";
+            back_off = true;
+        }
+        if (back_off && !stopping_) {
+            backoff.expires_after(100ms);
+            co_await backoff.async_wait(use_tuple);
         }
     }
+}
+
+// Accepts one connection and starts serving it (or refuses it). True: back off before the next.
+asio::awaitable<bool> Server::accept_one() {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+    if (stopping_ || ec == asio::error::operation_aborted) co_return false;
+    if (ec) {
+        // Out of descriptors or memory: never fatal. Shed what waits, back off briefly, go on.
+        ++stats_.accept_errors;
+        if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
+            shed_pending_connection();
+        else if (ec == asio::error::no_memory || ec == asio::error::no_buffer_space)
+            ++stats_.rejected["memory"];
+        if ((stats_.accept_errors & (stats_.accept_errors - 1)) == 0)  // the 1st, 2nd, 4th, 8th ...: no log flood
+            std::cerr << "vpnprobe serve: accept: " << ec.message() << " (" << stats_.accept_errors << " so far)\n";
+        co_return true;
+    }
+    ++stats_.connections_accepted;
+    if (connections_.size() >= limits_.max_connections) {
+        ++stats_.rejected["connections"];
+        // Over the cap of those refused politely too: the socket closes here, unanswered.
+        if (refusing_ < max_refusing) asio::co_spawn(io_, refuse(std::move(socket)), survive());
+        co_return false;
+    }
+    asio::co_spawn(io_, session(std::move(socket)), survive());
+    co_return false;
 }
 
 void Server::shed_pending_connection() {

@@ -108,7 +108,7 @@ protected:
                                      " expect: {failed_phase: ike_sa_init}}\n"
                                      "  - {name: p2, type: ikev2, targets: [b], vantage_points: [lo], timeout: 2,"
                                      " options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}\n"
-                                     "  - {name: slow, type: ikev2, targets: [quiet], vantage_points: [lo], timeout: 4,"
+                                     "  - {name: slow, type: ikev2, targets: [quiet], vantage_points: [lo], timeout: 6,"
                                      " options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}\n";
     }
     void TearDown() override {
