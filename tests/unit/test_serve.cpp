@@ -17,6 +17,7 @@
 
 #include "cli/serve_listen.hpp"
 #include "cli/serve_query.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/serve_process.hpp"
 
 namespace {
@@ -151,6 +152,24 @@ TEST_F(Serve, TwoProbesAskedForAreBothAnswered) {
     ASSERT_EQ(two_targets.status, 200) << two_targets.body;
     EXPECT_NE(two_targets.body.find("target=\"a\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""), std::string::npos);
     EXPECT_NE(two_targets.body.find("target=\"b\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""), std::string::npos);
+}
+
+// Prometheus' own parser (python3-prometheus-client) reads both pages.
+TEST_F(Serve, BothPagesParseAsPrometheusText) {
+    auto port = start();
+    auto check = [&](const std::string& target, const std::string& sample) {
+        auto r = HttpConnection(port).get(target, "", false);
+        ASSERT_EQ(r.status, 200) << target;
+        std::string file = (dir_ / "page.prom").string();
+        std::ofstream(file) << r.body;
+        auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " +
+                                                         file + " 2>&1");
+        EXPECT_EQ(parsed.exit_code, 0) << target << ": " << parsed.out;
+        EXPECT_NE(parsed.out.find(sample), std::string::npos) << target << ": " << parsed.out;
+    };
+    check("/probe?probe=p2", "probe_success{address=\"127.0.0.1\",probe=\"p2\",target=\"b\",type=\"ikev2\",vantage=\"lo\"} 1.0");
+    check("/metrics", "vpnprobe_serve_rejected_total{reason=\"connections\"} 0.0");
+    check("/metrics", "vpnprobe_serve_scrapes_total{} 1.0");
 }
 
 TEST_F(Serve, BadRequestsGetTheirStatusAndTheReason) {
