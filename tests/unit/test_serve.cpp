@@ -286,6 +286,33 @@ TEST_F(Serve, ABodyThatStallsIsCutOffAndATooLargeOneIs413) {
     EXPECT_EQ(metric_value(m, "vpnprobe_serve_responses_total{code=\"413\"}"), 1.0) << m;
 }
 
+TEST_F(Serve, AClientThatDoesNotReadItsAnswersIsCutByTheWriteDeadline) {
+    // Requests pipelined without reading a single answer: once the socket buffers are full the server's
+    // write cannot finish, and the write deadline must close the connection.
+    auto port = start({"--write-timeout", "0.3"});
+    HttpConnection c(port);
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    bool cut = false;
+    std::size_t sent = 0;
+    int looks = 0;  // at most 3000 looks, 10 ms apart, once the buffers are full; at most 50 MB sent before
+    while (!cut && looks < 3000 && sent < 50'000'000) {
+        ssize_t n = ::send(c.fd(), request.data(), request.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            cut = true;  // EPIPE/ECONNRESET: closed by the server
+            break;
+        }
+        ++looks;
+        ::usleep(10000);
+        cut = metric_value(metrics(port), "vpnprobe_serve_timeouts_total{deadline=\"write\"}") == 1.0;
+    }
+    EXPECT_TRUE(cut) << "the server still writes to a client that reads nothing";
+    EXPECT_EQ(metric_value(metrics(port), "vpnprobe_serve_timeouts_total{deadline=\"write\"}"), 1.0);
+}
+
 TEST_F(Serve, ATooLongTargetIs414AndTooLargeHeaderFieldsAre431) {
     auto port = start();
     auto long_target = HttpConnection(port).get("/probe?probe=" + std::string(9000, 'p'));
