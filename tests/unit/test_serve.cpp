@@ -422,6 +422,23 @@ TEST_F(Serve, SigintDuringAScrapeLetsItFinishThenExitsZero) {
     EXPECT_EQ(server_->stop(0), 0) << server_->log();
 }
 
+TEST_F(Serve, AnAnswerStillRunningAfterTheShutdownDeadlineIsCut) {
+    auto port = start({"--shutdown-timeout", "0.2"});
+    HttpConnection slow(port);
+    ASSERT_TRUE(slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+    bool running = false;
+    for (int i = 0; i < 100 && !running; ++i) {
+        running = metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0;
+        if (!running) ::usleep(10000);
+    }
+    ASSERT_TRUE(running);
+    ::kill(server_->pid(), SIGTERM);
+    auto answer = slow.read_response();
+    EXPECT_EQ(answer.status, 0) << "the 6 s probe outlasts the shutdown deadline: its connection is cut, unanswered";
+    EXPECT_EQ(server_->stop(0), 0) << server_->log();
+    EXPECT_NE(server_->log().find("1 answer(s) still in flight after 0.2 s: cut"), std::string::npos) << server_->log();
+}
+
 TEST_F(Serve, RunningOutOfDescriptorsIsSurvived) {
     // A hard limit of 40 descriptors: far fewer than the connections opened, so accept() meets EMFILE.
     auto port = start({}, {"prlimit", "--nofile=40:40"});
