@@ -190,11 +190,11 @@ CertificateComparison compare_certificates(const probes::CertificateFacts& serve
 
 namespace {
 
-bool named(const std::vector<std::string>& names, const std::string& name) {
+bool names_include(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::string joined(const std::vector<std::string>& names) {
+std::string quoted_names(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
     return out;
@@ -215,36 +215,36 @@ Scenario select(const Scenario& s, const std::vector<std::string>& probes, const
     if (!probes.empty()) {
         out.probes.clear();
         for (const auto& p : s.probes)
-            if (named(probes, p.name)) out.probes.push_back(p);
+            if (names_include(probes, p.name)) out.probes.push_back(p);
     }
     if (!targets.empty()) {
         out.targets.clear();
         for (const auto& t : s.targets)
-            if (named(targets, t.name)) out.targets.push_back(t);
+            if (names_include(targets, t.name)) out.targets.push_back(t);
     }
     if (!vantages.empty()) {
         out.vantage_points.clear();
         for (const auto& v : s.vantage_points)
-            if (named(vantages, v.name)) out.vantage_points.push_back(v);
+            if (names_include(vantages, v.name)) out.vantage_points.push_back(v);
     }
     // The rows plan_rows would make, without resolving a name: a (probe, target, vantage point) triple
     // the probe allows. Resolution never removes a row (an unresolved name is a row that fails).
     for (const auto& p : out.probes)
         for (const auto& t : out.targets)
             for (const auto& v : out.vantage_points)
-                if ((p.targets.empty() || named(p.targets, t.name)) &&
-                    (p.vantage_points.empty() || named(p.vantage_points, v.name)))
+                if ((p.targets.empty() || names_include(p.targets, t.name)) &&
+                    (p.vantage_points.empty() || names_include(p.vantage_points, v.name)))
                     return out;
     std::string why = "no row matches";
     std::vector<std::string> asked;
-    if (!probes.empty()) asked.push_back("probe " + joined(probes));
-    if (!targets.empty()) asked.push_back("target " + joined(targets));
-    if (!vantages.empty()) asked.push_back("vantage " + joined(vantages));
+    if (!probes.empty()) asked.push_back("probe " + quoted_names(probes));
+    if (!targets.empty()) asked.push_back("target " + quoted_names(targets));
+    if (!vantages.empty()) asked.push_back("vantage " + quoted_names(vantages));
     for (std::size_t i = 0; i < asked.size(); ++i) why += (i == 0 ? " " : " and ") + asked[i];
     for (const auto& p : out.probes) {
-        if (!p.targets.empty() && !targets.empty()) why += "; probe '" + p.name + "' runs only on target " + joined(p.targets);
+        if (!p.targets.empty() && !targets.empty()) why += "; probe '" + p.name + "' runs only on target " + quoted_names(p.targets);
         if (!p.vantage_points.empty() && !vantages.empty())
-            why += "; probe '" + p.name + "' runs only from vantage " + joined(p.vantage_points);
+            why += "; probe '" + p.name + "' runs only from vantage " + quoted_names(p.vantage_points);
     }
     throw std::invalid_argument(why);
 }
