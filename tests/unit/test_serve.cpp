@@ -202,6 +202,20 @@ TEST_F(Serve, BadRequestsGetTheirStatusAndTheReason) {
     EXPECT_EQ(metric_value(m, "vpnprobe_serve_scrapes_total"), 0.0) << "no scenario ran for a refused query";
 }
 
+TEST_F(Serve, PipelinedRequestsAreAnsweredInOrder) {
+    auto port = start();
+    HttpConnection c(port);
+    ASSERT_TRUE(c.send_all("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    EXPECT_EQ(c.read_response().status, 404);
+    EXPECT_EQ(c.read_response().status, 200);
+    auto last = c.read_response();
+    EXPECT_EQ(last.status, 200);
+    EXPECT_NE(last.body.find("probes: p1 p2 slow"), std::string::npos) << last.body;
+    EXPECT_TRUE(last.close);
+    EXPECT_TRUE(c.closed_by_server());
+}
+
 TEST_F(Serve, OverTheConnectionCapTheExtraGets503AndIsCountedThenServingResumes) {
     auto port = start({"--max-connections", "3"});
     std::vector<HttpConnection> held;
