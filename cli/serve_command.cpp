@@ -171,9 +171,10 @@ ServeCommand::ServeCommand(CLI::App& app) {
                               "Serve a scenario to Prometheus: GET /probe runs it (or the probe/target/vantage named) and "
                               "answers with its metrics, within the scrape's deadline");
     sub_->add_option("scenario", scenario_, "Scenario file (YAML)")->required();
-    sub_->add_option("--listen", listen_, "ADDRESS:PORT to listen on (default 127.0.0.1:9469)");
-    sub_->add_option("--max-concurrent", max_concurrent_, "Scrapes running at once; more get 503 (default 4)")
-        ->check(CLI::Range(1, 1000));
+    sub_->add_option("--listen", listen_, "ADDRESS:PORT to listen on")->capture_default_str();
+    sub_->add_option("--max-concurrent", max_concurrent_, "Scrapes running at once; more get 503")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
 }
 
 bool ServeCommand::selected() const { return sub_->parsed(); }
