@@ -183,7 +183,7 @@ CertCheckCommand::CertCheckCommand(CLI::App& app) {
     sub_->add_option("--chain", chain_, "PEM file of the intermediates the server will send");
     sub_->add_option("--key", key_, "PEM private key, to check it belongs to the certificate (never printed)");
     sub_->add_option("--name", names_, "A name clients dial; repeat for every name")->required();
-    sub_->add_option("--for", uses_, "Comma list of uses to check: sstp, ikev2 [sstp,ikev2]")->delimiter(',');
+    sub_->add_option("--for", uses_, "Comma list of uses to check: sstp, ikev2 (default sstp,ikev2)")->delimiter(',');
     sub_->add_option("--ca", ca_, "PEM bundle of trust anchors; default: the system store");
     sub_->add_option("--min-days", min_days_, "Warn when fewer days of validity remain at --at")
         ->check(CLI::NonNegativeNumber)

@@ -75,7 +75,7 @@ HostPort parse_ikev2_host(const std::string& text, std::optional<std::uint16_t> 
         hp.port = port_option.value_or(default_port);
     } else if (port_option && *port_option != hp.port) {
         throw std::invalid_argument("'" + text + "' names UDP port " + std::to_string(hp.port) + " but --port says " +
-                                    std::to_string(*port_option) + ": give the port once, with --port");
+                                    std::to_string(*port_option) + ": give the port once: use --port");
     }
     return hp;
 }

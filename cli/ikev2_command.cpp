@@ -34,12 +34,12 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
                      "UDP port IKE_AUTH moves to, with the non-ESP marker, as a Windows client does; 0 = stay on --port")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
-    auto* preset = sub_->add_option("--preset", preset_, "Named proposal set [windows-default]")
+    auto* preset = sub_->add_option("--preset", preset_, "Named proposal set (default windows-default)")
                        ->check(CLI::IsMember(probes::ikev2_preset_names()));
     sub_->add_option("--proposal", proposals_,
                      "A proposal in strongSwan syntax, e.g. aes256-sha256-modp2048; repeat for several, in order")
         ->excludes(preset);
-    sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address [vpnprobe]");
+    sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)");
     sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store");
     sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST");
     sub_->add_option("--fragment-size", fragment_size_,
