@@ -24,6 +24,7 @@
 namespace {
 
 namespace json = boost::json;
+using namespace vpnprobe;
 using Paths = std::set<std::string>;
 
 // Every path in `v`: objects and arrays by their own path too, array elements as `path[]` (only for arrays of
@@ -180,7 +181,10 @@ TEST_F(ReadmeFields, Ikev2JsonMatchesTheReadme) {
     compare("ikev2", p,
             {// Every IKE server certificate in the lab is RSA; the curve is there for EC keys only (the SSTP
              // test sees it from the lab's ECDSA SSTP server).
-             "ike.chain[].key.curve"});
+             "ike.chain[].key.curve",
+             // Only when the IKE_AUTH response carries notifies; the lab's servers answer these probes without.
+             "ike.ike_auth_notifies[]", "ike.ike_auth_notifies[].name", "ike.ike_auth_notifies[].type",
+             "ike.ike_auth_notifies[].data"});
 }
 
 TEST_F(ReadmeFields, CertCheckJsonMatchesTheReadme) {
@@ -191,7 +195,10 @@ TEST_F(ReadmeFields, CertCheckJsonMatchesTheReadme) {
                 "ca.crt --name vpn.test --format json",
             p);
     // A name it does not hold and no trust anchor for it: findings, chain errors.
-    collect("cert-check " + pki + "rsa.crt --ca " + var("IKE_CA") + " --name other.test --format json", p);
+    // ... and an EC certificate as --chain: chain[].key.curve.
+    collect("cert-check " + pki + "rsa.crt --chain " + pki + "ecdsa.crt --ca " + var("IKE_CA") +
+                " --name other.test --format json",
+            p);
     compare("cert-check", p, {});
 }
 
@@ -206,8 +213,12 @@ TEST_F(ReadmeFields, RunJsonMatchesTheReadme) {
                                var("LAB_CA") + "}\n"
                            "  - {name: ike, host: " + var("IKE_FRAG_ADDR") + ", name_clients_dial: vpn.test, ca: " +
                                var("IKE_CA") + "}\n"
+                           "  - {name: expired, host: " + var("SSTP_EXPIRED_ADDR") +
+                               ", name_clients_dial: vpn.test, ca: " + var("LAB_CA") + "}\n"
                            "probes:\n"
-                           "  - {name: sstp, type: sstp, targets: [sstp], timeout: 5,\n"
+                           // Expectations that fail, one with the probe's Windows error: expectations[].detail and
+                           // expectations[].windows_error.
+                           "  - {name: sstp, type: sstp, targets: [sstp, expired], timeout: 5,\n"
                            "     expect: {success: true, certificate: {min_days_left: 3650}}}\n"
                            "  - {name: ikev2, type: ikev2, targets: [ike], timeout: 5, options: {preset: modern}}\n";
     Paths p;
