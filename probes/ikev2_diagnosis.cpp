@@ -26,12 +26,10 @@ void path_finding(Ikev2Result& r, const Phase& p) {
     const std::string where = host_port_text(r.address.empty() ? r.host : r.address, r.port);
     if (p.sys_errno == ENETUNREACH)
         add(r, Severity::error, "ikev2.network_unreachable",
-            "no route from " + r.vantage + " to the network of " + where + " (" + p.error + ")",
+            "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     else
-        add(r, Severity::error, "ikev2.no_route",
-            "no route to host " + where + " from " + r.vantage + " (" + p.error +
-                "): the address does not answer on its link, or a router on the path reports it unreachable",
+        add(r, Severity::error, "ikev2.no_route", where + " cannot be reached from " + r.vantage + ": " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
 }
 

@@ -52,15 +52,13 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
                   " (TCP filtered on the path, or the server is down): " + p.error;
         } else if (p.sys_errno == ECONNREFUSED) {
             check = "sstp.tcp_refused";
-            why = "the TCP connection to " + where + " was refused (" + p.error + "): nothing accepts SSTP there";
+            why = "nothing accepts SSTP on " + where + ": " + p.error;
         } else if (p.sys_errno == ENETUNREACH) {
             check = "sstp.network_unreachable";
-            why = "no route from " + r.vantage + " to the network of " + where + " (" + p.error +
-                  "): the vantage point's routing table has no way there";
+            why = "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error;
         } else if (p.sys_errno == EHOSTUNREACH) {
             check = "sstp.no_route";
-            why = "no route to host " + where + " from " + r.vantage + " (" + p.error +
-                  "): the address does not answer on its link, or a router on the path reports it unreachable";
+            why = where + " cannot be reached from " + r.vantage + ": " + p.error;
         } else {
             check = "sstp.tcp_failed";
             why = "the TCP connection to " + where + " failed: " + p.error;
