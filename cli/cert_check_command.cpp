@@ -67,11 +67,19 @@ std::vector<Bytes> load_certificates(const std::string& option, const std::strin
 
 std::string use_title(VpnUse u) { return u == VpnUse::sstp ? "SSTP" : "IKEv2"; }
 
+// The headline agrees with the findings: "would refuse" only for a finding a Windows client refuses; an error by
+// the pre-change rules alone (RSA 1024, --fail-under-days) is said to be one.
 std::string verdict_line(const CertCheckResult& r, VpnUse use) {
     const CertCheckFinding* e = r.first_error(use);
     if (!e) return use_title(use) + ": OK";
-    std::string s = use_title(use) + ": a Windows client would refuse it: " + e->check;
-    if (!e->windows_error.empty()) s += " (Windows: " + e->windows_error + ")";
+    const CertCheckFinding* refused = nullptr;
+    for (const auto& f : r.findings)
+        if (!refused && f.use == use && f.client_refuses()) refused = &f;
+    if (!refused)
+        return use_title(use) + ": NOT ready: " + e->check +
+               " (a Windows client accepts it today; it fails this check's rule for a certificate about to be deployed)";
+    std::string s = use_title(use) + ": a Windows client would refuse it: " + refused->check;
+    if (!refused->windows_error.empty()) s += " (Windows: " + refused->windows_error + ")";
     return s;
 }
 
@@ -123,6 +131,7 @@ json::object render_json(const CertCheckResult& r) {
     o["names"] = std::move(names);
     o["uses"] = std::move(uses);
     o["min_days"] = r.options.min_days;
+    o["fail_under_days"] = r.options.fail_under_days;
     o["certificate"] = to_json(r.leaf);
     json::array chain;
     for (const auto& c : r.intermediates) chain.push_back(to_json(c));
@@ -147,6 +156,7 @@ json::object render_json(const CertCheckResult& r) {
         j["windows_error"] = f.windows_error;
         j["use"] = to_string(f.use);
         j["name"] = f.name;
+        j["client_refuses"] = f.client_refuses();
         findings.push_back(std::move(j));
     }
     o["findings"] = std::move(findings);
@@ -173,12 +183,17 @@ CertCheckCommand::CertCheckCommand(CLI::App& app) {
     sub_->add_option("--chain", chain_, "PEM file of the intermediates the server will send");
     sub_->add_option("--key", key_, "PEM private key, to check it belongs to the certificate (never printed)");
     sub_->add_option("--name", names_, "A name clients dial; repeat for every name")->required();
-    sub_->add_option("--for", uses_, "Comma list of uses to check: sstp, ikev2 (default both)")->delimiter(',');
+    sub_->add_option("--for", uses_, "Comma list of uses to check: sstp, ikev2 (default sstp,ikev2)")->delimiter(',');
     sub_->add_option("--ca", ca_, "PEM bundle of trust anchors; default: the system store");
-    sub_->add_option("--min-days", min_days_, "Warn when fewer days of validity remain (default 30)")
-        ->check(CLI::NonNegativeNumber);
+    sub_->add_option("--min-days", min_days_, "Warn when fewer days of validity remain at --at")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    sub_->add_option("--fail-under-days", fail_under_days_,
+                     "An error (exit 1) when fewer days of validity remain at --at, for a change gate; 0 = off")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     sub_->add_option("--at", at_, "Judge validity at this UTC time (2027-01-15T00:00:00Z or 2027-01-15); default now");
-    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}));
+    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
 }
 
 bool CertCheckCommand::selected() const { return sub_->parsed(); }
@@ -204,6 +219,7 @@ int CertCheckCommand::run() {
         throw UsageError("--at " + at_ + ": not a UTC time like 2027-01-15T00:00:00Z or 2027-01-15");
     }
     opt.min_days = min_days_;
+    opt.fail_under_days = fail_under_days_;
     check_ca_file("--ca", ca_);
     if (!ca_.empty()) opt.ca_file = ca_;
 

@@ -59,7 +59,7 @@ private:
     CLI::App* sub_;
     std::string cert_, chain_, key_, ca_, at_, format_ = "text";
     std::vector<std::string> names_, uses_;
-    int min_days_ = 30;
+    int min_days_ = 30, fail_under_days_ = 0;
 };
 
 class RunCommand {

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
+#include "cli/host_port.hpp"
 #include "cli/ikev2_text.hpp"
 #include "probes/ikev2_json.hpp"
 #include "probes/ikev2_presets.hpp"
@@ -24,11 +25,15 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_ = app.add_subcommand("ikev2",
                               "Run a synthetic IKEv2 client against HOST: IKE_SA_INIT, then an EAP-path IKE_AUTH that "
                               "fetches and verifies the server's certificate and AUTH signature");
-    sub_->add_option("host", host_, "Name or address of the IKEv2 server")->required();
-    sub_->add_option("--port", port_, "UDP port of IKE_SA_INIT")->check(CLI::Range(1, 65535));
+    sub_->add_option("host", host_,
+                     "Name or address of the IKEv2 server; HOST:PORT and [IPv6]:PORT set the port (it must agree "
+                     "with --port)")
+        ->required();
+    sub_->add_option("--port", port_, "UDP port of IKE_SA_INIT")->check(CLI::Range(1, 65535))->capture_default_str();
     sub_->add_option("--nat-t-port", nat_t_port_,
                      "UDP port IKE_AUTH moves to, with the non-ESP marker, as a Windows client does; 0 = stay on --port")
-        ->check(CLI::Range(0, 65535));
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
     auto* preset = sub_->add_option("--preset", preset_, "Named proposal set (default windows-default)")
                        ->check(CLI::IsMember(probes::ikev2_preset_names()));
     sub_->add_option("--proposal", proposals_,
@@ -39,7 +44,8 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST");
     sub_->add_option("--fragment-size", fragment_size_,
                      "Largest IP packet for our IKE fragments (RFC 7383); IKE_AUTH requests above it are fragmented")
-        ->check(CLI::Range(576, 65535));
+        ->check(CLI::Range(576, 65535))
+        ->capture_default_str();
     sub_->add_flag("--no-fragmentation", no_fragmentation_, "Do not offer IKE fragmentation (old clients)");
     sub_->add_flag("--sa-init-only", sa_init_only_, "Stop after IKE_SA_INIT");
     sub_->add_flag("--audit-weak", audit_weak_,
@@ -47,10 +53,13 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
     sub_->add_option("--source", source_, "Source address to bind");
     sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
-    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")->check(CLI::PositiveNumber);
+    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time")
-        ->check(CLI::PositiveNumber);
-    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}));
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
     sub_->add_option("--keylog", keylog_,
@@ -61,8 +70,15 @@ bool Ikev2Command::selected() const { return sub_->parsed(); }
 
 int Ikev2Command::run() {
     Ikev2Options opt;
-    opt.host = host_;
-    if (host_.starts_with("[") && host_.ends_with("]")) opt.host = host_.substr(1, host_.size() - 2);
+    try {
+        std::optional<std::uint16_t> port_given;
+        if (sub_->count("--port")) port_given = static_cast<std::uint16_t>(port_);
+        auto hp = parse_ikev2_host(host_, port_given, static_cast<std::uint16_t>(port_));
+        opt.host = hp.host;
+        opt.port = hp.port;
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
     for (const auto& p : proposals_) {
         try {
             (void)protocol::ikev2::parse_proposal(p, protocol::ikev2::ProtocolId::ike, 1);
@@ -72,7 +88,6 @@ int Ikev2Command::run() {
     }
     check_ca_file("--ca", ca_);
     check_keylog_file(keylog_);
-    opt.port = static_cast<std::uint16_t>(port_);
     opt.nat_t_port = static_cast<std::uint16_t>(nat_t_port_);
     opt.proposals = proposals_;
     opt.preset = preset_;

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cli/text_common.hpp"
+#include "probes/net_errors.hpp"
 
 namespace vpnprobe::cli {
 
@@ -21,7 +22,7 @@ std::string notify_list(const std::vector<Ikev2Notify>& v) {
 std::string render_ikev2_text(const Ikev2Result& r) {
     std::ostringstream out;
     const Ikev2Facts& f = r.ike;
-    out << "IKEv2 " << r.host << " UDP " << r.port;
+    out << "IKEv2 " << host_port_text(r.host, r.port) << " (UDP)";
     if (!r.address.empty() && r.address != r.host) out << " (" << r.address << ")";
     out << " from " << r.vantage << ": ";
     out << (r.success ? std::string("OK") : headline_failure(r.failed_phase, r.findings, r.windows_error));

@@ -20,11 +20,16 @@ RunCommand::RunCommand(CLI::App& app) {
                               "Run a scenario file: every probe against every target from every vantage point, judged by "
                               "the scenario's expectations");
     sub_->add_option("scenario", scenario_, "Scenario file (YAML; schema: scenarios/scenario.schema.json)")->required();
-    sub_->add_option("--format", format_, "Report format")->check(CLI::IsMember({"table", "json", "junit", "prometheus"}));
-    sub_->add_option("--output", output_, "Write the report to FILE instead of stdout");
-    sub_->add_option("--count", count_, "Run each probe N times and aggregate timings (min, median, p95)")
+    sub_->add_option("--format", format_, "Report format")->check(CLI::IsMember({"table", "json", "junit", "prometheus"}))
+        ->capture_default_str();
+    sub_->add_option("--output", output_, "Write the report to FILE (default: stdout)");
+    sub_->add_option("--count", count_,
+                     "Run each probe N times and aggregate timings (min, median, p95) (default: the scenario's count, "
+                     "else 1)")
         ->check(CLI::Range(1, 100000));
-    sub_->add_option("--parallel", parallel_, "At most N probes in flight at once (one io_context, no thread each)")
+    sub_->add_option("--parallel", parallel_,
+                     "At most N probes in flight at once (one io_context, no thread each) (default: the scenario's "
+                     "parallel, else 64)")
         ->check(CLI::Range(1, 100000));
     sub_->add_option("--compare-with", compare_with_,
                      "PEM of a candidate certificate: show how each served certificate differs from it");

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cli/text_common.hpp"
+#include "probes/net_errors.hpp"
 
 namespace vpnprobe::cli {
 
@@ -10,7 +11,7 @@ using namespace vpnprobe::probes;
 
 std::string render_sstp_text(const SstpResult& r) {
     std::ostringstream out;
-    out << "SSTP " << r.host << ":" << r.port;
+    out << "SSTP " << host_port_text(r.host, r.port);
     if (!r.address.empty() && r.address != r.host) out << " (" << r.address << ")";
     out << " from " << r.vantage << ": ";
     out << (r.success ? std::string("OK") : headline_failure(r.failed_phase, r.findings, r.windows_error));

@@ -1,4 +1,5 @@
 #include "probes/async_resolve.hpp"
+#include "probes/net_errors.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -30,7 +31,7 @@ asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::stri
         try {
             r.addresses = resolve_in_vantage(vp, host);
         } catch (const std::system_error& e) {
-            r.error = e.what();
+            r.error = describe_exception(e);
             r.local = true;
         } catch (const std::exception& e) {
             r.error = e.what();

@@ -105,8 +105,9 @@ public:
     Findings(CertCheckResult& r, VpnUse use) : r_(r), use_(use) {}
 
     void add(Severity severity, std::string check, std::string detail, std::string windows_error,
-             std::string name = {}) {
+             std::string name = {}, bool policy_only = false) {
         CertCheckFinding f;
+        f.policy_only = policy_only;
         f.severity = severity;
         f.check = std::move(check);
         f.detail = std::move(detail);
@@ -120,6 +121,10 @@ public:
             std::move(name));
     }
     VpnUse use() const { return use_; }
+    // Takes back this use's finding `check` (one a more precise finding replaces).
+    void drop(const std::string& check) {
+        std::erase_if(r_.findings, [&](const CertCheckFinding& f) { return f.use == use_ && f.check == check; });
+    }
 
 private:
     CertCheckResult& r_;
@@ -182,13 +187,17 @@ void key_strength_findings(const CertCheckResult& r, Findings& out) {
         // server authentication: Deprecation of weak RSA certificates", May 2024; under 1024 bits refused since
         // advisory 2661254), OpenSSL at security level 2 (Debian's default) refuses to load such a certificate into
         // a TLS server ("ee key too small"), and NIST SP 800-131A has disallowed it since 2014. No Windows error
-        // code is documented for the refusal, so none is claimed.
+        // code is documented for the refusal, so none is claimed. From 1024 bits up a Windows client still accepts
+        // it, so the finding is marked as the pre-change rule's, not the client's (the verdict says which).
+        const bool refused = c.key_bits < 1024;
         out.add(Severity::error, "certificate.weak_key",
-                "RSA key of " + std::to_string(c.key_bits) +
-                    " bits: below 2048 bits, which Windows is deprecating for TLS server certificates (refused "
-                    "outright under 1024 bits), OpenSSL-based servers at security level 2 refuse to load, and NIST "
-                    "SP 800-131A disallows; reissue with RSA 2048 or more, or ECDSA P-256/P-384",
-                "");
+                "RSA key of " + std::to_string(c.key_bits) + " bits: " +
+                    (refused ? "Windows refuses RSA keys under 1024 bits (advisory 2661254); "
+                             : "a Windows client accepts it today, but this check requires 2048 bits: Windows is "
+                               "deprecating smaller keys for TLS server certificates, ") +
+                    "OpenSSL-based servers at security level 2 refuse to load it, and NIST SP 800-131A disallows it; "
+                    "reissue with RSA 2048 or more, or ECDSA P-256/P-384",
+                "", {}, !refused);
     } else if (c.key_type == "EC" && c.curve != "prime256v1" && c.curve != "secp384r1") {
         // Windows' IKEv2 offers ECDSA authentication with P-256 and P-384 only, and those are the curves Microsoft's
         // TLS cipher-suite documentation and certificate templates use; other curves (P-521, brainpool,
@@ -212,15 +221,34 @@ void validity_findings(const CertCheckResult& r, Findings& out) {
     };
     const std::string expired_error = out.use() == VpnUse::sstp ? winerr::describe(winerr::CERT_E_EXPIRED)
                                                                 : winerr::describe(winerr::ERROR_IPSEC_IKE_AUTH_FAIL);
+    // Under --fail-under-days it is an error (a change gate), under --min-days a warning; never both.
+    auto too_few = [&](const CertificateFacts& c) {
+        return r.options.fail_under_days > 0 && at >= c.not_before && at <= c.not_after &&
+               c.days_left < r.options.fail_under_days;
+    };
+    const std::string gate = std::to_string(r.options.fail_under_days);
     // Expired and not-yet-valid come from windows_findings; this is the margin a swap needs.
-    if (soon(r.leaf))
+    if (too_few(r.leaf))
+        out.add(Severity::error, "certificate.too_few_days_left",
+                "the certificate expires " + format_time_utc(r.leaf.not_after) + ", " + days(r.leaf.days_left) +
+                    " days after " + format_time_utc(at) + ", fewer than the " + gate +
+                    " required (--fail-under-days); a Windows client accepts it until then and fails with " +
+                    expired_error + " after",
+                "", {}, true);
+    else if (soon(r.leaf))
         out.add(Severity::warning, "certificate.expires_soon",
                 "the certificate expires " + format_time_utc(r.leaf.not_after) + ", " + days(r.leaf.days_left) +
                     " days after " + format_time_utc(at) + ", fewer than the " + std::to_string(r.options.min_days) +
                     " asked for (--min-days): clients start failing with " + expired_error + " then",
                 "");
     for (const auto& c : r.intermediates)
-        if (soon(c))
+        if (too_few(c))
+            out.add(Severity::error, "certificate.chain_too_few_days_left",
+                    "the chain certificate " + c.subject + " expires " + format_time_utc(c.not_after) + ", " +
+                        days(c.days_left) + " days after " + format_time_utc(at) + ", fewer than the " + gate +
+                        " required (--fail-under-days): the chain fails with it",
+                    "", {}, true);
+        else if (soon(c))
             out.add(Severity::warning, "certificate.chain_expires_soon",
                     "the chain certificate " + c.subject + " expires " + format_time_utc(c.not_after) + ", " +
                         days(c.days_left) + " days after " + format_time_utc(at) + ", fewer than the " +
@@ -247,8 +275,15 @@ void chain_findings(const CertCheckResult& r, Findings& out) {
         for (const auto& ic : r.intermediates)
             if (!c && ic.subject == subject) c = &ic;
         if (!c || c->self_signed) continue;
-        std::string windows = out.use() == VpnUse::sstp ? winerr::describe(winerr::CERT_E_UNTRUSTEDROOT)
+        // No chain to a trusted root can be built at all: CERT_E_CHAINING, not CERT_E_UNTRUSTEDROOT (which is a
+        // chain that was built and ends in an untrusted root). It replaces the general untrusted_root finding the
+        // same verifier error gave, unless a self-signed root really is in the chain.
+        std::string windows = out.use() == VpnUse::sstp ? winerr::describe(winerr::CERT_E_CHAINING)
                                                         : winerr::describe(winerr::ERROR_IPSEC_IKE_AUTH_FAIL);
+        bool root_in_chain = std::any_of(r.chain.all_errors.begin(), r.chain.all_errors.end(), [](const auto& e) {
+            return e.first == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || e.first == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+        });
+        if (!root_in_chain) out.drop("certificate.untrusted_root");
         out.add(Severity::error, "certificate.chain_incomplete",
                 "the issuer of " + (c == &r.leaf ? std::string("the certificate") : c->subject) + ", " + c->issuer +
                     ", is in neither the certificate file, --chain nor the trust anchors: if it is an intermediate "

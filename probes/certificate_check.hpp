@@ -31,6 +31,7 @@ struct CertCheckOptions {
     std::vector<VpnUse> uses{VpnUse::sstp, VpnUse::ikev2};
     std::optional<std::string> ca_file;  // trust anchors; nullopt = the system store
     int min_days = 30;                   // warn when fewer days of validity remain at `at`
+    int fail_under_days = 0;             // an error when fewer days remain at `at` (a change gate); 0 = off
     std::time_t at = 0;                  // the moment judged: now, or the day of the swap
 };
 
@@ -39,6 +40,10 @@ struct CertCheckOptions {
 struct CertCheckFinding : Finding {
     VpnUse use = VpnUse::sstp;
     std::string name;  // "" = holds whatever name is dialled
+    // An error by the rules a certificate about to be deployed is held to (RSA under 2048 bits, --fail-under-days)
+    // that a Windows client does not refuse today: the verdict must not claim the client would.
+    bool policy_only = false;
+    bool client_refuses() const { return severity == Severity::error && !policy_only; }
 };
 
 struct KeyFacts {

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <array>
 
+#include "probes/net_errors.hpp"
 #include "probes/watchdog.hpp"
 
 namespace vpnprobe::probes {
@@ -23,6 +24,16 @@ IkeUdpSocket::IkeUdpSocket(const asio::any_io_executor& ex, const VantagePoint& 
     local_ = socket_.local_endpoint();
 }
 
+std::string IkeUdpSocket::describe(const error_code& ec) {
+    last_errno_ = errno_of(ec);
+    // On a connected UDP socket ECONNREFUSED is the kernel passing on an ICMP port unreachable: say that, since
+    // there is no connection to refuse.
+    if (ec == asio::error::connection_refused)
+        return "port unreachable (ICMP): nothing listens on UDP " +
+               host_port_text(remote_.address().to_string(), remote_.port());
+    return describe_error_code(ec);
+}
+
 asio::awaitable<bool> IkeUdpSocket::send(const protocol::Bytes& ike_message, std::string& error) {
     protocol::Bytes datagram;
     if (marker_) datagram.assign(4, 0);
@@ -30,9 +41,7 @@ asio::awaitable<bool> IkeUdpSocket::send(const protocol::Bytes& ike_message, std
     error_code ec;
     co_await socket_.async_send(asio::buffer(datagram), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-        error = ec == asio::error::connection_refused ? "port unreachable (ICMP): nothing listens on UDP " +
-                                                            std::to_string(remote_.port())
-                                                      : ec.message();
+        error = describe(ec);
         co_return false;
     }
     co_return true;
@@ -61,9 +70,7 @@ asio::awaitable<std::optional<protocol::Bytes>> IkeUdpSocket::receive(clock::tim
                 timed_out = true;
                 co_return std::nullopt;
             }
-            error = ec == asio::error::connection_refused
-                        ? "port unreachable (ICMP): nothing listens on UDP " + std::to_string(remote_.port())
-                        : ec.message();
+            error = describe(ec);
             co_return std::nullopt;
         }
         std::size_t offset = 0;

@@ -36,10 +36,16 @@ public:
     boost::asio::awaitable<std::optional<protocol::Bytes>> receive(clock::time_point until, bool& timed_out,
                                                                    std::string& error);
 
+    // The errno of the last send or receive error (ECONNREFUSED for an ICMP port unreachable, EHOSTUNREACH, ...).
+    int last_errno() const { return last_errno_; }
+
 private:
+    std::string describe(const boost::system::error_code& ec);
+
     boost::asio::ip::udp::socket socket_;
     boost::asio::ip::udp::endpoint local_, remote_;
     bool marker_;
+    int last_errno_ = 0;
 };
 
 }  // namespace vpnprobe::probes

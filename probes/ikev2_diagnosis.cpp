@@ -1,5 +1,8 @@
 // Findings from an IKEv2 probe's phases and facts, each with what a Windows client would show.
+#include <cerrno>
+
 #include "probes/ikev2_probe.hpp"
+#include "probes/net_errors.hpp"
 #include "probes/windows_errors.hpp"
 
 namespace vpnprobe::probes {
@@ -16,6 +19,18 @@ bool has_notify(const std::vector<Ikev2Notify>& v, const std::string& name) {
     for (const auto& n : v)
         if (n.name == name) return true;
     return false;
+}
+
+// No route to the server, in either exchange: a Windows client shows 809 (no answer); the finding says why.
+void path_finding(Ikev2Result& r, const Phase& p) {
+    const std::string where = host_port_text(r.address.empty() ? r.host : r.address, r.port);
+    if (p.sys_errno == ENETUNREACH)
+        add(r, Severity::error, "ikev2.network_unreachable",
+            "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
+    else
+        add(r, Severity::error, "ikev2.no_route", where + " cannot be reached from " + r.vantage + ": " + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
 }
 
 void sa_init_finding(Ikev2Result& r, const Phase& p) {
@@ -39,8 +54,11 @@ void sa_init_finding(Ikev2Result& r, const Phase& p) {
             "the server's IKE_SA_INIT answer is not a valid choice from the offer (" + p.error +
                 "): a client discards it, retransmits until it gives up, and shows 809",
             win(winerr::ERROR_VPN_TIMEOUT));
-    } else if (p.error.find("port unreachable") != std::string::npos) {
-        add(r, Severity::error, "ikev2.sa_init_refused", "nothing listens for IKE: " + p.error,
+    } else if (p.sys_errno == ENETUNREACH || p.sys_errno == EHOSTUNREACH) {
+        path_finding(r, p);
+    } else if (p.sys_errno == ECONNREFUSED || p.error.find("port unreachable") != std::string::npos) {
+        add(r, Severity::error, "ikev2.sa_init_refused",
+            "nothing listens for IKE: " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else {
         add(r, Severity::error, "ikev2.sa_init_failed", "IKE_SA_INIT failed: " + p.error, win(winerr::ERROR_VPN_TIMEOUT));
@@ -53,7 +71,14 @@ void ike_auth_finding(Ikev2Result& r, const Phase& p) {
     const std::string split_advice =
         ": UDP 500 and 4500 reach different servers. A load balancer must keep both ports of a client on one "
         "backend (port following / source persistence across 500 and 4500); ";
-    if (has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI")) {
+    if (p.sys_errno == ENETUNREACH || p.sys_errno == EHOSTUNREACH) {
+        path_finding(r, p);
+    } else if (p.sys_errno == ECONNREFUSED) {
+        add(r, Severity::error, "ikev2.ike_auth_port_unreachable",
+            "IKE_SA_INIT was answered, but an ICMP port unreachable came back for IKE_AUTH: nothing listens on the "
+            "NAT-T port; " + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI")) {
         add(r, Severity::error, "ikev2.ports_split",
             "IKE_SA_INIT on UDP 500 was answered but IKE_AUTH on UDP 4500 was answered with INVALID_IKE_SPI" +
                 split_advice + p.error,

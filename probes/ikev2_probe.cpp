@@ -17,6 +17,7 @@
 #include "probes/async_resolve.hpp"
 #include "probes/ike_udp.hpp"
 #include "probes/ikev2_presets.hpp"
+#include "probes/net_errors.hpp"
 #include "protocol/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2_fragments.hpp"
@@ -161,9 +162,18 @@ private:
         opt_.log(stamp + line);
     }
 
-    bool fail(PhaseTimer& phase, PhaseOutcome outcome, const std::string& why, bool local = false) {
-        phase.finish(outcome, why).local = local;
+    bool fail(PhaseTimer& phase, PhaseOutcome outcome, const std::string& why, bool local = false, int sys_errno = 0) {
+        Phase& p = phase.finish(outcome, why);
+        p.local = local;
+        p.sys_errno = sys_errno;
         return false;
+    }
+
+    // Opening the socket failed. No route to the server (connect(2) on a UDP socket looks the route up) is the
+    // path's fault, not the probe's; anything else (no namespace, source address not here) is the probe's own.
+    bool fail_socket(PhaseTimer& phase, const std::string& what, const std::exception& e) {
+        int sys_errno = errno_of(e);
+        return fail(phase, PhaseOutcome::failed, what + describe_exception(e), !is_path_errno(sys_errno), sys_errno);
     }
 
     // ---- resolve --------------------------------------------------------------------------------------------
@@ -256,9 +266,14 @@ private:
             std::string text;
             for (const auto& p : offered_) text += (text.empty() ? "" : ";") + ike::format_proposal(p);
             r_.ike.offered = text;
+        } catch (const std::exception& e) {
+            co_return fail(phase, PhaseOutcome::failed, "cannot prepare IKE_SA_INIT: " + describe_exception(e), true);
+        }
+        try {
             sock500_.emplace(ex_, opt_.vantage, server_, opt_.port, opt_.sa_init_non_esp_marker);
         } catch (const std::exception& e) {
-            co_return fail(phase, PhaseOutcome::failed, std::string("cannot prepare IKE_SA_INIT: ") + e.what(), true);
+            co_return fail_socket(phase, "cannot open the UDP socket to " + host_port_text(r_.address, opt_.port) + ": ",
+                                  e);
         }
         const ike::Transform* ke = first(offered_.front(), ike::TransformType::ke);
         std::uint16_t group = ke ? ke->id : static_cast<std::uint16_t>(ike::dh_group::modp2048);
@@ -269,12 +284,12 @@ private:
             try {
                 kex_.emplace(group);
             } catch (const std::exception& e) {
-                co_return fail(phase, PhaseOutcome::failed, std::string("key exchange: ") + e.what(), true);
+                co_return fail(phase, PhaseOutcome::failed, "key exchange: " + describe_exception(e), true);
             }
             auto request = sa_init_request(cookie);
             request_bytes_ = ike::encode_message(request);
             request.header.length = static_cast<std::uint32_t>(request_bytes_.size());
-            log("-> " + ike::describe(request) + " to " + r_.address + " port " + std::to_string(opt_.port));
+            log("-> " + ike::describe(request) + " to " + host_port_text(r_.address, opt_.port));
             if (opt_.log) log(ike::describe_detailed(request));
             std::optional<ike::Message> answer;
             Bytes answer_bytes;
@@ -303,7 +318,7 @@ private:
                 error, sends, r_.ike.sa_init_retransmissions);
             r_.ike.sa_init_round_trips += 1;
             if (!got) {
-                if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error);
+                if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error, false, sock500_->last_errno());
                 std::string why = "no answer to IKE_SA_INIT on UDP " + std::to_string(opt_.port) + " within " +
                                   seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions)";
                 if (!decode_error_.empty()) why += "; undecodable answers were received: " + decode_error_;
@@ -416,7 +431,7 @@ private:
                                             be64(spi_i_), be64(spi_r_));
             nr_ = nr->nonce;
         } catch (const std::exception& e) {
-            return fail(phase, PhaseOutcome::failed, std::string("cannot derive keys from the server's answer: ") + e.what());
+            return fail(phase, PhaseOutcome::failed, "cannot derive keys from the server's answer: " + describe_exception(e));
         }
         write_keylog();
         phase.finish(PhaseOutcome::ok);
@@ -437,7 +452,7 @@ private:
             }
             r_.ike.certreq_matches_ca = match;
         } catch (const std::exception& e) {
-            log("   cannot compare CERTREQ with the CA file: " + std::string(e.what()));
+            log("   cannot compare CERTREQ with the CA file: " + describe_exception(e));
         }
     }
 
@@ -647,16 +662,21 @@ private:
         PhaseTimer phase(r_.phases, "ike_auth");
         std::vector<Bytes> request;
         std::vector<ike::Payload> inner;
+        std::uint16_t auth_port = opt_.nat_t_port ? opt_.nat_t_port : opt_.port;
         try {
-            std::uint16_t port = opt_.nat_t_port ? opt_.nat_t_port : opt_.port;
-            sock4500_.emplace(ex_, opt_.vantage, server_, port, opt_.nat_t_port != 0);
+            sock4500_.emplace(ex_, opt_.vantage, server_, auth_port, opt_.nat_t_port != 0);
+        } catch (const std::exception& e) {
+            co_return fail_socket(phase, "cannot open the UDP socket to " + host_port_text(r_.address, auth_port) + ": ",
+                                  e);
+        }
+        try {
             inner = ike_auth_payloads();
             request = seal(ike::ExchangeType::ike_auth, 1, inner);
         } catch (const std::exception& e) {
-            co_return fail(phase, PhaseOutcome::failed, std::string("cannot build IKE_AUTH: ") + e.what(), true);
+            co_return fail(phase, PhaseOutcome::failed, "cannot build IKE_AUTH: " + describe_exception(e), true);
         }
         r_.ike.fragments_sent = request.size() > 1 ? static_cast<int>(request.size()) : 0;
-        log("-> IKE_AUTH request 1 to port " + std::to_string(sock4500_->remote().port()) + ": " +
+        log("-> IKE_AUTH request 1 to " + host_port_text(r_.address, sock4500_->remote().port()) + ": " +
             (request.size() > 1 ? std::to_string(request.size()) + " fragments" : "one message") + " [ IDi CERTREQ CPRQ SA TSi TSr ] (no AUTH: EAP)");
         if (opt_.log) {
             for (const auto& p : inner) log("   " + ike::describe(p));
@@ -671,7 +691,7 @@ private:
             [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::ike_auth, 1, ra); }, error, sends,
             r_.ike.ike_auth_retransmissions);
         if (!got) {
-            if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error);
+            if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error, false, sock4500_->last_errno());
             std::string why = "no answer to IKE_AUTH on UDP " + std::to_string(sock4500_->remote().port()) + " within " +
                               seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions" +
                               (r_.ike.fragments_received ? ", " + std::to_string(ra.fragments.received()) + " of " +
@@ -762,14 +782,14 @@ private:
             try {
                 r_.ike.chain.push_back(inspect_certificate(der, now));
             } catch (const std::exception& e) {
-                return fail(phase, PhaseOutcome::failed, std::string("server certificate does not parse: ") + e.what());
+                return fail(phase, PhaseOutcome::failed, "server certificate does not parse: " + describe_exception(e));
             }
         }
         if (!certs.empty()) {
             try {
                 r_.ike.chain_verdict = verify_chain(certs, opt_.ca_file, now);
             } catch (const std::exception& e) {
-                return fail(phase, PhaseOutcome::failed, std::string("cannot check the chain: ") + e.what(), true);
+                return fail(phase, PhaseOutcome::failed, "cannot check the chain: " + describe_exception(e), true);
             }
         }
         if (auth && idr && !certs.empty()) {
@@ -800,7 +820,7 @@ private:
         try {
             request = seal(ike::ExchangeType::informational, message_id, {ike::DeletePayload{1, 0, {}}});
         } catch (const std::exception& e) {
-            fail(phase, PhaseOutcome::failed, std::string("cannot build the Delete: ") + e.what(), true);
+            fail(phase, PhaseOutcome::failed, "cannot build the Delete: " + describe_exception(e), true);
             co_return;
         }
         log("-> INFORMATIONAL request " + std::to_string(message_id) + " [ D ]");

@@ -20,6 +20,9 @@ struct Phase {
     // The failure is the probe's own (no such namespace, source address not on the vantage point, an
     // unreadable CA bundle): it says nothing about the server, and no Windows client would see it.
     bool local = false;
+    // The errno of the socket error that ended the phase (ENETUNREACH, ECONNREFUSED, ...), 0 when none did:
+    // diagnosis names the finding by it rather than by parsing the text.
+    int sys_errno = 0;
 };
 
 // The phase of that name in a probe's phase list, or nullptr when the probe did not get that far.

@@ -1,7 +1,9 @@
 // Turns an SSTP probe's phases and facts into findings, each with what a Windows client would show.
 // The probe records; this judges. Order matters: the first error finding is the headline.
+#include <cerrno>
 #include <cstdio>
 
+#include "probes/net_errors.hpp"
 #include "probes/sstp_probe.hpp"
 #include "probes/windows_errors.hpp"
 
@@ -29,7 +31,7 @@ void add(SstpResult& r, Severity s, std::string check, std::string detail, std::
 
 // A failed or timed-out phase, as the finding an operator reads first.
 void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
-    const std::string where = r.host + ":" + std::to_string(r.port);
+    const std::string where = host_port_text(r.host, r.port);
     if (p.local) {
         add(r, Severity::error, "probe.local", "the probe could not run its " + p.name + " phase from " + r.vantage +
                                                    " (a problem on the probe's side, not the server's): " + p.error,
@@ -41,10 +43,27 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
         add(r, Severity::error, "sstp.resolve", p.error + " (resolved from " + r.vantage + ")",
             win(ERROR_NO_DNS));
     } else if (p.name == "tcp_connect") {
-        std::string why = timeout ? "no answer to the TCP connection attempt (TCP 443 filtered on the path, or "
-                                    "the server is down): " + p.error
-                                  : "TCP connection failed (" + p.error + "): nothing accepts SSTP on " + where;
-        add(r, Severity::error, timeout ? "sstp.tcp_timeout" : "sstp.tcp_refused", why, win(winerr::ERROR_VPN_TIMEOUT));
+        // Named for what happened: only a reset is a refusal. A Windows client shows 809 for each (the server
+        // "is not responding"), so the finding's name and text carry the difference.
+        std::string check, why;
+        if (timeout || p.sys_errno == ETIMEDOUT) {
+            check = "sstp.tcp_timeout";
+            why = "no answer to the TCP connection attempt to " + where +
+                  " (TCP filtered on the path, or the server is down): " + p.error;
+        } else if (p.sys_errno == ECONNREFUSED) {
+            check = "sstp.tcp_refused";
+            why = "nothing accepts SSTP on " + where + ": " + p.error;
+        } else if (p.sys_errno == ENETUNREACH) {
+            check = "sstp.network_unreachable";
+            why = "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error;
+        } else if (p.sys_errno == EHOSTUNREACH) {
+            check = "sstp.no_route";
+            why = where + " cannot be reached from " + r.vantage + ": " + p.error;
+        } else {
+            check = "sstp.tcp_failed";
+            why = "the TCP connection to " + where + " failed: " + p.error;
+        }
+        add(r, Severity::error, check, why, win(winerr::ERROR_VPN_TIMEOUT));
     } else if (p.name == "tls_handshake") {
         bool mismatch = p.error.find("version") != std::string::npos ||
                         p.error.find("handshake failure") != std::string::npos ||

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
+#include "probes/net_errors.hpp"
 #include "probes/tls_client.hpp"
 #include "probes/watchdog.hpp"
 #include "protocol/ppp_lcp.hpp"
@@ -62,15 +63,13 @@ std::string describe_io_error(const error_code& ec) {
     if (ec == asio::error::eof) return "server closed the connection";
     if (ec == asio::error::connection_reset) return "connection reset by the server (TCP RST)";
     if (ec == asio::error::connection_refused) return "connection refused (TCP RST: nothing listens on the port)";
-    if (ec == asio::error::host_unreachable) return "host unreachable";
-    if (ec == asio::error::network_unreachable) return "network unreachable (no route from this vantage point)";
     if (ec == asio::ssl::error::stream_truncated) return "server closed the TLS connection without close_notify";
     if (ec.category() == asio::error::get_ssl_category()) {
         std::string reason = ec.message();
         std::string queued = drain_openssl_errors();
         return "TLS error: " + reason + (queued.empty() ? "" : " (" + queued + ")");
     }
-    return ec.message();
+    return describe_error_code(ec);
 }
 
 class SstpSession {
@@ -88,8 +87,13 @@ public:
         r_.port = opt_.port;
         r_.vantage = opt_.vantage.label();
         r_.sstp.correlation_id = random_guid();
-        bool ok = co_await resolve() && co_await connect() && co_await tls_handshake() && co_await http() &&
-                  co_await call_connect() && co_await ppp_lcp();
+        // One co_await per statement: GCC 12 miscompiles co_await inside && (see ikev2_probe.cpp).
+        bool ok = co_await resolve();
+        if (ok) ok = co_await connect();
+        if (ok) ok = co_await tls_handshake();
+        if (ok) ok = co_await http();
+        if (ok) ok = co_await call_connect();
+        if (ok) ok = co_await ppp_lcp();
         if (ok) co_await disconnect();
         else co_await abort_if_possible();
         watchdog_.disarm();
@@ -138,8 +142,10 @@ private:
         return false;
     }
 
-    bool fail_local(PhaseTimer& phase, const std::string& why) {
-        phase.finish(PhaseOutcome::failed, why).local = true;
+    bool fail_local(PhaseTimer& phase, const std::string& why, int sys_errno = 0) {
+        Phase& p = phase.finish(PhaseOutcome::failed, why);
+        p.local = true;
+        p.sys_errno = sys_errno;
         return false;
     }
 
@@ -259,7 +265,7 @@ private:
         try {
             ctx_ = make_probe_tls_context(opt_.tls);
         } catch (const std::exception& e) {
-            co_return fail_local(phase, std::string("cannot set up TLS: ") + e.what());
+            co_return fail_local(phase, "cannot set up TLS: " + describe_exception(e));
         }
         tcp::socket sock(ex_);
         try {
@@ -268,15 +274,19 @@ private:
             if (!opt_.vantage.source.empty())
                 sock.bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
         } catch (const std::exception& e) {
-            co_return fail_local(phase, std::string("cannot open the socket at the vantage point: ") + e.what());
+            co_return fail_local(phase, "cannot open the socket at the vantage point: " + describe_exception(e),
+                                 errno_of(e));
         }
         stream_.emplace(std::move(sock), *ctx_);
-        log("-> TCP SYN to " + ep.address().to_string() + " port " + std::to_string(ep.port()) + " from " +
-            r_.vantage);
-        waiting_for_ = "TCP connection to " + address_ + " port " + std::to_string(opt_.port);
+        log("-> TCP SYN to " + host_port_text(address_, opt_.port) + " from " + r_.vantage);
+        waiting_for_ = "TCP connection to " + host_port_text(address_, opt_.port);
         arm_watchdog();
         co_await stream_->lowest_layer().async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return fail(phase, describe_io_error(ec));
+        if (ec) {
+            fail(phase, describe_io_error(ec));
+            if (!expired()) r_.phases.back().sys_errno = errno_of(ec);
+            co_return false;
+        }
         phase.finish(PhaseOutcome::ok);
         co_return true;
     }
@@ -286,7 +296,7 @@ private:
         try {
             set_sni(*stream_, opt_.tls.sni);
         } catch (const std::exception& e) {
-            co_return fail(phase, e.what());
+            co_return fail(phase, describe_exception(e));
         }
         waiting_for_ = "the server's TLS handshake messages";
         arm_watchdog();
@@ -299,7 +309,8 @@ private:
             r_.tls = collect_tls_facts(stream_->native_handle(), opt_.tls, std::time(nullptr));
         } catch (const std::exception& e) {
             // A CA bundle that cannot be read is the operator's mistake, not the server's: say so.
-            co_return fail_local(phase, std::string("TLS established, but the certificate could not be checked: ") + e.what());
+            co_return fail_local(phase, "TLS established, but the certificate could not be checked: " +
+                                            describe_exception(e));
         }
         log("<- TLS established: " + r_.tls->version + " " + r_.tls->cipher +
             (r_.tls->chain.empty() ? "" : ", certificate " + r_.tls->chain.front().subject));

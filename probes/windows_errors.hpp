@@ -77,7 +77,12 @@ inline constexpr WindowsError CERT_E_UNTRUSTEDROOT{
     "CERT_E_UNTRUSTEDROOT", 0x800B0109u,
     "A certificate chain processed, but terminated in a root certificate which is not trusted by the trust "
     "provider."};
-// When no chain can be built at all (issuer missing and not fetchable); kept for callers that can tell. [COM]
+// No chain to a trusted root can be built at all: an issuer (typically an intermediate the server does not send,
+// and that the client cannot fetch through AIA) is nowhere to be found. cert-check reports it for a certificate
+// whose issuer is in neither the file, --chain nor the trust anchors (certificate.chain_incomplete). The meaning,
+// quoted from [COM] (Winerror.h: "CERT_E_CHAINING 0x800B010A A certificate chain could not be built to a trusted
+// root authority."), is that case, where CERT_E_UNTRUSTEDROOT is a chain that was built and ends in an untrusted
+// root. [COM]
 inline constexpr WindowsError CERT_E_CHAINING{"CERT_E_CHAINING", 0x800B010Au,
                                               "A certificate chain could not be built to a trusted root authority."};
 // No serverAuth EKU. [COM]

@@ -10,6 +10,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "probes/net_errors.hpp"
 #include "scenarios/expectations.hpp"
 
 namespace vpnprobe::scenarios {
@@ -73,7 +74,7 @@ asio::awaitable<ProbeRun> run_once(const PlannedRow& row) {
     try {
         co_return co_await run_probe(row);
     } catch (const std::exception& e) {
-        error = e.what();
+        error = probes::describe_exception(e);  // without a Boost source location
     }
     ProbeRun run;
     run.type = row.probe->type;

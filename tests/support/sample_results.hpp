@@ -2,6 +2,8 @@
 // healthy IKEv2 server and a few broken ones give, without any network.
 #pragma once
 
+#include <cerrno>
+
 #include "scenarios/results.hpp"
 
 namespace vpnprobe::testsupport {
@@ -77,6 +79,7 @@ inline scenarios::ProbeRun refused_sstp() {
     r.host = "vpn.example.com";
     r.address = "192.0.2.1";
     add_phases(r.phases, {"resolve", "tcp_connect"}, 0.001, "tcp_connect", probes::PhaseOutcome::failed, "connection refused");
+    r.phases.back().sys_errno = ECONNREFUSED;  // what diagnosis names the finding by
     r.failed_phase = "tcp_connect";
     r.windows_error = "809";
     r.findings.push_back(probes::Finding{probes::Severity::error, "sstp.tcp_refused", "nothing listens on TCP 443", "809"});

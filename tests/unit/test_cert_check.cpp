@@ -295,6 +295,40 @@ TEST(CertCheck, ExpiringWithinMinDaysIsOnlyAWarning) {
     EXPECT_TRUE(check_certificate(opt).findings.empty());
 }
 
+TEST(CertCheck, FailUnderDaysMakesTooFewDaysAnErrorInsteadOfTheWarning) {
+    Cert leaf = make_cert({.not_after = kNow + 10 * kDay, .issuer = &pki().root});
+    auto opt = options_for(leaf);
+    opt.fail_under_days = 14;
+    auto r = check_certificate(opt);
+    auto gate = find(r, "certificate.too_few_days_left");
+    ASSERT_EQ(gate.size(), 2u) << all_checks(r);  // one per use
+    for (const auto* f : gate) {
+        EXPECT_EQ(f->severity, Severity::error);
+        EXPECT_FALSE(f->client_refuses()) << "a client still accepts it at --at";
+        EXPECT_NE(f->detail.find("--fail-under-days"), std::string::npos) << f->detail;
+    }
+    EXPECT_TRUE(find(r, "certificate.expires_soon").empty()) << "the error replaces the warning: " << all_checks(r);
+    EXPECT_FALSE(r.ok());
+
+    opt.fail_under_days = 10;  // exactly 10 days left: not fewer than 10
+    auto enough = check_certificate(opt);
+    EXPECT_TRUE(find(enough, "certificate.too_few_days_left").empty()) << all_checks(enough);
+    EXPECT_TRUE(enough.ok()) << all_checks(enough);
+    EXPECT_EQ(find(enough, "certificate.expires_soon").size(), 2u) << "--min-days still warns: " << all_checks(enough);
+}
+
+TEST(CertCheck, FailUnderDaysAppliesToTheChainToo) {
+    Cert inter = make_cert({.key = p256(), .cn = "Short Intermediate", .not_before = kNow - 100 * kDay,
+                            .not_after = kNow + 5 * kDay, .issuer = &pki().root, .ca = true});
+    Cert leaf = make_cert({.not_after = kNow + 4 * kDay, .issuer = &inter});
+    auto opt = options_for(leaf, {VpnUse::sstp});
+    opt.intermediates_der = {inter.der()};
+    opt.fail_under_days = 7;
+    auto r = check_certificate(opt);
+    EXPECT_TRUE(find(r, "certificate.too_few_days_left", VpnUse::sstp)) << all_checks(r);
+    EXPECT_TRUE(find(r, "certificate.chain_too_few_days_left", VpnUse::sstp)) << all_checks(r);
+}
+
 TEST(CertCheck, NameMismatchIsReportedForTheNameThatDoesNotMatch) {
     Cert leaf = make_cert({.issuer = &pki().root});
     auto opt = options_for(leaf);
@@ -326,9 +360,23 @@ TEST(CertCheck, Rsa1024IsAnErrorOncePerUse) {
     auto weak = find(r, "certificate.weak_key");
     // The probe's advisory for 1024..2047 bits is replaced by the stricter error, not reported beside it.
     ASSERT_EQ(weak.size(), 2u) << all_checks(r);
-    for (const auto* f : weak) EXPECT_EQ(f->severity, Severity::error);
+    for (const auto* f : weak) {
+        EXPECT_EQ(f->severity, Severity::error);
+        // The detail's rule: a Windows client accepts 1024 bits today; the error is this check's rule.
+        EXPECT_FALSE(f->client_refuses()) << f->detail;
+        EXPECT_NE(f->detail.find("accepts it today"), std::string::npos) << f->detail;
+    }
     EXPECT_FALSE(r.ok_for(VpnUse::sstp));
     EXPECT_FALSE(r.ok_for(VpnUse::ikev2));
+}
+
+TEST(CertCheck, RsaUnder1024IsRefusedByTheClient) {
+    static KeyPtr rsa768 = new_key("RSA", "768");
+    Cert leaf = make_cert({.key = rsa768, .issuer = &pki().root});
+    auto r = check_certificate(options_for(leaf));
+    auto weak = find(r, "certificate.weak_key");
+    ASSERT_EQ(weak.size(), 2u) << all_checks(r);
+    for (const auto* f : weak) EXPECT_TRUE(f->client_refuses()) << f->detail;
 }
 
 TEST(CertCheck, EcCurveOtherThanP256OrP384IsAWarning) {
@@ -378,7 +426,10 @@ TEST(CertCheck, MissingIntermediateIsAChainFindingNamingTheIssuer) {
     ASSERT_TRUE(sstp && ikev2) << all_checks(r);
     EXPECT_EQ(sstp->severity, Severity::error);
     EXPECT_NE(sstp->detail.find("CN=Test Intermediate"), std::string::npos) << sstp->detail;
-    EXPECT_EQ(sstp->windows_error, winerr::describe(winerr::CERT_E_UNTRUSTEDROOT));
+    // No chain can be built: CERT_E_CHAINING, and it is the headline, not an untrusted root beside it.
+    EXPECT_EQ(sstp->windows_error, "0x800B010A CERT_E_CHAINING (-2146762486)");
+    EXPECT_EQ(r.first_error(VpnUse::sstp), sstp) << all_checks(r);
+    EXPECT_TRUE(find(r, "certificate.untrusted_root").empty()) << all_checks(r);
     EXPECT_EQ(ikev2->windows_error, k13801);
 
     opt.intermediates_der = {pki().intermediate.der()};
@@ -495,6 +546,59 @@ TEST(CertCheckCli, ExpiredAsJsonExitsOneWithOkForPerUse) {
     EXPECT_EQ(first.at("check"), "certificate.expired");
     EXPECT_EQ(first.at("use"), "sstp");
     EXPECT_EQ(first.at("windows_error").as_string(), kExpired);
+}
+
+// The headline says "a Windows client would refuse it" only when the findings say a client would.
+TEST(CertCheckCli, Rsa1024HeadlineAgreesWithTheFinding) {
+    Cert leaf = make_cert({.key = rsa1024(), .issuer = &pki().root});
+    auto cert = pki().write("rsa1024.pem", leaf.pem());
+    auto r = run_cli({cert, "--name", "vpn.example.com", "--ca", pki().root_file, "--at", kAt});
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_EQ(r.out.find("would refuse"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SSTP: NOT ready: certificate.weak_key (a Windows client accepts it today"), std::string::npos)
+        << r.out;
+    auto j = run_cli({cert, "--name", "vpn.example.com", "--ca", pki().root_file, "--at", kAt, "--format", "json"});
+    auto first = boost::json::parse(j.out).at("findings").as_array().at(0);
+    EXPECT_EQ(first.at("check"), "certificate.weak_key");
+    EXPECT_EQ(first.at("client_refuses"), false);
+
+    // A finding the client does refuse still heads the verdict as a refusal, even after a policy error.
+    Cert expired = make_cert({.key = rsa1024(), .not_before = kNow - 400 * kDay, .not_after = kNow - kDay,
+                              .issuer = &pki().root});
+    auto both = run_cli({pki().write("rsa1024-expired.pem", expired.pem()), "--name", "vpn.example.com", "--ca",
+                         pki().root_file, "--at", kAt, "--for", "sstp"});
+    EXPECT_NE(both.out.find("SSTP: a Windows client would refuse it: certificate.expired"), std::string::npos)
+        << both.out;
+}
+
+TEST(CertCheckCli, MissingIntermediateHeadlineIsCertEChaining) {
+    Cert leaf = make_cert({.issuer = &pki().intermediate});
+    auto cert = pki().write("no-intermediate.pem", leaf.pem());
+    auto r = run_cli({cert, "--name", "vpn.example.com", "--ca", pki().root_file, "--at", kAt, "--for", "sstp"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("SSTP: a Windows client would refuse it: certificate.chain_incomplete (Windows: 0x800B010A "
+                         "CERT_E_CHAINING"),
+              std::string::npos)
+        << r.out;
+}
+
+TEST(CertCheckCli, FailUnderDaysExitsOneWhereMinDaysOnlyWarns) {
+    Cert leaf = make_cert({.not_after = kNow + 20 * kDay, .issuer = &pki().root});
+    auto cert = pki().write("twenty-days.pem", leaf.pem());
+    std::vector<std::string> base{cert, "--name", "vpn.example.com", "--ca", pki().root_file, "--at", kAt};
+    auto warn = run_cli(base);  // --min-days 30 by default: a warning, exit 0
+    EXPECT_EQ(warn.code, 0) << warn.out;
+    EXPECT_NE(warn.out.find("certificate.expires_soon"), std::string::npos) << warn.out;
+    auto args = base;
+    args.insert(args.end(), {"--fail-under-days", "30", "--format", "json"});
+    auto gate = run_cli(args);
+    EXPECT_EQ(gate.code, 1) << gate.out;
+    auto j = boost::json::parse(gate.out).as_object();
+    EXPECT_EQ(j.at("fail_under_days"), 30);
+    EXPECT_EQ(j.at("findings").as_array().at(0).at("check"), "certificate.too_few_days_left");
+    args = base;
+    args.insert(args.end(), {"--fail-under-days", "15"});
+    EXPECT_EQ(run_cli(args).code, 0);
 }
 
 TEST(CertCheckCli, UnusableCommandLinesAreUsageErrors) {

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <tuple>
+
 #include "tests/support/sample_results.hpp"
 
 namespace {
@@ -98,6 +101,35 @@ TEST(Ikev2Diagnosis, NoAnswerToSaInitIs809AndNoProposalIs13868) {
     EXPECT_NE(finding(n, "ikev2.no_proposal_chosen"), nullptr);
     EXPECT_EQ(n.windows_error.substr(0, 5), "13868");
     EXPECT_EQ(finding(n, "ikev2.no_fragmentation"), nullptr) << "a refused SA_INIT says nothing about fragmentation";
+}
+
+// Named for what happened, in either exchange: no route, an unreachable network, ICMP port unreachable; each 809.
+TEST(Ikev2Diagnosis, SocketErrorsAreNamedByErrno) {
+    const std::tuple<const char*, int, const char*> cases[] = {
+        {"ike_sa_init", ENETUNREACH, "ikev2.network_unreachable"}, {"ike_sa_init", EHOSTUNREACH, "ikev2.no_route"},
+        {"ike_sa_init", ECONNREFUSED, "ikev2.sa_init_refused"},     {"ike_auth", ENETUNREACH, "ikev2.network_unreachable"},
+        {"ike_auth", EHOSTUNREACH, "ikev2.no_route"},               {"ike_auth", ECONNREFUSED, "ikev2.ike_auth_port_unreachable"}};
+    for (auto [phase, e, check] : cases) {
+        Ikev2Result r;
+        r.host = "2001:db8::1";
+        r.address = "2001:db8::1";
+        r.port = 500;
+        std::vector<std::string> names{"resolve", "ike_sa_init"};
+        if (std::string(phase) == "ike_auth") {
+            names.push_back("ike_auth");
+            r.ike.sa_init_answered = true;
+        }
+        add_phases(r.phases, names, 0.01, phase, PhaseOutcome::failed, "some socket error");
+        r.phases.back().sys_errno = e;
+        diagnose_ikev2(r, options());
+        ASSERT_FALSE(r.findings.empty()) << check;
+        EXPECT_EQ(r.findings.front().check, check) << phase << " errno " << e;
+        EXPECT_EQ(r.windows_error, "809") << check;
+        if (e != ECONNREFUSED) {
+            EXPECT_THAT(r.findings.front().detail, HasSubstr("[2001:db8::1]:500")) << check;
+            EXPECT_THAT(r.findings.front().detail, testing::Not(HasSubstr("refused"))) << check;
+        }
+    }
 }
 
 TEST(Ikev2Diagnosis, LocalFailuresDoNotBlameTheServer) {

@@ -1,6 +1,8 @@
 // Diagnosis is a pure function of the recorded phases and facts: results are built by hand here.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include "probes/sstp_probe.hpp"
 
 namespace {
@@ -31,11 +33,31 @@ SstpOptions options() {
 
 TEST(SstpDiagnosis, RefusedConnectionIs809InTcpConnect) {
     auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::failed}}, "connection refused");
+    r.phases.back().sys_errno = ECONNREFUSED;
     diagnose_sstp(r, options());
     EXPECT_FALSE(r.success);
     EXPECT_EQ(r.failed_phase, "tcp_connect");
     ASSERT_NE(find(r, "sstp.tcp_refused"), nullptr);
     EXPECT_EQ(r.windows_error, "809");
+}
+
+// Only a reset is a refusal: no route, an unreachable network and anything else get their own names (the Windows
+// client shows 809 for each; the finding says what happened).
+TEST(SstpDiagnosis, ConnectErrorsAreNamedForWhatTheyAre) {
+    const std::pair<int, const char*> cases[] = {{ENETUNREACH, "sstp.network_unreachable"},
+                                                 {EHOSTUNREACH, "sstp.no_route"},
+                                                 {ETIMEDOUT, "sstp.tcp_timeout"},
+                                                 {EPROTO, "sstp.tcp_failed"},
+                                                 {0, "sstp.tcp_failed"}};
+    for (auto [e, check] : cases) {
+        auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::failed}}, "some error");
+        r.phases.back().sys_errno = e;
+        diagnose_sstp(r, options());
+        ASSERT_FALSE(r.findings.empty()) << check;
+        EXPECT_EQ(r.findings.front().check, check) << e;
+        EXPECT_EQ(find(r, "sstp.tcp_refused"), nullptr) << e;
+        EXPECT_EQ(r.windows_error, "809") << e;
+    }
 }
 
 TEST(SstpDiagnosis, UnresolvableNameIs868) {
