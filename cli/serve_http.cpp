@@ -28,6 +28,7 @@
 
 #include "cli/serve_routes.hpp"
 #include "cli/serve_stats.hpp"
+#include "probes/net_errors.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 
@@ -149,7 +150,7 @@ asio::awaitable<void> Server::accept_loop() {
             ++stats_.rejected["memory"];
             back_off = true;
         } catch (const std::exception& e) {
-            std::cerr << "vpnprobe serve: accept: " << e.what() << "\n";
+            std::cerr << "vpnprobe serve: accept: " << probes::describe_exception(e) << "\n";
             back_off = true;
         }
         if (back_off && !stopping_) {
@@ -230,7 +231,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     } catch (const std::bad_alloc&) {
         ++stats_.rejected["memory"];
     } catch (const std::exception& e) {
-        std::cerr << "vpnprobe serve: connection: " << e.what() << "\n";
+        std::cerr << "vpnprobe serve: connection: " << probes::describe_exception(e) << "\n";
     }
     --stats_.connections_open;
     connections_.erase(&c);
@@ -360,7 +361,7 @@ asio::awaitable<Reply> Server::scrape(ScrapeJob job) {
             ++stats_.rejected["memory"];
             reply = plain(503, "out of memory\n");
         } catch (const std::exception& e) {
-            reply = plain(500, std::string(e.what()) + "\n");
+            reply = plain(500, probes::describe_exception(e) + "\n");
         }
         co_return reply;
     }
@@ -433,7 +434,7 @@ int run_http_server(const ListenAddress& listen, const scenarios::Scenario& scen
     try {
         server = std::make_unique<Server>(io, acceptor, scenario, limits);
     } catch (const std::exception& e) {
-        std::cerr << "vpnprobe serve: cannot start " << limits.max_concurrent << " scrape threads: " << e.what() << "\n";
+        std::cerr << "vpnprobe serve: cannot start " << limits.max_concurrent << " scrape threads: " << probes::describe_exception(e) << "\n";
         return 1;
     }
     asio::co_spawn(io, server->accept_loop(), server->survive());
@@ -447,7 +448,7 @@ int run_http_server(const ListenAddress& listen, const scenarios::Scenario& scen
             io.run();
             break;
         } catch (const std::exception& e) {  // a handler that threw: that work is lost, the server goes on
-            std::cerr << "vpnprobe serve: " << e.what() << "\n";
+            std::cerr << "vpnprobe serve: " << probes::describe_exception(e) << "\n";
         }
     }
     std::cerr << "vpnprobe serve: stopped" << std::endl;
