@@ -2,11 +2,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/report_output.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -35,6 +35,7 @@ bool RunCommand::selected() const { return sub_->parsed(); }
 
 int RunCommand::run() {
     check_ca_file("--compare-with", compare_with_);
+    check_output_path("--output", output_);  // before anything runs: a report with nowhere to go is lost
     Scenario scenario;
     try {
         scenario = load_scenario_file(scenario_);
@@ -71,13 +72,7 @@ int RunCommand::run() {
                          : format_ == "junit"      ? report_junit(result)
                          : format_ == "prometheus" ? report_prometheus(result)
                                                    : report_table(result);
-    if (output_.empty()) {
-        std::cout << report;
-    } else {
-        std::ofstream out(output_);
-        out << report;
-        if (!out) throw UsageError("--output " + output_ + ": cannot write");
-    }
+    write_report("--output", output_, report);
     return result.passed() ? 0 : 1;
 }
 
