@@ -68,6 +68,7 @@ struct RowResult {
     bool passed = false;
     std::vector<TimingStats> timings;          // total first, then each phase
     std::optional<CertificateComparison> comparison;
+    int peak_in_flight = 0;  // most runs of this row at once: 1, since a row's repeats run one after another
 
     const ProbeRun& last() const { return runs.back(); }
     std::string id() const;  // "target/address/vantage/probe"

@@ -239,23 +239,30 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
         r.vantage = plan[i].vantage->name;
         r.runs.resize(static_cast<std::size_t>(count));
     }
-    // Jobs run row by row, so that the repeats of one row are spread over the run, not all at once.
+    // Each worker takes a whole row and runs its repeats one after another: at most one run of a row is in
+    // flight, so a row's timings measure the target, not the load of its own repeats (rows still run in
+    // parallel, up to `parallel` at once).
     const std::size_t total = plan.size() * static_cast<std::size_t>(count);
-    std::size_t next = 0, done = 0;
+    std::size_t next_row = 0, done = 0;
     int in_flight = 0;
+    std::vector<int> row_in_flight(plan.size(), 0);
     asio::io_context io;
     auto worker = [&]() -> asio::awaitable<void> {
-        while (next < total) {
-            std::size_t job = next++;
-            std::size_t row = job % plan.size(), repeat = job / plan.size();
-            result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
-            result.rows[row].runs[repeat] = co_await run_once(plan[row]);
-            --in_flight;
-            ++done;
-            if (opt.progress) opt.progress(done, total);
+        while (next_row < plan.size()) {
+            std::size_t row = next_row++;
+            auto& rr = result.rows[row];
+            for (std::size_t repeat = 0; repeat < static_cast<std::size_t>(count); ++repeat) {
+                result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
+                rr.peak_in_flight = std::max(rr.peak_in_flight, ++row_in_flight[row]);
+                rr.runs[repeat] = co_await run_once(plan[row]);
+                --row_in_flight[row];
+                --in_flight;
+                ++done;
+                if (opt.progress) opt.progress(done, total);
+            }
         }
     };
-    for (std::size_t w = 0; w < std::min(parallel, total); ++w) asio::co_spawn(io, worker, asio::detached);
+    for (std::size_t w = 0; w < std::min(parallel, plan.size()); ++w) asio::co_spawn(io, worker, asio::detached);
     io.run();
     for (std::size_t i = 0; i < plan.size(); ++i) {
         auto& r = result.rows[i];

@@ -58,6 +58,20 @@ TEST(Runner, CommandLineOverridesTheScenariosCountAndParallel) {
     EXPECT_EQ(r.peak_in_flight, 1);
 }
 
+// --count repeats of one row run one after another, never beside each other, even when --parallel would
+// allow all of them at once; different rows still run side by side.
+TEST(Runner, RepeatsOfARowRunOneAfterAnother) {
+    auto s = loopback(3, 4, 64);
+    auto r = run_scenario(s, {});
+    ASSERT_EQ(r.rows.size(), 3u);
+    for (const auto& row : r.rows) {
+        EXPECT_EQ(row.runs.size(), 4u);
+        EXPECT_EQ(row.peak_in_flight, 1) << row.id() << ": two runs of one row were in flight at once";
+        EXPECT_THAT(row.last().phases().back().error, HasSubstr("port unreachable"));
+    }
+    EXPECT_EQ(r.peak_in_flight, 3) << "the three rows ran side by side, one run each at a time";
+}
+
 TEST(Runner, ProgressIsReportedForEveryRun) {
     auto s = loopback(2, 2, 8);
     std::vector<std::size_t> seen;
