@@ -53,6 +53,7 @@ int RunCommand::run() {
     if (count_) opt.count = count_;
     if (parallel_) opt.parallel = parallel_;
     if (!compare_with_.empty()) opt.compare_with = compare_with_;
+    opt.stop_on_signals = true;  // SIGINT/SIGTERM: polite end, the finished rows reported, exit 130/143
     // A live progress line, only where a person watches (stderr is a terminal).
     const bool tty = ::isatty(STDERR_FILENO) == 1;
     if (tty)
@@ -73,6 +74,7 @@ int RunCommand::run() {
                          : format_ == "prometheus" ? report_prometheus(result)
                                                    : report_table(result);
     write_report("--output", output_, report);
+    if (result.interrupt_signal) return 128 + result.interrupt_signal;
     return result.passed() ? 0 : 1;
 }
 

@@ -36,6 +36,12 @@ public:
     boost::asio::awaitable<std::optional<protocol::Bytes>> receive(clock::time_point until, bool& timed_out,
                                                                    std::string& error);
 
+    // Ends a send or receive in flight (a stop request): receive() then returns as if timed out.
+    void cancel() {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+    }
+
 private:
     boost::asio::ip::udp::socket socket_;
     boost::asio::ip::udp::endpoint local_, remote_;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "probes/stop_signal.hpp"
 #include "scenarios/results.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -19,6 +20,11 @@ struct RunOptions {
     std::optional<double> max_timeout;        // caps every probe's timeout (a scrape's own deadline)
     // Called after every finished probe run with (done, total); the CLI draws a progress line with it.
     std::function<void(std::size_t, std::size_t)> progress;
+    // SIGINT and SIGTERM end the run politely (vpnprobe run): the probes in flight end within
+    // probes::kPoliteEndSeconds, no new run starts, and the result says which rows were interrupted.
+    bool stop_on_signals = false;
+    // A stop request from the caller (also what the signals trigger); nullptr = none.
+    std::shared_ptr<probes::StopSignal> stop;
 };
 
 // One planned row, before it runs (also what --dry-run prints).

@@ -4,6 +4,7 @@
 // listens on, which the kernel answers at once with "port unreachable" (the expected outcome, so a run
 // whose report is written exits 0).
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <csignal>
 #include <filesystem>
@@ -59,7 +61,10 @@ protected:
     }
 
     // Runs vpnprobe with stdout on `out_fd` (-1: /dev/null), stderr captured, SIGPIPE at its default.
-    Exit vpnprobe(const std::vector<std::string>& args, int out_fd = -1) {
+    Exit vpnprobe(const std::vector<std::string>& args, int out_fd = -1) { return finish(start(args, out_fd)); }
+
+    // Starts vpnprobe (SIGPIPE, SIGINT and SIGTERM at their defaults); -1 when it cannot.
+    pid_t start(const std::vector<std::string>& args, int out_fd = -1) {
         std::string err = dir_ + "/stderr";
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
@@ -71,6 +76,8 @@ protected:
         sigset_t def;
         sigemptyset(&def);
         sigaddset(&def, SIGPIPE);
+        sigaddset(&def, SIGINT);
+        sigaddset(&def, SIGTERM);
         posix_spawnattr_setsigdefault(&attr, &def);
         posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
         std::vector<std::string> all{VPNPROBE_BINARY};
@@ -79,14 +86,17 @@ protected:
         for (auto& a : all) argv.push_back(a.data());
         argv.push_back(nullptr);
         pid_t pid = -1;
-        Exit e;
         int rc = posix_spawn(&pid, VPNPROBE_BINARY, &fa, &attr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
-        if (rc != 0) {
-            ADD_FAILURE() << "cannot start " << VPNPROBE_BINARY;
-            return e;
-        }
+        if (rc != 0) ADD_FAILURE() << "cannot start " << VPNPROBE_BINARY;
+        return rc == 0 ? pid : -1;
+    }
+
+    Exit finish(pid_t pid) {
+        Exit e;
+        if (pid <= 0) return e;
+        std::string err = dir_ + "/stderr";
         int status = 0;
         ::waitpid(pid, &status, 0);
         if (WIFEXITED(status)) e.code = WEXITSTATUS(status);
@@ -201,6 +211,51 @@ TEST_F(CliOutput, AFailedWriteLeavesThePreviousReportWhole) {
     EXPECT_THAT(r.out, HasSubstr("\nthe previous report\n")) << "the old report must not be truncated";
     EXPECT_THAT(r.out, HasSubstr("\nfill\nreport.json\n")) << "only the filler and the old report: no temporary file";
     EXPECT_THAT(read(dir_ + "/err"), HasSubstr("No space left on device"));
+}
+
+// The single-probe commands on SIGINT/SIGTERM: the probe in flight ends as interrupted, its partial
+// result is printed, and the exit status is 128 + the signal. The "servers" are sockets of this test that
+// never answer, so each probe would otherwise wait for its 30 s deadline; the test signals once the
+// probe's first packet has arrived (no timing involved).
+// Something to read on `fd` within 20 s: a guard against hanging, not a timing claim.
+bool readable(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 20000) == 1;
+}
+
+TEST_F(CliOutput, SingleProbesEndInterruptedOnSigintAndSigterm) {
+    asio::io_context io;
+    asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    std::string ike_out = dir_ + "/ike.json";
+    int fd = ::open(ike_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t ike = start({"ikev2", "127.0.0.1", "--port", std::to_string(silent.local_endpoint().port()), "--source",
+                       "127.0.0.1", "--timeout", "30", "--sa-init-only", "--format", "json"},
+                      fd);
+    ::close(fd);
+    char buf[4096];
+    ASSERT_TRUE(readable(silent.native_handle())) << "no IKE_SA_INIT arrived (20 s hang guard)";
+    silent.receive(asio::buffer(buf));  // the IKE_SA_INIT: the probe now waits for an answer
+    ASSERT_EQ(::kill(ike, SIGINT), 0);
+    auto e = finish(ike);
+    EXPECT_EQ(e.code, 130) << e.stderr_text;
+    EXPECT_THAT(read(ike_out), HasSubstr("\"name\":\"ike_sa_init\",\"outcome\":\"interrupted\""));
+    EXPECT_THAT(read(ike_out), HasSubstr("probe.interrupted"));
+
+    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    std::string sstp_out = dir_ + "/sstp.json";
+    fd = ::open(sstp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t sstp = start({"sstp", "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()), "--source", "127.0.0.1",
+                        "--timeout", "30", "--format", "json"},
+                       fd);
+    ::close(fd);
+    ASSERT_TRUE(readable(acceptor.native_handle())) << "no connection (20 s hang guard)";
+    asio::ip::tcp::socket conn = acceptor.accept();
+    ASSERT_TRUE(readable(conn.native_handle())) << "no ClientHello (20 s hang guard)";
+    conn.receive(asio::buffer(buf));  // the ClientHello: the probe now waits in its TLS handshake
+    ASSERT_EQ(::kill(sstp, SIGTERM), 0);
+    e = finish(sstp);
+    EXPECT_EQ(e.code, 143) << e.stderr_text;
+    EXPECT_THAT(read(sstp_out), HasSubstr("\"name\":\"tls_handshake\",\"outcome\":\"interrupted\""));
 }
 
 }  // namespace
