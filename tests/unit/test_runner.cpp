@@ -7,9 +7,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include <fstream>
+
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace {
 
@@ -124,6 +127,17 @@ TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
     EXPECT_THAT(report_prometheus(r), HasSubstr("probe_success" + silent_id + " 0\n"));
     EXPECT_THAT(report_prometheus(r), HasSubstr("vpnprobe_interrupted" + fast_id + " 0\n"));
     EXPECT_THAT(report_prometheus(r), HasSubstr("probe_success" + fast_id + " 1\n"));
+    // Independent judges: the JUnit schema and Prometheus' own parser accept the interrupted reports.
+    const std::string junit = ::testing::TempDir() + "/interrupted.xml", prom = ::testing::TempDir() + "/interrupted.prom";
+    std::ofstream(junit) << report_junit(r);
+    std::ofstream(prom) << report_prometheus(r);
+    auto valid = vpnprobe::testsupport::run_command("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) +
+                                                    "/junit.xsd " + junit + " 2>&1");
+    EXPECT_EQ(valid.exit_code, 0) << valid.out;
+    auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " +
+                                                     prom + " 2>&1");
+    EXPECT_EQ(parsed.exit_code, 0) << parsed.out;
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_interrupted"));
 }
 
 TEST(Runner, ProgressIsReportedForEveryRun) {
