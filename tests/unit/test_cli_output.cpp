@@ -217,6 +217,20 @@ TEST_F(CliOutput, AFailedWriteLeavesThePreviousReportWhole) {
 // result is printed, and the exit status is 128 + the signal. The "servers" are sockets of this test that
 // never answer, so each probe would otherwise wait for its 30 s deadline; the test signals once the
 // probe's first packet has arrived (no timing involved).
+// An unwritable --output folder (a read-only tmpfs in a private mount namespace; root may write anywhere
+// else) is refused before the run, with the system's reason.
+TEST_F(CliOutput, AnUnwritableOutputFolderIsRefusedBeforeTheRun) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (a tmpfs in a private mount namespace)";
+    std::string mnt = dir_ + "/ro";
+    std::filesystem::create_directory(mnt);
+    std::string script = "mount -t tmpfs -o ro,size=1m tmpfs " + mnt + " || exit 99; " + VPNPROBE_BINARY + " run " +
+                         scenario() + " --output " + mnt + "/report.json 2>&1; echo rc=\\$?";
+    auto r = vpnprobe::testsupport::run_command("unshare --mount sh -c \"" + script + "\"");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("rc=2\n"));
+    EXPECT_THAT(r.out, HasSubstr("the folder " + mnt + " is not writable: Read-only file system"));
+}
+
 // Something to read on `fd` within 20 s: a guard against hanging, not a timing claim.
 bool readable(int fd) {
     pollfd p{fd, POLLIN, 0};
