@@ -304,6 +304,48 @@ protected:
     }
 };
 
+// A second signal ends the process at once, by that signal, without waiting for the polite end. The
+// probe (`vpnprobe ikev2`, from the clean vantage) goes to the port-splitting load balancer: IKE_SA_INIT
+// reaches backend A, IKE_AUTH on 4500 reaches backend B, which does not know the IKE SA and stays silent.
+// The first SIGINT makes the probe send its Delete to 4500, where nobody answers, so its polite end lasts
+// its whole 1.5 s; the second SIGINT comes as soon as the first is acknowledged on stderr.
+TEST_F(InterruptLab, ASecondSignalEndsAtOnce) {
+    const std::string dir = testlab::lab_run_dir();
+    const std::string out = dir + "/interrupt-twice.out", err = dir + "/interrupt-twice.err";
+    const std::string b_log = var("IKE_LB_B_LOG");
+    const std::size_t b_mark = line_count(b_log);
+    pid_t pid = start({"ikev2", var("IKE_LB_ADDR"), "--netns", var("VANTAGE_CLEAN"), "--ca", var("IKE_CA"), "--name",
+                       "vpn.test", "--preset", "modern", "--timeout", "30", "--format", "json"},
+                      out, err);
+    ASSERT_GT(pid, 0);
+    struct Reaper {
+        pid_t pid;
+        bool reaped = false;
+        ~Reaper() {
+            if (!reaped) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, nullptr, 0);
+            }
+        }
+    } reaper{pid};
+    bool waiting = poll_until(
+        [&] { return log_since(b_log, b_mark).find("IKE_SA checkout not successful") != std::string::npos; }, 15s);
+    ASSERT_TRUE(waiting) << "IKE_AUTH never reached backend B: " << log_since(b_log, b_mark);
+    ASSERT_EQ(::kill(pid, SIGINT), 0);
+    bool acknowledged = poll_until([&] { return slurp(err).find("SIGINT: ending") != std::string::npos; }, 15s);
+    ASSERT_TRUE(acknowledged) << slurp(err);
+    ASSERT_EQ(::kill(pid, SIGINT), 0);
+    int status = 0;
+    bool exited = poll_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 20s);
+    ASSERT_TRUE(exited) << "hang guard";
+    reaper.reaped = true;
+    ASSERT_TRUE(WIFSIGNALED(status)) << "exited with " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1)
+                                     << ": the polite end was not cut short; stderr: " << slurp(err);
+    EXPECT_EQ(WTERMSIG(status), SIGINT);
+    EXPECT_NE(slurp(err).find("second signal"), std::string::npos) << slurp(err);
+    EXPECT_EQ(slurp(out), "") << "no report after a second signal";
+}
+
 TEST_F(InterruptLab, SigintEndsPolitelyReportsAndExits130) { interrupt_and_check(SIGINT, true); }
 
 TEST_F(InterruptLab, SigtermEndsPolitelyReportsAndExits143) { interrupt_and_check(SIGTERM, false); }
