@@ -13,6 +13,7 @@
 #include "probes/ikev2_json.hpp"
 #include "probes/ikev2_presets.hpp"
 #include "probes/ikev2_probe.hpp"
+#include "probes/signal_stop.hpp"
 #include "protocol/ikev2_proposal.hpp"
 
 namespace vpnprobe::cli {
@@ -113,25 +114,32 @@ int Ikev2Command::run() {
         }
     }
     asio::io_context io;
+    // SIGINT/SIGTERM: the probes end politely (Delete of an IKE SA that exists), their partial results
+    // are printed, and the exit status is 128 + the signal.
+    opt.stop = std::make_shared<probes::StopSignal>();
+    probes::SignalStop signals(io, opt.stop);
     std::vector<Ikev2Result> results(addresses.size());
+    std::size_t left = addresses.size();
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         Ikev2Options o = opt;
         o.address = addresses[i];
         asio::co_spawn(
             io,
-            [o, &results, i, audit = audit_weak_]() -> asio::awaitable<void> {
+            [o, &results, i, &left, &signals, audit = audit_weak_]() -> asio::awaitable<void> {
                 // One co_await per statement (GCC 12 and co_await inside a conditional expression).
                 if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
                 else results[i] = co_await probes::ikev2_probe(o);
                 probes::diagnose_ikev2(results[i], o);
+                if (--left == 0) signals.done();
             },
             asio::detached);
     }
     io.run();
 
-    return print_results(
+    int status = print_results(
         results, format_, all_addresses_, [](const Ikev2Result& r) { return probes::to_json(r); },
         [](const Ikev2Result& r) { return render_ikev2_text(r); });
+    return signals.signal() ? 128 + signals.signal() : status;
 }
 
 }  // namespace vpnprobe::cli

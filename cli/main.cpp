@@ -1,11 +1,44 @@
 // vpnprobe: one binary, one subcommand per job.
-// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line is unusable.
+// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line is unusable, 4 the report
+// could not be written (cli/report_output.hpp).
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/report_output.hpp"
+
+namespace {
+
+// Whatever a command printed through std::cout reaches stdout, or the exit status says it did not.
+int checked_stdout(int status) {
+    errno = 0;
+    std::cout.flush();
+    if (!std::cout) {
+        std::cerr << "vpnprobe: cannot write to stdout" << (errno ? std::string(": ") + std::strerror(errno) : "") << "\n";
+        return vpnprobe::cli::kExitOutputFailed;
+    }
+    return status;
+}
+
+int run_selected(vpnprobe::cli::SstpCommand& sstp, vpnprobe::cli::Ikev2Command& ikev2,
+                 vpnprobe::cli::CertCheckCommand& cert_check, vpnprobe::cli::RunCommand& run,
+                 vpnprobe::cli::ServeCommand& serve) {
+    if (sstp.selected()) return sstp.run();
+    if (ikev2.selected()) return ikev2.run();
+    if (cert_check.selected()) return cert_check.run();
+    if (run.selected()) return run.run();
+    if (serve.selected()) return serve.run();
+    return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+    // A closed pipe is reported as the write error it is (EPIPE), not a silent death by SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"vpnprobe: synthetic SSTP and IKEv2 clients that tell what a Windows VPN client would run into"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "vpnprobe 0.1.0");
@@ -27,14 +60,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        if (sstp.selected()) return sstp.run();
-        if (ikev2.selected()) return ikev2.run();
-        if (cert_check.selected()) return cert_check.run();
-        if (run.selected()) return run.run();
-        if (serve.selected()) return serve.run();
+        return checked_stdout(run_selected(sstp, ikev2, cert_check, run, serve));
     } catch (const vpnprobe::cli::UsageError& e) {
         std::cerr << "vpnprobe: " << e.what() << "\n";
         return 2;
+    } catch (const vpnprobe::cli::OutputError& e) {
+        std::cerr << "vpnprobe: " << e.what() << "\n";
+        return vpnprobe::cli::kExitOutputFailed;
     }
-    return 2;
 }

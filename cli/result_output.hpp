@@ -1,12 +1,14 @@
 // How a probe subcommand prints its results: JSON (one object, or an array with --all-addresses) or the
-// text report of each; the exit status says whether every one succeeded.
+// text report of each; the exit status says whether every one succeeded. The write is checked
+// (report_output.hpp): a full disk or a closed pipe is an error, never a silent success.
 #pragma once
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <iostream>
 #include <string>
 #include <vector>
+
+#include "cli/report_output.hpp"
 
 namespace vpnprobe::cli {
 
@@ -15,17 +17,19 @@ int print_results(const std::vector<Result>& results, const std::string& format,
                   ToText to_text) {
     bool all_ok = true;
     for (const auto& r : results) all_ok = all_ok && r.success;
+    std::string out;
     if (format == "json") {
         if (as_array) {
             boost::json::array arr;
             for (const auto& r : results) arr.push_back(to_json(r));
-            std::cout << boost::json::serialize(arr) << "\n";
+            out = boost::json::serialize(arr) + "\n";
         } else {
-            std::cout << boost::json::serialize(to_json(results.front())) << "\n";
+            out = boost::json::serialize(to_json(results.front())) + "\n";
         }
     } else {
-        for (const auto& r : results) std::cout << to_text(r);
+        for (const auto& r : results) out += to_text(r);
     }
+    write_stdout(out);
     return all_ok ? 0 : 1;
 }
 

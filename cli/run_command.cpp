@@ -2,11 +2,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/report_output.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -40,6 +40,7 @@ bool RunCommand::selected() const { return sub_->parsed(); }
 
 int RunCommand::run() {
     check_ca_file("--compare-with", compare_with_);
+    check_output_path("--output", output_);  // before anything runs: a report with nowhere to go is lost
     Scenario scenario;
     try {
         scenario = load_scenario_file(scenario_);
@@ -57,6 +58,7 @@ int RunCommand::run() {
     if (count_) opt.count = count_;
     if (parallel_) opt.parallel = parallel_;
     if (!compare_with_.empty()) opt.compare_with = compare_with_;
+    opt.stop_on_signals = true;  // SIGINT/SIGTERM: polite end, the finished rows reported, exit 130/143
     // A live progress line, only where a person watches (stderr is a terminal).
     const bool tty = ::isatty(STDERR_FILENO) == 1;
     if (tty)
@@ -76,13 +78,8 @@ int RunCommand::run() {
                          : format_ == "junit"      ? report_junit(result)
                          : format_ == "prometheus" ? report_prometheus(result)
                                                    : report_table(result);
-    if (output_.empty()) {
-        std::cout << report;
-    } else {
-        std::ofstream out(output_);
-        out << report;
-        if (!out) throw UsageError("--output " + output_ + ": cannot write");
-    }
+    write_report("--output", output_, report);
+    if (result.interrupt_signal) return 128 + result.interrupt_signal;
     return result.passed() ? 0 : 1;
 }
 

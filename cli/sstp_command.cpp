@@ -12,6 +12,7 @@
 #include "cli/host_port.hpp"
 #include "cli/sstp_text.hpp"
 #include "probes/sstp_json.hpp"
+#include "probes/signal_stop.hpp"
 #include "probes/sstp_probe.hpp"
 
 namespace vpnprobe::cli {
@@ -71,23 +72,30 @@ int SstpCommand::run() {
         }
     }
     asio::io_context io;
+    // SIGINT/SIGTERM: the probes end politely (CALL_ABORT, close_notify), their partial results are
+    // printed, and the exit status is 128 + the signal.
+    opt.stop = std::make_shared<probes::StopSignal>();
+    probes::SignalStop signals(io, opt.stop);
     std::vector<SstpResult> results(addresses.size());
+    std::size_t left = addresses.size();
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         SstpOptions o = opt;
         o.address = addresses[i];
         asio::co_spawn(
             io,
-            [o, &results, i]() -> asio::awaitable<void> {
+            [o, &results, i, &left, &signals]() -> asio::awaitable<void> {
                 results[i] = co_await probes::sstp_probe(o);
                 probes::diagnose_sstp(results[i], o);
+                if (--left == 0) signals.done();
             },
             asio::detached);
     }
     io.run();
 
-    return print_results(
+    int status = print_results(
         results, format_, all_addresses_, [](const SstpResult& r) { return probes::to_json(r); },
         [](const SstpResult& r) { return render_sstp_text(r); });
+    return signals.signal() ? 128 + signals.signal() : status;
 }
 
 }  // namespace vpnprobe::cli

@@ -15,7 +15,8 @@ namespace vpnprobe::probes {
 namespace asio = boost::asio;
 
 asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::string host,
-                                                      std::chrono::steady_clock::time_point deadline) {
+                                                      std::chrono::steady_clock::time_point deadline,
+                                                      std::shared_ptr<StopSignal> stop) {
     if (is_ip_literal(host)) co_return ResolveOutcome{{host}, {}, false, false};
     auto ex = co_await asio::this_coro::executor;
     // Shared with the lookup thread; only touched on the executor (the thread posts its answer there).
@@ -41,6 +42,8 @@ asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::stri
             shared->timer.cancel();
         });
     }).detach();
+    if (stop && stop->requested()) shared->timer.expires_at(std::chrono::steady_clock::now());
+    StopSubscription on_stop(stop, [shared] { shared->timer.cancel(); });
     boost::system::error_code ec;
     co_await shared->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (shared->outcome) co_return *shared->outcome;

@@ -39,6 +39,12 @@ public:
     // The errno of the last send or receive error (ECONNREFUSED for an ICMP port unreachable, EHOSTUNREACH, ...).
     int last_errno() const { return last_errno_; }
 
+    // Ends a send or receive in flight (a stop request): receive() then returns as if timed out.
+    void cancel() {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+    }
+
 private:
     std::string describe(const boost::system::error_code& ec);
 

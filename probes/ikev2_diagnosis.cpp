@@ -134,7 +134,12 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
         }
     if (failed) {
         r.failed_phase = failed->name;
-        if (failed->local)
+        if (failed->outcome == PhaseOutcome::interrupted)
+            add(r, Severity::error, "probe.interrupted",
+                "the probe was stopped before its " + failed->name + " phase ended (" + failed->error +
+                    "): this says nothing about the server",
+                "");
+        else if (failed->local)
             add(r, Severity::error, "probe.local",
                 "the probe could not run its " + failed->name + " phase from " + r.vantage + ": " + failed->error, "");
         else if (failed->name == "resolve")

@@ -110,10 +110,12 @@ const ike::Transform* first(const ike::Proposal& p, ike::TransformType t) { retu
 
 class Ikev2Session {
 public:
-    Ikev2Session(const asio::any_io_executor& ex, const Ikev2Options& opt, Ikev2Result& r) : ex_(ex), opt_(opt), r_(r) {
+    Ikev2Session(const asio::any_io_executor& ex, const Ikev2Options& opt, Ikev2Result& r)
+        : ex_(ex), opt_(opt), r_(r), stop_(opt.stop, [this] { on_stop(); }) {
         start_ = clock::now();
         deadline_ = start_ + std::chrono::duration_cast<clock::duration>(
                                  std::chrono::duration<double>(opt_.timeout_seconds > 0 ? opt_.timeout_seconds : 10));
+        if (opt_.stop && opt_.stop->requested()) on_stop();
     }
 
     asio::awaitable<void> run() {
@@ -128,7 +130,14 @@ public:
             co_await delete_sa(*sock500_, 1);
         } else if (ok) {
             ok = co_await ike_auth();
-            if (ok) co_await delete_sa(*sock4500_, 2);
+            if (ok) {
+                co_await delete_sa(*sock4500_, 2);
+            } else if (interrupted_ && keys_) {
+                // Interrupted with an IKE SA set up: delete it, as the next request (2) when our IKE_AUTH
+                // went out, else as request 1 on the port the SA was made on.
+                if (ike_auth_sent_) co_await delete_sa(*sock4500_, 2);
+                else co_await delete_sa(*sock500_, 1);
+            }
         }
         r_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
     }
@@ -176,13 +185,31 @@ private:
         return fail(phase, PhaseOutcome::failed, what + describe_exception(e), !is_path_errno(sys_errno), sys_errno);
     }
 
+    // Asked to stop (SIGINT, SIGTERM): the wait in flight ends, no new exchange starts, and the probe has
+    // kPoliteEndSeconds more at most, for the Delete of an IKE SA it set up. A stop during our own
+    // Delete lets it finish.
+    void on_stop() {
+        interrupted_ = true;
+        auto polite = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
+        deadline_ = std::min(deadline_, polite);
+        if (in_delete_) return;
+        stop_io_ = true;
+        if (sock500_) sock500_->cancel();
+        if (sock4500_) sock4500_->cancel();
+    }
+
+    bool fail_interrupted(PhaseTimer& phase, const std::string& waiting_for) {
+        return fail(phase, PhaseOutcome::interrupted, "interrupted (" + opt_.stop->reason() + ") while waiting for " + waiting_for);
+    }
+
     // ---- resolve --------------------------------------------------------------------------------------------
 
     asio::awaitable<bool> resolve() {
         PhaseTimer phase(r_.phases, "resolve");
         std::string address = opt_.address;
         if (address.empty()) {
-            auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, deadline_);
+            auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, deadline_, opt_.stop);
+            if (interrupted_) co_return fail_interrupted(phase, "the resolver");
             if (!out.error.empty())
                 co_return fail(phase, out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error, out.local);
             address = out.addresses.front();
@@ -206,7 +233,7 @@ private:
         double rto = opt_.retransmit_seconds > 0 ? opt_.retransmit_seconds : 0.5;
         sends = 0;
         for (;;) {
-            if (clock::now() >= until) co_return false;
+            if (clock::now() >= until || stop_io_) co_return false;
             for (const auto& d : datagrams) {
                 if (!co_await sock.send(d, error)) co_return false;
             }
@@ -317,6 +344,7 @@ private:
                 },
                 error, sends, r_.ike.sa_init_retransmissions);
             r_.ike.sa_init_round_trips += 1;
+            if (!got && interrupted_) co_return fail_interrupted(phase, "an answer to IKE_SA_INIT");
             if (!got) {
                 if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error, false, sock500_->last_errno());
                 std::string why = "no answer to IKE_SA_INIT on UDP " + std::to_string(opt_.port) + " within " +
@@ -690,6 +718,8 @@ private:
             *sock4500_, request, ike_auth_until(),
             [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::ike_auth, 1, ra); }, error, sends,
             r_.ike.ike_auth_retransmissions);
+        ike_auth_sent_ = sends > 0;
+        if (!got && interrupted_) co_return fail_interrupted(phase, "an answer to IKE_AUTH");
         if (!got) {
             if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error, false, sock4500_->last_errno());
             std::string why = "no answer to IKE_AUTH on UDP " + std::to_string(sock4500_->remote().port()) + " within " +
@@ -816,6 +846,8 @@ private:
     // half-open IKE SA for every probe: servers limit those per client address (strongSwan's block_threshold).
     asio::awaitable<void> delete_sa(IkeUdpSocket& sock, std::uint32_t message_id) {
         PhaseTimer phase(r_.phases, "delete");
+        in_delete_ = true;  // the polite end itself: a stop request lets it finish, by the deadline
+        stop_io_ = false;
         std::vector<Bytes> request;
         try {
             request = seal(ike::ExchangeType::informational, message_id, {ike::DeletePayload{1, 0, {}}});
@@ -853,6 +885,11 @@ private:
     Bytes ni_, nr_, request_bytes_, sa_init_response_;
     std::vector<Bytes> server_ca_hashes_;
     std::string decode_error_;
+    bool interrupted_ = false;    // a stop was requested
+    bool stop_io_ = false;        // ... so no new exchange starts (the Delete clears it)
+    bool in_delete_ = false;
+    bool ike_auth_sent_ = false;  // our IKE_AUTH request (message 1) went out
+    StopSubscription stop_;       // last: unsubscribes before the members it touches go
 };
 
 }  // namespace
@@ -924,6 +961,7 @@ asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options o
     auto ex = co_await asio::this_coro::executor;
     std::vector<WeakProposalResult> out;
     for (const auto& offer : ikev2_weak_offers()) {
+        if (options.stop && options.stop->requested()) break;  // interrupted: the offers not made stay unanswered
         Ikev2Result scratch;
         Ikev2Options o = options;
         o.sa_init_only = true;

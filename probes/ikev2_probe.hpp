@@ -13,6 +13,7 @@
 
 #include "probes/certificate.hpp"
 #include "probes/probe_result.hpp"
+#include "probes/stop_signal.hpp"
 #include "probes/vantage.hpp"
 
 namespace vpnprobe::probes {
@@ -36,6 +37,7 @@ struct Ikev2Options {
     double retransmit_seconds = 0.5;      // first retransmission; doubles each time
     std::string keylog_file;              // Wireshark IKEv2 decryption table (ikev2_decryption_table)
     std::function<void(const std::string&)> log;
+    std::shared_ptr<StopSignal> stop;     // SIGINT/SIGTERM: end now, politely (Delete of an IKE SA that exists)
 };
 
 struct Ikev2Notify {

@@ -8,6 +8,7 @@ const char* to_string(PhaseOutcome o) {
     case PhaseOutcome::failed: return "failed";
     case PhaseOutcome::timeout: return "timeout";
     case PhaseOutcome::skipped: return "skipped";
+    case PhaseOutcome::interrupted: return "interrupted";
     }
     return "?";
 }

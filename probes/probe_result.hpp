@@ -9,7 +9,8 @@
 
 namespace vpnprobe::probes {
 
-enum class PhaseOutcome { ok, failed, timeout, skipped };
+// interrupted: the probe was asked to stop (SIGINT, SIGTERM) before the phase ended; says nothing of the server.
+enum class PhaseOutcome { ok, failed, timeout, skipped, interrupted };
 const char* to_string(PhaseOutcome o);
 
 struct Phase {

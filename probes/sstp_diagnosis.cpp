@@ -32,6 +32,12 @@ void add(SstpResult& r, Severity s, std::string check, std::string detail, std::
 // A failed or timed-out phase, as the finding an operator reads first.
 void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
     const std::string where = host_port_text(r.host, r.port);
+    if (p.outcome == PhaseOutcome::interrupted) {
+        add(r, Severity::error, "probe.interrupted",
+            "the probe was stopped before its " + p.name + " phase ended (" + p.error + "): this says nothing about the server",
+            "");
+        return;
+    }
     if (p.local) {
         add(r, Severity::error, "probe.local", "the probe could not run its " + p.name + " phase from " + r.vantage +
                                                    " (a problem on the probe's side, not the server's): " + p.error,

@@ -75,11 +75,12 @@ std::string describe_io_error(const error_code& ec) {
 class SstpSession {
 public:
     SstpSession(const asio::any_io_executor& ex, const SstpOptions& opt, SstpResult& result)
-        : ex_(ex), opt_(opt), r_(result), watchdog_(ex) {
+        : ex_(ex), opt_(opt), r_(result), watchdog_(ex), stop_(opt.stop, [this] { on_stop(); }) {
         start_ = clock::now();
         double whole = opt_.timeout_seconds > 0 ? opt_.timeout_seconds : 10;
         deadline_ = start_ + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(whole));
         phase_seconds_ = opt_.phase_timeout_seconds > 0 ? opt_.phase_timeout_seconds : whole;
+        if (opt_.stop && opt_.stop->requested()) on_stop();
     }
 
     asio::awaitable<void> run() {
@@ -96,6 +97,7 @@ public:
         if (ok) ok = co_await ppp_lcp();
         if (ok) co_await disconnect();
         else co_await abort_if_possible();
+        if (interrupted_) co_await polite_end();
         watchdog_.disarm();
         close_socket();
         r_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
@@ -129,9 +131,24 @@ private:
 
     bool expired() const { return watchdog_.fired() || clock::now() >= deadline_; }
 
-    // Ends the current phase as failed, or as timeout when the watchdog ended it.
+    // Asked to stop (SIGINT, SIGTERM): the I/O in flight is cancelled (not the socket closed, so the TLS
+    // session stays usable for CALL_ABORT and close_notify), no new I/O starts, and the whole probe gets
+    // kPoliteEndSeconds more at most. A stop during our own disconnect lets it finish.
+    void on_stop() {
+        interrupted_ = true;
+        auto polite = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
+        deadline_ = std::min(deadline_, polite);
+        if (in_polite_end_) return;
+        stop_io_ = true;
+        error_code ignored;
+        if (stream_) stream_->lowest_layer().cancel(ignored);
+    }
+
+    // Ends the current phase as failed, or as timeout when the watchdog ended it, or as interrupted.
     bool fail(PhaseTimer& phase, const std::string& why) {
-        if (expired()) {
+        if (interrupted_ && !in_polite_end_) {
+            phase.finish(PhaseOutcome::interrupted, "interrupted (" + opt_.stop->reason() + ") while waiting: " + waiting_for_);
+        } else if (expired()) {
             bool whole = clock::now() >= deadline_;
             phase.finish(PhaseOutcome::timeout,
                          "no answer within " + seconds_text(whole ? opt_.timeout_seconds : phase_seconds_) +
@@ -151,6 +168,7 @@ private:
 
     asio::awaitable<bool> send(const proto::Bytes& bytes, const std::string& description) {
         if (!description.empty()) log("-> " + description);
+        if (stop_io_) co_return false;
         error_code ec;
         co_await asio::async_write(*stream_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) io_error_ = describe_io_error(ec);
@@ -160,6 +178,7 @@ private:
     // Reads whatever the server sends next into rx_. False on error (io_error_ says why).
     asio::awaitable<bool> read_more() {
         std::array<std::uint8_t, 4096> buf;
+        if (stop_io_) co_return false;
         error_code ec;
         std::size_t n =
             co_await stream_->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
@@ -244,7 +263,8 @@ private:
             address_ = opt_.address;
         } else {
             waiting_for_ = "the resolver";
-            auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, phase_deadline());
+            auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, phase_deadline(), opt_.stop);
+            if (interrupted_) co_return fail(phase, "interrupted");
             if (!out.error.empty()) {
                 phase.finish(out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error).local = out.local;
                 co_return false;
@@ -280,6 +300,7 @@ private:
         stream_.emplace(std::move(sock), *ctx_);
         log("-> TCP SYN to " + host_port_text(address_, opt_.port) + " from " + r_.vantage);
         waiting_for_ = "TCP connection to " + host_port_text(address_, opt_.port);
+        if (stop_io_) co_return fail(phase, "interrupted");
         arm_watchdog();
         co_await stream_->lowest_layer().async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
@@ -299,6 +320,7 @@ private:
             co_return fail(phase, describe_exception(e));
         }
         waiting_for_ = "the server's TLS handshake messages";
+        if (stop_io_) co_return fail(phase, "interrupted");
         arm_watchdog();
         log("-> TLS ClientHello" + (opt_.tls.sni.empty() || is_ip_literal(opt_.tls.sni) ? std::string(" (no SNI)")
                                                                                       : " SNI " + opt_.tls.sni));
@@ -535,6 +557,12 @@ private:
     // authentication), so the probe ends here the way a client that gives up politely does.
     asio::awaitable<void> disconnect() {
         PhaseTimer phase(r_.phases, "disconnect");
+        if (stop_io_) {
+            fail(phase, "interrupted");
+            co_return;
+        }
+        in_polite_end_ = true;  // already the polite end: a stop request lets it finish (by the deadline)
+        call_disconnect_sent_ = true;
         arm_watchdog();
         waiting_for_ = "sending SSTP_MSG_CALL_DISCONNECT";
         proto::SstpStatusInfo status{};
@@ -569,6 +597,7 @@ private:
 
     // A phase failed with the TLS session still up: tell the server, as MS-SSTP asks, without waiting.
     asio::awaitable<void> abort_if_possible() {
+        if (interrupted_) co_return;  // polite_end() says goodbye
         if (!stream_ || !r_.tls || expired() || !stream_->lowest_layer().is_open()) co_return;
         // Before the HTTP 200 there is no SSTP session: a plain HTTPS server would get binary junk.
         if (r_.phases.empty() || r_.phases.back().name == "tls_handshake" || r_.phases.back().name == "http") co_return;
@@ -579,8 +608,29 @@ private:
             r_.sstp.close = "CALL_ABORT sent after the failure";
     }
 
+    // Asked to stop: end the way a client that gives up does, within the shortened deadline. CALL_ABORT
+    // where the SSTP session is up (after the HTTP 200), close_notify wherever the TLS session is up.
+    asio::awaitable<void> polite_end() {
+        const bool tls_up = r_.tls.has_value();
+        stop_io_ = false;
+        in_polite_end_ = true;
+        if (!stream_ || !tls_up || tls_closed_ || !stream_->lowest_layer().is_open() || expired()) co_return;
+        const Phase* http = r_.phase("http");
+        if (http && http->outcome == PhaseOutcome::ok && !call_disconnect_sent_) {
+            arm_watchdog();
+            proto::SstpStatusInfo status{};
+            status.status = static_cast<std::uint32_t>(proto::SstpStatus::negotiation_timeout);
+            if (co_await send(proto::encode_call_abort(status), "SSTP_MSG_CALL_ABORT (interrupted)"))
+                r_.sstp.close = "CALL_ABORT sent (interrupted by " + opt_.stop->reason() + ")";
+        }
+        if (expired()) co_return;
+        co_await tls_close();
+        if (r_.sstp.close.empty()) r_.sstp.close = "TLS close_notify sent (interrupted by " + opt_.stop->reason() + ")";
+    }
+
     // close_notify, waiting briefly for the server's: a courtesy, never a failure of the probe.
     asio::awaitable<void> tls_close() {
+        tls_closed_ = true;
         auto soon = std::min(deadline_, clock::now() + std::chrono::milliseconds(500));
         watchdog_.arm(soon, [this] { close_socket(); });
         error_code ec;
@@ -601,6 +651,12 @@ private:
     std::string io_error_;
     std::string waiting_for_;
     std::uint32_t magic_ = 0;
+    bool interrupted_ = false;     // a stop was requested
+    bool stop_io_ = false;         // ... so no new I/O starts until polite_end()
+    bool in_polite_end_ = false;   // our own disconnect or polite_end() runs: a stop lets it finish
+    bool call_disconnect_sent_ = false;
+    bool tls_closed_ = false;
+    StopSubscription stop_;        // last: unsubscribes before the members it touches go
 };
 
 }  // namespace

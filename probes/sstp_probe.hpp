@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "probes/probe_result.hpp"
+#include "probes/stop_signal.hpp"
 #include "probes/tls_facts.hpp"
 #include "probes/vantage.hpp"
 
@@ -26,6 +27,7 @@ struct SstpOptions {
     double timeout_seconds = 10;  // whole probe
     double phase_timeout_seconds = 0;  // each phase; 0 = same as the whole
     Logger log;                   // -v: every message sent and received, decoded; empty = quiet
+    std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (CALL_ABORT, close_notify)
 };
 
 struct SstpFacts {

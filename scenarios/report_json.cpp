@@ -24,6 +24,9 @@ std::string report_json(const ScenarioResult& r) {
     root["passed"] = r.passed();
     root["rows_total"] = r.rows.size();
     root["rows_failed"] = r.failed_rows();
+    root["rows_interrupted"] = r.interrupted_rows();
+    if (r.interrupted_by.empty()) root["interrupted"] = nullptr;
+    else root["interrupted"] = r.interrupted_by;
     root["total_seconds"] = r.total_seconds;
     root["peak_in_flight"] = r.peak_in_flight;
     json::array rows;
@@ -37,6 +40,7 @@ std::string report_json(const ScenarioResult& r) {
         o["address"] = row.address;
         o["vantage"] = row.vantage;
         o["passed"] = row.passed;
+        o["interrupted"] = row.interrupted;
         o["failed_phase"] = row.last().failed_phase();
         o["windows_error"] = row.last().windows_error();
         json::array outcomes;

@@ -47,14 +47,19 @@ std::string report_junit(const ScenarioResult& r) {
     out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << r.failed_rows()
         << "\" errors=\"0\" time=\"" << seconds(r.total_seconds) << "\">\n";
     out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << r.failed_rows()
-        << "\" errors=\"0\" skipped=\"0\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
+        << "\" errors=\"0\" skipped=\"" << r.interrupted_rows() << "\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
         << "\" hostname=\"vpnprobe\">\n";
     for (const auto& row : r.rows) {
         out << "    <testcase classname=\"" << xml(row.target + "." + row.vantage) << "\" name=\""
             << xml(row.probe + "@" + (row.address.empty() ? row.host : row.address)) << "\" time=\""
             << seconds(row.last().total_seconds()) << "\">\n";
         auto lines = failure_lines(row);
-        if (!row.passed) {
+        if (row.interrupted) {
+            // Neither passed nor failed: the run was stopped before this row finished.
+            out << "      <skipped message=\"" << xml("interrupted by " + r.interrupted_by + ": " + row.last().failed_phase() +
+                                                  " did not finish")
+                << "\"/>\n";
+        } else if (!row.passed) {
             std::string message;
             for (const auto& o : row.outcomes)
                 if (!o.held) {

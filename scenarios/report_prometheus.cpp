@@ -77,6 +77,7 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("vpnprobe_failed_phase_info", "gauge", "The phase that failed, when one did");
     e.family("vpnprobe_windows_error_info", "gauge", "What a Windows client would show, when it would fail");
     e.family("vpnprobe_runs", "gauge", "Runs of the probe in this scrape (--count)");
+    e.family("vpnprobe_interrupted", "gauge", "Whether the run was stopped (SIGINT, SIGTERM) before the probe finished (1): probe_success is then 0");
     e.family("vpnprobe_ike_chosen_proposal_info", "gauge", "IKE proposal the server chose (strongSwan syntax)");
     e.family("vpnprobe_ike_dh_group", "gauge", "Key exchange group the server chose");
     e.family("vpnprobe_ike_fragmentation_offered", "gauge", "Whether the server offered RFC 7383 IKE fragmentation");
@@ -100,6 +101,7 @@ std::string report_prometheus(const ScenarioResult& r) {
         for (const auto& o : row.outcomes) failed += o.held ? 0 : 1;
         e.sample("vpnprobe_expectations_failed", id, failed);
         e.sample("vpnprobe_runs", id, static_cast<double>(row.runs.size()));
+        e.sample("vpnprobe_interrupted", id, row.interrupted ? 1 : 0);
         if (!run.failed_phase().empty()) e.sample("vpnprobe_failed_phase_info", id + "," + label("phase", run.failed_phase()), 1);
         if (!run.windows_error().empty()) e.sample("vpnprobe_windows_error_info", id + "," + label("error", run.windows_error()), 1);
         const auto& chain = run.chain();

@@ -64,7 +64,7 @@ std::string report_table(const ScenarioResult& r) {
         if (row.runs.size() > 1)
             time = "med " + ms(row.timings.front().median) + " p95 " + ms(row.timings.front().p95);
         lines.push_back(Line{{row.target, row.address.empty() ? "(unresolved)" : row.address, row.vantage, row.probe,
-                              row.passed ? "PASS" : "FAIL", run.failed_phase().empty() ? "-" : run.failed_phase(), time,
+                              row.interrupted ? "INTERRUPTED" : row.passed ? "PASS" : "FAIL", run.failed_phase().empty() ? "-" : run.failed_phase(), time,
                               key_facts(row)}});
     }
     std::vector<std::size_t> width(head.size());
@@ -81,14 +81,17 @@ std::string report_table(const ScenarioResult& r) {
         while (!s.empty() && s.back() == ' ') s.pop_back();
         out << s << "\n";
     };
-    out << "scenario " << (r.name.empty() ? r.file : r.name) << ": " << r.rows.size() - static_cast<std::size_t>(r.failed_rows())
+    out << "scenario " << (r.name.empty() ? r.file : r.name) << ": " << r.rows.size() - static_cast<std::size_t>(r.failed_rows() + r.interrupted_rows())
         << " of " << r.rows.size() << " passed, " << num(r.total_seconds, 1) << " s\n";
+    if (!r.interrupted_by.empty())
+        out << "interrupted by " << r.interrupted_by << ": " << r.interrupted_rows()
+            << " row(s) did not finish and are marked INTERRUPTED (neither passed nor failed)\n";
     emit(head);
     for (const auto& l : lines) emit(l.cells);
     for (const auto& row : r.rows) {
         auto failures = failure_lines(row);
         if (failures.empty()) continue;
-        out << "\n" << (row.passed ? "" : "FAIL ") << row.id() << "\n";
+        out << "\n" << (row.interrupted ? "INTERRUPTED " : row.passed ? "" : "FAIL ") << row.id() << "\n";
         for (const auto& f : failures) out << "  " << f << "\n";
     }
     return out.str();

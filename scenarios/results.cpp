@@ -32,13 +32,25 @@ const probes::Finding* ProbeRun::first_error() const {
     return nullptr;
 }
 
+bool ProbeRun::interrupted() const {
+    for (const auto& p : phases())
+        if (p.outcome == probes::PhaseOutcome::interrupted) return true;
+    return false;
+}
+
 std::string RowResult::id() const { return target + "/" + (address.empty() ? host : address) + "/" + vantage + "/" + probe; }
 
-bool ScenarioResult::passed() const { return failed_rows() == 0 && !rows.empty(); }
+bool ScenarioResult::passed() const { return failed_rows() == 0 && interrupted_rows() == 0 && !rows.empty(); }
 
 int ScenarioResult::failed_rows() const {
     int n = 0;
-    for (const auto& r : rows) n += r.passed ? 0 : 1;
+    for (const auto& r : rows) n += r.passed || r.interrupted ? 0 : 1;
+    return n;
+}
+
+int ScenarioResult::interrupted_rows() const {
+    int n = 0;
+    for (const auto& r : rows) n += r.interrupted ? 1 : 0;
     return n;
 }
 

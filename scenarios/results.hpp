@@ -31,6 +31,8 @@ struct ProbeRun {
     const probes::ChainVerdict* chain_verdict() const;
     // The first error finding, for one-line summaries; nullptr when none.
     const probes::Finding* first_error() const;
+    // A phase was cut short by a stop request (SIGINT, SIGTERM), or the run never started because of one.
+    bool interrupted() const;
 };
 
 // One expectation judged: what was expected, what came back, and for a failure what a Windows client
@@ -68,6 +70,10 @@ struct RowResult {
     bool passed = false;
     std::vector<TimingStats> timings;          // total first, then each phase
     std::optional<CertificateComparison> comparison;
+    int peak_in_flight = 0;  // most runs of this row at once: 1, since a row's repeats run one after another
+    // The run was stopped (SIGINT, SIGTERM) before this row's runs all finished: neither passed nor failed.
+    // `runs` holds the runs that started (the last one interrupted), or one run that says it never started.
+    bool interrupted = false;
 
     const ProbeRun& last() const { return runs.back(); }
     std::string id() const;  // "target/address/vantage/probe"
@@ -79,8 +85,11 @@ struct ScenarioResult {
     std::vector<RowResult> rows;
     double total_seconds = 0;
     int peak_in_flight = 0;  // most probes running at once (bounded by --parallel)
+    std::string interrupted_by;  // "SIGINT", "SIGTERM" when the run was stopped; "" when it ran to the end
+    int interrupt_signal = 0;    // its number (the CLI exits 128 + it)
     bool passed() const;
-    int failed_rows() const;
+    int failed_rows() const;       // rows that ran and did not pass (interrupted rows are not counted)
+    int interrupted_rows() const;
 };
 
 }  // namespace vpnprobe::scenarios

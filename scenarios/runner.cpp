@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "probes/net_errors.hpp"
+#include "probes/signal_stop.hpp"
 #include "scenarios/expectations.hpp"
 
 namespace vpnprobe::scenarios {
@@ -67,12 +68,12 @@ Result local_failure(const PlannedRow& row, const std::string& why) {
     return r;
 }
 
-asio::awaitable<ProbeRun> run_probe(const PlannedRow& row);
+asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop);
 
-asio::awaitable<ProbeRun> run_once(const PlannedRow& row) {
+asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
     std::string error;
     try {
-        co_return co_await run_probe(row);
+        co_return co_await run_probe(row, stop);
     } catch (const std::exception& e) {
         error = probes::describe_exception(e);  // without a Boost source location
     }
@@ -83,7 +84,25 @@ asio::awaitable<ProbeRun> run_once(const PlannedRow& row) {
     co_return run;
 }
 
-asio::awaitable<ProbeRun> run_probe(const PlannedRow& row) {
+// A run that never started because the run was stopped first: one phase that says so.
+ProbeRun not_started(const PlannedRow& row, const std::string& why) {
+    ProbeRun run;
+    run.type = row.probe->type;
+    auto fill = [&](auto& r) {
+        r.host = row.target->host;
+        r.address = row.address;
+        r.vantage = row.vantage->name;
+        r.phases.push_back(probes::Phase{"start", probes::PhaseOutcome::interrupted, 0, "not started: the run was interrupted (" + why + ")", false});
+        r.failed_phase = "start";
+        r.findings.push_back(probes::Finding{probes::Severity::error, "probe.interrupted",
+                                             "the run was interrupted (" + why + ") before this probe started", ""});
+    };
+    if (run.type == ProbeType::sstp) fill(run.sstp.emplace());
+    else fill(run.ikev2.emplace());
+    return run;
+}
+
+asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
     const ProbeSpec& p = *row.probe;
     const TargetSpec& t = *row.target;
     ProbeRun run;
@@ -98,6 +117,7 @@ asio::awaitable<ProbeRun> run_probe(const PlannedRow& row) {
         o.vantage = row.vantage->vantage;
         o.timeout_seconds = p.timeout;
         o.phase_timeout_seconds = p.sstp.phase_timeout;
+        o.stop = stop;
         run.sstp = co_await probes::sstp_probe(o);
         probes::diagnose_sstp(*run.sstp, o);
     } else {
@@ -116,6 +136,7 @@ asio::awaitable<ProbeRun> run_probe(const PlannedRow& row) {
         o.sa_init_only = p.ikev2.sa_init_only;
         o.vantage = row.vantage->vantage;
         o.timeout_seconds = p.timeout;
+        o.stop = stop;
         // One co_await per statement (GCC 12 and co_await inside a conditional expression).
         if (p.ikev2.audit_weak) run.ikev2 = co_await probes::ikev2_probe_with_audit(o);
         else run.ikev2 = co_await probes::ikev2_probe(o);
@@ -282,29 +303,58 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
         r.vantage = plan[i].vantage->name;
         r.runs.resize(static_cast<std::size_t>(count));
     }
-    // Jobs run row by row, so that the repeats of one row are spread over the run, not all at once.
+    // Each worker takes a whole row and runs its repeats one after another: at most one run of a row is in
+    // flight, so a row's timings measure the target, not the load of its own repeats (rows still run in
+    // parallel, up to `parallel` at once).
     const std::size_t total = plan.size() * static_cast<std::size_t>(count);
-    std::size_t next = 0, done = 0;
+    std::size_t next_row = 0, done = 0;
     int in_flight = 0;
+    std::vector<int> row_in_flight(plan.size(), 0);
+    std::vector<std::size_t> started(plan.size(), 0);  // runs of each row that started
     asio::io_context io;
+    auto stop = opt.stop;
+    if (!stop && opt.stop_on_signals) stop = std::make_shared<probes::StopSignal>();
+    std::optional<probes::SignalStop> signals;
+    if (opt.stop_on_signals) signals.emplace(io, stop);
+    const std::size_t workers = std::min(parallel, plan.size());
+    std::size_t workers_left = workers;
     auto worker = [&]() -> asio::awaitable<void> {
-        while (next < total) {
-            std::size_t job = next++;
-            std::size_t row = job % plan.size(), repeat = job / plan.size();
-            result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
-            result.rows[row].runs[repeat] = co_await run_once(plan[row]);
-            --in_flight;
-            ++done;
-            if (opt.progress) opt.progress(done, total);
+        while (next_row < plan.size() && !(stop && stop->requested())) {
+            std::size_t row = next_row++;
+            auto& rr = result.rows[row];
+            for (std::size_t repeat = 0; repeat < static_cast<std::size_t>(count); ++repeat) {
+                if (stop && stop->requested()) break;  // no new run after a stop request
+                ++started[row];
+                result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
+                rr.peak_in_flight = std::max(rr.peak_in_flight, ++row_in_flight[row]);
+                rr.runs[repeat] = co_await run_once(plan[row], stop);
+                --row_in_flight[row];
+                --in_flight;
+                ++done;
+                if (opt.progress) opt.progress(done, total);
+            }
         }
+        if (--workers_left == 0 && signals) signals->done();  // nothing left to interrupt: let io.run() return
     };
-    for (std::size_t w = 0; w < std::min(parallel, total); ++w) asio::co_spawn(io, worker, asio::detached);
+    for (std::size_t w = 0; w < workers; ++w) asio::co_spawn(io, worker, asio::detached);
+    if (workers == 0 && signals) signals->done();
     io.run();
+    if (stop && stop->requested()) {
+        result.interrupted_by = stop->reason();
+        result.interrupt_signal = signals ? signals->signal() : 0;
+    }
     for (std::size_t i = 0; i < plan.size(); ++i) {
         auto& r = result.rows[i];
+        // Interrupted: keep the runs that started; a row that never started gets one run that says so.
+        if (started[i] < r.runs.size()) {
+            r.runs.resize(started[i]);
+            if (r.runs.empty()) r.runs.push_back(not_started(plan[i], result.interrupted_by));
+            r.interrupted = true;
+        }
+        if (r.last().interrupted()) r.interrupted = true;
         if (r.address.empty()) r.address = r.last().address();
         r.outcomes = evaluate_runs(expectations_for(*plan[i].probe, r.vantage), r.runs);
-        r.passed = std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
+        r.passed = !r.interrupted && std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
         r.timings = timing_stats(r.runs);
         if (candidate && !r.last().chain().empty()) r.comparison = compare_certificates(r.last().chain().front(), *candidate);
     }

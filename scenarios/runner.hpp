@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/stop_signal.hpp"
 #include "scenarios/results.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -20,6 +21,11 @@ struct RunOptions {
     std::optional<double> max_timeout;        // caps every probe's timeout (a scrape's own deadline)
     // Called after every finished probe run with (done, total); the CLI draws a progress line with it.
     std::function<void(std::size_t, std::size_t)> progress;
+    // SIGINT and SIGTERM end the run politely (vpnprobe run): the probes in flight end within
+    // probes::kPoliteEndSeconds, no new run starts, and the result says which rows were interrupted.
+    bool stop_on_signals = false;
+    // A stop request from the caller (also what the signals trigger); nullptr = none.
+    std::shared_ptr<probes::StopSignal> stop;
 };
 
 // One planned row, before it runs (also what --dry-run prints).

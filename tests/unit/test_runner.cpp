@@ -7,8 +7,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include <fstream>
+
+#include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace {
 
@@ -56,6 +60,84 @@ TEST(Runner, CommandLineOverridesTheScenariosCountAndParallel) {
     ASSERT_EQ(r.rows.size(), 3u);
     EXPECT_EQ(r.rows[0].runs.size(), 2u);
     EXPECT_EQ(r.peak_in_flight, 1);
+}
+
+// --count repeats of one row run one after another, never beside each other, even when --parallel would
+// allow all of them at once; different rows still run side by side.
+TEST(Runner, RepeatsOfARowRunOneAfterAnother) {
+    auto s = loopback(3, 4, 64);
+    auto r = run_scenario(s, {});
+    ASSERT_EQ(r.rows.size(), 3u);
+    for (const auto& row : r.rows) {
+        EXPECT_EQ(row.runs.size(), 4u);
+        EXPECT_EQ(row.peak_in_flight, 1) << row.id() << ": two runs of one row were in flight at once";
+        EXPECT_THAT(row.last().phases().back().error, HasSubstr("port unreachable"));
+    }
+    EXPECT_EQ(r.peak_in_flight, 3) << "the three rows ran side by side, one run each at a time";
+}
+
+// A stop request (what SIGINT/SIGTERM make in `vpnprobe run`) while probes are in flight: the row that
+// finished is reported whole, the one in flight ends as interrupted (not as a timeout: its 30 s deadline is
+// far away), the one that never started says so, and the run is neither passed nor failed.
+TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
+    boost::asio::io_context io;
+    // A UDP socket that never answers: a probe to it waits for its deadline.
+    boost::asio::ip::udp::socket silent(io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    auto s = load_scenario_text("parallel: 2\nvantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+                                "  - {name: fast, host: 127.0.0.1, ports: {ikev2: " + std::to_string(closed_udp_port()) + "}}\n"
+                                "  - {name: silent, host: 127.0.0.1, ports: {ikev2: " + std::to_string(silent.local_endpoint().port()) + "}}\n"
+                                "  - {name: later, host: 127.0.0.1, ports: {ikev2: " + std::to_string(silent.local_endpoint().port()) + "}}\n"
+                                "probes: [{type: ikev2, timeout: 30, options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}]\n",
+                                "stop.yaml");
+    RunOptions o;
+    o.stop = std::make_shared<vpnprobe::probes::StopSignal>();
+    o.progress = [&](std::size_t, std::size_t) { o.stop->request("test"); };  // when the fast row is done
+    auto r = run_scenario(s, o);
+    ASSERT_EQ(r.rows.size(), 3u);
+    EXPECT_EQ(r.interrupted_by, "test");
+    EXPECT_FALSE(r.passed());
+    EXPECT_EQ(r.interrupted_rows(), 2);
+    EXPECT_EQ(r.failed_rows(), 0);
+    const auto& fast = r.rows[0];
+    EXPECT_EQ(fast.target, "fast");
+    EXPECT_FALSE(fast.interrupted);
+    EXPECT_TRUE(fast.passed) << "a row that finished before the stop is judged as usual";
+    const auto& silent_row = r.rows[1];
+    EXPECT_TRUE(silent_row.interrupted);
+    EXPECT_FALSE(silent_row.passed);
+    ASSERT_EQ(silent_row.runs.size(), 1u);
+    const auto& phase = silent_row.last().phases().back();
+    EXPECT_EQ(phase.name, "ike_sa_init");
+    EXPECT_EQ(phase.outcome, vpnprobe::probes::PhaseOutcome::interrupted) << phase.error;
+    EXPECT_THAT(phase.error, HasSubstr("interrupted (test)"));
+    ASSERT_NE(silent_row.last().first_error(), nullptr);
+    EXPECT_EQ(silent_row.last().first_error()->check, "probe.interrupted");
+    const auto& later = r.rows[2];
+    EXPECT_TRUE(later.interrupted);
+    EXPECT_EQ(later.last().phases().front().name, "start") << "never started, and says so";
+    EXPECT_EQ(later.last().phases().front().outcome, vpnprobe::probes::PhaseOutcome::interrupted);
+    // Every report says it: JSON, the table, JUnit (skipped), Prometheus (no success claimed).
+    EXPECT_THAT(report_json(r), HasSubstr("\"interrupted\":\"test\""));
+    EXPECT_THAT(report_json(r), HasSubstr("\"outcome\":\"interrupted\""));
+    EXPECT_THAT(report_table(r), HasSubstr("INTERRUPTED"));
+    EXPECT_THAT(report_junit(r), HasSubstr("<skipped message=\"interrupted by test"));
+    const std::string silent_id = "{target=\"silent\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"ikev2\",type=\"ikev2\"}";
+    const std::string fast_id = "{target=\"fast\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"ikev2\",type=\"ikev2\"}";
+    EXPECT_THAT(report_prometheus(r), HasSubstr("vpnprobe_interrupted" + silent_id + " 1\n"));
+    EXPECT_THAT(report_prometheus(r), HasSubstr("probe_success" + silent_id + " 0\n"));
+    EXPECT_THAT(report_prometheus(r), HasSubstr("vpnprobe_interrupted" + fast_id + " 0\n"));
+    EXPECT_THAT(report_prometheus(r), HasSubstr("probe_success" + fast_id + " 1\n"));
+    // Independent judges: the JUnit schema and Prometheus' own parser accept the interrupted reports.
+    const std::string junit = ::testing::TempDir() + "/interrupted.xml", prom = ::testing::TempDir() + "/interrupted.prom";
+    std::ofstream(junit) << report_junit(r);
+    std::ofstream(prom) << report_prometheus(r);
+    auto valid = vpnprobe::testsupport::run_command("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) +
+                                                    "/junit.xsd " + junit + " 2>&1");
+    EXPECT_EQ(valid.exit_code, 0) << valid.out;
+    auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " +
+                                                     prom + " 2>&1");
+    EXPECT_EQ(parsed.exit_code, 0) << parsed.out;
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_interrupted"));
 }
 
 TEST(Runner, ProgressIsReportedForEveryRun) {

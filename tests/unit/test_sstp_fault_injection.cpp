@@ -347,7 +347,8 @@ std::string what(std::exception_ptr e) {
 }
 
 // Probe and injector on one io_context, both as coroutines; then the diagnosis.
-ProbeRun run_probe(std::vector<Step> script, double timeout_seconds, bool speak_tls = true) {
+ProbeRun run_probe(std::vector<Step> script, double timeout_seconds, bool speak_tls = true,
+                   std::shared_ptr<vpnprobe::probes::StopSignal> stop = nullptr) {
     ProbeRun run;
     asio::io_context io;
     Injector injector(io, std::move(script), speak_tls);
@@ -360,6 +361,7 @@ ProbeRun run_probe(std::vector<Step> script, double timeout_seconds, bool speak_
     options.tls.ca_file = TestCertificate::get().pem_file();
     options.timeout_seconds = timeout_seconds;
     options.log = [log](const std::string& line) { log->push_back(line); };
+    options.stop = stop;
 
     asio::co_spawn(io, injector.serve(), [&](std::exception_ptr e) {
         if (e) run.injector_exception = what(e);
@@ -487,8 +489,9 @@ protected:
                       << f.detail << "\n";
     }
 
-    void play(std::vector<Step> script, double timeout_seconds, bool speak_tls = true) {
-        run = run_probe(std::move(script), timeout_seconds, speak_tls);
+    void play(std::vector<Step> script, double timeout_seconds, bool speak_tls = true,
+              std::shared_ptr<vpnprobe::probes::StopSignal> stop = nullptr) {
+        run = run_probe(std::move(script), timeout_seconds, speak_tls, stop);
         // Whatever the server does, the probe ends by itself and does not throw.
         ASSERT_TRUE(run.probe_ended) << "the probe did not end: it hangs";
         ASSERT_EQ(run.probe_exception, "");
@@ -606,6 +609,34 @@ TEST_F(SstpFaultInjection, NoAnswerToCallConnectRequestIsACallConnectTimeout) {
     const auto* protocol = request->find<proto::SstpEncapsulatedProtocolId>();
     ASSERT_NE(protocol, nullptr);
     EXPECT_EQ(protocol->protocol_id, proto::sstp_encapsulated_protocol_ppp);
+}
+
+// A stop request (SIGINT/SIGTERM in the CLI) while the probe waits for CALL_CONNECT_ACK: the phase ends as
+// interrupted (its 20 s deadline is far away), and the server gets CALL_ABORT and then close_notify (its TLS
+// read ends with a clean end of file, not a truncated stream).
+TEST_F(SstpFaultInjection, AStopRequestEndsTheCallWithCallAbortAndCloseNotify) {
+    auto stop = std::make_shared<vpnprobe::probes::StopSignal>();
+    auto script = up_to_call_connect_request();
+    script.push_back(send_made([stop](const Injector&) {
+        stop->request("test");  // the probe is now waiting for the ACK
+        return Bytes{};
+    }));
+    script.push_back(stall());
+    play(script, 20, true, stop);
+    ASSERT_FALSE(run.result.phases.empty());
+    const auto& last = run.result.phases.back();
+    EXPECT_EQ(last.name, "call_connect");
+    EXPECT_EQ(last.outcome, PhaseOutcome::interrupted) << last.error;
+    EXPECT_THAT(last.error, HasSubstr("interrupted (test)"));
+    EXPECT_EQ(run.result.failed_phase, "call_connect");
+    EXPECT_FALSE(run.result.success);
+    ASSERT_FALSE(run.result.findings.empty());
+    EXPECT_EQ(run.result.findings.front().check, "probe.interrupted");
+    EXPECT_NE(find_control(run.received, SstpMessageType::call_abort), nullptr) << "no CALL_ABORT reached the server";
+    EXPECT_THAT(run.result.sstp.close, HasSubstr("CALL_ABORT sent (interrupted by test)"));
+    bool clean_eof = std::any_of(run.injector_notes.begin(), run.injector_notes.end(),
+                                 [](const std::string& n) { return n.find("read: End of file") != std::string::npos; });
+    EXPECT_TRUE(clean_eof) << "the server's TLS read did not end with close_notify";
 }
 
 // ---- 3. malformed SSTP after the 200 ------------------------------------------------------------------

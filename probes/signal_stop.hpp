@@ -1,0 +1,30 @@
+// SIGINT and SIGTERM as a StopSignal request on an io_context: the first asks the probes to end politely,
+// a second one ends the process at once (by that signal). Internal header (Asio).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+
+#include "probes/stop_signal.hpp"
+
+namespace vpnprobe::probes {
+
+class SignalStop {
+public:
+    SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop);
+    ~SignalStop() { done(); }
+    // The signal that came (SIGINT, SIGTERM), 0 when none did.
+    int signal() const { return *signal_; }
+    // All probes ended: stop listening (so io_context::run can return) and give the signals their default.
+    void done();
+
+private:
+    void wait();
+    boost::asio::signal_set signals_;
+    std::shared_ptr<StopSignal> stop_;
+    std::shared_ptr<int> signal_ = std::make_shared<int>(0);
+    bool done_ = false;
+};
+
+}  // namespace vpnprobe::probes

@@ -1,0 +1,62 @@
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include "probes/signal_stop.hpp"
+#include "probes/stop_signal.hpp"
+
+namespace vpnprobe::probes {
+
+void StopSignal::request(const std::string& reason) {
+    if (requested_) return;
+    requested_ = true;
+    reason_ = reason;
+    // A subscriber may unsubscribe (its probe ends) while others are called: call copies.
+    std::vector<std::function<void()>> calls;
+    for (const auto& [id, f] : subscribers_) calls.push_back(f);
+    for (const auto& f : calls) f();
+}
+
+int StopSignal::subscribe(std::function<void()> on_stop) {
+    int id = ++next_id_;
+    subscribers_.emplace(id, std::move(on_stop));
+    return id;
+}
+
+SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop)
+    : signals_(io, SIGINT, SIGTERM), stop_(std::move(stop)) {
+    wait();
+}
+
+void SignalStop::wait() {
+    signals_.async_wait([this, seen = signal_](const boost::system::error_code& ec, int sig) {
+        if (ec) return;  // done(): cancelled
+        if (*seen) {
+            // The second signal: the operator does not want to wait for the polite end.
+            const char msg[] = "vpnprobe: second signal, stopping now without a report\n";
+            (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+            std::signal(sig, SIG_DFL);
+            std::raise(sig);
+            return;
+        }
+        *seen = sig;
+        const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+        std::string msg = std::string("vpnprobe: ") + name +
+                          ": ending the probes in flight politely; a second signal stops at once\n";
+        (void)!::write(STDERR_FILENO, msg.data(), msg.size());
+        stop_->request(name);
+        wait();
+    });
+}
+
+void SignalStop::done() {
+    if (done_) return;
+    done_ = true;
+    boost::system::error_code ignored;
+    signals_.cancel(ignored);
+    signals_.clear(ignored);
+}
+
+}  // namespace vpnprobe::probes
