@@ -250,7 +250,9 @@ protected:
 
         // The report, where it was asked for.
         std::string text = slurp(to_output_file ? report : out);
-        if (to_output_file) EXPECT_EQ(slurp(out), "") << "with --output nothing goes to stdout";
+        if (to_output_file) {
+            EXPECT_EQ(slurp(out), "") << "with --output nothing goes to stdout";
+        }
         json::value v;
         ASSERT_NO_THROW(v = json::parse(text)) << text;
         const auto& root = v.as_object();
