@@ -1,5 +1,6 @@
 // vpnprobe: one binary, one subcommand per job.
-// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line is unusable.
+// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line (or a scenario) is unusable,
+// 3 `run` could not probe some row for a reason on this machine (a harness error; 3 wins over 1).
 #include <CLI/CLI.hpp>
 #include <iostream>
 

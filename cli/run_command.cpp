@@ -78,7 +78,7 @@ int RunCommand::run() {
         out << report;
         if (!out) throw UsageError("--output " + output_ + ": cannot write");
     }
-    return result.passed() ? 0 : 1;
+    return result.exit_code();
 }
 
 }  // namespace vpnprobe::cli

@@ -16,6 +16,7 @@
 
 #include "probes/async_resolve.hpp"
 #include "probes/ike_udp.hpp"
+#include "probes/local_checks.hpp"
 #include "probes/ikev2_presets.hpp"
 #include "protocol/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2_crypto_dh.hpp"
@@ -256,6 +257,11 @@ private:
             std::string text;
             for (const auto& p : offered_) text += (text.empty() ? "" : ";") + ike::format_proposal(p);
             r_.ike.offered = text;
+            // An unusable CA file is the harness's problem, found before anything is sent (it would otherwise
+            // be ignored for the CERTREQ and surface only at IKE_AUTH, or never with sa_init_only).
+            if (opt_.ca_file)
+                if (auto problem = certificate_file_problem(*opt_.ca_file))
+                    throw std::runtime_error("the CA file cannot be used: " + *problem);
             sock500_.emplace(ex_, opt_.vantage, server_, opt_.port, opt_.sa_init_non_esp_marker);
         } catch (const std::exception& e) {
             co_return fail(phase, PhaseOutcome::failed, std::string("cannot prepare IKE_SA_INIT: ") + e.what(), true);
@@ -729,8 +735,14 @@ private:
         Ikev2Session check(ex_, o, scratch);
         PhaseTimer phase(r_.phases, "nat_t_port_check");
         co_await check.run();
-        r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
         const Phase* p = scratch.phase("ike_sa_init");
+        if (p && p->local) {
+            // The check could not be made here (no descriptors left, ...): that says nothing about port 4500.
+            phase.finish(PhaseOutcome::failed, "the check of UDP " + std::to_string(opt_.nat_t_port) +
+                                                   " could not run: " + p->error).local = true;
+            co_return;
+        }
+        r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
         if (scratch.ike.sa_init_answered) phase.finish(PhaseOutcome::ok);
         else phase.finish(p ? p->outcome : PhaseOutcome::failed,
                           "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
+#include "probes/local_checks.hpp"
 #include "probes/tls_client.hpp"
 #include "probes/watchdog.hpp"
 #include "protocol/ppp_lcp.hpp"
@@ -256,6 +257,11 @@ private:
         auto addr = asio::ip::make_address(address_, ec);
         if (ec) co_return fail(phase, "not an IP address: " + address_);
         tcp::endpoint ep(addr, opt_.port);
+        // A CA bundle that cannot be read is the harness's problem: found before anything is sent, and
+        // reported as such (it would otherwise surface only after the handshake, as a failed phase).
+        if (opt_.tls.ca_file)
+            if (auto problem = certificate_file_problem(*opt_.tls.ca_file))
+                co_return fail_local(phase, "the CA file cannot be used: " + *problem);
         try {
             ctx_ = make_probe_tls_context(opt_.tls);
         } catch (const std::exception& e) {

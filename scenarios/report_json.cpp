@@ -24,6 +24,8 @@ std::string report_json(const ScenarioResult& r) {
     root["passed"] = r.passed();
     root["rows_total"] = r.rows.size();
     root["rows_failed"] = r.failed_rows();
+    root["rows_harness_error"] = r.harness_error_rows();
+    root["exit_code"] = r.exit_code();
     root["total_seconds"] = r.total_seconds;
     root["peak_in_flight"] = r.peak_in_flight;
     json::array rows;
@@ -37,6 +39,10 @@ std::string report_json(const ScenarioResult& r) {
         o["address"] = row.address;
         o["vantage"] = row.vantage;
         o["passed"] = row.passed;
+        // The harness's own failure (no namespace, unreadable CA, no descriptors ...), not the target's.
+        const std::string harness = row.harness_error();
+        o["harness_error"] = !harness.empty();
+        if (!harness.empty()) o["harness_reason"] = harness;
         o["failed_phase"] = row.last().failed_phase();
         o["windows_error"] = row.last().windows_error();
         json::array outcomes;

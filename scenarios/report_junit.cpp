@@ -44,17 +44,26 @@ std::string report_junit(const ScenarioResult& r) {
     std::time_t now = std::time(nullptr);
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", std::gmtime(&now));
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << r.failed_rows()
-        << "\" errors=\"0\" time=\"" << seconds(r.total_seconds) << "\">\n";
-    out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << r.failed_rows()
-        << "\" errors=\"0\" skipped=\"0\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
+    // JUnit's own distinction: a <failure> is the target's (an expectation did not hold), an <error> is a
+    // test that could not run (the harness's own failure).
+    const int errors = r.harness_error_rows(), failures = r.failed_rows() - errors;
+    out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
+        << "\" errors=\"" << errors << "\" time=\"" << seconds(r.total_seconds) << "\">\n";
+    out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
+        << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
         << "\" hostname=\"vpnprobe\">\n";
     for (const auto& row : r.rows) {
         out << "    <testcase classname=\"" << xml(row.target + "." + row.vantage) << "\" name=\""
             << xml(row.probe + "@" + (row.address.empty() ? row.host : row.address)) << "\" time=\""
             << seconds(row.last().total_seconds()) << "\">\n";
         auto lines = failure_lines(row);
-        if (!row.passed) {
+        const std::string harness = row.harness_error();
+        if (!harness.empty()) {
+            out << "      <error message=\"" << xml("the probe could not run (harness error): " + harness)
+                << "\" type=\"harness\">";
+            for (const auto& l : lines) out << xml(l) << "\n";
+            out << "</error>\n";
+        } else if (!row.passed) {
             std::string message;
             for (const auto& o : row.outcomes)
                 if (!o.held) {

@@ -31,6 +31,10 @@ struct ProbeRun {
     const probes::ChainVerdict* chain_verdict() const;
     // The first error finding, for one-line summaries; nullptr when none.
     const probes::Finding* first_error() const;
+    // Why the probe could not run, when the failure was the harness's own (finding probe.local, a phase
+    // marked local: no such namespace, an unreadable CA file, no file descriptors left, ...); "" when the
+    // probe ran. Such a run says nothing about the target, so no expectation can hold on it.
+    std::string harness_error() const;
 };
 
 // One expectation judged: what was expected, what came back, and for a failure what a Windows client
@@ -71,6 +75,8 @@ struct RowResult {
 
     const ProbeRun& last() const { return runs.back(); }
     std::string id() const;  // "target/address/vantage/probe"
+    // The first run's harness error (ProbeRun::harness_error), "" when every run ran.
+    std::string harness_error() const;
 };
 
 struct ScenarioResult {
@@ -80,7 +86,12 @@ struct ScenarioResult {
     double total_seconds = 0;
     int peak_in_flight = 0;  // most probes running at once (bounded by --parallel)
     bool passed() const;
-    int failed_rows() const;
+    int failed_rows() const;      // harness errors included
+    int harness_error_rows() const;
+    // The exit status of `vpnprobe run`: 0 every expectation held; 1 some did not; 3 some row could not be
+    // probed (a harness error: the verdict is unknown, as Nagios' UNKNOWN). 3 wins over 1: a run with
+    // a row that never probed is not a complete verdict on the targets, and the report says which rows failed.
+    int exit_code() const;
 };
 
 }  // namespace vpnprobe::scenarios
