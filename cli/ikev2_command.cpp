@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
+#include "probes/limits.hpp"
 #include "cli/ikev2_text.hpp"
 #include "probes/ikev2_json.hpp"
 #include "probes/ikev2_presets.hpp"
@@ -34,9 +35,9 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_option("--proposal", proposals_,
                      "A proposal in strongSwan syntax, e.g. aes256-sha256-modp2048; repeat for several, in order")
         ->excludes(preset);
-    sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)");
-    sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store");
-    sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST");
+    non_empty(sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)"));
+    non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store"));
+    non_empty(sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST"));
     sub_->add_option("--fragment-size", fragment_size_,
                      "Largest IP packet for our IKE fragments (RFC 7383); IKE_AUTH requests above it are fragmented")
         ->check(CLI::Range(576, 65535));
@@ -44,17 +45,18 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_flag("--sa-init-only", sa_init_only_, "Stop after IKE_SA_INIT");
     sub_->add_flag("--audit-weak", audit_weak_,
                    "Also offer 3DES, SHA-1, MD5, DH 2 and DH 5 one at a time and report which the server accepts");
-    sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
-    sub_->add_option("--source", source_, "Source address to bind");
-    sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
-    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")->check(CLI::PositiveNumber);
-    sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time")
-        ->check(CLI::PositiveNumber);
+    non_empty(sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)"));
+    non_empty(sub_->add_option("--source", source_, "Source address to bind"));
+    non_empty(sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)"));
+    seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
+                    probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds);
+    seconds_between(sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time"),
+                    probes::kMinRetransmitSeconds, probes::kMaxRetransmitSeconds);
     sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}));
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
-    sub_->add_option("--keylog", keylog_,
-                     "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table");
+    non_empty(sub_->add_option("--keylog", keylog_,
+                     "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table"));
 }
 
 bool Ikev2Command::selected() const { return sub_->parsed(); }
@@ -63,6 +65,7 @@ int Ikev2Command::run() {
     Ikev2Options opt;
     opt.host = host_;
     if (host_.starts_with("[") && host_.ends_with("]")) opt.host = host_.substr(1, host_.size() - 2);
+    if (opt.host.empty()) throw UsageError("HOST is empty: give the server's name or address");
     for (const auto& p : proposals_) {
         try {
             (void)protocol::ikev2::parse_proposal(p, protocol::ikev2::ProtocolId::ike, 1);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "scenarios/preflight.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -26,8 +27,8 @@ RunCommand::RunCommand(CLI::App& app) {
         ->check(CLI::Range(1, 100000));
     sub_->add_option("--parallel", parallel_, "At most N probes in flight at once (one io_context, no thread each)")
         ->check(CLI::Range(1, 100000));
-    sub_->add_option("--compare-with", compare_with_,
-                     "PEM of a candidate certificate: show how each served certificate differs from it");
+    non_empty(sub_->add_option("--compare-with", compare_with_,
+                               "PEM of a candidate certificate: show how each served certificate differs from it"));
     sub_->add_flag("--dry-run", dry_run_, "Check the scenario and print the rows it would run, without probing");
 }
 
@@ -38,6 +39,7 @@ int RunCommand::run() {
     Scenario scenario;
     try {
         scenario = load_scenario_file(scenario_);
+        preflight(scenario);  // namespaces, addresses, interfaces, CA files: before anything runs, --dry-run too
     } catch (const ScenarioError& e) {
         std::cerr << e.what() << "\n";
         return 2;

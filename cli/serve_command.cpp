@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/host_port.hpp"
+#include "scenarios/preflight.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -182,6 +183,7 @@ int ServeCommand::run() {
     Scenario scenario;
     try {
         scenario = load_scenario_file(scenario_);
+        preflight(scenario);
     } catch (const ScenarioError& e) {
         std::cerr << e.what() << "\n";
         return 2;

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
+#include "probes/limits.hpp"
 #include "cli/host_port.hpp"
 #include "cli/sstp_text.hpp"
 #include "probes/sstp_json.hpp"
@@ -23,24 +24,26 @@ using probes::SstpResult;
 SstpCommand::SstpCommand(CLI::App& app) {
     sub_ = app.add_subcommand("sstp", "Run a synthetic SSTP client against HOST[:PORT] (default port 443)");
     sub_->add_option("target", target_, "HOST[:PORT], [IPv6]:PORT or a bare IPv6 address")->required();
-    sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST");
-    sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store");
-    sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
-    sub_->add_option("--source", source_, "Source address to bind");
-    sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
-    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")->check(CLI::PositiveNumber);
-    sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; default: --timeout")
-        ->check(CLI::NonNegativeNumber);
+    non_empty(sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST"));
+    non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store"));
+    non_empty(sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)"));
+    non_empty(sub_->add_option("--source", source_, "Source address to bind"));
+    non_empty(sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)"));
+    seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
+                    probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds);
+    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; 0 = --timeout"),
+                    0, probes::kMaxPhaseTimeoutSeconds);
     sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}));
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
-    sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)");
+    non_empty(sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)"));
 }
 
 bool SstpCommand::selected() const { return sub_->parsed(); }
 
 int SstpCommand::run() {
     SstpOptions opt;
+    if (target_.empty()) throw UsageError("HOST is empty: give the server's name or address");
     try {
         auto hp = parse_host_port(target_, 443);
         opt.host = hp.host;

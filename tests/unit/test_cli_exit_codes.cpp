@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "tests/support/run_command.hpp"
+#include "tests/support/test_certificate.hpp"
 
 namespace {
 
@@ -63,6 +64,123 @@ TEST_F(CliExitCodes, NoFileDescriptorsLeftIsAHarnessErrorAndExit3) {
     // Without the limit the same scenario probes every row and passes: the 3 above came from the limit.
     auto ok = vpnprobe("run " + scenario);
     EXPECT_EQ(ok.status, 0) << ok.out;
+}
+
+// Everything local a scenario names is checked before anything runs, by run, run --dry-run and serve
+// alike, and refused with exit 2 at the key's position.
+TEST_F(CliExitCodes, ScenarioPreflightRefusesWhatThisMachineLacks) {
+    auto scenario = file("gone.yaml",
+                         "vantage_points:\n  - {name: gone, netns: vpnprobe-test-no-such-namespace}\n"
+                         "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: ikev2, expect: {success: false}}]\n");
+    for (const std::string command : {"run ", "run --dry-run ", "serve --listen 127.0.0.1:0 "}) {
+        auto r = vpnprobe(command + scenario);
+        EXPECT_EQ(r.status, 2) << command << r.out;
+        EXPECT_THAT(r.out, HasSubstr(scenario + ":2:25: vantage point 'gone': network namespace")) << command;
+        EXPECT_THAT(r.out, HasSubstr("No such file or directory")) << command;
+    }
+    auto not_ns = file("plain-file", "x\n");
+    auto bad_source = file("src.yaml", "vantage_points:\n  - {name: far, source: 192.0.2.199}\n  - {name: f, netns: " +
+                                           not_ns + "}\ntargets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
+    auto r = vpnprobe("run --dry-run " + bad_source);
+    EXPECT_EQ(r.status, 2) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(":2:25: vantage point 'far': source 192.0.2.199 is not an address"));
+    EXPECT_THAT(r.out, HasSubstr(":3:22: vantage point 'f': network namespace " + not_ns + " is not a namespace"));
+}
+
+// A CA path in a scenario is relative to the scenario's folder, and a CA that is missing, a folder or not
+// PEM is refused with the system's reason before anything runs.
+TEST_F(CliExitCodes, ScenarioCaFilesAreRelativeToTheScenarioAndChecked) {
+    const std::string body = "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1, ca: ca.pem}]\n"
+                             "probes: [{type: sstp}]\n";
+    auto scenario = file("rel.yaml", body);
+    // Started from / : the CA is looked for beside the scenario, not in /.
+    auto missing = vpnprobe("run --dry-run " + scenario, "cd / && ");
+    EXPECT_EQ(missing.status, 2) << missing.out;
+    EXPECT_THAT(missing.out, HasSubstr(":2:42: target 't': ca " + (dir_ / "ca.pem").string() + ": No such file or directory"));
+    std::filesystem::create_directory(dir_ / "ca.pem");
+    auto folder = vpnprobe("run --dry-run " + scenario, "cd / && ");
+    EXPECT_EQ(folder.status, 2);
+    EXPECT_THAT(folder.out, HasSubstr("Is a directory"));
+    std::filesystem::remove(dir_ / "ca.pem");
+    file("ca.pem", "not a certificate\n");
+    auto text = vpnprobe("run --dry-run " + scenario, "cd / && ");
+    EXPECT_EQ(text.status, 2);
+    EXPECT_THAT(text.out, HasSubstr("no PEM certificate"));
+    std::filesystem::copy_file(vpnprobe::testsupport::TestCertificate::get().pem_file(), dir_ / "ca.pem",
+                               std::filesystem::copy_options::overwrite_existing);
+    auto good = vpnprobe("run --dry-run " + scenario, "cd / && ");
+    EXPECT_EQ(good.status, 0) << good.out;
+    EXPECT_THAT(good.out, HasSubstr("t 127.0.0.1 lo sstp (sstp)"));
+}
+
+TEST_F(CliExitCodes, AScenarioThatIsAFolderOrMissingGetsTheSystemsReason) {
+    auto r = vpnprobe("run " + dir_.string());
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("Is a directory"));
+    r = vpnprobe("run " + (dir_ / "nope.yaml").string());
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("No such file or directory"));
+    r = vpnprobe("run --compare-with " + (dir_ / "nope.pem").string() + " " + dir_.string());
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("--compare-with " + (dir_ / "nope.pem").string() + ": No such file or directory"));
+    r = vpnprobe("run --compare-with '' x.yaml");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("must not be empty"));
+}
+
+// An empty or odd value never widens where a probe goes: each is a usage error (exit 2), never "probe
+// from this machine's own namespace". Nothing is sent: every case is refused before a socket opens.
+TEST_F(CliExitCodes, EmptyOrOddVantageOptionsAreUsageErrors) {
+    auto not_ns = file("plain-file", "x\n");
+    for (const std::string probe : {"sstp 127.0.0.1:9 ", "ikev2 127.0.0.1 --port 9 "}) {
+        for (const std::string& args : std::vector<std::string>{"--netns ''", "--source ''", "--interface ''", "--ca ''", "--netns " + not_ns,
+                                       "--netns vpnprobe-test-no-such-namespace", "--source 192.0.2.199",
+                                       "--interface vpnprobe-nodev0", "--ca " + dir_.string(), "--ca " + not_ns}) {
+            auto r = vpnprobe(probe + args + " --timeout 1");
+            EXPECT_EQ(r.status, 2) << probe << args << "\n" << r.out;
+        }
+        EXPECT_THAT(vpnprobe(probe + "--netns ''").out, HasSubstr("must not be empty"));
+        EXPECT_THAT(vpnprobe(probe + "--netns " + not_ns).out, HasSubstr("is not a namespace"));
+        EXPECT_THAT(vpnprobe(probe + "--ca " + dir_.string()).out, HasSubstr("Is a directory"));
+        EXPECT_THAT(vpnprobe(probe + "--ca " + (dir_ / "none.pem").string()).out, HasSubstr("No such file or directory"));
+    }
+    EXPECT_EQ(vpnprobe("sstp ''").status, 2);
+    EXPECT_EQ(vpnprobe("ikev2 ''").status, 2);
+    EXPECT_EQ(vpnprobe("ikev2 '[]'").status, 2);
+}
+
+// Timeouts: NaN, infinities, negatives and values beyond the range are refused, with the range in numbers
+// a person reads.
+TEST_F(CliExitCodes, TimeoutsOutsideTheirRangeAreUsageErrors) {
+    for (const std::string bad : {"nan", "inf", "-inf", "-1", "0", "1e308", "601", "soon"}) {
+        for (const std::string cmd : {"sstp 127.0.0.1:9 --timeout ", "ikev2 127.0.0.1 --timeout "}) {
+            auto r = vpnprobe(cmd + bad);
+            EXPECT_EQ(r.status, 2) << cmd << bad << "\n" << r.out;
+            EXPECT_THAT(r.out, HasSubstr("a number of seconds from 0.1 to 600, not '" + bad + "'")) << cmd << bad;
+            EXPECT_THAT(r.out, testing::Not(HasSubstr("e+"))) << cmd << bad;
+        }
+        auto r = vpnprobe("sstp 127.0.0.1:9 --phase-timeout " + bad);
+        if (bad != "0") {
+            EXPECT_EQ(r.status, 2) << bad;
+            EXPECT_THAT(r.out, HasSubstr("from 0 to 600")) << bad;
+        }
+        r = vpnprobe("ikev2 127.0.0.1 --retransmit " + bad);
+        EXPECT_EQ(r.status, 2) << bad;
+        EXPECT_THAT(r.out, HasSubstr("from 0.05 to 60")) << bad;
+    }
+    auto scenario = file("nan.yaml", "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1}]\n"
+                                     "probes: [{type: sstp, timeout: .nan}]\n");
+    auto r = vpnprobe("run --dry-run " + scenario);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr(":3:32: timeout must be from 0.1 to 600, not '.nan'"));
+}
+
+TEST_F(CliExitCodes, DuplicateKeysInAScenarioAreRefused) {
+    auto scenario = file("dup.yaml", "vantage_points: [{name: lo, source: 127.0.0.1, source: 127.0.0.2}]\n"
+                                     "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
+    auto r = vpnprobe("run --dry-run " + scenario);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr(":1:48: key 'source' is given twice in one mapping (first at line 1, column 29)"));
 }
 
 }  // namespace
