@@ -28,6 +28,11 @@ probes::VantagePoint vantage_from_options(const std::string& netns, const std::s
 
 void check_ca_file(const std::string& option, const std::string& path) {
     if (path.empty()) return;
+    if (auto p = probes::readable_file_problem(path)) throw UsageError(option + " " + *p);
+}
+
+void check_certificate_file(const std::string& option, const std::string& path) {
+    if (path.empty()) return;
     if (auto p = probes::certificate_file_problem(path)) throw UsageError(option + " " + *p);
 }
 

@@ -18,8 +18,10 @@ namespace vpnprobe::cli {
 // (an explicit empty value is refused by non_empty() on the option).
 probes::VantagePoint vantage_from_options(const std::string& netns, const std::string& source,
                                           const std::string& interface);
-// --ca FILE must be a readable file of PEM certificates ("" = none given).
+// FILE must be a readable file ("" = none given); refused with the system's reason.
 void check_ca_file(const std::string& option, const std::string& path);
+// FILE must be a readable file of PEM certificates ("" = none given): --ca, --compare-with.
+void check_certificate_file(const std::string& option, const std::string& path);
 // --keylog FILE must be appendable ("" = none given), checked before the probe runs rather than after.
 void check_keylog_file(const std::string& path);
 

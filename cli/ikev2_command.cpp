@@ -73,7 +73,7 @@ int Ikev2Command::run() {
             throw UsageError("--proposal " + p + ": " + e.what());
         }
     }
-    check_ca_file("--ca", ca_);
+    check_certificate_file("--ca", ca_);
     check_keylog_file(keylog_);
     opt.port = static_cast<std::uint16_t>(port_);
     opt.nat_t_port = static_cast<std::uint16_t>(nat_t_port_);

@@ -35,7 +35,7 @@ RunCommand::RunCommand(CLI::App& app) {
 bool RunCommand::selected() const { return sub_->parsed(); }
 
 int RunCommand::run() {
-    check_ca_file("--compare-with", compare_with_);
+    check_certificate_file("--compare-with", compare_with_);
     Scenario scenario;
     try {
         scenario = load_scenario_file(scenario_);

@@ -51,7 +51,7 @@ int SstpCommand::run() {
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    check_ca_file("--ca", ca_);
+    check_certificate_file("--ca", ca_);
     check_keylog_file(keylog_);
     opt.tls.sni = sni_.empty() ? opt.host : sni_;
     if (!ca_.empty()) opt.tls.ca_file = ca_;

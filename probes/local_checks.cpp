@@ -107,7 +107,7 @@ std::optional<std::string> vantage_problem(const VantagePoint& vp) {
     return source_problem(vp);
 }
 
-std::optional<std::string> certificate_file_problem(const std::string& path) {
+std::optional<std::string> readable_file_problem(const std::string& path) {
     if (path.empty()) return "the file name is empty";
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
@@ -115,6 +115,11 @@ std::optional<std::string> certificate_file_problem(const std::string& path) {
     // A FIFO or a device would block or never end: a certificate bundle is a file.
     if (!S_ISREG(st.st_mode)) return path + ": not a regular file";
     if (::access(path.c_str(), R_OK) != 0) return path + ": " + std::strerror(errno);
+    return std::nullopt;
+}
+
+std::optional<std::string> certificate_file_problem(const std::string& path) {
+    if (auto p = readable_file_problem(path)) return p;
     try {
         (void)load_pem_certificates(path);
     } catch (const std::exception& e) {

@@ -22,6 +22,9 @@ std::optional<std::string> source_problem(const VantagePoint& vp);
 std::optional<std::string> interface_problem(const VantagePoint& vp);
 // The first of the three above that finds a problem.
 std::optional<std::string> vantage_problem(const VantagePoint& vp);
+// `path` is a regular file this process can read; the system's reason when not ("No such file or
+// directory", "Is a directory", "Permission denied").
+std::optional<std::string> readable_file_problem(const std::string& path);
 // `path` is a readable file holding at least one PEM certificate, and nothing damaged.
 std::optional<std::string> certificate_file_problem(const std::string& path);
 

@@ -22,7 +22,9 @@ struct Ran {
 };
 
 Ran vpnprobe(const std::string& args, const std::string& shell_prefix = "") {
-    auto r = run_command(shell_prefix + std::string(VPNPROBE_BINARY) + " " + args + " 2>&1");
+    // stderr joins stdout first, before a prefix lowers `ulimit -n` (the shell would need a descriptor
+    // above 9 to redirect later).
+    auto r = run_command("exec 2>&1; " + shell_prefix + std::string(VPNPROBE_BINARY) + " " + args);
     return Ran{r.exit_code, r.out};
 }
 
@@ -64,6 +66,17 @@ TEST_F(CliExitCodes, NoFileDescriptorsLeftIsAHarnessErrorAndExit3) {
     // Without the limit the same scenario probes every row and passes: the 3 above came from the limit.
     auto ok = vpnprobe("run " + scenario);
     EXPECT_EQ(ok.status, 0) << ok.out;
+}
+
+// The single-probe commands say the same: 3 when the probe could not run here, 1 when it ran and failed.
+TEST_F(CliExitCodes, ASingleProbeThatCouldNotRunExits3) {
+    for (const std::string probe : {"sstp 127.0.0.1:9 --timeout 2", "ikev2 127.0.0.1 --port 9 --sa-init-only --timeout 2"}) {
+        auto starved = vpnprobe(probe, "ulimit -n 6 && exec ");
+        EXPECT_EQ(starved.status, 3) << probe << "\n" << starved.out;
+        EXPECT_THAT(starved.out, HasSubstr("Too many open files")) << probe;
+        auto ran = vpnprobe(probe);
+        EXPECT_EQ(ran.status, 1) << probe << ": nothing listens on port 9 of 127.0.0.1\n" << ran.out;
+    }
 }
 
 // Everything local a scenario names is checked before anything runs, by run, run --dry-run and serve
