@@ -55,6 +55,12 @@ std::optional<std::string> netns_problem(const std::string& netns) {
         return what + " is not a namespace" + (err == ENOTTY ? std::string() : std::string(": ") + std::strerror(err)) +
                " (expected a bind mount made by `ip netns add`, or /proc/PID/ns/net)";
     if (type != CLONE_NEWNET) return what + " is a namespace, but not a network namespace";
+    // Entering it (as every probe's socket will) needs CAP_SYS_ADMIN: find out now, not mid-run.
+    VantagePoint ns_only;
+    ns_only.netns = netns;
+    int sock = -1;
+    if (auto why = try_socket(ns_only, AF_INET, sock)) return "cannot open a socket in " + what + ": " + *why;
+    ::close(sock);
     return std::nullopt;
 }
 

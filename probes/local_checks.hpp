@@ -13,8 +13,8 @@
 
 namespace vpnprobe::probes {
 
-// `netns` (a name under /var/run/netns, or an absolute path) exists, can be opened and is a network
-// namespace (a regular file or another kind of namespace is not).
+// `netns` (a name under /var/run/netns, or an absolute path) exists, can be opened, is a network
+// namespace (a regular file or another kind of namespace is not) and can be entered (setns is permitted).
 std::optional<std::string> netns_problem(const std::string& netns);
 // The vantage point's source address is an address of this machine inside the vantage point's namespace.
 std::optional<std::string> source_problem(const VantagePoint& vp);

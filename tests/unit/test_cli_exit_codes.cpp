@@ -79,6 +79,16 @@ TEST_F(CliExitCodes, ASingleProbeThatCouldNotRunExits3) {
     }
 }
 
+// A namespace this process may open but not enter (no CAP_SYS_ADMIN): refused up front, with the
+// system's reason, rather than found by every probe.
+TEST_F(CliExitCodes, ANamespaceThatCannotBeEnteredIsRefusedUpFront) {
+    if (run_command("command -v capsh").exit_code != 0) GTEST_SKIP() << "capsh (libcap2-bin) is not installed";
+    auto r = vpnprobe("ikev2 127.0.0.1 --port 9 --sa-init-only --timeout 1 --netns /proc/self/ns/net",
+                      "capsh --drop=cap_sys_admin -- -c 'exec \"$0\" \"$@\"' ");
+    EXPECT_EQ(r.status, 2) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("Operation not permitted"));
+}
+
 // Everything local a scenario names is checked before anything runs, by run, run --dry-run and serve
 // alike, and refused with exit 2 at the key's position.
 TEST_F(CliExitCodes, ScenarioPreflightRefusesWhatThisMachineLacks) {

@@ -9,6 +9,9 @@
 #include <boost/asio/ip/udp.hpp>
 #include <filesystem>
 #include <fstream>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "scenarios/runner.hpp"
@@ -127,6 +130,46 @@ TEST(Runner, AProbeThatCouldNotRunFailsItsRowWhateverIsExpected) {
     EXPECT_EQ(r.harness_error_rows(), 2);
     EXPECT_EQ(r.exit_code(), 3);
     std::filesystem::remove(not_a_netns);
+}
+
+// setns not permitted (no CAP_SYS_ADMIN) while the run goes on: the row is the harness's failure. The
+// run happens in a child process that drops CAP_SYS_ADMIN from its own effective set; the namespace is
+// the child's own, which it may open but not enter without the capability.
+TEST(Runner, SetnsNotPermittedIsAHarnessError) {
+    const std::string port = std::to_string(closed_udp_port());
+    int report[2];
+    ASSERT_EQ(::pipe(report), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2]{};
+        char verdict = '?';
+        if (::syscall(SYS_capget, &header, data) == 0) {
+            data[0].effective &= ~(1u << CAP_SYS_ADMIN);
+            if (::syscall(SYS_capset, &header, data) == 0) {
+                auto s = load_scenario_text("vantage_points: [{name: self, netns: /proc/self/ns/net}]\n"
+                                            "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " + port + "}}]\n"
+                                            "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
+                                            " expect: {success: false, failed_phase: ike_sa_init}}]\n",
+                                            "x.yaml");
+                auto r = run_scenario(s, {});
+                bool harness = r.rows.size() == 1 && !r.rows[0].passed &&
+                               r.rows[0].harness_error().find("Operation not permitted") != std::string::npos &&
+                               r.exit_code() == 3;
+                verdict = harness ? 'h' : (r.rows.size() == 1 && r.rows[0].passed ? 'p' : 'f');
+            }
+        }
+        (void)!::write(report[1], &verdict, 1);
+        ::_exit(0);
+    }
+    ::close(report[1]);
+    char verdict = '?';
+    (void)!::read(report[0], &verdict, 1);
+    ::close(report[0]);
+    ::waitpid(pid, nullptr, 0);
+    if (verdict == '?') GTEST_SKIP() << "cannot drop CAP_SYS_ADMIN here";
+    EXPECT_EQ(verdict, 'h') << "p: the row passed; f: it failed, but not as a harness error naming EPERM";
 }
 
 TEST(Runner, ACaFileThatIsNotPemFailsTheRowBeforeAnythingIsSent) {
