@@ -151,6 +151,31 @@ TEST_F(CliExitCodes, AScenarioThatIsAFolderOrMissingGetsTheSystemsReason) {
     EXPECT_THAT(r.out, HasSubstr("must not be empty"));
 }
 
+// Files that cannot be read get the system's reason, for the scenario, a CA, a certificate and a key.
+TEST_F(CliExitCodes, UnreadableFilesGetTheSystemsReason) {
+    auto r = vpnprobe("cert-check " + dir_.string() + " --name x");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("Is a directory"));
+    const auto& pem = vpnprobe::testsupport::TestCertificate::get().pem_file();
+    r = vpnprobe("cert-check " + pem + " --key " + (dir_ / "none.key").string() + " --name x");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("none.key: No such file or directory"));
+    // Permission denied needs someone who is not root: the nobody user (65534), where setpriv exists.
+    if (::geteuid() != 0 || run_command("command -v setpriv").exit_code != 0) GTEST_SKIP() << "needs root and setpriv";
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all | std::filesystem::perms::others_read |
+                                           std::filesystem::perms::others_exec);
+    auto secret = file("secret.yaml", "version: 1\n");
+    std::filesystem::permissions(secret, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const std::string nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    if (vpnprobe("--version", nobody).status != 0) GTEST_SKIP() << "the nobody user cannot run the binary here";
+    r = vpnprobe("run " + secret, nobody);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr(secret + ": cannot read the file: Permission denied"));
+    r = vpnprobe("sstp 127.0.0.1:9 --ca " + secret, nobody);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_THAT(r.out, HasSubstr("--ca " + secret + ": Permission denied"));
+}
+
 // An empty or odd value never widens where a probe goes: each is a usage error (exit 2), never "probe
 // from this machine's own namespace". Nothing is sent: every case is refused before a socket opens.
 TEST_F(CliExitCodes, EmptyOrOddVantageOptionsAreUsageErrors) {
