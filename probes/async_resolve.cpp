@@ -25,21 +25,29 @@ asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::stri
     };
     auto shared = std::make_shared<Shared>(ex);
     shared->timer.expires_at(deadline);
-    std::thread([shared, ex, vp, host] {
-        ResolveOutcome r;
-        try {
-            r.addresses = resolve_in_vantage(vp, host);
-        } catch (const std::system_error& e) {
-            r.error = e.what();
-            r.local = true;
-        } catch (const std::exception& e) {
-            r.error = e.what();
-        }
-        asio::post(ex, [shared, r = std::move(r)]() mutable {
-            shared->outcome = std::move(r);
-            shared->timer.cancel();
-        });
-    }).detach();
+    // No thread to be had (EAGAIN: a thread or memory limit) is this machine's trouble: a local failure,
+    // never an exception out of the probe.
+    std::string no_thread;
+    try {
+        std::thread([shared, ex, vp, host] {
+            ResolveOutcome r;
+            try {
+                r.addresses = resolve_in_vantage(vp, host);
+            } catch (const std::system_error& e) {
+                r.error = e.what();
+                r.local = true;
+            } catch (const std::exception& e) {
+                r.error = e.what();
+            }
+            asio::post(ex, [shared, r = std::move(r)]() mutable {
+                shared->outcome = std::move(r);
+                shared->timer.cancel();
+            });
+        }).detach();
+    } catch (const std::system_error& e) {
+        no_thread = e.what();
+    }
+    if (!no_thread.empty()) co_return ResolveOutcome{{}, "cannot start the resolver thread: " + no_thread, false, true};
     boost::system::error_code ec;
     co_await shared->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (shared->outcome) co_return *shared->outcome;
