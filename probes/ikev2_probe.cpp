@@ -912,6 +912,10 @@ asio::awaitable<Ikev2Result> ikev2_probe(Ikev2Options options) {
     co_return result;
 }
 
+// How an audit offer that could not be made here (no descriptor, setns refused) is told apart from one the
+// server did not answer: it says nothing about the server.
+constexpr std::string_view kAuditCouldNotRun = "could not run here: ";
+
 asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options options) {
     auto ex = co_await asio::this_coro::executor;
     std::vector<WeakProposalResult> out;
@@ -922,7 +926,13 @@ asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options o
         // Each offer gets a share of the deadline, so a silent server cannot make the audit outlast it.
         o.timeout_seconds = options.timeout_seconds / static_cast<double>(ikev2_weak_offers().size());
         Ikev2Session session(ex, o, scratch);
-        out.push_back(co_await session.audit(offer));
+        auto w = co_await session.audit(offer);
+        for (const auto& p : scratch.phases)
+            if (p.local) {
+                w.answer = std::string(kAuditCouldNotRun) + p.error;
+                break;
+            }
+        out.push_back(std::move(w));
     }
     co_return out;
 }
@@ -938,6 +948,14 @@ asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options) {
     (void)order;
     if (probe_error) std::rethrow_exception(probe_error);
     if (audit_error) std::rethrow_exception(audit_error);
+    // An offer the harness could not make leaves the audit incomplete for a local reason: a local phase,
+    // so the result is the harness's failure (probe.local), never "the server did not answer".
+    for (const auto& w : weak)
+        if (w.answer.starts_with(kAuditCouldNotRun)) {
+            result.phases.push_back(Phase{"weak_audit", PhaseOutcome::failed, 0,
+                                          "the audit offer " + w.proposal + " " + w.answer, true});
+            break;
+        }
     result.weak_audit = std::move(weak);
     co_return result;
 }

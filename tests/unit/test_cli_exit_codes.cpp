@@ -89,6 +89,18 @@ TEST_F(CliExitCodes, ANamespaceThatCannotBeEnteredIsRefusedUpFront) {
     EXPECT_THAT(r.out, HasSubstr("Operation not permitted"));
 }
 
+// The weak-proposal audit runs beside the probe: an audit offer that cannot get a descriptor leaves the
+// audit incomplete for a local reason, which must not pass as the server's silence.
+TEST_F(CliExitCodes, AnAuditOfferThatCouldNotRunIsAHarnessError) {
+    const std::string probe = "ikev2 127.0.0.1 --port 9 --sa-init-only --audit-weak --timeout 2";
+    // 7 descriptors: the binary and its io_context (6), and the probe's own socket; none for the audit.
+    auto starved = vpnprobe(probe, "ulimit -n 7 && exec ");
+    EXPECT_EQ(starved.status, 3) << starved.out;
+    EXPECT_THAT(starved.out, HasSubstr("weak_audit"));
+    EXPECT_THAT(starved.out, HasSubstr("Too many open files"));
+    EXPECT_THAT(vpnprobe(probe).status, 1) << "with descriptors: the server's port is closed, a real failure";
+}
+
 // Everything local a scenario names is checked before anything runs, by run, run --dry-run and serve
 // alike, and refused with exit 2 at the key's position.
 TEST_F(CliExitCodes, ScenarioPreflightRefusesWhatThisMachineLacks) {
