@@ -1,6 +1,7 @@
 // JUnit XML as CI systems read it (Jenkins, GitLab, GitHub actions): one testsuite for the scenario, one
 // testcase per row (classname target.vantage, name probe@address), a <failure> per row whose expectations
-// did not all hold, with the failures and the Windows error in its text.
+// did not all hold, with the failures and the Windows error in its text, or an <error> per row whose
+// probe could not run here (a harness error, not the target's failure).
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -46,7 +47,11 @@ std::string report_junit(const ScenarioResult& r) {
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     // JUnit's own distinction: a <failure> is the target's (an expectation did not hold), an <error> is a
     // test that could not run (the harness's own failure).
-    const int errors = r.harness_error_rows(), failures = r.failed_rows() - errors;
+    int errors = 0, failures = 0;
+    for (const auto& row : r.rows) {
+        if (!row.harness_error().empty()) ++errors;
+        else if (!row.passed) ++failures;
+    }
     out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
         << "\" errors=\"" << errors << "\" time=\"" << seconds(r.total_seconds) << "\">\n";
     out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
