@@ -305,7 +305,11 @@ TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
          {with_probe("  - type: sstp\n    expectt: {success: true}\n"), with_probe("  - type: sstp\n    timeout: soon\n"),
           with_probe("  - type: ikev2\n    options: {preset: nonsense}\n"),
           with_probe("  - type: sstp\n    options: {preset: modern}\n"),
-          std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n")}) {
+          std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n"),
+          std::string("vantage_points:\n  - {name: a, netns: ''}\ntargets: [{name: t, host: h}]\nprobes: [{type: sstp}]\n"),
+          std::string("vantage_points:\n  - {name: a, netns: x}\ntargets: [{name: t, host: ''}]\nprobes: [{type: sstp}]\n"),
+          with_probe("  - type: sstp\n    timeout: 601\n"),
+          with_probe("  - type: sstp\n    expect: {timing: {phase_max_seconds: {http: 3601}}}\n")}) {
         auto path = std::filesystem::temp_directory_path() / ("vpnprobe-schema-" + std::to_string(::getpid()) + ".yaml");
         std::ofstream(path) << bad;
         std::string out;
