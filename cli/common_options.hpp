@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "probes/probe_result.hpp"
 #include "probes/vantage.hpp"
 
 namespace CLI {
@@ -30,5 +31,17 @@ CLI::Option* non_empty(CLI::Option* option);
 // The option is a number of seconds from `min` to `max`; NaN, infinities and anything else are refused
 // with the range in plain numbers.
 CLI::Option* seconds_between(CLI::Option* option, double min, double max);
+
+// A probe that threw instead of reporting (a last resort: the probes report their local failures
+// themselves) becomes a result whose only phase failed locally: a harness error, never the server's.
+template <typename Result, typename Options>
+void mark_could_not_run(Result& r, const Options& o, const std::string& why) {
+    r = Result{};
+    r.host = o.host;
+    r.port = o.port;
+    r.address = o.address;
+    r.vantage = o.vantage.label();
+    r.phases.push_back(probes::Phase{"setup", probes::PhaseOutcome::failed, 0, why, true});
+}
 
 }  // namespace vpnprobe::cli

@@ -109,8 +109,14 @@ int Ikev2Command::run() {
             io,
             [o, &results, i, audit = audit_weak_]() -> asio::awaitable<void> {
                 // One co_await per statement (GCC 12 and co_await inside a conditional expression).
-                if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
-                else results[i] = co_await probes::ikev2_probe(o);
+                std::string error;
+                try {
+                    if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
+                    else results[i] = co_await probes::ikev2_probe(o);
+                } catch (const std::exception& e) {
+                    error = e.what();  // co_spawn's `detached` would drop it, and the empty result would say FAILED
+                }
+                if (!error.empty()) mark_could_not_run(results[i], o, error);
                 probes::diagnose_ikev2(results[i], o);
             },
             asio::detached);

@@ -77,7 +77,13 @@ int SstpCommand::run() {
         asio::co_spawn(
             io,
             [o, &results, i]() -> asio::awaitable<void> {
-                results[i] = co_await probes::sstp_probe(o);
+                std::string error;
+                try {
+                    results[i] = co_await probes::sstp_probe(o);
+                } catch (const std::exception& e) {
+                    error = e.what();  // co_spawn's `detached` would drop it, and the empty result would say FAILED
+                }
+                if (!error.empty()) mark_could_not_run(results[i], o, error);
                 probes::diagnose_sstp(results[i], o);
             },
             asio::detached);

@@ -13,6 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstdio>
+#include <optional>
+#include <unistd.h>
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
@@ -267,16 +269,23 @@ private:
         } catch (const std::exception& e) {
             co_return fail_local(phase, std::string("cannot set up TLS: ") + e.what());
         }
-        tcp::socket sock(ex_);
+        // Even the socket object can fail here (its reactor needs an epoll descriptor): all of it is local.
+        std::optional<tcp::socket> sock;
         try {
+            sock.emplace(ex_);
             int fd = open_vantage_socket(opt_.vantage, addr.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-            sock.assign(ep.protocol(), fd);
+            error_code assigned;
+            sock->assign(ep.protocol(), fd, assigned);
+            if (assigned) {
+                ::close(fd);
+                throw boost::system::system_error(assigned);
+            }
             if (!opt_.vantage.source.empty())
-                sock.bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
+                sock->bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
         } catch (const std::exception& e) {
             co_return fail_local(phase, std::string("cannot open the socket at the vantage point: ") + e.what());
         }
-        stream_.emplace(std::move(sock), *ctx_);
+        stream_.emplace(std::move(*sock), *ctx_);
         log("-> TCP SYN to " + ep.address().to_string() + " port " + std::to_string(ep.port()) + " from " +
             r_.vantage);
         waiting_for_ = "TCP connection to " + address_ + " port " + std::to_string(opt_.port);

@@ -74,6 +74,11 @@ TEST_F(CliExitCodes, ASingleProbeThatCouldNotRunExits3) {
         auto starved = vpnprobe(probe, "ulimit -n 6 && exec ");
         EXPECT_EQ(starved.status, 3) << probe << "\n" << starved.out;
         EXPECT_THAT(starved.out, HasSubstr("Too many open files")) << probe;
+        // Fewer still: not even the reactor's epoll descriptor. Still the harness's failure, never FAILED
+        // with an empty result and exit 1.
+        auto no_epoll = vpnprobe(probe, "ulimit -n 4 && exec ");
+        EXPECT_EQ(no_epoll.status, 3) << probe << "\n" << no_epoll.out;
+        EXPECT_THAT(no_epoll.out, HasSubstr("probe.local")) << probe;
         auto ran = vpnprobe(probe);
         EXPECT_EQ(ran.status, 1) << probe << ": nothing listens on port 9 of 127.0.0.1\n" << ran.out;
     }
