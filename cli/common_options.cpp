@@ -1,28 +1,39 @@
 #include "cli/common_options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
-#include <filesystem>
+#include <cstdlib>
 
 #include "cli/commands.hpp"
+#include "probes/limits.hpp"
+#include "probes/local_checks.hpp"
 
 namespace vpnprobe::cli {
 
 probes::VantagePoint vantage_from_options(const std::string& netns, const std::string& source,
                                           const std::string& interface) {
     if (!source.empty() && !probes::is_ip_literal(source)) throw UsageError("--source must be an IP address");
-    if (!netns.empty()) {
-        std::string path = netns.starts_with("/") ? netns : "/var/run/netns/" + netns;
-        if (!std::filesystem::exists(path)) throw UsageError("--netns " + netns + ": no such namespace (" + path + ")");
-    }
     probes::VantagePoint vp;
     vp.netns = netns;
     vp.source = source;
     vp.interface = interface;
+    // The same checks as a scenario's preflight: a probe never starts from somewhere that does not exist.
+    if (!netns.empty())
+        if (auto p = probes::netns_problem(netns)) throw UsageError("--netns: " + *p);
+    if (auto p = probes::interface_problem(vp)) throw UsageError("--interface: " + *p);
+    if (auto p = probes::source_problem(vp)) throw UsageError("--source: " + *p);
     return vp;
 }
 
 void check_ca_file(const std::string& option, const std::string& path) {
-    if (!path.empty() && !std::filesystem::is_regular_file(path)) throw UsageError(option + " " + path + ": no such file");
+    if (path.empty()) return;
+    if (auto p = probes::readable_file_problem(path)) throw UsageError(option + " " + *p);
+}
+
+void check_certificate_file(const std::string& option, const std::string& path) {
+    if (path.empty()) return;
+    if (auto p = probes::certificate_file_problem(path)) throw UsageError(option + " " + *p);
 }
 
 void check_keylog_file(const std::string& path) {
@@ -30,6 +41,28 @@ void check_keylog_file(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "a");
     if (!f) throw UsageError("--keylog " + path + ": cannot open for appending");
     std::fclose(f);
+}
+
+CLI::Option* non_empty(CLI::Option* option) {
+    return option->check(CLI::Validator(
+        [](std::string& value) -> std::string {
+            return value.empty() ? "must not be empty (leave the option out instead)" : "";
+        },
+        "", "NON_EMPTY"));
+}
+
+CLI::Option* seconds_between(CLI::Option* option, double min, double max) {
+    const std::string range = "a number of seconds from " + probes::readable_number(min) + " to " +
+                              probes::readable_number(max);
+    return option->check(CLI::Validator(
+        [min, max, range](std::string& value) -> std::string {
+            char* end = nullptr;
+            double v = std::strtod(value.c_str(), &end);
+            if (value.empty() || end != value.c_str() + value.size() || !probes::in_range(v, min, max))
+                return "must be " + range + ", not '" + value + "'";
+            return "";
+        },
+        range, "SECONDS"));
 }
 
 }  // namespace vpnprobe::cli

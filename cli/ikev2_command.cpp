@@ -9,6 +9,8 @@
 #include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
 #include "cli/host_port.hpp"
+#include "probes/net_errors.hpp"
+#include "probes/limits.hpp"
 #include "cli/ikev2_text.hpp"
 #include "probes/ikev2_json.hpp"
 #include "probes/ikev2_presets.hpp"
@@ -40,9 +42,9 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_option("--proposal", proposals_,
                      "A proposal in strongSwan syntax, e.g. aes256-sha256-modp2048; repeat for several, in order")
         ->excludes(preset);
-    sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)");
-    sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store");
-    sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST");
+    non_empty(sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)"));
+    non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store"));
+    non_empty(sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST"));
     sub_->add_option("--fragment-size", fragment_size_,
                      "Largest IP packet for our IKE fragments (RFC 7383); IKE_AUTH requests above it are fragmented")
         ->check(CLI::Range(576, 65535))
@@ -51,20 +53,20 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_flag("--sa-init-only", sa_init_only_, "Stop after IKE_SA_INIT");
     sub_->add_flag("--audit-weak", audit_weak_,
                    "Also offer 3DES, SHA-1, MD5, DH 2 and DH 5 one at a time and report which the server accepts");
-    sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
-    sub_->add_option("--source", source_, "Source address to bind");
-    sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
-    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")
-        ->check(CLI::PositiveNumber)
+    non_empty(sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)"));
+    non_empty(sub_->add_option("--source", source_, "Source address to bind"));
+    non_empty(sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)"));
+    seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
+                    probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds)
         ->capture_default_str();
-    sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time")
-        ->check(CLI::PositiveNumber)
+    seconds_between(sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time"),
+                    probes::kMinRetransmitSeconds, probes::kMaxRetransmitSeconds)
         ->capture_default_str();
     sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
-    sub_->add_option("--keylog", keylog_,
-                     "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table");
+    non_empty(sub_->add_option("--keylog", keylog_,
+                     "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table"));
 }
 
 bool Ikev2Command::selected() const { return sub_->parsed(); }
@@ -87,7 +89,7 @@ int Ikev2Command::run() {
             throw UsageError("--proposal " + p + ": " + e.what());
         }
     }
-    check_ca_file("--ca", ca_);
+    check_certificate_file("--ca", ca_);
     check_keylog_file(keylog_);
     opt.nat_t_port = static_cast<std::uint16_t>(nat_t_port_);
     opt.proposals = proposals_;
@@ -127,8 +129,14 @@ int Ikev2Command::run() {
             io,
             [o, &results, i, &left, &signals, audit = audit_weak_]() -> asio::awaitable<void> {
                 // One co_await per statement (GCC 12 and co_await inside a conditional expression).
-                if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
-                else results[i] = co_await probes::ikev2_probe(o);
+                std::string error;
+                try {
+                    if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
+                    else results[i] = co_await probes::ikev2_probe(o);
+                } catch (const std::exception& e) {
+                    error = probes::describe_exception(e);  // co_spawn's `detached` would drop it, and the empty result would say FAILED
+                }
+                if (!error.empty()) mark_could_not_run(results[i], o, error);
                 probes::diagnose_ikev2(results[i], o);
                 if (--left == 0) signals.done();
             },

@@ -70,7 +70,7 @@ std::string render_ikev2_text(const Ikev2Result& r) {
     if (!r.weak_audit.empty()) {
         out << "  weak-proposal audit:\n";
         for (const auto& w : r.weak_audit)
-            out << "      " << (w.accepted ? "ACCEPTED " : "refused  ") << w.proposal << " (" << w.why_weak << "): " << w.answer
+            out << "      " << (w.accepted ? "ACCEPTED " : w.answered ? "refused  " : "no answer ") << w.proposal << " (" << w.why_weak << "): " << w.answer
                 << "\n";
     }
     finding_lines(out, r.findings);

@@ -1,6 +1,7 @@
 // vpnprobe: one binary, one subcommand per job.
-// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line is unusable, 4 the report
-// could not be written (cli/report_output.hpp).
+// Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line (or a scenario) is unusable,
+// 3 some probe could not run for a reason on this machine (a harness error; 3 wins over 1), 4 the report
+// could not be written (cli/report_output.hpp), 130/143 stopped by SIGINT/SIGTERM.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>

@@ -1,6 +1,7 @@
 // How a probe subcommand prints its results: JSON (one object, or an array with --all-addresses) or the
-// text report of each; the exit status says whether every one succeeded. The write is checked
-// (report_output.hpp): a full disk or a closed pipe is an error, never a silent success.
+// text report of each; the exit status says whether every one succeeded (0), some did not (1), or some
+// could not run at all (3). The write is checked (report_output.hpp): a full disk or a closed pipe is an
+// error, never a silent success.
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -30,6 +31,11 @@ int print_results(const std::vector<Result>& results, const std::string& format,
         for (const auto& r : results) out += to_text(r);
     }
     write_stdout(out);
+    // 3 when a probe could not run for a reason on this machine (finding probe.local): nothing is known
+    // about the target, as Nagios' UNKNOWN.
+    for (const auto& r : results)
+        for (const auto& f : r.findings)
+            if (f.check == "probe.local") return 3;
     return all_ok ? 0 : 1;
 }
 

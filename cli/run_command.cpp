@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/report_output.hpp"
+#include "scenarios/preflight.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -31,19 +32,20 @@ RunCommand::RunCommand(CLI::App& app) {
                      "At most N probes in flight at once (one io_context, no thread each) (default: the scenario's "
                      "parallel, else 64)")
         ->check(CLI::Range(1, 100000));
-    sub_->add_option("--compare-with", compare_with_,
-                     "PEM of a candidate certificate: show how each served certificate differs from it");
+    non_empty(sub_->add_option("--compare-with", compare_with_,
+                               "PEM of a candidate certificate: show how each served certificate differs from it"));
     sub_->add_flag("--dry-run", dry_run_, "Check the scenario and print the rows it would run, without probing");
 }
 
 bool RunCommand::selected() const { return sub_->parsed(); }
 
 int RunCommand::run() {
-    check_ca_file("--compare-with", compare_with_);
+    check_certificate_file("--compare-with", compare_with_);
     check_output_path("--output", output_);  // before anything runs: a report with nowhere to go is lost
     Scenario scenario;
     try {
         scenario = load_scenario_file(scenario_);
+        preflight(scenario);  // namespaces, addresses, interfaces, CA files: before anything runs, --dry-run too
     } catch (const ScenarioError& e) {
         std::cerr << e.what() << "\n";
         return 2;
@@ -80,7 +82,7 @@ int RunCommand::run() {
                                                    : report_table(result);
     write_report("--output", output_, report);
     if (result.interrupt_signal) return 128 + result.interrupt_signal;
-    return result.passed() ? 0 : 1;
+    return result.exit_code();
 }
 
 }  // namespace vpnprobe::cli

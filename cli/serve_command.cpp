@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/serve_http.hpp"
 #include "cli/serve_listen.hpp"
+#include "scenarios/preflight.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 namespace vpnprobe::cli {
@@ -100,6 +101,7 @@ int ServeCommand::run() {
     scenarios::Scenario scenario;
     try {
         scenario = scenarios::load_scenario_file(scenario_);
+        scenarios::preflight(scenario);  // namespaces, addresses, interfaces, CA files: before serving anything
     } catch (const scenarios::ScenarioError& e) {
         std::cerr << e.what() << "\n";
         return 2;

@@ -9,6 +9,8 @@
 #include "cli/commands.hpp"
 #include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
+#include "probes/net_errors.hpp"
+#include "probes/limits.hpp"
 #include "cli/host_port.hpp"
 #include "cli/sstp_text.hpp"
 #include "probes/sstp_json.hpp"
@@ -26,26 +28,27 @@ SstpCommand::SstpCommand(CLI::App& app) {
     sub_->add_option("target", target_,
                      "HOST[:PORT], [IPv6]:PORT, a bare IPv6 address, or https://HOST[:PORT]/ (the path is ignored)")
         ->required();
-    sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST");
-    sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store");
-    sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)");
-    sub_->add_option("--source", source_, "Source address to bind");
-    sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)");
-    sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds")
-        ->check(CLI::PositiveNumber)
+    non_empty(sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST"));
+    non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store"));
+    non_empty(sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)"));
+    non_empty(sub_->add_option("--source", source_, "Source address to bind"));
+    non_empty(sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)"));
+    seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
+                    probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds)
         ->capture_default_str();
-    sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; default: --timeout")
-        ->check(CLI::NonNegativeNumber);
+    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; 0 = --timeout"),
+                    0, probes::kMaxPhaseTimeoutSeconds);
     sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
-    sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)");
+    non_empty(sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)"));
 }
 
 bool SstpCommand::selected() const { return sub_->parsed(); }
 
 int SstpCommand::run() {
     SstpOptions opt;
+    if (target_.empty()) throw UsageError("HOST is empty: give the server's name or address");
     try {
         auto hp = parse_host_port(target_, 443);
         opt.host = hp.host;
@@ -53,7 +56,7 @@ int SstpCommand::run() {
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    check_ca_file("--ca", ca_);
+    check_certificate_file("--ca", ca_);
     check_keylog_file(keylog_);
     opt.tls.sni = sni_.empty() ? opt.host : sni_;
     if (!ca_.empty()) opt.tls.ca_file = ca_;
@@ -84,7 +87,13 @@ int SstpCommand::run() {
         asio::co_spawn(
             io,
             [o, &results, i, &left, &signals]() -> asio::awaitable<void> {
-                results[i] = co_await probes::sstp_probe(o);
+                std::string error;
+                try {
+                    results[i] = co_await probes::sstp_probe(o);
+                } catch (const std::exception& e) {
+                    error = probes::describe_exception(e);  // co_spawn's `detached` would drop it, and the empty result would say FAILED
+                }
+                if (!error.empty()) mark_could_not_run(results[i], o, error);
                 probes::diagnose_sstp(results[i], o);
                 if (--left == 0) signals.done();
             },

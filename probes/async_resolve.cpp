@@ -27,21 +27,29 @@ asio::awaitable<ResolveOutcome> resolve_with_deadline(VantagePoint vp, std::stri
     };
     auto shared = std::make_shared<Shared>(ex);
     shared->timer.expires_at(deadline);
-    std::thread([shared, ex, vp, host] {
-        ResolveOutcome r;
-        try {
-            r.addresses = resolve_in_vantage(vp, host);
-        } catch (const std::system_error& e) {
-            r.error = describe_exception(e);
-            r.local = true;
-        } catch (const std::exception& e) {
-            r.error = e.what();
-        }
-        asio::post(ex, [shared, r = std::move(r)]() mutable {
-            shared->outcome = std::move(r);
-            shared->timer.cancel();
-        });
-    }).detach();
+    // No thread to be had (EAGAIN: a thread or memory limit) is this machine's trouble: a local failure,
+    // never an exception out of the probe.
+    std::string no_thread;
+    try {
+        std::thread([shared, ex, vp, host] {
+            ResolveOutcome r;
+            try {
+                r.addresses = resolve_in_vantage(vp, host);
+            } catch (const std::system_error& e) {
+                r.error = describe_exception(e);
+                r.local = true;
+            } catch (const std::exception& e) {
+                r.error = e.what();
+            }
+            asio::post(ex, [shared, r = std::move(r)]() mutable {
+                shared->outcome = std::move(r);
+                shared->timer.cancel();
+            });
+        }).detach();
+    } catch (const std::system_error& e) {
+        no_thread = describe_exception(e);
+    }
+    if (!no_thread.empty()) co_return ResolveOutcome{{}, "cannot start the resolver thread: " + no_thread, false, true};
     if (stop && stop->requested()) shared->timer.expires_at(std::chrono::steady_clock::now());
     StopSubscription on_stop(stop, [shared] { shared->timer.cancel(); });
     boost::system::error_code ec;

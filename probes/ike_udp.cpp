@@ -3,6 +3,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <array>
+#include <boost/system/system_error.hpp>
+#include <unistd.h>
 
 #include "probes/net_errors.hpp"
 #include "probes/watchdog.hpp"
@@ -18,7 +20,12 @@ IkeUdpSocket::IkeUdpSocket(const asio::any_io_executor& ex, const VantagePoint& 
     : socket_(ex), marker_(non_esp_marker) {
     remote_ = udp::endpoint(server, port);
     int fd = open_vantage_socket(vp, server.is_v6() ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
-    socket_.assign(remote_.protocol(), fd);
+    error_code assigned;
+    socket_.assign(remote_.protocol(), fd, assigned);
+    if (assigned) {
+        ::close(fd);  // not yet the socket object's to close
+        throw boost::system::system_error(assigned);
+    }
     if (!vp.source.empty()) socket_.bind(udp::endpoint(asio::ip::make_address(vp.source), 0));
     socket_.connect(remote_);
     local_ = socket_.local_endpoint();

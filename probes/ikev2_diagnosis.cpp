@@ -149,6 +149,12 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
         else if (failed->name == "ike_auth")
             ike_auth_finding(r, *failed);
     }
+    // A later step the harness could not make (the port 4500 check without a descriptor, ...): the
+    // verdict is incomplete for a local reason, and says so.
+    for (const auto& p : r.phases)
+        if (p.local && &p != failed)
+            add(r, Severity::error, "probe.local",
+                "the probe could not run its " + p.name + " phase from " + r.vantage + ": " + p.error, "");
     if (const Phase* d = r.phase("delete"); d && d->outcome != PhaseOutcome::ok)
         add(r, Severity::warning, "ikev2.delete", "the IKE SA was not deleted cleanly: " + d->error, "");
     // Certificate, as a Windows IKEv2 client judges it: every refusal is 13801.

@@ -16,6 +16,7 @@
 
 #include "probes/async_resolve.hpp"
 #include "probes/ike_udp.hpp"
+#include "probes/local_checks.hpp"
 #include "probes/ikev2_presets.hpp"
 #include "probes/net_errors.hpp"
 #include "protocol/ikev2_crypto_auth.hpp"
@@ -293,6 +294,11 @@ private:
             std::string text;
             for (const auto& p : offered_) text += (text.empty() ? "" : ";") + ike::format_proposal(p);
             r_.ike.offered = text;
+            // An unusable CA file is the harness's problem, found before anything is sent (it would otherwise
+            // be ignored for the CERTREQ and surface only at IKE_AUTH, or never with sa_init_only).
+            if (opt_.ca_file)
+                if (auto problem = certificate_file_problem(*opt_.ca_file))
+                    throw std::runtime_error("the CA file cannot be used: " + *problem);
         } catch (const std::exception& e) {
             co_return fail(phase, PhaseOutcome::failed, "cannot prepare IKE_SA_INIT: " + describe_exception(e), true);
         }
@@ -779,8 +785,14 @@ private:
         Ikev2Session check(ex_, o, scratch);
         PhaseTimer phase(r_.phases, "nat_t_port_check");
         co_await check.run();
-        r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
         const Phase* p = scratch.phase("ike_sa_init");
+        if (p && p->local) {
+            // The check could not be made here (no descriptors left, ...): that says nothing about port 4500.
+            phase.finish(PhaseOutcome::failed, "the check of UDP " + std::to_string(opt_.nat_t_port) +
+                                                   " could not run: " + p->error).local = true;
+            co_return;
+        }
+        r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
         if (scratch.ike.sa_init_answered) phase.finish(PhaseOutcome::ok);
         else phase.finish(p ? p->outcome : PhaseOutcome::failed,
                           "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +
@@ -957,6 +969,10 @@ asio::awaitable<Ikev2Result> ikev2_probe(Ikev2Options options) {
     co_return result;
 }
 
+// How an audit offer that could not be made here (no descriptor, setns refused) is told apart from one the
+// server did not answer: it says nothing about the server.
+constexpr std::string_view kAuditCouldNotRun = "could not run here: ";
+
 asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options options) {
     auto ex = co_await asio::this_coro::executor;
     std::vector<WeakProposalResult> out;
@@ -968,7 +984,13 @@ asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options o
         // Each offer gets a share of the deadline, so a silent server cannot make the audit outlast it.
         o.timeout_seconds = options.timeout_seconds / static_cast<double>(ikev2_weak_offers().size());
         Ikev2Session session(ex, o, scratch);
-        out.push_back(co_await session.audit(offer));
+        auto w = co_await session.audit(offer);
+        for (const auto& p : scratch.phases)
+            if (p.local) {
+                w.answer = std::string(kAuditCouldNotRun) + p.error;
+                break;
+            }
+        out.push_back(std::move(w));
     }
     co_return out;
 }
@@ -984,6 +1006,14 @@ asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options) {
     (void)order;
     if (probe_error) std::rethrow_exception(probe_error);
     if (audit_error) std::rethrow_exception(audit_error);
+    // An offer the harness could not make leaves the audit incomplete for a local reason: a local phase,
+    // so the result is the harness's failure (probe.local), never "the server did not answer".
+    for (const auto& w : weak)
+        if (w.answer.starts_with(kAuditCouldNotRun)) {
+            result.phases.push_back(Phase{"weak_audit", PhaseOutcome::failed, 0,
+                                          "the audit offer " + w.proposal + " " + w.answer, true});
+            break;
+        }
     result.weak_audit = std::move(weak);
     co_return result;
 }

@@ -13,10 +13,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstdio>
+#include <optional>
+#include <unistd.h>
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
 #include "probes/net_errors.hpp"
+#include "probes/local_checks.hpp"
 #include "probes/tls_client.hpp"
 #include "probes/watchdog.hpp"
 #include "protocol/ppp_lcp.hpp"
@@ -282,22 +285,34 @@ private:
         auto addr = asio::ip::make_address(address_, ec);
         if (ec) co_return fail(phase, "not an IP address: " + address_);
         tcp::endpoint ep(addr, opt_.port);
+        // A CA bundle that cannot be read is the harness's problem: found before anything is sent, and
+        // reported as such (it would otherwise surface only after the handshake, as a failed phase).
+        if (opt_.tls.ca_file)
+            if (auto problem = certificate_file_problem(*opt_.tls.ca_file))
+                co_return fail_local(phase, "the CA file cannot be used: " + *problem);
         try {
             ctx_ = make_probe_tls_context(opt_.tls);
         } catch (const std::exception& e) {
             co_return fail_local(phase, "cannot set up TLS: " + describe_exception(e));
         }
-        tcp::socket sock(ex_);
+        // Even the socket object can fail here (its reactor needs an epoll descriptor): all of it is local.
+        std::optional<tcp::socket> sock;
         try {
+            sock.emplace(ex_);
             int fd = open_vantage_socket(opt_.vantage, addr.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-            sock.assign(ep.protocol(), fd);
+            error_code assigned;
+            sock->assign(ep.protocol(), fd, assigned);
+            if (assigned) {
+                ::close(fd);
+                throw boost::system::system_error(assigned);
+            }
             if (!opt_.vantage.source.empty())
-                sock.bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
+                sock->bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
         } catch (const std::exception& e) {
             co_return fail_local(phase, "cannot open the socket at the vantage point: " + describe_exception(e),
                                  errno_of(e));
         }
-        stream_.emplace(std::move(sock), *ctx_);
+        stream_.emplace(std::move(*sock), *ctx_);
         log("-> TCP SYN to " + host_port_text(address_, opt_.port) + " from " + r_.vantage);
         waiting_for_ = "TCP connection to " + host_port_text(address_, opt_.port);
         if (stop_io_) co_return fail(phase, "interrupted");

@@ -136,6 +136,10 @@ std::vector<std::string> resolve_in_vantage(const VantagePoint& vp, const std::s
         NetnsGuard in(vp.netns);
         rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
     }
+    // EAI_SYSTEM (no descriptors left, ...) and EAI_MEMORY are this machine's trouble, not the name's:
+    // a system_error, which the probes report as the harness's own failure.
+    if (rc == EAI_SYSTEM) throw std::system_error(errno, std::generic_category(), "cannot resolve " + host);
+    if (rc == EAI_MEMORY) throw std::system_error(ENOMEM, std::generic_category(), "cannot resolve " + host);
     if (rc != 0) throw std::runtime_error("cannot resolve " + host + ": " + ::gai_strerror(rc));
     std::vector<std::string> out;
     for (addrinfo* ai = res; ai; ai = ai->ai_next) {

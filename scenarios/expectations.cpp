@@ -236,7 +236,21 @@ std::vector<ExpectationOutcome> evaluate(const Expectations& e, const ProbeRun& 
         judge_ikev2(j, e.ikev2, run);
     }
     judge_timing(j, e.timing, run);
-    return j.take();
+    auto out = j.take();
+    // A probe that could not run (the harness's own failure) proves nothing about the target: no
+    // expectation holds on it, not even `success: false` or `failed_phase`, and the first outcome says why.
+    const std::string harness = run.harness_error();
+    if (!harness.empty()) {
+        for (auto& o : out) {
+            if (!o.held) continue;
+            o.held = false;
+            o.detail = "not judged: the probe did not run (a harness error)";
+            o.windows_error.clear();
+        }
+        out.insert(out.begin(), ExpectationOutcome{"harness", "the probe runs", "it could not run (harness error)",
+                                                   false, harness, ""});
+    }
+    return out;
 }
 
 std::vector<ExpectationOutcome> evaluate_runs(const Expectations& e, const std::vector<ProbeRun>& runs) {

@@ -27,6 +27,8 @@ std::string report_json(const ScenarioResult& r) {
     root["rows_interrupted"] = r.interrupted_rows();
     if (r.interrupted_by.empty()) root["interrupted"] = nullptr;
     else root["interrupted"] = r.interrupted_by;
+    root["rows_harness_error"] = r.harness_error_rows();
+    root["exit_code"] = r.exit_code();
     root["total_seconds"] = r.total_seconds;
     root["peak_in_flight"] = r.peak_in_flight;
     json::array rows;
@@ -41,6 +43,10 @@ std::string report_json(const ScenarioResult& r) {
         o["vantage"] = row.vantage;
         o["passed"] = row.passed;
         o["interrupted"] = row.interrupted;
+        // The harness's own failure (no namespace, unreadable CA, no descriptors ...), not the target's.
+        const std::string harness = row.harness_error();
+        o["harness_error"] = !harness.empty();
+        if (!harness.empty()) o["harness_reason"] = harness;
         o["failed_phase"] = row.last().failed_phase();
         o["windows_error"] = row.last().windows_error();
         json::array outcomes;

@@ -1,6 +1,7 @@
 // JUnit XML as CI systems read it (Jenkins, GitLab, GitHub actions): one testsuite for the scenario, one
 // testcase per row (classname target.vantage, name probe@address), a <failure> per row whose expectations
-// did not all hold, with the failures and the Windows error in its text.
+// did not all hold, with the failures and the Windows error in its text, or an <error> per row whose
+// probe could not run here (a harness error, not the target's failure).
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -44,10 +45,19 @@ std::string report_junit(const ScenarioResult& r) {
     std::time_t now = std::time(nullptr);
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", std::gmtime(&now));
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << r.failed_rows()
-        << "\" errors=\"0\" time=\"" << seconds(r.total_seconds) << "\">\n";
-    out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << r.failed_rows()
-        << "\" errors=\"0\" skipped=\"" << r.interrupted_rows() << "\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
+    // JUnit's own distinction: a <failure> is the target's (an expectation did not hold), an <error> is a
+    // test that could not run (the harness's own failure).
+    // An interrupted row is <skipped>: neither passed nor failed.
+    int errors = 0, failures = 0;
+    for (const auto& row : r.rows) {
+        if (row.interrupted) continue;
+        if (!row.harness_error().empty()) ++errors;
+        else if (!row.passed) ++failures;
+    }
+    out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
+        << "\" errors=\"" << errors << "\" time=\"" << seconds(r.total_seconds) << "\">\n";
+    out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
+        << "\" errors=\"" << errors << "\" skipped=\"" << r.interrupted_rows() << "\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
         << "\" hostname=\"vpnprobe\">\n";
     for (const auto& row : r.rows) {
         out << "    <testcase classname=\"" << xml(row.target + "." + row.vantage) << "\" name=\""
@@ -59,6 +69,12 @@ std::string report_junit(const ScenarioResult& r) {
             out << "      <skipped message=\"" << xml("interrupted by " + r.interrupted_by + ": " + row.last().failed_phase() +
                                                   " did not finish")
                 << "\"/>\n";
+        } else if (!row.harness_error().empty()) {
+            const std::string harness = row.harness_error();
+            out << "      <error message=\"" << xml("the probe could not run (harness error): " + harness)
+                << "\" type=\"harness\">";
+            for (const auto& l : lines) out << xml(l) << "\n";
+            out << "</error>\n";
         } else if (!row.passed) {
             std::string message;
             for (const auto& o : row.outcomes)

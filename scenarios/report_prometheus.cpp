@@ -73,6 +73,9 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("probe_tls_version_info", "gauge", "TLS version of the SSTP session");
     e.family("probe_tls_cipher_info", "gauge", "TLS cipher suite of the SSTP session");
     e.family("vpnprobe_connection_success", "gauge", "Whether the VPN handshake worked and nothing a Windows client refuses was found");
+    e.family("vpnprobe_harness_error", "gauge",
+             "Whether the probe could not run for a reason on this machine (1: no namespace, unreadable CA, no file "
+             "descriptors, ...), which says nothing about the target");
     e.family("vpnprobe_expectations_failed", "gauge", "Expectations of the scenario that did not hold");
     e.family("vpnprobe_failed_phase_info", "gauge", "The phase that failed, when one did");
     e.family("vpnprobe_windows_error_info", "gauge", "What a Windows client would show, when it would fail");
@@ -91,8 +94,10 @@ std::string report_prometheus(const ScenarioResult& r) {
         std::string id = label("target", row.target) + "," + label("address", row.address) + "," +
                          label("vantage", row.vantage) + "," + label("probe", row.probe) + "," +
                          label("type", to_string(row.type));
-        e.sample("probe_success", id, row.passed ? 1 : 0);
+        e.sample("probe_success", id, row.passed && row.harness_error().empty() ? 1 : 0);
         e.sample("vpnprobe_connection_success", id, run.success() ? 1 : 0);
+        const bool harness = !row.harness_error().empty();
+        e.sample("vpnprobe_harness_error", id, harness ? 1 : 0);
         const auto& timings = row.timings;
         e.sample("probe_duration_seconds", id, timings.empty() ? run.total_seconds() : timings.front().median);
         for (std::size_t i = 1; i < timings.size(); ++i)

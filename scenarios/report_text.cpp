@@ -63,8 +63,10 @@ std::string report_table(const ScenarioResult& r) {
         std::string time = ms(row.timings.empty() ? run.total_seconds() : row.timings.front().median);
         if (row.runs.size() > 1)
             time = "med " + ms(row.timings.front().median) + " p95 " + ms(row.timings.front().p95);
+        // A harness error is not the target's failure: the row says so rather than FAIL.
+        const char* verdict = !row.harness_error().empty() ? "ERROR (harness)" : row.passed ? "PASS" : "FAIL";
         lines.push_back(Line{{row.target, row.address.empty() ? "(unresolved)" : row.address, row.vantage, row.probe,
-                              row.interrupted ? "INTERRUPTED" : row.passed ? "PASS" : "FAIL", run.failed_phase().empty() ? "-" : run.failed_phase(), time,
+                              row.interrupted ? "INTERRUPTED" : verdict, run.failed_phase().empty() ? "-" : run.failed_phase(), time,
                               key_facts(row)}});
     }
     std::vector<std::size_t> width(head.size());
@@ -82,7 +84,10 @@ std::string report_table(const ScenarioResult& r) {
         out << s << "\n";
     };
     out << "scenario " << (r.name.empty() ? r.file : r.name) << ": " << r.rows.size() - static_cast<std::size_t>(r.failed_rows() + r.interrupted_rows())
-        << " of " << r.rows.size() << " passed, " << num(r.total_seconds, 1) << " s\n";
+        << " of " << r.rows.size() << " passed, " << num(r.total_seconds, 1) << " s";
+    if (int harness = r.harness_error_rows())
+        out << ", " << harness << " could not probe (harness error: a problem on this machine, not the target's)";
+    out << "\n";
     if (!r.interrupted_by.empty())
         out << "interrupted by " << r.interrupted_by << ": " << r.interrupted_rows()
             << " row(s) did not finish and are marked INTERRUPTED (neither passed nor failed)\n";
@@ -91,7 +96,7 @@ std::string report_table(const ScenarioResult& r) {
     for (const auto& row : r.rows) {
         auto failures = failure_lines(row);
         if (failures.empty()) continue;
-        out << "\n" << (row.interrupted ? "INTERRUPTED " : row.passed ? "" : "FAIL ") << row.id() << "\n";
+        out << "\n" << (row.interrupted ? "INTERRUPTED " : !row.harness_error().empty() ? "ERROR (harness) " : row.passed ? "" : "FAIL ") << row.id() << "\n";
         for (const auto& f : failures) out << "  " << f << "\n";
     }
     return out.str();

@@ -38,6 +38,20 @@ bool ProbeRun::interrupted() const {
     return false;
 }
 
+std::string ProbeRun::harness_error() const {
+    for (const auto& f : findings())
+        if (f.check == "probe.local") return f.detail;
+    for (const auto& p : phases())
+        if (p.local) return "the probe could not run its " + p.name + " phase: " + p.error;
+    return {};
+}
+
+std::string RowResult::harness_error() const {
+    for (const auto& run : runs)
+        if (auto why = run.harness_error(); !why.empty()) return why;
+    return {};
+}
+
 std::string RowResult::id() const { return target + "/" + (address.empty() ? host : address) + "/" + vantage + "/" + probe; }
 
 bool ScenarioResult::passed() const { return failed_rows() == 0 && interrupted_rows() == 0 && !rows.empty(); }
@@ -52,6 +66,17 @@ int ScenarioResult::interrupted_rows() const {
     int n = 0;
     for (const auto& r : rows) n += r.interrupted ? 1 : 0;
     return n;
+}
+
+int ScenarioResult::harness_error_rows() const {
+    int n = 0;
+    for (const auto& r : rows) n += r.harness_error().empty() ? 0 : 1;
+    return n;
+}
+
+int ScenarioResult::exit_code() const {
+    if (harness_error_rows() > 0) return 3;
+    return passed() ? 0 : 1;
 }
 
 }  // namespace vpnprobe::scenarios

@@ -33,6 +33,10 @@ struct ProbeRun {
     const probes::Finding* first_error() const;
     // A phase was cut short by a stop request (SIGINT, SIGTERM), or the run never started because of one.
     bool interrupted() const;
+    // Why the probe could not run, when the failure was the harness's own (finding probe.local, a phase
+    // marked local: no such namespace, an unreadable CA file, no file descriptors left, ...); "" when the
+    // probe ran. Such a run says nothing about the target, so no expectation can hold on it.
+    std::string harness_error() const;
 };
 
 // One expectation judged: what was expected, what came back, and for a failure what a Windows client
@@ -77,6 +81,8 @@ struct RowResult {
 
     const ProbeRun& last() const { return runs.back(); }
     std::string id() const;  // "target/address/vantage/probe"
+    // The first run's harness error (ProbeRun::harness_error), "" when every run ran.
+    std::string harness_error() const;
 };
 
 struct ScenarioResult {
@@ -88,8 +94,14 @@ struct ScenarioResult {
     std::string interrupted_by;  // "SIGINT", "SIGTERM" when the run was stopped; "" when it ran to the end
     int interrupt_signal = 0;    // its number (the CLI exits 128 + it)
     bool passed() const;
-    int failed_rows() const;       // rows that ran and did not pass (interrupted rows are not counted)
+    int failed_rows() const;       // rows that ran and did not pass, harness errors included (interrupted rows are not counted)
     int interrupted_rows() const;
+    int harness_error_rows() const;
+    // The exit status of `vpnprobe run`: 0 every expectation held; 1 some did not; 3 some row could not be
+    // probed (a harness error: the verdict is unknown, as Nagios' UNKNOWN). 3 wins over 1: a run with
+    // a row that never probed is not a complete verdict on the targets, and the report says which rows failed.
+    // (An interrupted run exits 128 + the signal instead: cli/run_command.cpp.)
+    int exit_code() const;
 };
 
 }  // namespace vpnprobe::scenarios

@@ -284,7 +284,7 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     result.file = s.file;
     Scenario capped;
     const Scenario* run = &s;
-    if (opt.max_timeout) {
+    if (opt.max_timeout && std::isfinite(*opt.max_timeout)) {  // a NaN cap would cap nothing predictably
         capped = s;
         for (auto& p : capped.probes) p.timeout = std::min(p.timeout, std::max(0.1, *opt.max_timeout));
         run = &capped;

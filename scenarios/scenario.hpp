@@ -22,17 +22,20 @@ struct VantageSpec {
     std::string name;
     probes::VantagePoint vantage;  // netns, source or interface (one of them, or several together)
     Mark mark;
+    Mark netns_mark, source_mark, interface_mark;  // where each was written, for the preflight's messages
 };
 
 struct TargetSpec {
     std::string name;
     std::string host;              // name or address; a name is expanded into one row per address
     std::string sni;               // the name clients dial: TLS SNI and certificate name check; default host
-    std::optional<std::string> ca; // trust anchors for the chain verdict and CERTREQ; default system store
+    std::optional<std::string> ca; // trust anchors for the chain verdict and CERTREQ; default system store.
+                                   // A relative path in the file is made relative to the file's folder.
     std::uint16_t sstp_port = 443;
     std::uint16_t ikev2_port = 500;
     bool all_addresses = true;     // probe every address the name resolves to, each its own row
     Mark mark;
+    Mark ca_mark;
 };
 
 struct CertificateExpect {

@@ -2,16 +2,25 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "probes/ikev2_presets.hpp"
+#include "probes/limits.hpp"
 #include "protocol/ikev2_proposal.hpp"
 
 namespace vpnprobe::scenarios {
 
 std::string ScenarioProblem::to_string() const {
+    // A problem with the file as a whole (it cannot be read) has no position.
+    if (mark.line == 0) return file + ": " + message;
     return file + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column) + ": " + message;
 }
 
@@ -44,6 +53,8 @@ public:
     void note(Mark at, const std::string& message) { problems_.push_back(ScenarioProblem{file_, at, message}); }
     const std::vector<ScenarioProblem>& problems() const { return problems_; }
     const std::string& file() const { return file_; }
+    // The folder of the scenario file, which relative paths in it are relative to ("" when unknown).
+    std::filesystem::path folder() const { return std::filesystem::path(file_).parent_path(); }
 
     // Runs one entry; a problem in it is recorded and the entry skipped.
     template <typename F>
@@ -81,11 +92,20 @@ public:
         if (!n.IsScalar()) fail(n, what + " must be a string");
         return n.Scalar();
     }
+    // A string that names something (a namespace, an address, a file, a host): empty is never "none".
+    std::string nonempty(const YAML::Node& n, const std::string& what) {
+        std::string v = string(n, what);
+        if (v.empty()) fail(n, what + " must not be empty (leave the key out instead)");
+        return v;
+    }
+    // NaN and the infinities (YAML's .nan, .inf) are numbers to yaml-cpp; never in any range here.
     double number(const YAML::Node& n, const std::string& what, double min, double max) {
         double v = 0;
         if (!n.IsScalar() || !YAML::convert<double>::decode(n, v))
             fail(n, what + " must be a number, not '" + describe(n) + "'");
-        if (v < min || v > max) fail(n, what + " must be between " + trim(min) + " and " + trim(max));
+        if (!probes::in_range(v, min, max))
+            fail(n, what + " must be from " + probes::readable_number(min) + " to " + probes::readable_number(max) +
+                        ", not '" + n.Scalar() + "'");
         return v;
     }
     long integer(const YAML::Node& n, const std::string& what, long min, long max) {
@@ -117,12 +137,6 @@ private:
         if (n.IsMap()) return "a mapping";
         return "nothing";
     }
-    static std::string trim(double v) {
-        std::ostringstream o;
-        o << v;
-        return o.str();
-    }
-
     std::string file_;
     std::vector<ScenarioProblem> problems_;
 };
@@ -232,13 +246,13 @@ void read_expectations(Reader& r, const YAML::Node& n, Expectations& e, ProbeTyp
         const auto t = n["timing"];
         r.expect_map(t, "expect.timing");
         r.only_keys(t, {"total_max_seconds", "phase_max_seconds"}, "expect.timing");
-        if (t["total_max_seconds"]) e.timing.total_max_seconds = r.number(t["total_max_seconds"], "timing.total_max_seconds", 0, 3600);
+        if (t["total_max_seconds"]) e.timing.total_max_seconds = r.number(t["total_max_seconds"], "timing.total_max_seconds", 0, probes::kMaxExpectedSeconds);
         if (t["phase_max_seconds"]) {
             const auto p = t["phase_max_seconds"];
             r.expect_map(p, "timing.phase_max_seconds");
             for (auto it = p.begin(); it != p.end(); ++it)
                 e.timing.phase_max_seconds[it->first.as<std::string>()] =
-                    r.number(it->second, "timing.phase_max_seconds." + it->first.as<std::string>(), 0, 3600);
+                    r.number(it->second, "timing.phase_max_seconds." + it->first.as<std::string>(), 0, probes::kMaxExpectedSeconds);
         }
     }
 }
@@ -250,13 +264,21 @@ VantageSpec read_vantage(Reader& r, const YAML::Node& n) {
     r.only_keys(n, {"name", "netns", "source", "interface"}, "a vantage point");
     VantageSpec v;
     v.mark = mark_of(n);
-    v.name = r.string(r.required(n, "name", "a vantage point"), "vantage_points[].name");
-    if (n["netns"]) v.vantage.netns = r.string(n["netns"], "netns");
+    v.name = r.nonempty(r.required(n, "name", "a vantage point"), "vantage_points[].name");
+    // An empty netns, source or interface must never mean "from this machine's own namespace".
+    if (n["netns"]) {
+        v.vantage.netns = r.nonempty(n["netns"], "netns");
+        v.netns_mark = mark_of(n["netns"]);
+    }
     if (n["source"]) {
-        v.vantage.source = r.string(n["source"], "source");
+        v.vantage.source = r.nonempty(n["source"], "source");
+        v.source_mark = mark_of(n["source"]);
         if (!probes::is_ip_literal(v.vantage.source)) r.fail(n["source"], "source must be an IP address, not '" + v.vantage.source + "'");
     }
-    if (n["interface"]) v.vantage.interface = r.string(n["interface"], "interface");
+    if (n["interface"]) {
+        v.vantage.interface = r.nonempty(n["interface"], "interface");
+        v.interface_mark = mark_of(n["interface"]);
+    }
     if (v.vantage.netns.empty() && v.vantage.source.empty() && v.vantage.interface.empty())
         r.fail(n, "vantage point '" + v.name + "' needs netns, source or interface");
     v.vantage.name = v.name;
@@ -268,12 +290,18 @@ TargetSpec read_target(Reader& r, const YAML::Node& n) {
     r.only_keys(n, {"name", "host", "sni", "name_clients_dial", "ca", "ports", "all_addresses"}, "a target");
     TargetSpec t;
     t.mark = mark_of(n);
-    t.name = r.string(r.required(n, "name", "a target"), "targets[].name");
-    t.host = r.string(r.required(n, "host", "target '" + t.name + "'"), "targets[].host");
+    t.name = r.nonempty(r.required(n, "name", "a target"), "targets[].name");
+    t.host = r.nonempty(r.required(n, "host", "target '" + t.name + "'"), "targets[].host");
     if (n["sni"] && n["name_clients_dial"]) r.fail(n["sni"], "give sni or name_clients_dial, not both (they are the same)");
-    if (n["sni"]) t.sni = r.string(n["sni"], "sni");
-    if (n["name_clients_dial"]) t.sni = r.string(n["name_clients_dial"], "name_clients_dial");
-    if (n["ca"]) t.ca = r.string(n["ca"], "ca");
+    if (n["sni"]) t.sni = r.nonempty(n["sni"], "sni");
+    if (n["name_clients_dial"]) t.sni = r.nonempty(n["name_clients_dial"], "name_clients_dial");
+    if (n["ca"]) {
+        // Relative to the scenario file's folder, not to wherever vpnprobe was started.
+        std::filesystem::path ca = r.nonempty(n["ca"], "ca");
+        if (ca.is_relative() && !r.folder().empty()) ca = r.folder() / ca;
+        t.ca = ca.string();
+        t.ca_mark = mark_of(n["ca"]);
+    }
     if (n["all_addresses"]) t.all_addresses = r.boolean(n["all_addresses"], "all_addresses");
     if (n["ports"]) {
         const auto p = n["ports"];
@@ -295,7 +323,7 @@ ProbeSpec read_probe(Reader& r, const YAML::Node& n, const Scenario& s) {
     if (type == "sstp") p.type = ProbeType::sstp;
     else if (type == "ikev2") p.type = ProbeType::ikev2;
     else r.fail(n["type"], "type must be sstp or ikev2, not '" + type + "'");
-    p.name = n["name"] ? r.string(n["name"], "name") : type;
+    p.name = n["name"] ? r.nonempty(n["name"], "name") : type;
     if (n["targets"]) {
         p.targets = r.strings(n["targets"], "targets");
         for (const auto& t : p.targets)
@@ -306,13 +334,13 @@ ProbeSpec read_probe(Reader& r, const YAML::Node& n, const Scenario& s) {
         for (const auto& v : p.vantage_points)
             if (!s.vantage(v)) r.fail(n["vantage_points"], "probe '" + p.name + "' names unknown vantage point '" + v + "'");
     }
-    if (n["timeout"]) p.timeout = r.number(n["timeout"], "timeout", 0.1, 600);
+    if (n["timeout"]) p.timeout = r.number(n["timeout"], "timeout", probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds);
     if (n["options"]) {
         const auto o = n["options"];
         r.expect_map(o, "options");
         if (p.type == ProbeType::sstp) {
             r.only_keys(o, {"phase_timeout"}, "options of an sstp probe");
-            if (o["phase_timeout"]) p.sstp.phase_timeout = r.number(o["phase_timeout"], "phase_timeout", 0, 600);
+            if (o["phase_timeout"]) p.sstp.phase_timeout = r.number(o["phase_timeout"], "phase_timeout", 0, probes::kMaxPhaseTimeoutSeconds);
         } else {
             r.only_keys(o,
                         {"preset", "proposals", "id", "fragment_size", "fragmentation", "sa_init_only", "audit_weak",
@@ -361,6 +389,28 @@ ProbeSpec read_probe(Reader& r, const YAML::Node& n, const Scenario& s) {
         }
     }
     return p;
+}
+
+// yaml-cpp keeps every pair of a mapping, and `node[key]` finds the first: a key written twice would be
+// half ignored. Every mapping, at any depth, is checked; both places are named.
+void duplicate_keys(Reader& r, const YAML::Node& n) {
+    if (n.IsSequence()) {
+        for (const auto& x : n) duplicate_keys(r, x);
+        return;
+    }
+    if (!n.IsMap()) return;
+    std::map<std::string, Mark> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        if (it->first.IsScalar()) {
+            const Mark here = mark_of(it->first);
+            auto [at, fresh] = seen.emplace(it->first.Scalar(), here);
+            if (!fresh)
+                r.note(here, "key '" + it->first.Scalar() + "' is given twice in one mapping (first at line " +
+                                 std::to_string(at->second.line) + ", column " + std::to_string(at->second.column) +
+                                 "); give it once");
+        }
+        duplicate_keys(r, it->second);
+    }
 }
 
 Scenario read(Reader& r, const YAML::Node& root) {
@@ -418,6 +468,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& file) {
     }
     Scenario s;
     try {
+        duplicate_keys(r, root);
+        if (!r.problems().empty()) throw ScenarioError(r.problems());
         s = read(r, root);
     } catch (const YAML::Exception& e) {
         r.note(Mark{e.mark.line + 1, e.mark.column + 1}, e.msg);
@@ -427,8 +479,16 @@ Scenario load_scenario_text(const std::string& text, const std::string& file) {
 }
 
 Scenario load_scenario_file(const std::string& path) {
+    // The system's reason ("No such file or directory", "Is a directory", "Permission denied").
+    auto refuse = [&](int err) {
+        return ScenarioError({ScenarioProblem{path, Mark{}, std::string("cannot read the file: ") + std::strerror(err)}});
+    };
+    if (path.empty()) throw ScenarioError({ScenarioProblem{path, Mark{}, "the scenario file name is empty"}});
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw refuse(errno);
+    if (S_ISDIR(st.st_mode)) throw refuse(EISDIR);
     std::ifstream in(path);
-    if (!in) throw ScenarioError({ScenarioProblem{path, Mark{}, "cannot read the file"}});
+    if (!in) throw refuse(errno ? errno : EIO);
     std::stringstream text;
     text << in.rdbuf();
     return load_scenario_text(text.str(), path);

@@ -33,5 +33,5 @@ run sstp "$SSTP_EXPIRED_ADDR" --sni vpn.test --ca "$LAB_CA" --netns "$VANTAGE_CL
 run ikev2 "$IKE_FRAG_ADDR" --preset modern --name vpn.test --ca "$IKE_CA" --netns "$VANTAGE_CLEAN"
 run ikev2 "$IKE_NOFRAG_ADDR" --preset modern --name vpn.test --ca "$IKE_CA" --netns "$VANTAGE_FRAGDROP" --timeout 4
 # The lab scenario names the default lab (vp-, lab/run); point it at this one.
-sed -e "s|netns: vp-|netns: ${LAB_PREFIX}|g" -e "s|lab/run/|$LAB_RUN/|g" scenarios/examples/lab.yaml >"$LAB_RUN/lab.yaml"
+sed -e "s|netns: vp-|netns: ${LAB_PREFIX}|g" -e "s|\.\./\.\./lab/run/|$LAB_RUN/|g" scenarios/examples/lab.yaml >"$LAB_RUN/lab.yaml"
 run run "$LAB_RUN/lab.yaml"

@@ -136,6 +136,26 @@ inline scenarios::ProbeRun lost_fragments_ikev2() {
     return run;
 }
 
+// A probe that never ran: its vantage namespace is gone (the harness's failure, not the target's), as the
+// IKEv2 probe and its diagnosis record it.
+inline scenarios::ProbeRun harness_failed_ikev2() {
+    probes::Ikev2Result r;
+    r.host = "vpn.example.com";
+    r.address = "192.0.2.1";
+    add_phases(r.phases, {"resolve", "ike_sa_init"}, 0.001, "ike_sa_init", probes::PhaseOutcome::failed,
+               "cannot prepare IKE_SA_INIT: network namespace /var/run/netns/gone: No such file or directory");
+    r.phases.back().local = true;
+    r.failed_phase = "ike_sa_init";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "probe.local",
+                                         "the probe could not run its ike_sa_init phase from gone: network namespace "
+                                         "/var/run/netns/gone: No such file or directory",
+                                         ""});
+    scenarios::ProbeRun run;
+    run.type = scenarios::ProbeType::ikev2;
+    run.ikev2 = r;
+    return run;
+}
+
 // A row as the runner makes it, with its runs judged.
 inline scenarios::RowResult sample_row(std::string target, std::string vantage, std::string probe,
                                        std::vector<scenarios::ProbeRun> runs, bool passed,

@@ -237,3 +237,43 @@ TEST(CompareWith, DifferencesBetweenServedAndCandidate) {
 }
 
 }  // namespace
+
+namespace {
+
+// A probe that never ran proves nothing: whatever the scenario expects, even the failure it got, does
+// not hold, and the first outcome says it is the harness.
+TEST(Expectations, AHarnessErrorNeverHoldsWhateverIsExpected) {
+    auto run = harness_failed_ikev2();
+    ASSERT_THAT(run.harness_error(), HasSubstr("No such file or directory"));
+    Expectations expect_failure;
+    expect_failure.success = false;
+    expect_failure.failed_phase = "ike_sa_init";
+    expect_failure.no_findings = {"ikev2.sa_init_no_answer"};
+    auto out = evaluate(expect_failure, run);
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out[0].check, "harness");
+    EXPECT_FALSE(out[0].held);
+    EXPECT_THAT(out[0].detail, HasSubstr("/var/run/netns/gone"));
+    for (const auto& o : out) EXPECT_FALSE(o.held) << o.check << " held on a probe that never ran";
+    EXPECT_FALSE(find(out, "success").held);
+    EXPECT_FALSE(find(out, "failed_phase").held);
+    EXPECT_THAT(find(out, "failed_phase").detail, HasSubstr("did not run"));
+
+    // The same without the finding: a phase marked local is enough (a result not yet diagnosed).
+    run.ikev2->findings.clear();
+    EXPECT_THAT(run.harness_error(), HasSubstr("ike_sa_init"));
+    EXPECT_FALSE(all_held(evaluate(expect_failure, run)));
+
+    // Over several runs, one run that could not probe spoils the row.
+    Expectations nothing;
+    auto merged = evaluate_runs(nothing, {healthy_ikev2(), harness_failed_ikev2(), healthy_ikev2()});
+    EXPECT_FALSE(all_held(merged));
+    // And a run that did probe has no harness error.
+    EXPECT_EQ(refused_sstp().harness_error(), "");
+    Expectations refused;
+    refused.success = false;
+    refused.failed_phase = "tcp_connect";
+    EXPECT_TRUE(all_held(evaluate(refused, refused_sstp()))) << "a real failure, expected, still holds";
+}
+
+}  // namespace

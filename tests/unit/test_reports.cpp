@@ -131,6 +131,72 @@ TEST(Reports, PrometheusTextParsesBackWithBlackboxNames) {
     std::filesystem::remove(file);
 }
 
+// The sample with one more row whose probe could not run (its namespace is gone), expected to fail: the
+// harness error must still fail it, and every report must say it is the harness, not the target.
+ScenarioResult sample_with_harness_error() {
+    auto r = sample();
+    Expectations expect_failure;
+    expect_failure.success = false;
+    RowResult row = sample_row("gw", "gone", "ikev2", {harness_failed_ikev2()}, false);
+    row.outcomes = evaluate_runs(expect_failure, row.runs);
+    row.passed = true;
+    for (const auto& o : row.outcomes) row.passed = row.passed && o.held;
+    row.timings = timing_stats(row.runs);
+    r.rows.push_back(row);
+    return r;
+}
+
+TEST(Reports, AHarnessErrorIsReportedAsTheHarnessInEveryFormat) {
+    auto r = sample_with_harness_error();
+    ASSERT_FALSE(r.rows.back().passed);
+    EXPECT_EQ(r.harness_error_rows(), 1);
+    EXPECT_EQ(r.exit_code(), 3) << "could not probe wins over failed";
+
+    auto table = report_table(r);
+    EXPECT_THAT(table, HasSubstr("ERROR (harness)"));
+    EXPECT_THAT(table, HasSubstr("ERROR (harness) gw/192.0.2.1/gone/ikev2"));
+    EXPECT_THAT(table, HasSubstr("1 could not probe"));
+    EXPECT_THAT(table, HasSubstr("harness: expected the probe runs"));
+
+    auto v = boost::json::parse(report_json(r)).as_object();
+    EXPECT_EQ(v.at("rows_harness_error").as_int64(), 1);
+    EXPECT_EQ(v.at("exit_code").as_int64(), 3);
+    const auto& rows = v.at("rows").as_array();
+    EXPECT_EQ(rows[0].at("harness_error").as_bool(), false);
+    EXPECT_EQ(rows.back().at("harness_error").as_bool(), true);
+    EXPECT_EQ(rows.back().at("passed").as_bool(), false);
+    EXPECT_THAT(std::string(rows.back().at("harness_reason").as_string()), HasSubstr("No such file or directory"));
+
+    auto xml = report_junit(r);
+    auto file = temp_file("junit-harness.xml", xml);
+    auto check = run("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) + "/junit.xsd " + file);
+    EXPECT_EQ(check.status, 0) << check.out << "\n" << xml;
+    EXPECT_THAT(xml, HasSubstr("tests=\"5\" failures=\"2\" errors=\"1\""));
+    EXPECT_THAT(xml, HasSubstr("<error message=\"the probe could not run (harness error): "));
+    EXPECT_THAT(xml, HasSubstr("type=\"harness\""));
+    std::filesystem::remove(file);
+
+    auto text = report_prometheus(r);
+    auto prom = temp_file("metrics-harness.prom", text);
+    auto parsed = run(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " + prom);
+    ASSERT_EQ(parsed.status, 0) << parsed.out << "\n" << text;
+    const std::string gone = "address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"gone\"";
+    const std::string clean = "address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"clean\"";
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_harness_error{" + gone + "} 1.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("probe_success{" + gone + "} 0.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_harness_error{" + clean + "} 0.0"));
+    std::filesystem::remove(prom);
+}
+
+TEST(Reports, ExitCodeSaysPassedFailedOrCouldNotProbe) {
+    auto r = sample();
+    EXPECT_EQ(r.exit_code(), 1);
+    r.rows.erase(r.rows.begin() + 1);  // the expired certificate
+    r.rows.pop_back();                 // the lost fragments
+    EXPECT_EQ(r.exit_code(), 0);
+    EXPECT_EQ(sample_with_harness_error().exit_code(), 3);
+}
+
 TEST(Reports, PrometheusEscapesLabelValues) {
     ScenarioResult r;
     auto row = sample_row("gw \"a\\b\"\nx", "clean", "sstp", {healthy_sstp()}, true);

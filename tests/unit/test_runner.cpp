@@ -5,7 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <filesystem>
+#include <fstream>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -18,6 +25,7 @@ namespace {
 
 using namespace vpnprobe::scenarios;
 using testing::HasSubstr;
+using testing::Not;
 
 // A UDP port of 127.0.0.1 that was free a moment ago (bound, then closed).
 std::uint16_t closed_udp_port() {
@@ -163,6 +171,110 @@ TEST(Runner, ExpectationsAreJudgedPerRow) {
     EXPECT_EQ(r.rows[0].outcomes[0].check, "success");
     EXPECT_EQ(r.rows[0].outcomes[0].windows_error, "809");
     EXPECT_FALSE(r.passed());
+}
+
+// A TCP port of 127.0.0.1 that was free a moment ago.
+std::uint16_t closed_tcp_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+}
+
+std::string temp_file(const std::string& name, const std::string& text) {
+    auto path = std::filesystem::temp_directory_path() / ("vpnprobe-runner-" + std::to_string(::getpid()) + "-" + name);
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+// The runner itself does not preflight (run and serve do, before it): what slips through, such as a
+// namespace deleted after the check, must fail its row as the harness's error even where the scenario
+// expects exactly the failure the probe reports.
+TEST(Runner, AProbeThatCouldNotRunFailsItsRowWhateverIsExpected) {
+    const std::string not_a_netns = temp_file("regular-file-netns", "not a namespace\n");
+    auto s = load_scenario_text(
+        "vantage_points: [{name: gone, netns: /var/run/netns/vpnprobe-test-no-such-namespace},"
+        " {name: file, netns: " + not_a_netns + "}]\n"
+        "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " + std::to_string(closed_udp_port()) + "}}]\n"
+        "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
+        " expect: {success: false, failed_phase: ike_sa_init}}]\n",
+        "x.yaml");
+    auto r = run_scenario(s, {});
+    ASSERT_EQ(r.rows.size(), 2u);
+    for (const auto& row : r.rows) {
+        EXPECT_EQ(row.last().failed_phase(), "ike_sa_init") << "the expectation names the phase the probe stopped in";
+        EXPECT_FALSE(row.passed) << row.id();
+        EXPECT_FALSE(row.harness_error().empty()) << row.id();
+        ASSERT_FALSE(row.outcomes.empty());
+        EXPECT_EQ(row.outcomes[0].check, "harness");
+    }
+    EXPECT_THAT(r.rows[0].harness_error(), HasSubstr("No such file or directory"));
+    EXPECT_THAT(r.rows[1].harness_error(), HasSubstr("setns"));
+    EXPECT_EQ(r.harness_error_rows(), 2);
+    EXPECT_EQ(r.exit_code(), 3);
+    std::filesystem::remove(not_a_netns);
+}
+
+// setns not permitted (no CAP_SYS_ADMIN) while the run goes on: the row is the harness's failure. The
+// run happens in a child process that drops CAP_SYS_ADMIN from its own effective set; the namespace is
+// the child's own, which it may open but not enter without the capability.
+TEST(Runner, SetnsNotPermittedIsAHarnessError) {
+    const std::string port = std::to_string(closed_udp_port());
+    int report[2];
+    ASSERT_EQ(::pipe(report), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2]{};
+        char verdict = '?';
+        if (::syscall(SYS_capget, &header, data) == 0) {
+            data[0].effective &= ~(1u << CAP_SYS_ADMIN);
+            if (::syscall(SYS_capset, &header, data) == 0) {
+                auto s = load_scenario_text("vantage_points: [{name: self, netns: /proc/self/ns/net}]\n"
+                                            "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " + port + "}}]\n"
+                                            "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
+                                            " expect: {success: false, failed_phase: ike_sa_init}}]\n",
+                                            "x.yaml");
+                auto r = run_scenario(s, {});
+                bool harness = r.rows.size() == 1 && !r.rows[0].passed &&
+                               r.rows[0].harness_error().find("Operation not permitted") != std::string::npos &&
+                               r.exit_code() == 3;
+                verdict = harness ? 'h' : (r.rows.size() == 1 && r.rows[0].passed ? 'p' : 'f');
+            }
+        }
+        (void)!::write(report[1], &verdict, 1);
+        ::_exit(0);
+    }
+    ::close(report[1]);
+    char verdict = '?';
+    (void)!::read(report[0], &verdict, 1);
+    ::close(report[0]);
+    ::waitpid(pid, nullptr, 0);
+    if (verdict == '?') GTEST_SKIP() << "cannot drop CAP_SYS_ADMIN here";
+    EXPECT_EQ(verdict, 'h') << "p: the row passed; f: it failed, but not as a harness error naming EPERM";
+}
+
+TEST(Runner, ACaFileThatIsNotPemFailsTheRowBeforeAnythingIsSent) {
+    const std::string not_pem = temp_file("not-pem.crt", "this is not a certificate\n");
+    auto s = load_scenario_text(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\n"
+        "targets: [{name: t, host: 127.0.0.1, ca: " + not_pem + ", ports: {sstp: " + std::to_string(closed_tcp_port()) +
+            ", ikev2: " + std::to_string(closed_udp_port()) + "}}]\n"
+        "probes:\n"
+        "  - {type: sstp, timeout: 5, expect: {success: false, failed_phase: tcp_connect}}\n"
+        "  - {type: ikev2, timeout: 5, options: {sa_init_only: true}, expect: {success: false, failed_phase: ike_sa_init}}\n",
+        "x.yaml");
+    auto r = run_scenario(s, {});
+    ASSERT_EQ(r.rows.size(), 2u);
+    for (const auto& row : r.rows) {
+        EXPECT_FALSE(row.passed) << row.id();
+        EXPECT_THAT(row.harness_error(), HasSubstr("CA file")) << row.id();
+        EXPECT_THAT(row.harness_error(), HasSubstr("PEM")) << row.id();
+    }
+    // Nothing was sent: the SSTP probe stopped before its TCP connection, the IKEv2 one before its socket.
+    EXPECT_THAT(r.rows[0].last().phases().back().error, Not(HasSubstr("refused")));
+    EXPECT_EQ(r.exit_code(), 3);
+    std::filesystem::remove(not_pem);
 }
 
 TEST(Runner, SelectCutsTheScenarioDownAndNamesWhatIsMissing) {

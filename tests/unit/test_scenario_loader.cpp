@@ -198,9 +198,76 @@ TEST(ScenarioLoader, UnreadableFileIsAProblem) {
         load_scenario_file("/no/such/scenario.yaml");
         FAIL() << "accepted";
     } catch (const ScenarioError& e) {
-        EXPECT_THAT(e.what(), HasSubstr("/no/such/scenario.yaml"));
-        EXPECT_THAT(e.what(), HasSubstr("cannot read"));
+        EXPECT_THAT(e.what(), HasSubstr("/no/such/scenario.yaml: cannot read the file: No such file or directory"));
     }
+    // A folder given as the scenario: the system's reason, not a parse of nothing.
+    try {
+        load_scenario_file(std::filesystem::temp_directory_path().string());
+        FAIL() << "accepted a directory";
+    } catch (const ScenarioError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("Is a directory"));
+    }
+}
+
+// yaml-cpp keeps both pairs of a key written twice and finds only the first: the loader refuses it, at
+// any depth, naming both places.
+TEST(ScenarioLoader, DuplicateKeysAreRefusedWithBothPositions) {
+    auto e = problem("vantage_points:\n  - {name: a, netns: x}\ntargets: []\nprobes: []\nvantage_points: []\n");
+    EXPECT_THAT(e, HasSubstr("bad.yaml:5:1: key 'vantage_points' is given twice in one mapping (first at line 1, column 1)"));
+    e = problem(with_probe("  - type: sstp\n    timeout: 5\n    expect: {success: true, findings: [a], success: false}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:8:44: key 'success' is given twice in one mapping (first at line 8, column 14)"));
+    e = problem(with_probe("  - type: sstp\n    timeout: 5\n    timeout: 50\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:8:5: key 'timeout' is given twice"));
+    EXPECT_THAT(e, HasSubstr("first at line 7, column 5"));
+    // The same key in two different mappings is no duplicate.
+    EXPECT_EQ(problem(with_probe("  - {type: sstp, name: a}\n  - {type: sstp, name: b}\n")), "(no error)");
+}
+
+// An empty value never means "none": netns: "" must not probe from this machine's own namespace.
+TEST(ScenarioLoader, EmptyValuesAreRefusedAtTheirPosition) {
+    auto e = problem("vantage_points:\n  - {name: a, netns: \"\"}\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("bad.yaml:2:22: netns must not be empty"));
+    e = problem("vantage_points:\n  - {name: a, source: ''}\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("2:23: source must not be empty"));
+    e = problem("vantage_points:\n  - {name: a, interface: \"\"}\ntargets: []\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("2:26: interface must not be empty"));
+    e = problem("vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t, host: \"\"}\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("4:21: targets[].host must not be empty"));
+    e = problem("vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t, host: h, ca: \"\"}\nprobes: []\n");
+    EXPECT_THAT(e, HasSubstr("4:28: ca must not be empty"));
+}
+
+// NaN, the infinities (YAML's .nan and .inf decode as doubles), negatives and values beyond the range are
+// refused, and the range is printed as a person writes numbers.
+TEST(ScenarioLoader, TimeoutsOutsideTheirRangeAreRefusedWithTheRange) {
+    for (const std::string bad : {".nan", ".NaN", ".inf", "-.inf", "-1", "1e308", "601", "0"}) {
+        auto e = problem(with_probe("  - type: sstp\n    timeout: " + bad + "\n"));
+        EXPECT_THAT(e, HasSubstr("bad.yaml:7:14: timeout must be from 0.1 to 600, not '" + bad + "'")) << bad;
+        EXPECT_THAT(e, testing::Not(HasSubstr("e+"))) << bad;
+    }
+    for (const std::string bad : {".nan", ".inf", "-0.5"}) {
+        auto e = problem(with_probe("  - type: sstp\n    options: {phase_timeout: " + bad + "}\n"));
+        EXPECT_THAT(e, HasSubstr("phase_timeout must be from 0 to 600, not '" + bad + "'")) << bad;
+        e = problem(with_probe("  - type: sstp\n    expect: {timing: {total_max_seconds: " + bad + "}}\n"));
+        EXPECT_THAT(e, HasSubstr("timing.total_max_seconds must be from 0 to 3600, not '" + bad + "'")) << bad;
+        e = problem(with_probe("  - type: sstp\n    expect: {timing: {phase_max_seconds: {http: " + bad + "}}}\n"));
+        EXPECT_THAT(e, HasSubstr("timing.phase_max_seconds.http must be from 0 to 3600, not '" + bad + "'")) << bad;
+    }
+    auto e = problem(with_probe("  - type: sstp\n    expect: {certificate: {min_days_left: .nan}}\n"));
+    EXPECT_THAT(e, HasSubstr("certificate.min_days_left must be from -1000000 to 1000000, not '.nan'"));
+    EXPECT_EQ(problem(with_probe("  - type: sstp\n    timeout: 600\n    options: {phase_timeout: 0}\n")), "(no error)");
+}
+
+// A relative CA path means the file beside the scenario, wherever vpnprobe was started.
+TEST(ScenarioLoader, RelativePathsAreRelativeToTheScenarioFile) {
+    const std::string yaml =
+        "vantage_points: [{name: a, netns: x}]\ntargets:\n  - {name: rel, host: h, ca: certs/ca.pem}\n"
+        "  - {name: abs, host: h, ca: /etc/ca.pem}\nprobes: [{type: sstp}]\n";
+    auto s = load_scenario_text(yaml, "/srv/scenarios/uptime.yaml");
+    EXPECT_EQ(s.targets[0].ca.value_or(""), "/srv/scenarios/certs/ca.pem");
+    EXPECT_EQ(s.targets[1].ca.value_or(""), "/etc/ca.pem");
+    EXPECT_EQ(load_scenario_text(yaml, "uptime.yaml").targets[0].ca.value_or(""), "certs/ca.pem")
+        << "a file in the current folder: the current folder";
 }
 
 // The examples the project ships must stay loadable.
@@ -238,7 +305,11 @@ TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
          {with_probe("  - type: sstp\n    expectt: {success: true}\n"), with_probe("  - type: sstp\n    timeout: soon\n"),
           with_probe("  - type: ikev2\n    options: {preset: nonsense}\n"),
           with_probe("  - type: sstp\n    options: {preset: modern}\n"),
-          std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n")}) {
+          std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n"),
+          std::string("vantage_points:\n  - {name: a, netns: ''}\ntargets: [{name: t, host: h}]\nprobes: [{type: sstp}]\n"),
+          std::string("vantage_points:\n  - {name: a, netns: x}\ntargets: [{name: t, host: ''}]\nprobes: [{type: sstp}]\n"),
+          with_probe("  - type: sstp\n    timeout: 601\n"),
+          with_probe("  - type: sstp\n    expect: {timing: {phase_max_seconds: {http: 3601}}}\n")}) {
         auto path = std::filesystem::temp_directory_path() / ("vpnprobe-schema-" + std::to_string(::getpid()) + ".yaml");
         std::ofstream(path) << bad;
         std::string out;
