@@ -1,7 +1,8 @@
 // vpnprobe: one binary, one subcommand per job.
 // Exit codes: 0 everything held, 1 a probe or check failed, 2 the command line (or a scenario) is unusable,
 // 3 some probe could not run for a reason on this machine (a harness error; 3 wins over 1), 4 the report
-// could not be written (cli/report_output.hpp), 130/143 stopped by SIGINT/SIGTERM.
+// could not be written (cli/report_output.hpp), 130/143 stopped by SIGINT/SIGTERM. An exception no command
+// expected (out of memory, ...) is reported as could-not-probe (3), never an abort.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
@@ -10,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/report_output.hpp"
+#include "probes/net_errors.hpp"
 
 namespace {
 
@@ -68,5 +70,10 @@ int main(int argc, char** argv) {
     } catch (const vpnprobe::cli::OutputError& e) {
         std::cerr << "vpnprobe: " << e.what() << "\n";
         return vpnprobe::cli::kExitOutputFailed;
+    } catch (const std::exception& e) {
+        // Nothing a command should let through, but never an abort with a library's raw text: it is this
+        // machine's trouble (out of descriptors or memory, ...), so nothing is known of the target (3).
+        std::cerr << "vpnprobe: could not probe: " << vpnprobe::probes::describe_exception(e) << "\n";
+        return 3;
     }
 }

@@ -36,7 +36,7 @@ SstpCommand::SstpCommand(CLI::App& app) {
     seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
                     probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds)
         ->capture_default_str();
-    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; 0 = --timeout"),
+    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; 0 = the whole deadline (default: --timeout)"),
                     0, probes::kMaxPhaseTimeoutSeconds);
     sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");

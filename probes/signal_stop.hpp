@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <memory>
+#include <optional>
 
 #include "probes/stop_signal.hpp"
 
@@ -21,7 +22,9 @@ public:
 
 private:
     void wait();
-    boost::asio::signal_set signals_;
+    // Empty when the signal pipe could not be had (no descriptor left): the signals keep their default
+    // action, and the probes, short of descriptors too, report that they could not run.
+    std::optional<boost::asio::signal_set> signals_;
     std::shared_ptr<StopSignal> stop_;
     std::shared_ptr<int> signal_ = std::make_shared<int>(0);
     bool done_ = false;

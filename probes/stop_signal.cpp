@@ -26,12 +26,18 @@ int StopSignal::subscribe(std::function<void()> on_stop) {
 }
 
 SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop)
-    : signals_(io, SIGINT, SIGTERM), stop_(std::move(stop)) {
+    : stop_(std::move(stop)) {
+    try {
+        signals_.emplace(io, SIGINT, SIGTERM);
+    } catch (const std::exception&) {  // EMFILE for the signal pipe or the reactor: see signals_
+        signals_.reset();
+        return;
+    }
     wait();
 }
 
 void SignalStop::wait() {
-    signals_.async_wait([this, seen = signal_](const boost::system::error_code& ec, int sig) {
+    signals_->async_wait([this, seen = signal_](const boost::system::error_code& ec, int sig) {
         if (ec) return;  // done(): cancelled
         if (*seen) {
             // The second signal: the operator does not want to wait for the polite end.
@@ -54,9 +60,10 @@ void SignalStop::wait() {
 void SignalStop::done() {
     if (done_) return;
     done_ = true;
+    if (!signals_) return;
     boost::system::error_code ignored;
-    signals_.cancel(ignored);
-    signals_.clear(ignored);
+    signals_->cancel(ignored);
+    signals_->clear(ignored);
 }
 
 }  // namespace vpnprobe::probes

@@ -67,7 +67,7 @@ TEST_F(CliExitCodes, NoFileDescriptorsLeftIsAHarnessErrorAndExit3) {
     auto r = vpnprobe("run " + scenario, "ulimit -n 12 && exec ");
     EXPECT_EQ(r.status, 3) << r.out;
     EXPECT_THAT(r.out, HasSubstr("ERROR (harness)"));
-    EXPECT_THAT(r.out, HasSubstr("Too many open files"));
+    EXPECT_THAT(r.out, HasSubstr("(EMFILE)"));
     EXPECT_THAT(r.out, HasSubstr("could not probe"));
 
     auto j = vpnprobe("run --format junit " + scenario, "ulimit -n 12 && exec ");
@@ -84,7 +84,7 @@ TEST_F(CliExitCodes, ASingleProbeThatCouldNotRunExits3) {
     for (const std::string probe : {"sstp 127.0.0.1:9 --timeout 2", "ikev2 127.0.0.1 --port 9 --sa-init-only --timeout 2"}) {
         auto starved = vpnprobe(probe, "ulimit -n 6 && exec ");
         EXPECT_EQ(starved.status, 3) << probe << "\n" << starved.out;
-        EXPECT_THAT(starved.out, HasSubstr("Too many open files")) << probe;
+        EXPECT_THAT(starved.out, HasSubstr("(EMFILE)")) << probe;
         // Fewer still: not even the reactor's epoll descriptor. Still the harness's failure, never FAILED
         // with an empty result and exit 1.
         auto no_epoll = vpnprobe(probe, "ulimit -n 4 && exec ");
@@ -114,7 +114,7 @@ TEST_F(CliExitCodes, AnAuditOfferThatCouldNotRunIsAHarnessError) {
     auto starved = vpnprobe(probe, "ulimit -n 7 && exec ");
     EXPECT_EQ(starved.status, 3) << starved.out;
     EXPECT_THAT(starved.out, HasSubstr("weak_audit"));
-    EXPECT_THAT(starved.out, HasSubstr("Too many open files"));
+    EXPECT_THAT(starved.out, HasSubstr("(EMFILE)"));
     EXPECT_THAT(vpnprobe(probe).status, 1) << "with descriptors: the server's port is closed, a real failure";
 }
 
