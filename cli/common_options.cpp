@@ -43,6 +43,18 @@ void check_keylog_file(const std::string& path) {
     std::fclose(f);
 }
 
+void add_vantage_options(CLI::App* sub, std::string& netns, std::string& source, std::string& interface) {
+    non_empty(sub->add_option("--netns", netns, "Probe from this network namespace (name under /var/run/netns or a path)"));
+    non_empty(sub->add_option("--source", source, "Source address to bind"));
+    non_empty(sub->add_option("--interface", interface, "Bind to this interface (SO_BINDTODEVICE)"));
+}
+
+CLI::Option* add_timeout_option(CLI::App* sub, double& timeout) {
+    return seconds_between(sub->add_option("--timeout", timeout, "Deadline for the whole probe, seconds"),
+                           probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds)
+        ->capture_default_str();
+}
+
 CLI::Option* non_empty(CLI::Option* option) {
     return option->check(CLI::Validator(
         [](std::string& value) -> std::string {

@@ -9,6 +9,7 @@
 #include "probes/vantage.hpp"
 
 namespace CLI {
+class App;
 class Option;
 }
 
@@ -31,6 +32,11 @@ CLI::Option* non_empty(CLI::Option* option);
 // The option is a number of seconds from `min` to `max`; NaN, infinities and anything else are refused
 // with the range in plain numbers.
 CLI::Option* seconds_between(CLI::Option* option, double min, double max);
+
+// The options every probe command has, registered once: --netns, --source, --interface (each refused when
+// given empty) and --timeout (its range, its default shown in --help).
+void add_vantage_options(CLI::App* sub, std::string& netns, std::string& source, std::string& interface);
+CLI::Option* add_timeout_option(CLI::App* sub, double& timeout);
 
 // A probe that threw instead of reporting (a last resort: the probes report their local failures
 // themselves) becomes a result whose only phase failed locally: a harness error, never the server's.

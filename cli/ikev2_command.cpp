@@ -53,12 +53,8 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     sub_->add_flag("--sa-init-only", sa_init_only_, "Stop after IKE_SA_INIT");
     sub_->add_flag("--audit-weak", audit_weak_,
                    "Also offer 3DES, SHA-1, MD5, DH 2 and DH 5 one at a time and report which the server accepts");
-    non_empty(sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)"));
-    non_empty(sub_->add_option("--source", source_, "Source address to bind"));
-    non_empty(sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)"));
-    seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
-                    probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds)
-        ->capture_default_str();
+    add_vantage_options(sub_, netns_, source_, interface_);
+    add_timeout_option(sub_, timeout_);
     seconds_between(sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time"),
                     probes::kMinRetransmitSeconds, probes::kMaxRetransmitSeconds)
         ->capture_default_str();

@@ -30,12 +30,8 @@ SstpCommand::SstpCommand(CLI::App& app) {
         ->required();
     non_empty(sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST"));
     non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store"));
-    non_empty(sub_->add_option("--netns", netns_, "Probe from this network namespace (name under /var/run/netns or a path)"));
-    non_empty(sub_->add_option("--source", source_, "Source address to bind"));
-    non_empty(sub_->add_option("--interface", interface_, "Bind to this interface (SO_BINDTODEVICE)"));
-    seconds_between(sub_->add_option("--timeout", timeout_, "Deadline for the whole probe, seconds"),
-                    probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds)
-        ->capture_default_str();
+    add_vantage_options(sub_, netns_, source_, interface_);
+    add_timeout_option(sub_, timeout_);
     seconds_between(sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; 0 = the whole deadline (default: --timeout)"),
                     0, probes::kMaxPhaseTimeoutSeconds);
     sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();

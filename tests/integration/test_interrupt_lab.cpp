@@ -30,8 +30,8 @@
 #include <thread>
 
 #include "lab_env.hpp"
+#include "tests/support/spawn_process.hpp"
 
-extern char** environ;
 
 namespace {
 
@@ -144,28 +144,7 @@ protected:
 
     // Starts vpnprobe directly (no shell: a shell's background job would ignore SIGINT).
     pid_t start(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t def;
-        sigemptyset(&def);
-        sigaddset(&def, SIGINT);
-        sigaddset(&def, SIGTERM);
-        posix_spawnattr_setsigdefault(&attr, &def);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-        std::vector<std::string> all{VPNPROBE_BINARY};
-        all.insert(all.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : all) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_t pid = -1;
-        int rc = posix_spawn(&pid, VPNPROBE_BINARY, &fa, &attr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        return rc == 0 ? pid : -1;
+        return testsupport::spawn_process(VPNPROBE_BINARY, args, {-1, out, err}, {SIGINT, SIGTERM});
     }
 
     // The whole scenario: start the run, wait until both slow probes are in flight (seen from the servers)

@@ -22,8 +22,8 @@
 #include <sstream>
 
 #include "tests/support/run_command.hpp"
+#include "tests/support/spawn_process.hpp"
 
-extern char** environ;
 
 namespace {
 
@@ -65,32 +65,10 @@ protected:
 
     // Starts vpnprobe (SIGPIPE, SIGINT and SIGTERM at their defaults); -1 when it cannot.
     pid_t start(const std::vector<std::string>& args, int out_fd = -1) {
-        std::string err = dir_ + "/stderr";
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-        else posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t def;
-        sigemptyset(&def);
-        sigaddset(&def, SIGPIPE);
-        sigaddset(&def, SIGINT);
-        sigaddset(&def, SIGTERM);
-        posix_spawnattr_setsigdefault(&attr, &def);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-        std::vector<std::string> all{VPNPROBE_BINARY};
-        all.insert(all.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : all) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_t pid = -1;
-        int rc = posix_spawn(&pid, VPNPROBE_BINARY, &fa, &attr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        if (rc != 0) ADD_FAILURE() << "cannot start " << VPNPROBE_BINARY;
-        return rc == 0 ? pid : -1;
+        pid_t pid = vpnprobe::testsupport::spawn_process(VPNPROBE_BINARY, args, {out_fd, "/dev/null", dir_ + "/stderr"},
+                                               {SIGPIPE, SIGINT, SIGTERM});
+        if (pid < 0) ADD_FAILURE() << "cannot start " << VPNPROBE_BINARY;
+        return pid;
     }
 
     Exit finish(pid_t pid) {
