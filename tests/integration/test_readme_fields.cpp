@@ -130,8 +130,9 @@ protected:
     void collect(const std::string& args, Paths& into, const Paths& opaque = {}, const std::string& shell_prefix = "",
                  bool harness_ok = false) {
         // stderr is closed off first: a redirection after a descriptor limit could itself fail (dash moves
-        // descriptors to 10 and up).
-        auto r = testlab::run_command("exec 2>/dev/null; " + shell_prefix + std::string(VPNPROBE_BINARY) + " " + args);
+        // descriptors to 10 and up); 3-9, which a test runner may pass down (ctest does), are closed so the
+        // limit means the same wherever the test runs.
+        auto r = testlab::run_command("exec 2>/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; " + shell_prefix + std::string(VPNPROBE_BINARY) + " " + args);
         ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1 || (harness_ok && r.exit_code == 3))
             << args << " exited " << r.exit_code << ":\n" << r.out;
         json::value v;

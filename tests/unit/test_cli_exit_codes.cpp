@@ -23,8 +23,10 @@ struct Ran {
 
 Ran vpnprobe(const std::string& args, const std::string& shell_prefix = "") {
     // stderr joins stdout first, before a prefix lowers `ulimit -n` (the shell would need a descriptor
-    // above 9 to redirect later).
-    auto r = run_command("exec 2>&1; " + shell_prefix + std::string(VPNPROBE_BINARY) + " " + args);
+    // above 9 to redirect later); descriptors 3-9 a test runner may have passed down (ctest does) are
+    // closed, so that the limit leaves the binary the same descriptors wherever the test runs.
+    auto r = run_command("exec 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; " + shell_prefix + std::string(VPNPROBE_BINARY) +
+                         " " + args);
     return Ran{r.exit_code, r.out};
 }
 
