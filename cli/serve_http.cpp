@@ -29,6 +29,7 @@
 #include "cli/serve_routes.hpp"
 #include "cli/serve_stats.hpp"
 #include "probes/net_errors.hpp"
+#include "probes/stop_signal.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 
@@ -106,7 +107,7 @@ public:
             } catch (const std::bad_alloc&) {
                 ++stats_.rejected["memory"];
             } catch (const std::exception& ex) {
-                std::cerr << "vpnprobe serve: " << ex.what() << "\n";
+                std::cerr << "vpnprobe serve: " << probes::describe_exception(ex) << "\n";
             } catch (...) {
             }
         };
@@ -133,9 +134,14 @@ private:
     ServeStats stats_;
     asio::thread_pool pool_;
     std::atomic<int> pool_busy_{0};
+    // The scrapes running now, each asked to end politely when a shutdown leaves too little time for them
+    // to end on their own (stop_on). Touched on the I/O thread only.
+    std::set<std::shared_ptr<probes::RemoteStop>> scrape_stops_;
     std::set<Connection*> connections_;
     int refusing_ = 0;
     bool stopping_ = false;
+    bool stop_requested_ = false;  // the scrapes were asked to end politely (stop_on)
+    std::string stop_reason_;
     int reserve_fd_ = -1;
 };
 
@@ -342,6 +348,10 @@ asio::awaitable<Reply> Server::scrape(ScrapeJob job) {
     ++stats_.scrapes_running;
     // The job is shared with the pool thread: the connection may be cut (shutdown) while it runs.
     auto shared = std::make_shared<ScrapeJob>(std::move(job));
+    auto remote_stop = std::make_shared<probes::RemoteStop>();
+    shared->options.remote_stop = remote_stop;
+    scrape_stops_.insert(remote_stop);
+    if (stop_requested_) remote_stop->request(stop_reason_);
     std::atomic<int>* busy = &pool_busy_;
     auto run = [shared, busy]() -> asio::awaitable<scenarios::ScenarioResult> {
         ++*busy;
@@ -352,6 +362,7 @@ asio::awaitable<Reply> Server::scrape(ScrapeJob job) {
         co_return scenarios::run_scenario(shared->scenario, shared->options);
     };
     auto [error, result] = co_await asio::co_spawn(pool_, std::move(run), use_tuple);
+    scrape_stops_.erase(remote_stop);
     --stats_.scrapes_running;
     Reply reply;
     if (error) {
@@ -384,7 +395,20 @@ asio::awaitable<void> Server::stop_on(asio::signal_set& signals) {
         if (!c->answering) c->stream.close();
     asio::steady_timer tick(io_);
     const auto deadline = std::chrono::steady_clock::now() + after(limits_.shutdown_timeout);
+    // Scrapes still running this close to the deadline are asked to end politely (an IKEv2 Delete, SSTP
+    // CALL_ABORT and close_notify, within probes::kPoliteEndSeconds), so their answers, the unfinished rows
+    // marked interrupted, go out before it and no server is left with a half-open session. With a
+    // --shutdown-timeout shorter than that margin there is no time for it: they run until cut.
+    const auto polite_margin = after(probes::kPoliteEndSeconds + 0.5);
+    const auto ask_at = deadline - polite_margin;
+    const bool time_to_ask = after(limits_.shutdown_timeout) > polite_margin;
+    const std::string reason = signal == SIGTERM ? "SIGTERM" : "SIGINT";
     while (!connections_.empty() && std::chrono::steady_clock::now() < deadline) {
+        if (time_to_ask && !stop_requested_ && std::chrono::steady_clock::now() >= ask_at) {
+            stop_requested_ = true;
+            stop_reason_ = reason;
+            for (const auto& s : scrape_stops_) s->request(reason);
+        }
         tick.expires_after(20ms);
         co_await tick.async_wait(use_tuple);
     }

@@ -25,6 +25,24 @@ int StopSignal::subscribe(std::function<void()> on_stop) {
     return id;
 }
 
+void RemoteStop::request(const std::string& reason) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!reason_.empty()) return;
+    reason_ = reason;
+    if (deliver_) deliver_(reason_);
+}
+
+void RemoteStop::attach(std::function<void(const std::string&)> deliver) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    deliver_ = std::move(deliver);
+    if (!reason_.empty()) deliver_(reason_);
+}
+
+void RemoteStop::detach() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    deliver_ = nullptr;
+}
+
 SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop)
     : stop_(std::move(stop)) {
     try {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace vpnprobe::probes {
@@ -46,6 +47,23 @@ public:
 private:
     std::shared_ptr<StopSignal> stop_;
     int id_ = 0;
+};
+
+// A stop request from another thread: `vpnprobe serve` shutting down (on its I/O thread) asks the scrapes
+// running on its pool threads, each with an io_context of its own, to end politely. request() may be called
+// from any thread at any time; while a run is attached its deliver function passes the request on (by
+// posting it to the run's io_context), and a request made before the attach is delivered at the attach.
+class RemoteStop {
+public:
+    void request(const std::string& reason);
+    void attach(std::function<void(const std::string&)> deliver);
+    // After detach() returns, deliver is never called again (so the run's io_context may go).
+    void detach();
+
+private:
+    std::mutex mutex_;
+    std::string reason_;  // "" = not requested
+    std::function<void(const std::string&)> deliver_;
 };
 
 }  // namespace vpnprobe::probes

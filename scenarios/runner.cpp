@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -313,7 +314,18 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     std::vector<std::size_t> started(plan.size(), 0);  // runs of each row that started
     asio::io_context io;
     auto stop = opt.stop;
-    if (!stop && opt.stop_on_signals) stop = std::make_shared<probes::StopSignal>();
+    if (!stop && (opt.stop_on_signals || opt.remote_stop)) stop = std::make_shared<probes::StopSignal>();
+    if (opt.remote_stop)
+        opt.remote_stop->attach([&io, stop](const std::string& reason) {
+            asio::post(io, [stop, reason] { stop->request(reason); });
+        });
+    // Detached before `io` goes, however this function ends: nothing may be posted to it after.
+    struct Detach {
+        probes::RemoteStop* remote;
+        ~Detach() {
+            if (remote) remote->detach();
+        }
+    } detach_on_exit{opt.remote_stop.get()};
     std::optional<probes::SignalStop> signals;
     if (opt.stop_on_signals) signals.emplace(io, stop);
     const std::size_t workers = std::min(parallel, plan.size());

@@ -26,6 +26,8 @@ struct RunOptions {
     bool stop_on_signals = false;
     // A stop request from the caller (also what the signals trigger); nullptr = none.
     std::shared_ptr<probes::StopSignal> stop;
+    // A stop request from another thread (serve's shutdown): delivered to this run's io_context.
+    std::shared_ptr<probes::RemoteStop> remote_stop;
 };
 
 // One planned row, before it runs (also what --dry-run prints).

@@ -419,6 +419,15 @@ TEST_F(Serve, SigtermClosesIdleConnectionsAndExitsZero) {
     EXPECT_NE(server_->log().find("SIGTERM"), std::string::npos) << server_->log();
 }
 
+// The value of the one `name{...}` sample of a Prometheus text (the slow probe's only row), -1 when absent.
+double only_sample(const std::string& text, const std::string& name) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(name + "{", 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
+    return -1;
+}
+
 TEST_F(Serve, SigintDuringAScrapeLetsItFinishThenExitsZero) {
     auto port = start({"--shutdown-timeout", "30"});
     HttpConnection slow(port);
@@ -433,6 +442,29 @@ TEST_F(Serve, SigintDuringAScrapeLetsItFinishThenExitsZero) {
     auto answer = slow.read_response();
     EXPECT_EQ(answer.status, 200) << "the answer in flight is finished";
     EXPECT_TRUE(answer.close) << "and the connection closed after it";
+    EXPECT_EQ(only_sample(answer.body, "vpnprobe_interrupted"), 0.0)
+        << "with 30 s to shut down the 6 s probe ends on its own, not interrupted\n" << answer.body;
+    EXPECT_EQ(server_->stop(0), 0) << server_->log();
+}
+
+TEST_F(Serve, AScrapeThatWouldOutlastTheShutdownEndsPolitelyAndIsAnswered) {
+    // 3 s to shut down; the scrape's 6 s probe would outlast it. Near the deadline it is asked to end
+    // politely (as `vpnprobe run` on SIGTERM), and its answer goes out with the row marked interrupted
+    // instead of the connection being cut.
+    auto port = start({"--shutdown-timeout", "3"});
+    HttpConnection slow(port);
+    ASSERT_TRUE(slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+    bool running = false;
+    for (int i = 0; i < 100 && !running; ++i) {
+        running = metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0;
+        if (!running) ::usleep(10000);
+    }
+    ASSERT_TRUE(running);
+    ::kill(server_->pid(), SIGTERM);
+    auto answer = slow.read_response();
+    ASSERT_EQ(answer.status, 200) << "answered, not cut\n" << server_->log();
+    EXPECT_EQ(only_sample(answer.body, "vpnprobe_interrupted"), 1.0) << answer.body;
+    EXPECT_EQ(only_sample(answer.body, "probe_success"), 0.0) << answer.body;
     EXPECT_EQ(server_->stop(0), 0) << server_->log();
 }
 
