@@ -231,10 +231,13 @@ private:
     asio::awaitable<bool> read_more() {
         std::array<std::uint8_t, 4096> buf;
         error_code ec;
-        std::size_t n = speak_tls_ ? co_await stream_->async_read_some(asio::buffer(buf),
-                                                                        asio::redirect_error(asio::use_awaitable, ec))
-                                   : co_await stream_->next_layer().async_read_some(
-                                         asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        // One co_await per statement (g++ 12 miscompiles co_await inside ?: and &&).
+        std::size_t n = 0;
+        if (speak_tls_)
+            n = co_await stream_->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        else
+            n = co_await stream_->next_layer().async_read_some(asio::buffer(buf),
+                                                               asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             notes.push_back("read: " + ec.message() + " (the probe closed)");
             co_return false;
