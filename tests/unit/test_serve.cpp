@@ -129,6 +129,16 @@ protected:
         return port.value_or(0);
     }
     std::string metrics(std::uint16_t port) { return HttpConnection(port).get("/metrics", "", false).body; }
+    // Sends a scrape of the 6 s probe on `slow` and waits (at most a second) until the server reports it in
+    // flight; false when it never does. /metrics answers meanwhile: the I/O thread is never blocked by a probe.
+    bool start_slow_scrape(HttpConnection& slow, std::uint16_t port) {
+        if (!slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n")) return false;
+        for (int i = 0; i < 100; ++i) {
+            if (metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0) return true;
+            ::usleep(10000);
+        }
+        return false;
+    }
 
     std::filesystem::path dir_;
     asio::io_context io_;
@@ -348,14 +358,7 @@ TEST_F(Serve, ATooLongTargetIs414AndTooLargeHeaderFieldsAre431) {
 TEST_F(Serve, AScrapeOverMaxConcurrentGets503WhileMetricsStillAnswer) {
     auto port = start({"--max-concurrent", "1"});
     HttpConnection slow(port);
-    ASSERT_TRUE(slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    // /metrics answers while the slow scrape runs (the I/O thread is never blocked by a probe).
-    bool running = false;
-    for (int i = 0; i < 100 && !running; ++i) {
-        running = metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0;
-        if (!running) ::usleep(10000);
-    }
-    ASSERT_TRUE(running) << "the slow scrape should be in flight";
+    ASSERT_TRUE(start_slow_scrape(slow, port)) << "the slow scrape should be in flight";
     auto second = HttpConnection(port).get("/probe?probe=p1");
     EXPECT_EQ(second.status, 503);
     EXPECT_EQ(second.body, "too many scrapes at once (--max-concurrent 1)\n");
@@ -431,13 +434,7 @@ double only_sample(const std::string& text, const std::string& name) {
 TEST_F(Serve, SigintDuringAScrapeLetsItFinishThenExitsZero) {
     auto port = start({"--shutdown-timeout", "30"});
     HttpConnection slow(port);
-    ASSERT_TRUE(slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    bool running = false;
-    for (int i = 0; i < 100 && !running; ++i) {
-        running = metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0;
-        if (!running) ::usleep(10000);
-    }
-    ASSERT_TRUE(running);
+    ASSERT_TRUE(start_slow_scrape(slow, port)) << "the slow scrape should be in flight";
     ::kill(server_->pid(), SIGINT);
     auto answer = slow.read_response();
     EXPECT_EQ(answer.status, 200) << "the answer in flight is finished";
@@ -453,13 +450,7 @@ TEST_F(Serve, AScrapeThatWouldOutlastTheShutdownEndsPolitelyAndIsAnswered) {
     // instead of the connection being cut.
     auto port = start({"--shutdown-timeout", "3"});
     HttpConnection slow(port);
-    ASSERT_TRUE(slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    bool running = false;
-    for (int i = 0; i < 100 && !running; ++i) {
-        running = metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0;
-        if (!running) ::usleep(10000);
-    }
-    ASSERT_TRUE(running);
+    ASSERT_TRUE(start_slow_scrape(slow, port)) << "the slow scrape should be in flight";
     ::kill(server_->pid(), SIGTERM);
     auto answer = slow.read_response();
     ASSERT_EQ(answer.status, 200) << "answered, not cut\n" << server_->log();
@@ -471,13 +462,7 @@ TEST_F(Serve, AScrapeThatWouldOutlastTheShutdownEndsPolitelyAndIsAnswered) {
 TEST_F(Serve, AnAnswerStillRunningAfterTheShutdownDeadlineIsCut) {
     auto port = start({"--shutdown-timeout", "0.2"});
     HttpConnection slow(port);
-    ASSERT_TRUE(slow.send_all("GET /probe?probe=slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    bool running = false;
-    for (int i = 0; i < 100 && !running; ++i) {
-        running = metric_value(metrics(port), "vpnprobe_serve_in_flight") == 1.0;
-        if (!running) ::usleep(10000);
-    }
-    ASSERT_TRUE(running);
+    ASSERT_TRUE(start_slow_scrape(slow, port)) << "the slow scrape should be in flight";
     ::kill(server_->pid(), SIGTERM);
     auto answer = slow.read_response();
     EXPECT_EQ(answer.status, 0) << "the 6 s probe outlasts the shutdown deadline: its connection is cut, unanswered";
