@@ -19,10 +19,13 @@ probes::VantagePoint vantage_from_options(const std::string& netns, const std::s
     vp.source = source;
     vp.interface = interface;
     // The same checks as a scenario's preflight: a probe never starts from somewhere that does not exist.
-    if (!netns.empty())
-        if (auto p = probes::netns_problem(netns)) throw UsageError("--netns: " + *p);
-    if (auto p = probes::interface_problem(vp)) throw UsageError("--interface: " + *p);
-    if (auto p = probes::source_problem(vp)) throw UsageError("--source: " + *p);
+    auto problems = probes::vantage_problems(vp);
+    if (!problems.empty()) {
+        using Field = probes::VantageProblem::Field;
+        const auto& p = problems.front();
+        const char* option = p.field == Field::netns ? "--netns" : p.field == Field::interface ? "--interface" : "--source";
+        throw UsageError(std::string(option) + ": " + p.message);
+    }
     return vp;
 }
 

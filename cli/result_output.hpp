@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/report_output.hpp"
+#include "probes/probe_result.hpp"
 
 namespace vpnprobe::cli {
 
@@ -31,11 +32,10 @@ int print_results(const std::vector<Result>& results, const std::string& format,
         for (const auto& r : results) out += to_text(r);
     }
     write_stdout(out);
-    // 3 when a probe could not run for a reason on this machine (finding probe.local): nothing is known
-    // about the target, as Nagios' UNKNOWN.
+    // 3 when a probe could not run for a reason on this machine (a harness error): nothing is known about
+    // the target, as Nagios' UNKNOWN.
     for (const auto& r : results)
-        for (const auto& f : r.findings)
-            if (f.check == "probe.local") return 3;
+        if (!probes::harness_error(r.phases, r.findings).empty()) return 3;
     return all_ok ? 0 : 1;
 }
 

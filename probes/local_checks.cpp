@@ -106,11 +106,20 @@ std::optional<std::string> interface_problem(const VantagePoint& vp) {
     return std::nullopt;
 }
 
-std::optional<std::string> vantage_problem(const VantagePoint& vp) {
+std::vector<VantageProblem> vantage_problems(const VantagePoint& vp) {
+    using Field = VantageProblem::Field;
     if (!vp.netns.empty())
-        if (auto p = netns_problem(vp.netns)) return p;
-    if (auto p = interface_problem(vp)) return p;
-    return source_problem(vp);
+        if (auto p = netns_problem(vp.netns)) return {{Field::netns, *p}};
+    std::vector<VantageProblem> out;
+    if (auto p = interface_problem(vp)) out.push_back({Field::interface, *p});
+    if (auto p = source_problem(vp)) out.push_back({Field::source, *p});
+    return out;
+}
+
+std::optional<std::string> vantage_problem(const VantagePoint& vp) {
+    auto problems = vantage_problems(vp);
+    if (problems.empty()) return std::nullopt;
+    return problems.front().message;
 }
 
 std::optional<std::string> readable_file_problem(const std::string& path) {

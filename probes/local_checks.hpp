@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "probes/vantage.hpp"
 
@@ -20,7 +21,16 @@ std::optional<std::string> netns_problem(const std::string& netns);
 std::optional<std::string> source_problem(const VantagePoint& vp);
 // The vantage point's interface exists inside its namespace (SO_BINDTODEVICE works).
 std::optional<std::string> interface_problem(const VantagePoint& vp);
-// The first of the three above that finds a problem.
+// Every problem of a vantage point, each with the field it is about, in the order they are checked: the
+// namespace first (when it has one, its source and interface cannot be checked), then the interface and the
+// source. The CLI refuses the first; the scenario preflight reports each at its own key.
+struct VantageProblem {
+    enum class Field { netns, interface, source };
+    Field field;
+    std::string message;
+};
+std::vector<VantageProblem> vantage_problems(const VantagePoint& vp);
+// The first of vantage_problems' messages.
 std::optional<std::string> vantage_problem(const VantagePoint& vp);
 // `path` is a regular file this process can read; the system's reason when not ("No such file or
 // directory", "Is a directory", "Permission denied").

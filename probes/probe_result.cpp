@@ -38,4 +38,12 @@ const Phase* find_phase(const std::vector<Phase>& phases, const std::string& nam
     return nullptr;
 }
 
+std::string harness_error(const std::vector<Phase>& phases, const std::vector<Finding>& findings) {
+    for (const auto& f : findings)
+        if (f.check == "probe.local") return f.detail;
+    for (const auto& p : phases)
+        if (p.local) return "the probe could not run its " + p.name + " phase: " + p.error;
+    return {};
+}
+
 }  // namespace vpnprobe::probes

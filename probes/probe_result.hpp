@@ -39,6 +39,12 @@ struct Finding {
     std::string windows_error;  // what a Windows client would show, "" when it would show nothing
 };
 
+// Why the probe could not run, when the failure was the harness's own (finding probe.local, or a phase
+// marked local: no such namespace, an unreadable CA file, no file descriptors left, ...); "" when it ran.
+// Such a result says nothing about the target. The one definition for the probe commands' exit 3 and the
+// scenario reports.
+std::string harness_error(const std::vector<Phase>& phases, const std::vector<Finding>& findings);
+
 // Times one phase and appends it to a phase list when finished.
 class PhaseTimer {
 public:

@@ -8,16 +8,13 @@ std::vector<ScenarioProblem> preflight_problems(const Scenario& s) {
     std::vector<ScenarioProblem> out;
     auto add = [&](Mark at, const std::string& message) { out.push_back(ScenarioProblem{s.file, at, message}); };
     for (const auto& v : s.vantage_points) {
-        const auto& vp = v.vantage;
-        const std::string who = "vantage point '" + v.name + "': ";
-        if (!vp.netns.empty()) {
-            if (auto p = probes::netns_problem(vp.netns)) {
-                add(v.netns_mark, who + *p);
-                continue;  // its source and interface cannot be checked without the namespace
-            }
+        using Field = probes::VantageProblem::Field;
+        for (const auto& p : probes::vantage_problems(v.vantage)) {
+            const Mark at = p.field == Field::netns       ? v.netns_mark
+                            : p.field == Field::interface ? v.interface_mark
+                                                          : v.source_mark;
+            add(at, "vantage point '" + v.name + "': " + p.message);
         }
-        if (auto p = probes::interface_problem(vp)) add(v.interface_mark, who + *p);
-        if (auto p = probes::source_problem(vp)) add(v.source_mark, who + *p);
     }
     for (const auto& t : s.targets)
         if (t.ca)

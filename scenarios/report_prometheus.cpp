@@ -94,10 +94,10 @@ std::string report_prometheus(const ScenarioResult& r) {
         std::string id = label("target", row.target) + "," + label("address", row.address) + "," +
                          label("vantage", row.vantage) + "," + label("probe", row.probe) + "," +
                          label("type", to_string(row.type));
-        e.sample("probe_success", id, row.passed && row.harness_error().empty() ? 1 : 0);
+        // A harness error never passes (expectations.cpp), so probe_success is 0 for it too.
+        e.sample("probe_success", id, row.passed ? 1 : 0);
         e.sample("vpnprobe_connection_success", id, run.success() ? 1 : 0);
-        const bool harness = !row.harness_error().empty();
-        e.sample("vpnprobe_harness_error", id, harness ? 1 : 0);
+        e.sample("vpnprobe_harness_error", id, row.harness_error().empty() ? 0 : 1);
         const auto& timings = row.timings;
         e.sample("probe_duration_seconds", id, timings.empty() ? run.total_seconds() : timings.front().median);
         for (std::size_t i = 1; i < timings.size(); ++i)

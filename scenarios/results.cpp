@@ -38,13 +38,7 @@ bool ProbeRun::interrupted() const {
     return false;
 }
 
-std::string ProbeRun::harness_error() const {
-    for (const auto& f : findings())
-        if (f.check == "probe.local") return f.detail;
-    for (const auto& p : phases())
-        if (p.local) return "the probe could not run its " + p.name + " phase: " + p.error;
-    return {};
-}
+std::string ProbeRun::harness_error() const { return probes::harness_error(phases(), findings()); }
 
 std::string RowResult::harness_error() const {
     for (const auto& run : runs)
