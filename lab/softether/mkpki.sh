@@ -88,7 +88,7 @@ openssl x509 -req -in selfsigned.csr -signkey selfsigned.key -days 365 -sha256 -
   -set_serial $((serial++)) -out selfsigned.crt 2>/dev/null
 
 # Expired: `openssl ca` takes explicit start/end dates; a throw-away CA database just for this.
-rm -rf cadb && mkdir -p cadb/new && touch cadb/index.txt && printf '%X\n' $((serial++)) >cadb/serial
+rm -rf cadb && mkdir -p cadb/new && touch cadb/index.txt && printf '%016X\n' $((serial++)) >cadb/serial   # openssl ca wants an even number of hex digits
 cat >ca.cnf <<'EOF'
 [ ca ]
 default_ca = CA_default
