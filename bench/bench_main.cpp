@@ -87,10 +87,12 @@ void crypto() {
     for (Group g : {Group{2, "modp1024"}, Group{14, "modp2048"}, Group{16, "modp4096"}, Group{19, "ecp256"},
                     Group{20, "ecp384"}, Group{21, "ecp521"}, Group{31, "curve25519"}}) {
         ike::KeyExchange peer(g.id);
-        double t = per_call([&] {
-            ike::KeyExchange k(g.id);
-            (void)k.compute_shared(peer.public_value());
-        }, 0.4);
+        double t = per_call(
+            [&] {
+                ike::KeyExchange k(g.id);
+                (void)k.compute_shared(peer.public_value());
+            },
+            0.4);
         std::printf("  DH group %2u %-10s  key pair + shared secret  %8.3f ms\n", g.id, g.name, t * 1e3);
     }
     Bytes ni(32, 1), nr(32, 2), shared(48, 3), spi(8, 4);
@@ -98,10 +100,12 @@ void crypto() {
         const char* name;
         std::uint16_t encr, bits, integ;
     };
-    for (Cipher c : {Cipher{"AES-GCM-16-256", ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none},
-                     Cipher{"AES-CBC-256 + HMAC-SHA2-256-128", ike::encr_alg::aes_cbc, 256, ike::integ_alg::hmac_sha2_256_128},
-                     Cipher{"3DES + HMAC-SHA1-96", ike::encr_alg::triple_des, 0, ike::integ_alg::hmac_sha1_96}}) {
-        auto keys = ike::derive_ike_sa_keys(ike::prf_alg::hmac_sha2_256, c.encr, c.bits, c.integ, ni, nr, shared, spi, spi);
+    for (Cipher c :
+         {Cipher{"AES-GCM-16-256", ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none},
+          Cipher{"AES-CBC-256 + HMAC-SHA2-256-128", ike::encr_alg::aes_cbc, 256, ike::integ_alg::hmac_sha2_256_128},
+          Cipher{"3DES + HMAC-SHA1-96", ike::encr_alg::triple_des, 0, ike::integ_alg::hmac_sha1_96}}) {
+        auto keys =
+            ike::derive_ike_sa_keys(ike::prf_alg::hmac_sha2_256, c.encr, c.bits, c.integ, ni, nr, shared, spi, spi);
         auto cipher = ike::initiator_sk_cipher(keys);
         Bytes prefix(32, 0), plain(1200, 0x42);
         Bytes sealed = cipher.seal(prefix, plain);
@@ -119,7 +123,8 @@ asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s) {
     for (;;) {
         asio::ip::udp::endpoint from;
         boost::system::error_code ec;
-        std::size_t n = co_await s.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n =
+            co_await s.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         auto h = ike::decode_header(vpnprobe::protocol::ByteView(buf.data(), n));
         if (!h) continue;

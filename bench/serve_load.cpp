@@ -6,11 +6,11 @@
 // It prints figures and asserts nothing.
 #include <sys/resource.h>
 
+#include <dirent.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <dirent.h>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -62,7 +62,8 @@ std::uint16_t closed_udp_port() {
 }
 
 void print(const std::string& step, const Snapshot& s) {
-    std::printf("  %-52s RSS %7.1f MiB   descriptors %5d\n", step.c_str(), static_cast<double>(s.rss_kib) / 1024.0, s.fds);
+    std::printf("  %-52s RSS %7.1f MiB   descriptors %5d\n", step.c_str(), static_cast<double>(s.rss_kib) / 1024.0,
+                s.fds);
 }
 
 // Waits (bounded) until the server reports `want` open connections (the one asking included).
@@ -133,7 +134,9 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     std::string scenario = (dir / "loopback.yaml").string();
     std::ofstream(scenario) << "name: serve-bench\nvantage_points: [{name: lo, source: 127.0.0.1}]\n"
-                               "targets: [{name: closed, host: 127.0.0.1, ports: {ikev2: " << closed_udp_port() << "}}]\n"
+                               "targets: [{name: closed, host: 127.0.0.1, ports: {ikev2: "
+                            << closed_udp_port()
+                            << "}}]\n"
                                "probes: [{name: closed, type: ikev2, timeout: 2, options: {sa_init_only: true},"
                                " expect: {failed_phase: ike_sa_init}}]\n";
     ServeProcess server(VPNPROBE_BINARY,
@@ -148,9 +151,10 @@ int main(int argc, char** argv) {
     HttpConnection(*port).get("/", "", false);
     settle(*port, 1);
     Snapshot start = snapshot(server.pid());
-    std::printf("vpnprobe serve under load (loopback): %d idle keep-alive connections held, %d requests beside them "
-                "from %d clients (/metrics, /, and /probe of a closed 127.0.0.1 port every 10th), %d times\n",
-                idle_connections, requests, client_threads, round_count);
+    std::printf(
+        "vpnprobe serve under load (loopback): %d idle keep-alive connections held, %d requests beside them "
+        "from %d clients (/metrics, /, and /probe of a closed 127.0.0.1 port every 10th), %d times\n",
+        idle_connections, requests, client_threads, round_count);
     print("started", start);
     std::vector<Round> rounds(static_cast<std::size_t>(round_count));
     for (int n = 0; n < round_count; ++n) {
@@ -170,9 +174,10 @@ int main(int argc, char** argv) {
                 static_cast<double>(last.rss_kib - first.rss_kib) / 1024.0, last.fds - first.fds);
     std::printf(" growth from start to the end of round %d:             RSS %+.1f MiB, descriptors %+d\n", round_count,
                 static_cast<double>(last.rss_kib - start.rss_kib) / 1024.0, last.fds - start.fds);
-    std::printf(" bound (bench/README.md): descriptors back to the start's count; RSS at the end of the last round at most "
-                "2 MiB above the end of round 1: %s\n",
-                last.fds <= start.fds && last.rss_kib - first.rss_kib <= 2048 ? "within" : "NOT within");
+    std::printf(
+        " bound (bench/README.md): descriptors back to the start's count; RSS at the end of the last round at most "
+        "2 MiB above the end of round 1: %s\n",
+        last.fds <= start.fds && last.rss_kib - first.rss_kib <= 2048 ? "within" : "NOT within");
     int code = server.stop(SIGTERM);
     std::printf(" SIGTERM: the server exited with %d\n", code);
     std::filesystem::remove_all(dir);

@@ -1,10 +1,10 @@
 // vpnprobe cert-check: the command line, the input files and the two reports. The checks themselves are
 // probes::check_certificate; nothing here judges a certificate.
+#include <openssl/crypto.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/crypto.h>
 
 #include <ctime>
 #include <fstream>
@@ -85,16 +85,16 @@ std::string verdict_line(const CertCheckResult& r, VpnUse use) {
 
 std::string key_line(const CertCheckResult& r) {
     if (!r.key) return "private key: not given (--key), not checked";
-    std::string what = r.key->key_type + " " + std::to_string(r.key->key_bits) +
-                       (r.key->curve.empty() ? "" : " " + r.key->curve);
+    std::string what =
+        r.key->key_type + " " + std::to_string(r.key->key_bits) + (r.key->curve.empty() ? "" : " " + r.key->curve);
     return r.key->matches ? "private key: matches the certificate (" + what + ")"
                           : "private key: does NOT match the certificate (" + what + ")";
 }
 
 std::string chain_line(const ChainVerdict& v) {
     if (v.valid) return "chain: verifies: " + join(v.built_chain_subjects, " > ");
-    return "chain: does not verify: " + v.openssl_reason + " (OpenSSL " + std::to_string(v.openssl_error) +
-           ", depth " + std::to_string(v.error_depth) + ")";
+    return "chain: does not verify: " + v.openssl_reason + " (OpenSSL " + std::to_string(v.openssl_error) + ", depth " +
+           std::to_string(v.error_depth) + ")";
 }
 
 std::string render_text(const CertCheckResult& r, const std::string& cert_path) {
@@ -193,7 +193,9 @@ CertCheckCommand::CertCheckCommand(CLI::App& app) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     sub_->add_option("--at", at_, "Judge validity at this UTC time (2027-01-15T00:00:00Z or 2027-01-15); default now");
-    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    sub_->add_option("--format", format_, "Output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
 }
 
 bool CertCheckCommand::selected() const { return sub_->parsed(); }

@@ -23,7 +23,9 @@ probes::VantagePoint vantage_from_options(const std::string& netns, const std::s
     if (!problems.empty()) {
         using Field = probes::VantageProblem::Field;
         const auto& p = problems.front();
-        const char* option = p.field == Field::netns ? "--netns" : p.field == Field::interface ? "--interface" : "--source";
+        const char* option = p.field == Field::netns       ? "--netns"
+                             : p.field == Field::interface ? "--interface"
+                                                           : "--source";
         throw UsageError(std::string(option) + ": " + p.message);
     }
     return vp;
@@ -47,7 +49,8 @@ void check_keylog_file(const std::string& path) {
 }
 
 void add_vantage_options(CLI::App* sub, std::string& netns, std::string& source, std::string& interface) {
-    non_empty(sub->add_option("--netns", netns, "Probe from this network namespace (name under /var/run/netns or a path)"));
+    non_empty(
+        sub->add_option("--netns", netns, "Probe from this network namespace (name under /var/run/netns or a path)"));
     non_empty(sub->add_option("--source", source, "Source address to bind"));
     non_empty(sub->add_option("--interface", interface, "Bind to this interface (SO_BINDTODEVICE)"));
 }
@@ -67,8 +70,8 @@ CLI::Option* non_empty(CLI::Option* option) {
 }
 
 CLI::Option* seconds_between(CLI::Option* option, double min, double max) {
-    const std::string range = "a number of seconds from " + probes::readable_number(min) + " to " +
-                              probes::readable_number(max);
+    const std::string range =
+        "a number of seconds from " + probes::readable_number(min) + " to " + probes::readable_number(max);
     return option->check(CLI::Validator(
         [min, max, range](std::string& value) -> std::string {
             char* end = nullptr;

@@ -53,11 +53,13 @@ HostPort parse_host_port(const std::string& text, std::uint16_t default_port) {
         if (scheme == "http")
             throw std::invalid_argument("'" + text + "': SSTP runs over HTTPS; give https://HOST or HOST[:PORT]");
         if (scheme != "https")
-            throw std::invalid_argument("'" + text + "': unknown scheme '" + scheme + "'; give https://HOST or HOST[:PORT]");
+            throw std::invalid_argument("'" + text + "': unknown scheme '" + scheme +
+                                        "'; give https://HOST or HOST[:PORT]");
         std::string rest = text.substr(scheme_end + 3);
         authority = rest.substr(0, rest.find_first_of("/?#"));
         if (authority.find('@') != std::string::npos)
-            throw std::invalid_argument("'" + text + "': a user name in the URL is not used by SSTP; give https://HOST");
+            throw std::invalid_argument("'" + text +
+                                        "': a user name in the URL is not used by SSTP; give https://HOST");
         if (authority.empty()) throw std::invalid_argument("empty host in '" + text + "'");
     }
     HostPort hp = parse_authority(authority, text);
@@ -69,7 +71,8 @@ HostPort parse_ikev2_host(const std::string& text, std::optional<std::uint16_t> 
                           std::uint16_t default_port) {
     if (text.empty()) throw std::invalid_argument("empty host: expected a name or an address");
     if (text.find("://") != std::string::npos)
-        throw std::invalid_argument("'" + text + "': IKEv2 takes a host name or address, not a URL (and the port with --port)");
+        throw std::invalid_argument("'" + text +
+                                    "': IKEv2 takes a host name or address, not a URL (and the port with --port)");
     HostPort hp = parse_authority(text, text);
     if (hp.port == 0) {
         hp.port = port_option.value_or(default_port);

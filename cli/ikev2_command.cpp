@@ -6,15 +6,15 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
 #include "cli/host_port.hpp"
-#include "probes/net_errors.hpp"
-#include "probes/limits.hpp"
 #include "cli/ikev2_text.hpp"
+#include "cli/result_output.hpp"
 #include "probes/ikev2_json.hpp"
 #include "probes/ikev2_presets.hpp"
 #include "probes/ikev2_probe.hpp"
+#include "probes/limits.hpp"
+#include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
 #include "protocol/ikev2_proposal.hpp"
 
@@ -33,8 +33,9 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
                      "with --port)")
         ->required();
     sub_->add_option("--port", port_, "UDP port of IKE_SA_INIT")->check(CLI::Range(1, 65535))->capture_default_str();
-    sub_->add_option("--nat-t-port", nat_t_port_,
-                     "UDP port IKE_AUTH moves to, with the non-ESP marker, as a Windows client does; 0 = stay on --port")
+    sub_->add_option(
+            "--nat-t-port", nat_t_port_,
+            "UDP port IKE_AUTH moves to, with the non-ESP marker, as a Windows client does; 0 = stay on --port")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
     auto* preset = sub_->add_option("--preset", preset_, "Named proposal set (default windows-default)")
@@ -43,8 +44,10 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
                      "A proposal in strongSwan syntax, e.g. aes256-sha256-modp2048; repeat for several, in order")
         ->excludes(preset);
     non_empty(sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)"));
-    non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store"));
-    non_empty(sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST"));
+    non_empty(
+        sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store"));
+    non_empty(
+        sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST"));
     sub_->add_option("--fragment-size", fragment_size_,
                      "Largest IP packet for our IKE fragments (RFC 7383); IKE_AUTH requests above it are fragmented")
         ->check(CLI::Range(576, 65535))
@@ -55,14 +58,18 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
                    "Also offer 3DES, SHA-1, MD5, DH 2 and DH 5 one at a time and report which the server accepts");
     add_vantage_options(sub_, netns_, source_, interface_);
     add_timeout_option(sub_, timeout_);
-    seconds_between(sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time"),
-                    probes::kMinRetransmitSeconds, probes::kMaxRetransmitSeconds)
+    seconds_between(
+        sub_->add_option("--retransmit", retransmit_, "First retransmission interval, seconds; doubles each time"),
+        probes::kMinRetransmitSeconds, probes::kMaxRetransmitSeconds)
         ->capture_default_str();
-    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    sub_->add_option("--format", format_, "Output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
-    non_empty(sub_->add_option("--keylog", keylog_,
-                     "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table"));
+    non_empty(
+        sub_->add_option("--keylog", keylog_,
+                         "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table"));
 }
 
 bool Ikev2Command::selected() const { return sub_->parsed(); }
@@ -130,7 +137,8 @@ int Ikev2Command::run() {
                     if (audit) results[i] = co_await probes::ikev2_probe_with_audit(o);
                     else results[i] = co_await probes::ikev2_probe(o);
                 } catch (const std::exception& e) {
-                    error = probes::describe_exception(e);  // co_spawn's `detached` would drop it, and the empty result would say FAILED
+                    error = probes::describe_exception(
+                        e);  // co_spawn's `detached` would drop it, and the empty result would say FAILED
                 }
                 if (!error.empty()) mark_could_not_run(results[i], o, error);
                 probes::diagnose_ikev2(results[i], o);

@@ -41,7 +41,8 @@ std::string render_ikev2_text(const Ikev2Result& r) {
         if (!f.vendor_ids.empty()) out << "      vendor IDs " << join(f.vendor_ids, ", ") << "\n";
         out << "      IKE fragmentation " << (f.fragmentation_offered ? "offered" : "NOT offered");
         if (f.nat_detected) out << "; NAT " << (*f.nat_detected ? "detected" : "none");
-        if (f.certreq_matches_ca) out << "; CERTREQ " << (*f.certreq_matches_ca ? "names the given CA" : "names other CAs");
+        if (f.certreq_matches_ca)
+            out << "; CERTREQ " << (*f.certreq_matches_ca ? "names the given CA" : "names other CAs");
         out << "\n";
     }
     if (!f.offered.empty()) out << "  offered " << f.offered << "\n";
@@ -53,25 +54,31 @@ std::string render_ikev2_text(const Ikev2Result& r) {
         out << "\n";
         if (!f.auth_method.empty())
             out << "      AUTH " << f.auth_method << ": "
-                << (!f.auth_verified ? "not checked" : *f.auth_verified ? "signature verified" : "signature does NOT verify")
+                << (!f.auth_verified   ? "not checked"
+                    : *f.auth_verified ? "signature verified"
+                                       : "signature does NOT verify")
                 << (f.auth_detail.empty() || f.auth_verified.value_or(false) ? "" : " (" + f.auth_detail + ")") << "\n";
         if (!f.eap_request.empty()) out << "      EAP request " << f.eap_request << "\n";
         if (!f.ike_auth_notifies.empty()) out << "      notifies " << notify_list(f.ike_auth_notifies) << "\n";
     }
     if (f.nat_t_port_answers_sa_init)
-        out << "  a fresh IKE_SA_INIT on the NAT-T port " << (*f.nat_t_port_answers_sa_init ? "IS answered" : "is not answered either")
-            << "\n";
+        out << "  a fresh IKE_SA_INIT on the NAT-T port "
+            << (*f.nat_t_port_answers_sa_init ? "IS answered" : "is not answered either") << "\n";
     if (!f.chain.empty()) {
         certificate_lines(out, f.chain.front(), "certificate ");
         if (f.chain.size() > 1) out << "      + " << f.chain.size() - 1 << " more certificate(s) sent by the server\n";
     }
     if (f.chain_verdict)
-        out << "  chain " << (f.chain_verdict->valid ? "valid" : "NOT valid: " + f.chain_verdict->openssl_reason) << "\n";
+        out << "  chain " << (f.chain_verdict->valid ? "valid" : "NOT valid: " + f.chain_verdict->openssl_reason)
+            << "\n";
     if (!r.weak_audit.empty()) {
         out << "  weak-proposal audit:\n";
         for (const auto& w : r.weak_audit)
-            out << "      " << (w.accepted ? "ACCEPTED " : w.answered ? "refused  " : "no answer ") << w.proposal << " (" << w.why_weak << "): " << w.answer
-                << "\n";
+            out << "      "
+                << (w.accepted   ? "ACCEPTED "
+                    : w.answered ? "refused  "
+                                 : "no answer ")
+                << w.proposal << " (" << w.why_weak << "): " << w.answer << "\n";
     }
     finding_lines(out, r.findings);
     return out.str();

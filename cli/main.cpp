@@ -20,7 +20,8 @@ int checked_stdout(int status) {
     errno = 0;
     std::cout.flush();
     if (!std::cout) {
-        std::cerr << "vpnprobe: cannot write to stdout" << (errno ? std::string(": ") + std::strerror(errno) : "") << "\n";
+        std::cerr << "vpnprobe: cannot write to stdout" << (errno ? std::string(": ") + std::strerror(errno) : "")
+                  << "\n";
         return vpnprobe::cli::kExitOutputFailed;
     }
     return status;

@@ -59,7 +59,8 @@ void check_output_path(const std::string& option, const std::string& path) {
     if (::stat(path.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode)) throw UsageError(option + " " + path + ": is a folder, not a file");
         if (!S_ISREG(st.st_mode)) {
-            if (::access(path.c_str(), W_OK) != 0) throw UsageError(option + " " + path + ": not writable: " + reason());
+            if (::access(path.c_str(), W_OK) != 0)
+                throw UsageError(option + " " + path + ": not writable: " + reason());
             return;
         }
     }
@@ -87,7 +88,8 @@ void write_report(const std::string& option, const std::string& path_given, cons
     const std::string dir = folder_of(path);
     std::string temp = dir + "/." + std::filesystem::path(path).filename().string() + ".XXXXXX";
     int fd = ::mkstemp(temp.data());
-    if (fd < 0) throw OutputError(option + " " + path_given + ": cannot create a temporary file in " + dir + ": " + reason());
+    if (fd < 0)
+        throw OutputError(option + " " + path_given + ": cannot create a temporary file in " + dir + ": " + reason());
     // The new report keeps the old one's permissions; a new one gets what the umask allows.
     mode_t mode = exists ? (st.st_mode & 07777) : 0;
     if (!exists) {
@@ -100,10 +102,12 @@ void write_report(const std::string& option, const std::string& path_given, cons
     else if (::fchmod(fd, mode) != 0) failed = "cannot set its permissions: " + reason();
     else if (::fsync(fd) != 0) failed = "cannot write the report to disk (fsync): " + reason();
     if (::close(fd) != 0 && failed.empty()) failed = "cannot write the report (close): " + reason();
-    if (failed.empty() && ::rename(temp.c_str(), path.c_str()) != 0) failed = "cannot put the report in place: " + reason();
+    if (failed.empty() && ::rename(temp.c_str(), path.c_str()) != 0)
+        failed = "cannot put the report in place: " + reason();
     if (!failed.empty()) {
         ::unlink(temp.c_str());
-        throw OutputError(option + " " + path_given + ": " + failed + (exists ? " (the previous file is left as it was)" : ""));
+        throw OutputError(option + " " + path_given + ": " + failed +
+                          (exists ? " (the previous file is left as it was)" : ""));
     }
     // The rename itself reaches the disk with the folder's entry.
     int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,5 +1,5 @@
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -17,11 +17,13 @@ namespace vpnprobe::cli {
 using namespace vpnprobe::scenarios;
 
 RunCommand::RunCommand(CLI::App& app) {
-    sub_ = app.add_subcommand("run",
-                              "Run a scenario file: every probe against every target from every vantage point, judged by "
-                              "the scenario's expectations");
+    sub_ =
+        app.add_subcommand("run",
+                           "Run a scenario file: every probe against every target from every vantage point, judged by "
+                           "the scenario's expectations");
     sub_->add_option("scenario", scenario_, "Scenario file (YAML; schema: scenarios/scenario.schema.json)")->required();
-    sub_->add_option("--format", format_, "Report format")->check(CLI::IsMember({"table", "json", "junit", "prometheus"}))
+    sub_->add_option("--format", format_, "Report format")
+        ->check(CLI::IsMember({"table", "json", "junit", "prometheus"}))
         ->capture_default_str();
     sub_->add_option("--output", output_, "Write the report to FILE (default: stdout)");
     sub_->add_option("--count", count_,

@@ -31,7 +31,8 @@ CLI::Validator seconds_validator() {
             } catch (const std::exception&) {
                 return "'" + text + "' is not a number of seconds";
             }
-            if (!std::isfinite(v) || v <= 0 || v > 86400) return "'" + text + "' is out of range: more than 0, at most 86400 seconds";
+            if (!std::isfinite(v) || v <= 0 || v > 86400)
+                return "'" + text + "' is out of range: more than 0, at most 86400 seconds";
             return "";
         },
         "SECONDS in (0, 86400]");
@@ -56,25 +57,31 @@ void raise_descriptor_limit(std::size_t max_connections) {
 }  // namespace
 
 ServeCommand::ServeCommand(CLI::App& app) {
-    sub_ = app.add_subcommand("serve",
-                              "Serve a scenario to Prometheus: GET /probe runs it (or the probes/targets/vantage points named) "
-                              "and answers with its metrics, within the scrape's deadline. SIGTERM/SIGINT stop it (exit 0)");
+    sub_ = app.add_subcommand(
+        "serve",
+        "Serve a scenario to Prometheus: GET /probe runs it (or the probes/targets/vantage points named) "
+        "and answers with its metrics, within the scrape's deadline. SIGTERM/SIGINT stop it (exit 0)");
     sub_->add_option("scenario", scenario_, "Scenario file (YAML)")->required();
-    sub_->add_option("--listen", listen_,
-                     "ADDRESS:PORT to listen on: 127.0.0.1:9469, [::1]:9469, 0.0.0.0:9469, [::]:9469, or :9469 for every "
-                     "address; port 0 = any free port")
+    sub_->add_option(
+            "--listen", listen_,
+            "ADDRESS:PORT to listen on: 127.0.0.1:9469, [::1]:9469, 0.0.0.0:9469, [::]:9469, or :9469 for every "
+            "address; port 0 = any free port")
         ->capture_default_str();
-    sub_->add_option("--max-connections", limits_.max_connections, "Connections open at once; more get 503 and are closed")
+    sub_->add_option("--max-connections", limits_.max_connections,
+                     "Connections open at once; more get 503 and are closed")
         ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
-    sub_->add_option("--max-concurrent", limits_.max_concurrent, "Scrapes of /probe running at once (threads); more get 503")
+    sub_->add_option("--max-concurrent", limits_.max_concurrent,
+                     "Scrapes of /probe running at once (threads); more get 503")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
-    sub_->add_option("--idle-timeout", limits_.idle_timeout, "Seconds a keep-alive connection may wait for its next request")
+    sub_->add_option("--idle-timeout", limits_.idle_timeout,
+                     "Seconds a keep-alive connection may wait for its next request")
         ->check(seconds_validator())
         ->capture_default_str();
-    sub_->add_option("--header-timeout", limits_.header_timeout,
-                     "Seconds for a request's line and header fields, from its first byte (from connecting, for the first)")
+    sub_->add_option(
+            "--header-timeout", limits_.header_timeout,
+            "Seconds for a request's line and header fields, from its first byte (from connecting, for the first)")
         ->check(seconds_validator())
         ->capture_default_str();
     sub_->add_option("--body-timeout", limits_.body_timeout, "Seconds for a request's body, after its header")

@@ -85,8 +85,12 @@ struct Connection {
 // for a thread (the cap refuses the one over it), and the I/O thread is never blocked by a probe.
 class Server {
 public:
-    Server(asio::io_context& io, tcp::acceptor& acceptor, const scenarios::Scenario& scenario, const ServeLimits& limits)
-        : io_(io), acceptor_(acceptor), scenario_(scenario), limits_(limits),
+    Server(asio::io_context& io, tcp::acceptor& acceptor, const scenarios::Scenario& scenario,
+           const ServeLimits& limits)
+        : io_(io),
+          acceptor_(acceptor),
+          scenario_(scenario),
+          limits_(limits),
           pool_(static_cast<std::size_t>(limits.max_concurrent)) {
         // One descriptor kept in reserve: when accept() fails with EMFILE it is given up for a moment to take
         // the waiting connection off the queue and close it, rather than leave the client hanging there.
@@ -108,8 +112,7 @@ public:
                 ++stats_.rejected["memory"];
             } catch (const std::exception& ex) {
                 std::cerr << "vpnprobe serve: " << probes::describe_exception(ex) << "\n";
-            } catch (...) {
-            }
+            } catch (...) {}
         };
     }
     bool scrapes_still_running() const { return pool_busy_.load() > 0; }
@@ -175,8 +178,7 @@ asio::awaitable<bool> Server::accept_one() {
         ++stats_.accept_errors;
         if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
             shed_pending_connection();
-        else if (ec == asio::error::no_memory || ec == asio::error::no_buffer_space)
-            ++stats_.rejected["memory"];
+        else if (ec == asio::error::no_memory || ec == asio::error::no_buffer_space) ++stats_.rejected["memory"];
         if ((stats_.accept_errors & (stats_.accept_errors - 1)) == 0)  // the 1st, 2nd, 4th, 8th ...: no log flood
             std::cerr << "vpnprobe serve: accept: " << ec.message() << " (" << stats_.accept_errors << " so far)\n";
         co_return true;
@@ -205,9 +207,10 @@ void Server::shed_pending_connection() {
 asio::awaitable<void> Server::refuse(tcp::socket socket) {
     ++refusing_;
     static const std::string body = "too many open connections (--max-connections)\n";
-    static const std::string text = "HTTP/1.1 503 Service Unavailable\r\nServer: vpnprobe\r\n"
-                                    "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
-                                    std::to_string(body.size()) + "\r\n\r\n" + body;
+    static const std::string text =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: vpnprobe\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     try {
         beast::tcp_stream stream(std::move(socket));
         stream.expires_after(1s);
@@ -223,8 +226,7 @@ asio::awaitable<void> Server::refuse(tcp::socket socket) {
                 if (rec) break;
             }
         }
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     --refusing_;
 }
 
@@ -280,11 +282,11 @@ asio::awaitable<void> Server::serve(Connection& c) {
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
             if (too_large_status(buffer) == 414)
                 refusal = plain(414, "request target longer than " + std::to_string(max_target_bytes) + " bytes\n");
-            else
-                refusal = plain(431, "request header larger than " + std::to_string(max_header_bytes) + " bytes\n");
+            else refusal = plain(431, "request header larger than " + std::to_string(max_header_bytes) + " bytes\n");
         } else if (ec == http::error::body_limit) {  // a Content-Length over the limit is refused with the head
             refusal = plain(413, "request body larger than " + std::to_string(max_body_bytes) + " bytes\n");
-        } else if (ec == http::error::end_of_stream || ec == http::error::partial_message || (ec && !is_http_error(ec))) {
+        } else if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+                   (ec && !is_http_error(ec))) {
             co_return;
         } else if (ec) {
             refusal = plain(400, "bad request: " + ec.message() + "\n");
@@ -300,10 +302,10 @@ asio::awaitable<void> Server::serve(Connection& c) {
             }
             if (bec == http::error::body_limit)
                 refusal = plain(413, "request body larger than " + std::to_string(max_body_bytes) + " bytes\n");
-            else if (bec == http::error::end_of_stream || bec == http::error::partial_message || (bec && !is_http_error(bec)))
+            else if (bec == http::error::end_of_stream || bec == http::error::partial_message ||
+                     (bec && !is_http_error(bec)))
                 co_return;
-            else if (bec)
-                refusal = plain(400, "bad request: " + bec.message() + "\n");
+            else if (bec) refusal = plain(400, "bad request: " + bec.message() + "\n");
         }
         if (refusal) {
             const unsigned version = ec ? 11 : parser.get().version();
@@ -343,7 +345,8 @@ asio::awaitable<bool> Server::send(Connection& c, Reply reply, unsigned version,
 asio::awaitable<Reply> Server::scrape(ScrapeJob job) {
     if (stats_.scrapes_running >= limits_.max_concurrent) {
         ++stats_.rejected["scrapes"];
-        co_return plain(503, "too many scrapes at once (--max-concurrent " + std::to_string(limits_.max_concurrent) + ")\n");
+        co_return plain(503,
+                        "too many scrapes at once (--max-concurrent " + std::to_string(limits_.max_concurrent) + ")\n");
     }
     ++stats_.scrapes_running;
     // The job is shared with the pool thread: the connection may be cut (shutdown) while it runs.
@@ -385,8 +388,8 @@ asio::awaitable<Reply> Server::scrape(ScrapeJob job) {
 asio::awaitable<void> Server::stop_on(asio::signal_set& signals) {
     auto [ec, signal] = co_await signals.async_wait(use_tuple);
     if (ec) co_return;
-    std::cerr << "vpnprobe serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ": no new connections; answers in flight get "
-              << limits_.shutdown_timeout << " s\n";
+    std::cerr << "vpnprobe serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ": no new connections; answers in flight get " << limits_.shutdown_timeout << " s\n";
     stopping_ = true;
     beast::error_code ignored;
     acceptor_.close(ignored);
@@ -413,8 +416,8 @@ asio::awaitable<void> Server::stop_on(asio::signal_set& signals) {
         co_await tick.async_wait(use_tuple);
     }
     if (!connections_.empty())
-        std::cerr << "vpnprobe serve: " << connections_.size() << " answer(s) still in flight after " << limits_.shutdown_timeout
-                  << " s: cut\n";
+        std::cerr << "vpnprobe serve: " << connections_.size() << " answer(s) still in flight after "
+                  << limits_.shutdown_timeout << " s: cut\n";
     io_.stop();
 }
 
@@ -447,8 +450,9 @@ int run_http_server(const ListenAddress& listen, const scenarios::Scenario& scen
     } else {
         open(tcp::endpoint(asio::ip::make_address(listen.address), listen.port), false);
     }
-    const std::string where = (listen.address.empty() ? "" : listen.address.find(':') != std::string::npos ? "[" + listen.address + "]"
-                                                                                                            : listen.address) +
+    const std::string where = (listen.address.empty()                          ? ""
+                               : listen.address.find(':') != std::string::npos ? "[" + listen.address + "]"
+                                                                               : listen.address) +
                               ":" + std::to_string(listen.port);
     if (ec) {
         std::cerr << "vpnprobe serve: cannot listen on " << where << ": " << ec.message() << "\n";
@@ -458,15 +462,16 @@ int run_http_server(const ListenAddress& listen, const scenarios::Scenario& scen
     try {
         server = std::make_unique<Server>(io, acceptor, scenario, limits);
     } catch (const std::exception& e) {
-        std::cerr << "vpnprobe serve: cannot start " << limits.max_concurrent << " scrape threads: " << probes::describe_exception(e) << "\n";
+        std::cerr << "vpnprobe serve: cannot start " << limits.max_concurrent
+                  << " scrape threads: " << probes::describe_exception(e) << "\n";
         return 1;
     }
     asio::co_spawn(io, server->accept_loop(), server->survive());
     asio::co_spawn(io, server->stop_on(signals), server->survive());
     auto local = acceptor.local_endpoint();
     std::cerr << "vpnprobe serve: listening on "
-              << (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) << ":"
-              << local.port() << std::endl;
+              << (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string())
+              << ":" << local.port() << std::endl;
     for (;;) {
         try {
             io.run();

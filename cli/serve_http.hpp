@@ -16,18 +16,19 @@ namespace vpnprobe::cli {
 
 struct ServeLimits {
     std::size_t max_connections = 1000;  // open at once; more get 503 and are closed
-    int max_concurrent = 4;              // scrapes of /probe running at once; more get 503
-    double idle_timeout = 90;            // between requests on a keep-alive connection
-    double header_timeout = 10;          // a request's line and header fields, from its first byte (from accept for the first)
-    double body_timeout = 10;            // a request's body, after its header
-    double write_timeout = 10;           // sending an answer
-    double shutdown_timeout = 5;         // after SIGTERM/SIGINT, for answers in flight
+    int max_concurrent = 4;  // scrapes of /probe running at once; more get 503
+    double idle_timeout = 90;  // between requests on a keep-alive connection
+    double header_timeout = 10;  // a request's line and header fields, from its first byte (from accept for the first)
+    double body_timeout = 10;  // a request's body, after its header
+    double write_timeout = 10;  // sending an answer
+    double shutdown_timeout = 5;  // after SIGTERM/SIGINT, for answers in flight
 };
 
 // Request limits, fixed: a Prometheus scrape is a few hundred bytes.
-inline constexpr std::size_t max_target_bytes = 8 * 1024;   // the request target; longer -> 414
-inline constexpr std::size_t max_header_bytes = 16 * 1024;  // request line and fields; more -> 431 (414 when the line is)
-inline constexpr std::size_t max_body_bytes = 16 * 1024;    // a body (GET has none); more -> 413
+inline constexpr std::size_t max_target_bytes = 8 * 1024;  // the request target; longer -> 414
+inline constexpr std::size_t max_header_bytes =
+    16 * 1024;  // request line and fields; more -> 431 (414 when the line is)
+inline constexpr std::size_t max_body_bytes = 16 * 1024;  // a body (GET has none); more -> 413
 
 // Serves until SIGTERM or SIGINT. Returns the exit code: 0 after a signal, 1 when it cannot listen.
 int run_http_server(const ListenAddress& listen, const scenarios::Scenario& scenario, const ServeLimits& limits);

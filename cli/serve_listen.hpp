@@ -9,7 +9,7 @@
 namespace vpnprobe::cli {
 
 struct ListenAddress {
-    std::string address;         // an IP literal; "" = every address (IPv6 and IPv4 where the host has both)
+    std::string address;  // an IP literal; "" = every address (IPv6 and IPv4 where the host has both)
     std::uint16_t port = 9469;
 };
 

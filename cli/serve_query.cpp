@@ -53,7 +53,8 @@ ProbeQuery parse_probe_query(std::string_view query) {
         else if (key == "vantage") list = &q.vantages;
         else throw std::invalid_argument("unknown parameter '" + key + "' (probe, target, vantage)");
         // An empty value would select everything of its kind: a typo must not widen the scrape.
-        if (value.empty()) throw std::invalid_argument("empty value for '" + key + "': name a " + key + " or leave the parameter out");
+        if (value.empty())
+            throw std::invalid_argument("empty value for '" + key + "': name a " + key + " or leave the parameter out");
         if (std::find(list->begin(), list->end(), value) == list->end()) list->push_back(value);
     }
     return q;
@@ -62,7 +63,8 @@ ProbeQuery parse_probe_query(std::string_view query) {
 double parse_scrape_timeout(std::string_view header) {
     double value = 0;
     auto [p, ec] = std::from_chars(header.data(), header.data() + header.size(), value);
-    if (header.empty() || ec != std::errc() || p != header.data() + header.size() || !std::isfinite(value) || value <= 0)
+    if (header.empty() || ec != std::errc() || p != header.data() + header.size() || !std::isfinite(value) ||
+        value <= 0)
         throw std::invalid_argument("X-Prometheus-Scrape-Timeout-Seconds must be a number of seconds above 0, not '" +
                                     std::string(header) + "'");
     return value;

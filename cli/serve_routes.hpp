@@ -27,7 +27,7 @@ struct ScrapeJob {
 };
 
 struct Routed {
-    Reply reply;                     // the answer, unless scrape is set
+    Reply reply;  // the answer, unless scrape is set
     std::optional<ScrapeJob> scrape;
 };
 

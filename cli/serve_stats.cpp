@@ -36,7 +36,8 @@ std::string ServeStats::render() const {
     metric("vpnprobe_serve_timeouts_total", "counter", "Connections closed because a deadline passed, by deadline");
     for (const auto& [deadline, n] : timeouts)
         s += "vpnprobe_serve_timeouts_total{deadline=\"" + deadline + "\"} " + std::to_string(n) + "\n";
-    metric("vpnprobe_serve_accept_errors_total", "counter", "accept() failures survived (EMFILE, ENFILE, ENOBUFS, ...)");
+    metric("vpnprobe_serve_accept_errors_total", "counter",
+           "accept() failures survived (EMFILE, ENFILE, ENOBUFS, ...)");
     s += "vpnprobe_serve_accept_errors_total " + std::to_string(accept_errors) + "\n";
     return s;
 }

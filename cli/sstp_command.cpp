@@ -7,14 +7,14 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/result_output.hpp"
 #include "cli/common_options.hpp"
-#include "probes/net_errors.hpp"
-#include "probes/limits.hpp"
 #include "cli/host_port.hpp"
+#include "cli/result_output.hpp"
 #include "cli/sstp_text.hpp"
-#include "probes/sstp_json.hpp"
+#include "probes/limits.hpp"
+#include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
+#include "probes/sstp_json.hpp"
 #include "probes/sstp_probe.hpp"
 
 namespace vpnprobe::cli {
@@ -29,15 +29,20 @@ SstpCommand::SstpCommand(CLI::App& app) {
                      "HOST[:PORT], [IPv6]:PORT, a bare IPv6 address, or https://HOST[:PORT]/ (the path is ignored)")
         ->required();
     non_empty(sub_->add_option("--sni", sni_, "Name the client dials (TLS SNI and name check); default: HOST"));
-    non_empty(sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store"));
+    non_empty(
+        sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store"));
     add_vantage_options(sub_, netns_, source_, interface_);
     add_timeout_option(sub_, timeout_);
-    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_, "Deadline for each phase, seconds; 0 = the whole deadline (default: --timeout)"),
+    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_,
+                                     "Deadline for each phase, seconds; 0 = the whole deadline (default: --timeout)"),
                     0, probes::kMaxPhaseTimeoutSeconds);
-    sub_->add_option("--format", format_, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    sub_->add_option("--format", format_, "Output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
-    non_empty(sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)"));
+    non_empty(
+        sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)"));
 }
 
 bool SstpCommand::selected() const { return sub_->parsed(); }
@@ -87,7 +92,8 @@ int SstpCommand::run() {
                 try {
                     results[i] = co_await probes::sstp_probe(o);
                 } catch (const std::exception& e) {
-                    error = probes::describe_exception(e);  // co_spawn's `detached` would drop it, and the empty result would say FAILED
+                    error = probes::describe_exception(
+                        e);  // co_spawn's `detached` would drop it, and the empty result would say FAILED
                 }
                 if (!error.empty()) mark_could_not_run(results[i], o, error);
                 probes::diagnose_sstp(results[i], o);

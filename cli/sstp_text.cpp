@@ -34,8 +34,8 @@ std::string render_sstp_text(const SstpResult& r) {
         out << "\n";
     }
     if (s.connect_acked)
-        out << "  CALL_CONNECT_ACK, crypto binding hash " << join(s.hash_protocols, "+") << " (bitmask 0x"
-            << std::hex << s.hash_bitmask << std::dec << ")\n";
+        out << "  CALL_CONNECT_ACK, crypto binding hash " << join(s.hash_protocols, "+") << " (bitmask 0x" << std::hex
+            << s.hash_bitmask << std::dec << ")\n";
     if (s.connect_naked) out << "  CALL_CONNECT_NAK: " << s.nak_status << "\n";
     if (!s.server_lcp_options.empty() || s.lcp_opened) {
         out << "  PPP LCP " << (s.lcp_opened ? "opened" : "not opened");

@@ -20,8 +20,9 @@ namespace vpnprobe::fuzz {
 
 // A decode error must point inside the input (or just past its end, where a truncated field was due).
 inline void check_offset(const protocol::DecodeError& e, std::size_t size) {
-    if (e.offset > size) throw std::logic_error("decode error offset " + std::to_string(e.offset) + " past input of " +
-                                                std::to_string(size) + " bytes: " + e.to_string());
+    if (e.offset > size)
+        throw std::logic_error("decode error offset " + std::to_string(e.offset) + " past input of " +
+                               std::to_string(size) + " bytes: " + e.to_string());
     if (e.code.empty()) throw std::logic_error("decode error without a code");
 }
 

@@ -14,9 +14,9 @@ namespace vpnprobe::probes {
 
 struct ResolveOutcome {
     std::vector<std::string> addresses;
-    std::string error;       // "" on success
+    std::string error;  // "" on success
     bool timed_out = false;
-    bool local = false;      // the vantage point itself failed (no such namespace, setns refused)
+    bool local = false;  // the vantage point itself failed (no such namespace, setns refused)
 };
 
 // getaddrinfo blocks and cannot be cancelled, so it runs on a thread of its own (inside the vantage

@@ -25,8 +25,8 @@
 #include <memory>
 #include <stdexcept>
 
-#include "protocol/openssl_util.hpp"
 #include "probes/windows_errors.hpp"
+#include "protocol/openssl_util.hpp"
 
 namespace vpnprobe::probes {
 
@@ -61,8 +61,8 @@ X509Ptr parse_der(ByteView der) {
     if (!x) throw std::runtime_error("not a DER certificate: " + openssl_errors());
     // A certificate followed by bytes is a framing bug somewhere upstream; accepting it would hide that.
     if (p != der.data() + der.size())
-        throw std::runtime_error("trailing data after the certificate: " +
-                                 std::to_string(der.data() + der.size() - p) + " bytes");
+        throw std::runtime_error("trailing data after the certificate: " + std::to_string(der.data() + der.size() - p) +
+                                 " bytes");
     return x;
 }
 
@@ -202,13 +202,10 @@ NameMatch match_host(const CertificateFacts& cert, const std::string& host_in) {
 
 std::string eku_name(const std::string& oid) {
     static const std::pair<const char*, const char*> names[] = {
-        {"1.3.6.1.5.5.7.3.1", "serverAuth"},
-        {"1.3.6.1.5.5.7.3.2", "clientAuth"},
-        {"1.3.6.1.5.5.7.3.3", "codeSigning"},
-        {"1.3.6.1.5.5.7.3.4", "emailProtection"},
-        {"1.3.6.1.5.5.7.3.8", "timeStamping"},
-        {"1.3.6.1.5.5.7.3.9", "OCSPSigning"},
-        {"1.3.6.1.5.5.7.3.17", "ipsecIKE"},        // RFC 4945
+        {"1.3.6.1.5.5.7.3.1", "serverAuth"},      {"1.3.6.1.5.5.7.3.2", "clientAuth"},
+        {"1.3.6.1.5.5.7.3.3", "codeSigning"},     {"1.3.6.1.5.5.7.3.4", "emailProtection"},
+        {"1.3.6.1.5.5.7.3.8", "timeStamping"},    {"1.3.6.1.5.5.7.3.9", "OCSPSigning"},
+        {"1.3.6.1.5.5.7.3.17", "ipsecIKE"},  // RFC 4945
         {"1.3.6.1.5.5.8.2.2", "ikeIntermediate"},  // Microsoft's "IP security IKE intermediate"
         {"2.5.29.37.0", "anyExtendedKeyUsage"},
     };
@@ -227,24 +224,38 @@ void read_sans(X509* x, CertificateFacts& f) {
     for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
         const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), i);
         switch (g->type) {
-            case GEN_DNS: f.san_dns.push_back(ia5_text(g->d.dNSName)); break;
-            case GEN_IPADD: f.san_ip.push_back(ip_octets_text(g->d.iPAddress)); break;
-            case GEN_EMAIL: f.san_other.push_back("email:" + ia5_text(g->d.rfc822Name)); break;
-            case GEN_URI: f.san_other.push_back("URI:" + ia5_text(g->d.uniformResourceIdentifier)); break;
-            case GEN_DIRNAME: f.san_other.push_back("DirName:" + name_text(g->d.directoryName)); break;
-            case GEN_RID: f.san_other.push_back("RID:" + oid_text(g->d.registeredID)); break;
-            case GEN_OTHERNAME: {
-                const OTHERNAME* on = g->d.otherName;
-                std::string value;
-                if (on->value && (on->value->type == V_ASN1_UTF8STRING || on->value->type == V_ASN1_IA5STRING))
-                    value = asn1_string_utf8(on->value->value.asn1_string);
-                // UPN is the otherName Windows puts in machine and user certificates.
-                std::string oid = oid_text(on->type_id);
-                f.san_other.push_back("othername:" + (oid == "1.3.6.1.4.1.311.20.2.3" ? std::string("UPN") : oid) +
-                                      ":" + value);
-                break;
-            }
-            default: f.san_other.push_back("other:type" + std::to_string(g->type)); break;
+        case GEN_DNS:
+            f.san_dns.push_back(ia5_text(g->d.dNSName));
+            break;
+        case GEN_IPADD:
+            f.san_ip.push_back(ip_octets_text(g->d.iPAddress));
+            break;
+        case GEN_EMAIL:
+            f.san_other.push_back("email:" + ia5_text(g->d.rfc822Name));
+            break;
+        case GEN_URI:
+            f.san_other.push_back("URI:" + ia5_text(g->d.uniformResourceIdentifier));
+            break;
+        case GEN_DIRNAME:
+            f.san_other.push_back("DirName:" + name_text(g->d.directoryName));
+            break;
+        case GEN_RID:
+            f.san_other.push_back("RID:" + oid_text(g->d.registeredID));
+            break;
+        case GEN_OTHERNAME: {
+            const OTHERNAME* on = g->d.otherName;
+            std::string value;
+            if (on->value && (on->value->type == V_ASN1_UTF8STRING || on->value->type == V_ASN1_IA5STRING))
+                value = asn1_string_utf8(on->value->value.asn1_string);
+            // UPN is the otherName Windows puts in machine and user certificates.
+            std::string oid = oid_text(on->type_id);
+            f.san_other.push_back("othername:" + (oid == "1.3.6.1.4.1.311.20.2.3" ? std::string("UPN") : oid) + ":" +
+                                  value);
+            break;
+        }
+        default:
+            f.san_other.push_back("other:type" + std::to_string(g->type));
+            break;
         }
     }
 }
@@ -253,10 +264,14 @@ void read_key_usage(X509* x, CertificateFacts& f) {
     if (!(X509_get_extension_flags(x) & EXFLAG_KUSAGE)) return;
     std::uint32_t ku = X509_get_key_usage(x);
     static const std::pair<std::uint32_t, const char*> bits[] = {
-        {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-        {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-        {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-        {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+        {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+        {KU_NON_REPUDIATION, "nonRepudiation"},
+        {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+        {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+        {KU_KEY_AGREEMENT, "keyAgreement"},
+        {KU_KEY_CERT_SIGN, "keyCertSign"},
+        {KU_CRL_SIGN, "cRLSign"},
+        {KU_ENCIPHER_ONLY, "encipherOnly"},
         {KU_DECIPHER_ONLY, "decipherOnly"},
     };
     for (const auto& [bit, name] : bits)
@@ -390,48 +405,50 @@ private:
 };
 
 void chain_problem(Problems& out, int code, const std::string& reason, int depth) {
-    std::string where = depth == 0 ? "the server certificate" : "the chain certificate at depth " +
-                                                                    std::to_string(depth);
+    std::string where =
+        depth == 0 ? "the server certificate" : "the chain certificate at depth " + std::to_string(depth);
     std::string openssl = " (OpenSSL " + std::to_string(code) + ": " + reason + ")";
     switch (code) {
-        case X509_V_ERR_CERT_HAS_EXPIRED:
-            out.refuse(depth == 0 ? "expired" : "chain_expired", where + " has expired" + openssl,
-                       &winerr::CERT_E_EXPIRED);
-            break;
-        case X509_V_ERR_CERT_NOT_YET_VALID:
-            out.refuse(depth == 0 ? "not_yet_valid" : "chain_not_yet_valid", where + " is not yet valid" + openssl,
-                       &winerr::CERT_E_EXPIRED);
-            break;
-        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-            out.refuse("self_signed",
-                       "the server certificate is self-signed and not among the trusted roots; a Windows client "
-                       "must have it in its Trusted Root Certification Authorities store" + openssl,
-                       &winerr::CERT_E_UNTRUSTEDROOT);
-            break;
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-            out.refuse("untrusted_root", "the chain ends in a root that is not trusted" + openssl,
-                       &winerr::CERT_E_UNTRUSTEDROOT);
-            break;
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-            // Windows may fetch a missing intermediate through AIA and then fail on the root, or fail to build
-            // the chain at all (CERT_E_CHAINING); the untrusted-root reading is the common one.
-            out.refuse("untrusted_root",
-                       "no trusted issuer found for " + where +
-                           ": the root is not trusted, or the server does not send the intermediate" + openssl +
-                           "; Windows shows CERT_E_UNTRUSTEDROOT, or " + winerr::describe(winerr::CERT_E_CHAINING) +
-                           " when it cannot build the chain at all",
-                       &winerr::CERT_E_UNTRUSTEDROOT);
-            break;
-        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
-        case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-            out.refuse("bad_signature",
-                       "the signature on " + where + " does not verify with its issuer's key (wrong issuer?)" + openssl,
-                       &winerr::TRUST_E_CERT_SIGNATURE);
-            break;
-        default: out.refuse("chain_invalid", "the chain does not verify at " + where + openssl, nullptr); break;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        out.refuse(depth == 0 ? "expired" : "chain_expired", where + " has expired" + openssl, &winerr::CERT_E_EXPIRED);
+        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        out.refuse(depth == 0 ? "not_yet_valid" : "chain_not_yet_valid", where + " is not yet valid" + openssl,
+                   &winerr::CERT_E_EXPIRED);
+        break;
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        out.refuse("self_signed",
+                   "the server certificate is self-signed and not among the trusted roots; a Windows client "
+                   "must have it in its Trusted Root Certification Authorities store" +
+                       openssl,
+                   &winerr::CERT_E_UNTRUSTEDROOT);
+        break;
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        out.refuse("untrusted_root", "the chain ends in a root that is not trusted" + openssl,
+                   &winerr::CERT_E_UNTRUSTEDROOT);
+        break;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        // Windows may fetch a missing intermediate through AIA and then fail on the root, or fail to build
+        // the chain at all (CERT_E_CHAINING); the untrusted-root reading is the common one.
+        out.refuse("untrusted_root",
+                   "no trusted issuer found for " + where +
+                       ": the root is not trusted, or the server does not send the intermediate" + openssl +
+                       "; Windows shows CERT_E_UNTRUSTEDROOT, or " + winerr::describe(winerr::CERT_E_CHAINING) +
+                       " when it cannot build the chain at all",
+                   &winerr::CERT_E_UNTRUSTEDROOT);
+        break;
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+        out.refuse("bad_signature",
+                   "the signature on " + where + " does not verify with its issuer's key (wrong issuer?)" + openssl,
+                   &winerr::TRUST_E_CERT_SIGNATURE);
+        break;
+    default:
+        out.refuse("chain_invalid", "the chain does not verify at " + where + openssl, nullptr);
+        break;
     }
 }
 
@@ -494,8 +511,8 @@ CertificateFacts inspect_certificate(ByteView der, std::time_t now) {
         f.subject_cn = asn1_string_utf8(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
 
     const ASN1_INTEGER* serial = X509_get0_serialNumber(x.get());
-    f.serial_hex = protocol::to_hex(ByteView(ASN1_STRING_get0_data(serial),
-                                             static_cast<std::size_t>(ASN1_STRING_length(serial))));
+    f.serial_hex =
+        protocol::to_hex(ByteView(ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))));
     if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) f.serial_hex = "-" + f.serial_hex;
     if (f.serial_hex.empty()) f.serial_hex = "00";
 
@@ -673,8 +690,10 @@ std::vector<CertificateProblem> windows_certificate_problems(const CertificateFa
                        &winerr::CERT_E_CN_NO_MATCH);
         } else if (use == VpnUse::ikev2 && m == NameMatch::ip_san) {
             out.refuse("ip_not_in_dns_san",
-                       dialled_name + " is on the certificate only as an iPAddress SAN; the Windows IKEv2 client "
-                                      "needs an IP address it dials as a dNSName SAN (DNS:" + dialled_name + ")",
+                       dialled_name +
+                           " is on the certificate only as an iPAddress SAN; the Windows IKEv2 client "
+                           "needs an IP address it dials as a dNSName SAN (DNS:" +
+                           dialled_name + ")",
                        nullptr);
         }
     }
@@ -684,10 +703,10 @@ std::vector<CertificateProblem> windows_certificate_problems(const CertificateFa
         chain_problem(out, chain.all_errors[i].first, chain.all_errors[i].second, depth);
     }
     if (!chain.valid && chain.all_errors.empty())
-        out.refuse("chain_invalid",
-                   "the chain does not verify" +
-                       (chain.openssl_reason.empty() ? std::string() : ": " + chain.openssl_reason),
-                   nullptr);
+        out.refuse(
+            "chain_invalid",
+            "the chain does not verify" + (chain.openssl_reason.empty() ? std::string() : ": " + chain.openssl_reason),
+            nullptr);
 
     if (!eku_allows(leaf, kServerAuthOid))
         out.refuse("no_server_auth_eku",

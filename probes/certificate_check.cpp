@@ -15,8 +15,8 @@
 #include <memory>
 #include <utility>
 
-#include "protocol/openssl_util.hpp"
 #include "probes/windows_errors.hpp"
+#include "protocol/openssl_util.hpp"
 
 namespace vpnprobe::probes {
 
@@ -63,8 +63,9 @@ PkeyPtr read_private_key(std::string_view pem) {
     }
     if (asked) {
         ERR_clear_error();
-        KeyUnreadable e("the private key is encrypted and cannot be read without its passphrase, which cert-check "
-                        "does not ask for");
+        KeyUnreadable e(
+            "the private key is encrypted and cannot be read without its passphrase, which cert-check "
+            "does not ask for");
         e.encrypted = true;
         throw e;
     }
@@ -104,8 +105,8 @@ class Findings {
 public:
     Findings(CertCheckResult& r, VpnUse use) : r_(r), use_(use) {}
 
-    void add(Severity severity, std::string check, std::string detail, std::string windows_error,
-             std::string name = {}, bool policy_only = false) {
+    void add(Severity severity, std::string check, std::string detail, std::string windows_error, std::string name = {},
+             bool policy_only = false) {
         CertCheckFinding f;
         f.policy_only = policy_only;
         f.severity = severity;
@@ -167,14 +168,16 @@ void key_match_findings(const CertCheckResult& r, Findings& out) {
         // windows_errors.hpp). 809 only when the server refuses to start at all.
         if (out.use() == VpnUse::sstp)
             out.add(Severity::error, "certificate.key_mismatch",
-                    detail + ": the SSTP server cannot use the pair; it fails to start the listener or to complete "
-                             "the TLS handshake, and the Windows client sees no answer",
+                    detail +
+                        ": the SSTP server cannot use the pair; it fails to start the listener or to complete "
+                        "the TLS handshake, and the Windows client sees no answer",
                     winerr::describe(winerr::ERROR_VPN_TIMEOUT));
         else
             out.add(Severity::error, "certificate.key_mismatch",
-                    detail + ": the IKEv2 server answers IKE_SA_INIT but cannot sign its IKE_AUTH (it answers "
-                             "AUTHENTICATION_FAILED, or with an AUTH that does not verify); the Windows client shows "
-                             "13801, or 809 when the server refuses to start at all",
+                    detail +
+                        ": the IKEv2 server answers IKE_SA_INIT but cannot sign its IKE_AUTH (it answers "
+                        "AUTHENTICATION_FAILED, or with an AUTH that does not verify); the Windows client shows "
+                        "13801, or 809 when the server refuses to start at all",
                     winerr::describe(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
     }
 }

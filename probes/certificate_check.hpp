@@ -17,7 +17,7 @@
 
 namespace vpnprobe::probes {
 
-const char* to_string(VpnUse use);                        // "sstp", "ikev2"
+const char* to_string(VpnUse use);  // "sstp", "ikev2"
 std::optional<VpnUse> parse_vpn_use(std::string_view s);  // the inverse; nullopt for anything else
 // "2027-01-15T00:00:00Z" or "2027-01-15" (midnight UTC); nullopt for anything else, including impossible dates.
 std::optional<std::time_t> parse_utc_time(std::string_view s);
@@ -30,9 +30,9 @@ struct CertCheckOptions {
     std::vector<std::string> names;  // every name clients dial; each is checked against the certificate
     std::vector<VpnUse> uses{VpnUse::sstp, VpnUse::ikev2};
     std::optional<std::string> ca_file;  // trust anchors; nullopt = the system store
-    int min_days = 30;                   // warn when fewer days of validity remain at `at`
-    int fail_under_days = 0;             // an error when fewer days remain at `at` (a change gate); 0 = off
-    std::time_t at = 0;                  // the moment judged: now, or the day of the swap
+    int min_days = 30;  // warn when fewer days of validity remain at `at`
+    int fail_under_days = 0;  // an error when fewer days remain at `at` (a change gate); 0 = off
+    std::time_t at = 0;  // the moment judged: now, or the day of the swap
 };
 
 // A finding of one use (the same fault shows a different Windows error to the SSTP and the IKEv2 client),
@@ -58,12 +58,12 @@ struct CertCheckResult {
     std::vector<CertificateFacts> intermediates;
     ChainVerdict chain;
     std::optional<KeyFacts> key;  // nullopt = no key given, nothing known about it
-    CertCheckOptions options;     // what was checked (key_pem cleared: the result never holds key material)
+    CertCheckOptions options;  // what was checked (key_pem cleared: the result never holds key material)
     std::vector<CertCheckFinding> findings;
 
     bool checked(VpnUse use) const;
     bool ok_for(VpnUse use) const;  // checked, and no error finding for that use
-    bool ok() const;                // ok_for every use checked
+    bool ok() const;  // ok_for every use checked
     const CertCheckFinding* first_error(VpnUse use) const;
 };
 

@@ -1,10 +1,10 @@
 #include "probes/ike_udp.hpp"
 
+#include <unistd.h>
+#include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <array>
 #include <boost/system/system_error.hpp>
-#include <unistd.h>
 
 #include "probes/net_errors.hpp"
 #include "probes/watchdog.hpp"
@@ -55,7 +55,7 @@ asio::awaitable<bool> IkeUdpSocket::send(const protocol::Bytes& ike_message, std
 }
 
 asio::awaitable<std::optional<protocol::Bytes>> IkeUdpSocket::receive(clock::time_point until, bool& timed_out,
-                                                                       std::string& error) {
+                                                                      std::string& error) {
     timed_out = false;
     // IKE messages over UDP are at most 64 KiB; a datagram is read whole or not at all.
     std::array<std::uint8_t, 65536> buf;
@@ -70,7 +70,8 @@ asio::awaitable<std::optional<protocol::Bytes>> IkeUdpSocket::receive(clock::tim
             socket_.cancel(ignored);
         });
         error_code ec;
-        std::size_t n = co_await socket_.async_receive(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n =
+            co_await socket_.async_receive(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
         watchdog.disarm();
         if (ec) {
             if (watchdog.fired() || ec == asio::error::operation_aborted) {

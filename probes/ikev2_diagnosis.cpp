@@ -36,8 +36,10 @@ void path_finding(Ikev2Result& r, const Phase& p) {
 void sa_init_finding(Ikev2Result& r, const Phase& p) {
     if (p.outcome == PhaseOutcome::timeout) {
         add(r, Severity::error, "ikev2.sa_init_no_answer",
-            "no answer to IKE_SA_INIT from " + r.vantage + ": UDP 500/4500 blocked on the path, or the server is "
-            "down or not listening; " + p.error,
+            "no answer to IKE_SA_INIT from " + r.vantage +
+                ": UDP 500/4500 blocked on the path, or the server is "
+                "down or not listening; " +
+                p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (r.ike.error_notify == "NO_PROPOSAL_CHOSEN") {
         add(r, Severity::error, "ikev2.no_proposal_chosen",
@@ -57,11 +59,11 @@ void sa_init_finding(Ikev2Result& r, const Phase& p) {
     } else if (p.sys_errno == ENETUNREACH || p.sys_errno == EHOSTUNREACH) {
         path_finding(r, p);
     } else if (p.sys_errno == ECONNREFUSED || p.error.find("port unreachable") != std::string::npos) {
-        add(r, Severity::error, "ikev2.sa_init_refused",
-            "nothing listens for IKE: " + p.error,
+        add(r, Severity::error, "ikev2.sa_init_refused", "nothing listens for IKE: " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else {
-        add(r, Severity::error, "ikev2.sa_init_failed", "IKE_SA_INIT failed: " + p.error, win(winerr::ERROR_VPN_TIMEOUT));
+        add(r, Severity::error, "ikev2.sa_init_failed", "IKE_SA_INIT failed: " + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
     }
 }
 
@@ -76,7 +78,8 @@ void ike_auth_finding(Ikev2Result& r, const Phase& p) {
     } else if (p.sys_errno == ECONNREFUSED) {
         add(r, Severity::error, "ikev2.ike_auth_port_unreachable",
             "IKE_SA_INIT was answered, but an ICMP port unreachable came back for IKE_AUTH: nothing listens on the "
-            "NAT-T port; " + p.error,
+            "NAT-T port; " +
+                p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI")) {
         add(r, Severity::error, "ikev2.ports_split",
@@ -88,22 +91,26 @@ void ike_auth_finding(Ikev2Result& r, const Phase& p) {
         // 4500 does not know the IKE SA made on 500.
         add(r, Severity::error, "ikev2.ports_split",
             "IKE_SA_INIT on UDP 500 was answered, IKE_AUTH on UDP 4500 was not although every message was small "
-            "(IKE fragmentation on both sides), and a fresh IKE_SA_INIT on UDP 4500 is answered" + split_advice + p.error,
+            "(IKE fragmentation on both sides), and a fresh IKE_SA_INIT on UDP 4500 is answered" +
+                split_advice + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (timeout && port_open && !*port_open) {
         add(r, Severity::error, "ikev2.nat_t_port_blocked",
             "IKE_SA_INIT on UDP 500 was answered but nothing on UDP 4500 is: neither the IKE_AUTH nor a fresh "
-            "IKE_SA_INIT there. UDP 4500 is blocked on the path, or the server does not listen on it; " + p.error,
+            "IKE_SA_INIT there. UDP 4500 is blocked on the path, or the server does not listen on it; " +
+                p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (timeout && !r.ike.fragmentation_offered) {
         add(r, Severity::error, "ikev2.ike_auth_lost_fragments",
             "IKE_SA_INIT was answered but the IKE_AUTH response never arrived, and the server did not offer IKE "
             "fragmentation (RFC 7383): its certificate-bearing IKE_AUTH response is larger than the path MTU, so it "
             "travels as IP fragments, which something on the path drops" +
-                std::string(port_open.value_or(false) ? " (UDP 4500 itself is open: a fresh IKE_SA_INIT there is answered)"
-                                                      : "") +
+                std::string(port_open.value_or(false)
+                                ? " (UDP 4500 itself is open: a fresh IKE_SA_INIT there is answered)"
+                                : "") +
                 ". Enable IKE fragmentation on the server (RRAS: EnableServerFragmentation; strongSwan: "
-                "fragmentation = yes); " + p.error,
+                "fragmentation = yes); " +
+                p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else if (timeout) {
         add(r, Severity::error, "ikev2.ike_auth_no_answer",
@@ -144,10 +151,8 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
                 "the probe could not run its " + failed->name + " phase from " + r.vantage + ": " + failed->error, "");
         else if (failed->name == "resolve")
             add(r, Severity::error, "ikev2.resolve", failed->error + " (resolved from " + r.vantage + ")", "868");
-        else if (failed->name == "ike_sa_init")
-            sa_init_finding(r, *failed);
-        else if (failed->name == "ike_auth")
-            ike_auth_finding(r, *failed);
+        else if (failed->name == "ike_sa_init") sa_init_finding(r, *failed);
+        else if (failed->name == "ike_auth") ike_auth_finding(r, *failed);
     }
     // A later step the harness could not make (the port 4500 check without a descriptor, ...): the
     // verdict is incomplete for a local reason, and says so.
@@ -160,9 +165,10 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
     // Certificate, as a Windows IKEv2 client judges it: every refusal is 13801.
     if (!r.ike.chain.empty() && r.ike.chain_verdict) {
         std::string name = opt.expected_name.empty() ? opt.host : opt.expected_name;
-        for (const auto& problem : windows_certificate_problems(r.ike.chain.front(), *r.ike.chain_verdict, name, VpnUse::ikev2))
-            add(r, problem.advisory ? Severity::warning : Severity::error, "certificate." + problem.check, problem.detail,
-                problem.windows_error);
+        for (const auto& problem :
+             windows_certificate_problems(r.ike.chain.front(), *r.ike.chain_verdict, name, VpnUse::ikev2))
+            add(r, problem.advisory ? Severity::warning : Severity::error, "certificate." + problem.check,
+                problem.detail, problem.windows_error);
     }
     if (r.ike.auth_verified && !*r.ike.auth_verified)
         add(r, Severity::error, "ikev2.auth_signature",
@@ -176,7 +182,8 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
     if (r.ike.nat_detected && *r.ike.nat_detected) {
         std::vector<std::string> what;
         if (r.ike.nat_destination_mismatch.value_or(false)) what.push_back("the server saw our address translated");
-        if (r.ike.nat_source_mismatch.value_or(false)) what.push_back("the server's own address is not the one we sent to");
+        if (r.ike.nat_source_mismatch.value_or(false))
+            what.push_back("the server's own address is not the one we sent to");
         std::string text;
         for (const auto& w : what) text += (text.empty() ? "" : "; ") + w;
         add(r, Severity::info, "ikev2.nat_detected",

@@ -18,7 +18,8 @@ std::vector<std::string> ikev2_preset(const std::string& name) {
     if (name == "modern")
         return {"aes256gcm16-prfsha384-ecp384", "aes128gcm16-prfsha256-ecp256", "aes256gcm16-prfsha256-curve25519",
                 "aes256-sha256-modp2048"};
-    throw std::invalid_argument("unknown preset '" + name + "' (known: windows-default, windows-aes256-dh2048, modern)");
+    throw std::invalid_argument("unknown preset '" + name +
+                                "' (known: windows-default, windows-aes256-dh2048, modern)");
 }
 
 std::vector<std::string> ikev2_preset_names() { return {"windows-default", "windows-aes256-dh2048", "modern"}; }

@@ -16,8 +16,8 @@
 
 #include "probes/async_resolve.hpp"
 #include "probes/ike_udp.hpp"
-#include "probes/local_checks.hpp"
 #include "probes/ikev2_presets.hpp"
+#include "probes/local_checks.hpp"
 #include "probes/net_errors.hpp"
 #include "protocol/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2_crypto_dh.hpp"
@@ -92,13 +92,15 @@ std::string notify_data_text(const ike::NotifyPayload& n) {
         for (auto a : *algs) s += (s.empty() ? "" : ",") + ike::hash_algorithm_short_name(a);
         return s;
     }
-    case cookie: return std::to_string(n.data.size()) + "-byte cookie";
+    case cookie:
+        return std::to_string(n.data.size()) + "-byte cookie";
     case invalid_ke_payload: {
         auto g = ike::invalid_ke_group(n);
         if (g) return "wants " + ike::transform_display_name(4, *g);
         break;
     }
-    default: break;
+    default:
+        break;
     }
     return n.data.empty() ? "" : protocol::to_hex(ByteView(n.data.data(), std::min<std::size_t>(n.data.size(), 32)));
 }
@@ -191,7 +193,8 @@ private:
     // Delete lets it finish.
     void on_stop() {
         interrupted_ = true;
-        auto polite = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
+        auto polite = clock::now() +
+                      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
         deadline_ = std::min(deadline_, polite);
         if (in_delete_) return;
         stop_io_ = true;
@@ -200,7 +203,8 @@ private:
     }
 
     bool fail_interrupted(PhaseTimer& phase, const std::string& waiting_for) {
-        return fail(phase, PhaseOutcome::interrupted, "interrupted (" + opt_.stop->reason() + ") while waiting for " + waiting_for);
+        return fail(phase, PhaseOutcome::interrupted,
+                    "interrupted (" + opt_.stop->reason() + ") while waiting for " + waiting_for);
     }
 
     // ---- resolve --------------------------------------------------------------------------------------------
@@ -212,7 +216,8 @@ private:
             auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, deadline_, opt_.stop);
             if (interrupted_) co_return fail_interrupted(phase, "the resolver");
             if (!out.error.empty())
-                co_return fail(phase, out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error, out.local);
+                co_return fail(phase, out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error,
+                               out.local);
             address = out.addresses.front();
         }
         boost::system::error_code ec;
@@ -242,8 +247,8 @@ private:
                 ++retransmissions;
                 log("-> retransmission " + std::to_string(sends - 1));
             }
-            auto wait_until =
-                std::min(until, clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(rto)));
+            auto wait_until = std::min(
+                until, clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(rto)));
             for (;;) {
                 bool timed_out = false;
                 auto msg = co_await sock.receive(wait_until, timed_out, error);
@@ -269,10 +274,10 @@ private:
         m.payloads.push_back(ike::SaPayload{offered_});
         m.payloads.push_back(ike::KePayload{kex_->group(), kex_->public_value()});
         m.payloads.push_back(ike::NoncePayload{ni_});
-        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip,
-                                                nat_hash(spi_i_, 0, sock500_->local())});
-        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::nat_detection_destination_ip,
-                                                nat_hash(spi_i_, 0, sock500_->remote())});
+        m.payloads.push_back(
+            ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_hash(spi_i_, 0, sock500_->local())});
+        m.payloads.push_back(ike::NotifyPayload{
+            0, {}, ike::notify::nat_detection_destination_ip, nat_hash(spi_i_, 0, sock500_->remote())});
         if (opt_.offer_fragmentation)
             m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
         m.payloads.push_back(ike::make_signature_hash_algorithms(
@@ -287,7 +292,8 @@ private:
                 std::vector<std::string> texts = opt_.proposals;
                 if (texts.empty()) texts = ikev2_preset(opt_.preset.empty() ? "windows-default" : opt_.preset);
                 for (const auto& t : texts) {
-                    auto p = ike::parse_proposal(t, ike::ProtocolId::ike, static_cast<std::uint8_t>(offered_.size() + 1));
+                    auto p =
+                        ike::parse_proposal(t, ike::ProtocolId::ike, static_cast<std::uint8_t>(offered_.size() + 1));
                     offered_.push_back(p);
                 }
             }
@@ -305,8 +311,8 @@ private:
         try {
             sock500_.emplace(ex_, opt_.vantage, server_, opt_.port, opt_.sa_init_non_esp_marker);
         } catch (const std::exception& e) {
-            co_return fail_socket(phase, "cannot open the UDP socket to " + host_port_text(r_.address, opt_.port) + ": ",
-                                  e);
+            co_return fail_socket(phase,
+                                  "cannot open the UDP socket to " + host_port_text(r_.address, opt_.port) + ": ", e);
         }
         const ike::Transform* ke = first(offered_.front(), ike::TransformType::ke);
         std::uint16_t group = ke ? ke->id : static_cast<std::uint16_t>(ike::dh_group::modp2048);
@@ -371,7 +377,9 @@ private:
             }
             if (const auto* n = answer->find_notify(ike::notify::invalid_ke_payload)) {
                 auto wanted = ike::invalid_ke_group(*n);
-                if (!wanted) co_return fail(phase, PhaseOutcome::failed, "malformed INVALID_KE_PAYLOAD: " + wanted.error().to_string());
+                if (!wanted)
+                    co_return fail(phase, PhaseOutcome::failed,
+                                   "malformed INVALID_KE_PAYLOAD: " + wanted.error().to_string());
                 r_.ike.invalid_ke_groups.push_back(*wanted);
                 bool offered = false;
                 for (const auto& p : offered_)
@@ -411,14 +419,16 @@ private:
         // 3.3.6, 1.2): said by name rather than mistaken for a negotiated SA.
         if (auto bad = ike::check_chosen_proposal(offered_, chosen_); !bad.empty())
             return fail(phase, PhaseOutcome::failed,
-                        "the server's answer chose what we did not offer: " + bad + " (it chose " + ike::describe(chosen_) + ")");
+                        "the server's answer chose what we did not offer: " + bad + " (it chose " +
+                            ike::describe(chosen_) + ")");
         if (const auto* chosen_ke = first(chosen_, ike::TransformType::ke); chosen_ke && chosen_ke->id != ke->group)
-            return fail(phase, PhaseOutcome::failed, "the server's KE payload is for group " + std::to_string(ke->group) +
-                                                         ", not the chosen group " + std::to_string(chosen_ke->id));
+            return fail(phase, PhaseOutcome::failed,
+                        "the server's KE payload is for group " + std::to_string(ke->group) +
+                            ", not the chosen group " + std::to_string(chosen_ke->id));
         if (ke->group != kex_->group())
-            return fail(phase, PhaseOutcome::failed, "the server's KE payload is for group " + std::to_string(ke->group) +
-                                                         ", not the group we sent a key share for (" +
-                                                         std::to_string(kex_->group()) + ")");
+            return fail(phase, PhaseOutcome::failed,
+                        "the server's KE payload is for group " + std::to_string(ke->group) +
+                            ", not the group we sent a key share for (" + std::to_string(kex_->group()) + ")");
         for (const auto& t : chosen_.transforms) r_.ike.chosen_transforms.push_back(ike::describe(t));
         try {
             r_.ike.chosen_proposal = ike::format_proposal(chosen_);
@@ -427,7 +437,8 @@ private:
         }
         r_.ike.dh_group = ke->group;
         for (const auto& p : m.payloads) {
-            if (const auto* v = p.get<ike::VendorIdPayload>()) r_.ike.vendor_ids.push_back(ike::vendor_id_name(v->data));
+            if (const auto* v = p.get<ike::VendorIdPayload>())
+                r_.ike.vendor_ids.push_back(ike::vendor_id_name(v->data));
             if (const auto* c = p.get<ike::CertReqPayload>()) {
                 auto hashes = ike::ca_key_hashes(*c);
                 if (hashes)
@@ -461,11 +472,12 @@ private:
         try {
             Bytes shared = kex_->compute_shared(ke->data);
             keys_ = ike::derive_ike_sa_keys(prf->id, encr->id, encr->key_length.value_or(0),
-                                            integ ? integ->id : static_cast<std::uint16_t>(ike::integ_alg::none), ni_, nr->nonce, shared,
-                                            be64(spi_i_), be64(spi_r_));
+                                            integ ? integ->id : static_cast<std::uint16_t>(ike::integ_alg::none), ni_,
+                                            nr->nonce, shared, be64(spi_i_), be64(spi_r_));
             nr_ = nr->nonce;
         } catch (const std::exception& e) {
-            return fail(phase, PhaseOutcome::failed, "cannot derive keys from the server's answer: " + describe_exception(e));
+            return fail(phase, PhaseOutcome::failed,
+                        "cannot derive keys from the server's answer: " + describe_exception(e));
         }
         write_keylog();
         phase.finish(PhaseOutcome::ok);
@@ -481,8 +493,7 @@ private:
                 (void)facts;
                 Bytes spki = subject_public_key_info(der);
                 Bytes h = sha1(spki);
-                for (const auto& theirs : server_ca_hashes_)
-                    match = match || h == theirs;
+                for (const auto& theirs : server_ca_hashes_) match = match || h == theirs;
             }
             r_.ike.certreq_matches_ca = match;
         } catch (const std::exception& e) {
@@ -499,11 +510,11 @@ private:
         // Wireshark's IKEv2 decryption table (ikev2_decryption_table UAT): SPIs, keys and algorithm names.
         const auto* encr = first(chosen_, ike::TransformType::encr);
         const auto* integ = first(chosen_, ike::TransformType::integ);
-        std::fprintf(f, "\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"\n", protocol::to_hex(be64(spi_i_)).c_str(),
-                     protocol::to_hex(be64(spi_r_)).c_str(), protocol::to_hex(keys_->sk_ei).c_str(),
-                     protocol::to_hex(keys_->sk_er).c_str(), wireshark_encr_name(encr).c_str(),
-                     protocol::to_hex(keys_->sk_ai).c_str(), protocol::to_hex(keys_->sk_ar).c_str(),
-                     wireshark_integ_name(integ).c_str());
+        std::fprintf(f, "\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"\n",
+                     protocol::to_hex(be64(spi_i_)).c_str(), protocol::to_hex(be64(spi_r_)).c_str(),
+                     protocol::to_hex(keys_->sk_ei).c_str(), protocol::to_hex(keys_->sk_er).c_str(),
+                     wireshark_encr_name(encr).c_str(), protocol::to_hex(keys_->sk_ai).c_str(),
+                     protocol::to_hex(keys_->sk_ar).c_str(), wireshark_integ_name(integ).c_str());
         std::fclose(f);
     }
 
@@ -537,16 +548,17 @@ private:
         std::vector<Bytes> hashes;
         if (opt_.ca_file) {
             try {
-                for (const auto& der : load_pem_certificates(*opt_.ca_file)) hashes.push_back(sha1(subject_public_key_info(der)));
-            } catch (const std::exception&) {
-            }
+                for (const auto& der : load_pem_certificates(*opt_.ca_file))
+                    hashes.push_back(sha1(subject_public_key_info(der)));
+            } catch (const std::exception&) {}
         }
         if (hashes.empty()) hashes = server_ca_hashes_;
         for (const auto& h : hashes) protocol::put_bytes(certreq.authority, h);
         p.push_back(certreq);
         ike::CpPayload cp;
         cp.cfg_type = ike::cfg_type::request;
-        cp.attributes = {{ike::cfg_attribute::internal_ip4_address, {}}, {ike::cfg_attribute::internal_ip4_dns, {}},
+        cp.attributes = {{ike::cfg_attribute::internal_ip4_address, {}},
+                         {ike::cfg_attribute::internal_ip4_dns, {}},
                          {ike::cfg_attribute::internal_ip6_address, {}}};
         p.push_back(cp);
         ike::SaPayload esp;
@@ -563,7 +575,8 @@ private:
 
     // An encrypted message (SK), or its fragments (SKF) when it would exceed the fragment size and the server
     // offered fragmentation (RFC 7383 2.5).
-    std::vector<Bytes> seal(ike::ExchangeType exchange, std::uint32_t message_id, const std::vector<ike::Payload>& payloads) {
+    std::vector<Bytes> seal(ike::ExchangeType exchange, std::uint32_t message_id,
+                            const std::vector<ike::Payload>& payloads) {
         auto cipher = ike::initiator_sk_cipher(*keys_);
         auto inner = ike::encode_inner_payloads(payloads);
         ike::Message m;
@@ -593,8 +606,10 @@ private:
         for (std::size_t i = 0; i < total; ++i) {
             ByteView part(inner.bytes.data() + i * chunk, std::min(chunk, inner.bytes.size() - i * chunk));
             ike::Message f = m;
-            f.payloads.push_back(ike::SkfPayload{static_cast<std::uint16_t>(i + 1), static_cast<std::uint16_t>(total),
-                                                 i == 0 ? inner.first_type : ike::PayloadType::none, {}});
+            f.payloads.push_back(ike::SkfPayload{static_cast<std::uint16_t>(i + 1),
+                                                 static_cast<std::uint16_t>(total),
+                                                 i == 0 ? inner.first_type : ike::PayloadType::none,
+                                                 {}});
             std::size_t n = cipher.sealed_size(part.size());
             Bytes bytes = ike::encode_unencrypted_prefix(f, n);
             Bytes sealed = cipher.seal(bytes, part);
@@ -608,7 +623,7 @@ private:
     struct Reassembly {
         ike::FragmentReassembler fragments{ike::FragmentReassembler::Limits{kMaxFragments, kMaxReassembledBytes}};
         std::optional<std::vector<ike::Payload>> payloads;
-        std::string error;    // fatal: the authentic response is malformed, or too big
+        std::string error;  // fatal: the authentic response is malformed, or too big
         std::string dropped;  // why datagrams were dropped (forged or impossible): said if the exchange times out
         bool unencrypted_invalid_spi = false;
         std::vector<ike::NotifyPayload> unprotected_notifies;
@@ -663,8 +678,10 @@ private:
                 log("   " + ra.fragments.error() + ": dropped");
                 ra.drop(ra.fragments.error());
                 return false;
-            case ike::FragmentReassembler::Admission::duplicate: return false;
-            case ike::FragmentReassembler::Admission::take: break;
+            case ike::FragmentReassembler::Admission::duplicate:
+                return false;
+            case ike::FragmentReassembler::Admission::take:
+                break;
             }
             ByteView prefix(b.data(), b.size() - f->encrypted.size());
             auto plain = cipher.open(prefix, f->encrypted);
@@ -700,8 +717,8 @@ private:
         try {
             sock4500_.emplace(ex_, opt_.vantage, server_, auth_port, opt_.nat_t_port != 0);
         } catch (const std::exception& e) {
-            co_return fail_socket(phase, "cannot open the UDP socket to " + host_port_text(r_.address, auth_port) + ": ",
-                                  e);
+            co_return fail_socket(phase,
+                                  "cannot open the UDP socket to " + host_port_text(r_.address, auth_port) + ": ", e);
         }
         try {
             inner = ike_auth_payloads();
@@ -711,7 +728,8 @@ private:
         }
         r_.ike.fragments_sent = request.size() > 1 ? static_cast<int>(request.size()) : 0;
         log("-> IKE_AUTH request 1 to " + host_port_text(r_.address, sock4500_->remote().port()) + ": " +
-            (request.size() > 1 ? std::to_string(request.size()) + " fragments" : "one message") + " [ IDi CERTREQ CPRQ SA TSi TSr ] (no AUTH: EAP)");
+            (request.size() > 1 ? std::to_string(request.size()) + " fragments" : "one message") +
+            " [ IDi CERTREQ CPRQ SA TSi TSr ] (no AUTH: EAP)");
         if (opt_.log) {
             for (const auto& p : inner) log("   " + ike::describe(p));
             for (const auto& d : request)
@@ -728,13 +746,13 @@ private:
         if (!got && interrupted_) co_return fail_interrupted(phase, "an answer to IKE_AUTH");
         if (!got) {
             if (!error.empty()) co_return fail(phase, PhaseOutcome::failed, error, false, sock4500_->last_errno());
-            std::string why = "no answer to IKE_AUTH on UDP " + std::to_string(sock4500_->remote().port()) + " within " +
-                              seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions" +
-                              (r_.ike.fragments_received ? ", " + std::to_string(ra.fragments.received()) + " of " +
-                                                               std::to_string(ra.fragments.total()) +
-                                                               " response fragments arrived"
-                                                         : "") +
-                              ")" + (ra.dropped.empty() ? "" : "; dropped: " + ra.dropped);
+            std::string why =
+                "no answer to IKE_AUTH on UDP " + std::to_string(sock4500_->remote().port()) + " within " +
+                seconds_text(phase.elapsed()) + " (" + std::to_string(sends) + " transmissions" +
+                (r_.ike.fragments_received ? ", " + std::to_string(ra.fragments.received()) + " of " +
+                                                 std::to_string(ra.fragments.total()) + " response fragments arrived"
+                                           : "") +
+                ")" + (ra.dropped.empty() ? "" : "; dropped: " + ra.dropped);
             fail(phase, PhaseOutcome::timeout, why);
             if (moves_port()) co_await check_nat_t_port();
             co_return false;
@@ -742,10 +760,10 @@ private:
         r_.ike.ike_auth_answered = true;
         if (ra.unencrypted_invalid_spi) {
             r_.ike.ike_auth_notifies.push_back(Ikev2Notify{"INVALID_IKE_SPI", ike::notify::invalid_ike_spi, ""});
-            co_return fail(phase, PhaseOutcome::failed, "IKE_AUTH answered with INVALID_IKE_SPI: the server on UDP " +
-                                                            std::to_string(sock4500_->remote().port()) +
-                                                            " does not know the IKE SA set up on UDP " +
-                                                            std::to_string(opt_.port));
+            co_return fail(phase, PhaseOutcome::failed,
+                           "IKE_AUTH answered with INVALID_IKE_SPI: the server on UDP " +
+                               std::to_string(sock4500_->remote().port()) + " does not know the IKE SA set up on UDP " +
+                               std::to_string(opt_.port));
         }
         if (!ra.error.empty()) co_return fail(phase, PhaseOutcome::failed, ra.error);
         if (!ra.payloads) {
@@ -780,7 +798,10 @@ private:
         o.sa_init_only = true;
         o.keylog_file.clear();
         o.timeout_seconds = std::max(0.1, std::chrono::duration<double>(deadline_ - clock::now()).count());
-        if (opt_.log) o.log = [this](const std::string& line) { log("   [port " + std::to_string(opt_.nat_t_port) + " check] " + line); };
+        if (opt_.log)
+            o.log = [this](const std::string& line) {
+                log("   [port " + std::to_string(opt_.nat_t_port) + " check] " + line);
+            };
         Ikev2Result scratch;
         Ikev2Session check(ex_, o, scratch);
         PhaseTimer phase(r_.phases, "nat_t_port_check");
@@ -788,15 +809,18 @@ private:
         const Phase* p = scratch.phase("ike_sa_init");
         if (p && p->local) {
             // The check could not be made here (no descriptors left, ...): that says nothing about port 4500.
-            phase.finish(PhaseOutcome::failed, "the check of UDP " + std::to_string(opt_.nat_t_port) +
-                                                   " could not run: " + p->error).local = true;
+            phase
+                .finish(PhaseOutcome::failed,
+                        "the check of UDP " + std::to_string(opt_.nat_t_port) + " could not run: " + p->error)
+                .local = true;
             co_return;
         }
         r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
         if (scratch.ike.sa_init_answered) phase.finish(PhaseOutcome::ok);
-        else phase.finish(p ? p->outcome : PhaseOutcome::failed,
-                          "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +
-                              (p && !p->error.empty() ? ": " + p->error : ""));
+        else
+            phase.finish(p ? p->outcome : PhaseOutcome::failed,
+                         "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +
+                             (p && !p->error.empty() ? ": " + p->error : ""));
     }
 
     bool take_ike_auth_response(PhaseTimer& phase, const std::vector<ike::Payload>& payloads) {
@@ -813,7 +837,8 @@ private:
                 r_.ike.eap_request = ike::eap_type_name(*e->type);
             if (const auto* n = p.get<ike::NotifyPayload>()) {
                 r_.ike.ike_auth_notifies.push_back(record(*n));
-                if (n->type < ike::first_status_notify && error_notify.empty()) error_notify = ike::notify_name(n->type);
+                if (n->type < ike::first_status_notify && error_notify.empty())
+                    error_notify = ike::notify_name(n->type);
             }
         }
         if (opt_.log)
@@ -875,12 +900,13 @@ private:
         auto until = std::min(deadline_, clock::now() + std::chrono::seconds(2));
         bool got = co_await exchange(
             sock, request, until,
-            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::informational, message_id, ra); }, error, sends,
-            unused_retransmissions);
+            [&](const Bytes& b) { return take_protected(b, ike::ExchangeType::informational, message_id, ra); }, error,
+            sends, unused_retransmissions);
         r_.ike.deleted = got && ra.payloads.has_value();
         if (r_.ike.deleted) phase.finish(PhaseOutcome::ok);
-        else phase.finish(got ? PhaseOutcome::failed : PhaseOutcome::timeout,
-                          got ? ra.error : "no answer to the INFORMATIONAL Delete");
+        else
+            phase.finish(got ? PhaseOutcome::failed : PhaseOutcome::timeout,
+                         got ? ra.error : "no answer to the INFORMATIONAL Delete");
     }
 
     asio::any_io_executor ex_;
@@ -897,11 +923,11 @@ private:
     Bytes ni_, nr_, request_bytes_, sa_init_response_;
     std::vector<Bytes> server_ca_hashes_;
     std::string decode_error_;
-    bool interrupted_ = false;    // a stop was requested
-    bool stop_io_ = false;        // ... so no new exchange starts (the Delete clears it)
+    bool interrupted_ = false;  // a stop was requested
+    bool stop_io_ = false;  // ... so no new exchange starts (the Delete clears it)
     bool in_delete_ = false;
     bool ike_auth_sent_ = false;  // our IKE_AUTH request (message 1) went out
-    StopSubscription stop_;       // last: unsubscribes before the members it touches go
+    StopSubscription stop_;  // last: unsubscribes before the members it touches go
 };
 
 }  // namespace
@@ -933,26 +959,40 @@ std::string Ikev2Session::wireshark_encr_name(const ike::Transform* t) {
     if (!t) return "NULL [RFC2410]";
     unsigned bits = t->key_length.value_or(0);
     switch (t->id) {
-    case ike::encr_alg::triple_des: return "3DES [RFC2451]";
-    case ike::encr_alg::aes_cbc: return "AES-CBC-" + std::to_string(bits) + " [RFC3602]";
-    case ike::encr_alg::aes_ctr: return "AES-CTR-" + std::to_string(bits) + " [RFC5930]";
-    case ike::encr_alg::aes_gcm_8: return "AES-GCM-" + std::to_string(bits) + " with 8 octet ICV [RFC5282]";
-    case ike::encr_alg::aes_gcm_12: return "AES-GCM-" + std::to_string(bits) + " with 12 octet ICV [RFC5282]";
-    case ike::encr_alg::aes_gcm_16: return "AES-GCM-" + std::to_string(bits) + " with 16 octet ICV [RFC5282]";
-    default: return ike::transform_display_name(1, t->id);
+    case ike::encr_alg::triple_des:
+        return "3DES [RFC2451]";
+    case ike::encr_alg::aes_cbc:
+        return "AES-CBC-" + std::to_string(bits) + " [RFC3602]";
+    case ike::encr_alg::aes_ctr:
+        return "AES-CTR-" + std::to_string(bits) + " [RFC5930]";
+    case ike::encr_alg::aes_gcm_8:
+        return "AES-GCM-" + std::to_string(bits) + " with 8 octet ICV [RFC5282]";
+    case ike::encr_alg::aes_gcm_12:
+        return "AES-GCM-" + std::to_string(bits) + " with 12 octet ICV [RFC5282]";
+    case ike::encr_alg::aes_gcm_16:
+        return "AES-GCM-" + std::to_string(bits) + " with 16 octet ICV [RFC5282]";
+    default:
+        return ike::transform_display_name(1, t->id);
     }
 }
 
 std::string Ikev2Session::wireshark_integ_name(const ike::Transform* t) {
     if (!t) return "NONE [RFC4306]";
     switch (t->id) {
-    case ike::integ_alg::hmac_md5_96: return "HMAC_MD5_96 [RFC2403]";
-    case ike::integ_alg::hmac_sha1_96: return "HMAC_SHA1_96 [RFC2404]";
-    case ike::integ_alg::aes_xcbc_96: return "AES_XCBC_96 [RFC3566]";
-    case ike::integ_alg::hmac_sha2_256_128: return "HMAC_SHA2_256_128 [RFC4868]";
-    case ike::integ_alg::hmac_sha2_384_192: return "HMAC_SHA2_384_192 [RFC4868]";
-    case ike::integ_alg::hmac_sha2_512_256: return "HMAC_SHA2_512_256 [RFC4868]";
-    default: return ike::transform_display_name(3, t->id);
+    case ike::integ_alg::hmac_md5_96:
+        return "HMAC_MD5_96 [RFC2403]";
+    case ike::integ_alg::hmac_sha1_96:
+        return "HMAC_SHA1_96 [RFC2404]";
+    case ike::integ_alg::aes_xcbc_96:
+        return "AES_XCBC_96 [RFC3566]";
+    case ike::integ_alg::hmac_sha2_256_128:
+        return "HMAC_SHA2_256_128 [RFC4868]";
+    case ike::integ_alg::hmac_sha2_384_192:
+        return "HMAC_SHA2_384_192 [RFC4868]";
+    case ike::integ_alg::hmac_sha2_512_256:
+        return "HMAC_SHA2_512_256 [RFC4868]";
+    default:
+        return ike::transform_display_name(3, t->id);
     }
 }
 
@@ -1010,8 +1050,8 @@ asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options) {
     // so the result is the harness's failure (probe.local), never "the server did not answer".
     for (const auto& w : weak)
         if (w.answer.starts_with(kAuditCouldNotRun)) {
-            result.phases.push_back(Phase{"weak_audit", PhaseOutcome::failed, 0,
-                                          "the audit offer " + w.proposal + " " + w.answer, true});
+            result.phases.push_back(
+                Phase{"weak_audit", PhaseOutcome::failed, 0, "the audit offer " + w.proposal + " " + w.answer, true});
             break;
         }
     result.weak_audit = std::move(weak);

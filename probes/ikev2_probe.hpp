@@ -20,65 +20,65 @@ namespace vpnprobe::probes {
 
 struct Ikev2Options {
     std::string host;
-    std::uint16_t port = 500;             // IKE_AUTH moves to 4500 (NAT-T port) as Windows does
+    std::uint16_t port = 500;  // IKE_AUTH moves to 4500 (NAT-T port) as Windows does
     std::uint16_t nat_t_port = 4500;
-    std::string address;                  // a specific address of host; "" = resolve, take the first
-    std::vector<std::string> proposals;   // strongSwan syntax, e.g. "aes256-sha256-modp2048"; one per proposal
-    std::string preset;                   // "windows-default", "windows-aes256-dh2048", "modern"
-    std::string id;                       // IDi (FQDN, e-mail or address); default "vpnprobe"
-    std::optional<std::string> ca_file;   // trust anchors for the server's chain
-    std::string expected_name;            // name the client checks against the server certificate; default host
-    std::size_t fragment_size = 1280;     // our IKE fragments' size limit (IP payload, RFC 7383 2.5.1)
+    std::string address;  // a specific address of host; "" = resolve, take the first
+    std::vector<std::string> proposals;  // strongSwan syntax, e.g. "aes256-sha256-modp2048"; one per proposal
+    std::string preset;  // "windows-default", "windows-aes256-dh2048", "modern"
+    std::string id;  // IDi (FQDN, e-mail or address); default "vpnprobe"
+    std::optional<std::string> ca_file;  // trust anchors for the server's chain
+    std::string expected_name;  // name the client checks against the server certificate; default host
+    std::size_t fragment_size = 1280;  // our IKE fragments' size limit (IP payload, RFC 7383 2.5.1)
     bool sa_init_only = false;
-    bool offer_fragmentation = true;      // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
+    bool offer_fragmentation = true;  // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
     bool sa_init_non_esp_marker = false;  // IKE_SA_INIT itself to a NAT-T port (four zero octets first)
     VantagePoint vantage;
-    double timeout_seconds = 10;          // whole probe
-    double retransmit_seconds = 0.5;      // first retransmission; doubles each time
-    std::string keylog_file;              // Wireshark IKEv2 decryption table (ikev2_decryption_table)
+    double timeout_seconds = 10;  // whole probe
+    double retransmit_seconds = 0.5;  // first retransmission; doubles each time
+    std::string keylog_file;  // Wireshark IKEv2 decryption table (ikev2_decryption_table)
     std::function<void(const std::string&)> log;
-    std::shared_ptr<StopSignal> stop;     // SIGINT/SIGTERM: end now, politely (Delete of an IKE SA that exists)
+    std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (Delete of an IKE SA that exists)
 };
 
 struct Ikev2Notify {
-    std::string name;      // "IKEV2_FRAGMENTATION_SUPPORTED", or "16430" when unknown
+    std::string name;  // "IKEV2_FRAGMENTATION_SUPPORTED", or "16430" when unknown
     std::uint16_t type = 0;
-    std::string data;      // decoded where the type is known (hash algorithms, cookie length, ...), else hex
+    std::string data;  // decoded where the type is known (hash algorithms, cookie length, ...), else hex
 };
 
 struct Ikev2Facts {
     // IKE_SA_INIT
     bool sa_init_answered = false;
-    std::string offered;                  // our proposals, strongSwan syntax, ";"-separated
-    std::string chosen_proposal;          // "aes256-sha256-prfsha256-modp2048"
+    std::string offered;  // our proposals, strongSwan syntax, ";"-separated
+    std::string chosen_proposal;  // "aes256-sha256-prfsha256-modp2048"
     std::vector<std::string> chosen_transforms;  // "ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", ...
     std::uint16_t dh_group = 0;
     std::vector<Ikev2Notify> sa_init_notifies;  // in the order the server sent them
     std::vector<std::string> vendor_ids;  // named where known
-    bool fragmentation_offered = false;   // server sent IKEV2_FRAGMENTATION_SUPPORTED
+    bool fragmentation_offered = false;  // server sent IKEV2_FRAGMENTATION_SUPPORTED
     std::vector<std::string> signature_hash_algorithms;
-    int cookie_rounds = 0;                // COOKIE answered
+    int cookie_rounds = 0;  // COOKIE answered
     std::vector<std::uint16_t> invalid_ke_groups;  // INVALID_KE_PAYLOAD asked for these
-    std::optional<bool> nat_detected;     // NAT between probe and server (from NAT-D hashes), if sent
+    std::optional<bool> nat_detected;  // NAT between probe and server (from NAT-D hashes), if sent
     std::optional<bool> nat_source_mismatch;  // the server saw our source differently than we sent it
     std::optional<bool> nat_destination_mismatch;
-    std::vector<std::string> certreq_ca_hashes;   // SHA-1 of subjectPublicKeyInfo, hex
-    std::optional<bool> certreq_matches_ca;        // one of them is the given CA's
-    std::string error_notify;             // NO_PROPOSAL_CHOSEN etc., if the answer was an error
+    std::vector<std::string> certreq_ca_hashes;  // SHA-1 of subjectPublicKeyInfo, hex
+    std::optional<bool> certreq_matches_ca;  // one of them is the given CA's
+    std::string error_notify;  // NO_PROPOSAL_CHOSEN etc., if the answer was an error
     // IKE_AUTH
     bool ike_auth_answered = false;
     int fragments_sent = 0;
     int fragments_received = 0;
-    std::string idr;                      // "FQDN vpn.test", "DER_ASN1_DN CN=..."
+    std::string idr;  // "FQDN vpn.test", "DER_ASN1_DN CN=..."
     std::vector<CertificateFacts> chain;  // server's CERT payloads, leaf first
     std::optional<ChainVerdict> chain_verdict;
-    std::string auth_method;              // "ECDSA_SHA256_P256", "DIGITAL_SIGNATURE ecdsa-with-SHA256", ...
+    std::string auth_method;  // "ECDSA_SHA256_P256", "DIGITAL_SIGNATURE ecdsa-with-SHA256", ...
     std::optional<bool> auth_verified;
     std::string auth_detail;
-    std::string eap_request;              // "Identity", "MS-CHAPv2", ...
+    std::string eap_request;  // "Identity", "MS-CHAPv2", ...
     std::vector<Ikev2Notify> ike_auth_notifies;
-    bool deleted = false;                 // our INFORMATIONAL Delete was answered (strongSwan answers, but keeps a
-                                          // not yet authenticated IKE SA until its half-open timeout)
+    bool deleted = false;  // our INFORMATIONAL Delete was answered (strongSwan answers, but keeps a
+        // not yet authenticated IKE SA until its half-open timeout)
     // After a silent IKE_AUTH on the NAT-T port: does a fresh IKE_SA_INIT there get an answer? (yes: the port
     // is open but reaches a server without our IKE SA; no: the port is blocked or nothing listens)
     std::optional<bool> nat_t_port_answers_sa_init;
@@ -89,11 +89,11 @@ struct Ikev2Facts {
 };
 
 struct WeakProposalResult {
-    std::string proposal;   // strongSwan syntax
-    std::string why_weak;   // "3DES", "SHA-1 integrity", "DH group 2 (1024-bit MODP)"
+    std::string proposal;  // strongSwan syntax
+    std::string why_weak;  // "3DES", "SHA-1 integrity", "DH group 2 (1024-bit MODP)"
     bool accepted = false;
     bool answered = false;  // false: no answer by its share of the deadline, so the offer proves nothing
-    std::string answer;     // "accepted", "NO_PROPOSAL_CHOSEN", "no answer", ...
+    std::string answer;  // "accepted", "NO_PROPOSAL_CHOSEN", "no answer", ...
 };
 
 struct Ikev2Result {
@@ -101,7 +101,7 @@ struct Ikev2Result {
     std::uint16_t port = 500;
     std::string address;
     std::string vantage;
-    std::vector<Phase> phases;            // resolve, ike_sa_init, ike_auth, delete
+    std::vector<Phase> phases;  // resolve, ike_sa_init, ike_auth, delete
     Ikev2Facts ike;
     std::vector<WeakProposalResult> weak_audit;
     double total_seconds = 0;

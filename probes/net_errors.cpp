@@ -36,18 +36,28 @@ std::string with_named_errno(std::string what, int e) {
 
 std::string describe_errno(int e) {
     switch (e) {
-    case ECONNREFUSED: return "connection refused (ECONNREFUSED: the server's host answered with a reset, nothing listens on the port)";
-    case ECONNRESET: return "connection reset by the peer (ECONNRESET)";
-    case ENETUNREACH: return "network unreachable (ENETUNREACH: no route to the server's network from this vantage point)";
-    case EHOSTUNREACH: return "no route to host (EHOSTUNREACH: the server's address did not answer on its link, or a router reported it unreachable)";
-    case ENODEV: return "no such device (ENODEV: the interface does not exist at this vantage point)";
-    case EADDRNOTAVAIL: return "source address not available (EADDRNOTAVAIL: the address is not on this vantage point)";
-    case ETIMEDOUT: return "timed out (ETIMEDOUT)";
+    case ECONNREFUSED:
+        return "connection refused (ECONNREFUSED: the server's host answered with a reset, nothing listens on the port)";
+    case ECONNRESET:
+        return "connection reset by the peer (ECONNRESET)";
+    case ENETUNREACH:
+        return "network unreachable (ENETUNREACH: no route to the server's network from this vantage point)";
+    case EHOSTUNREACH:
+        return "no route to host (EHOSTUNREACH: the server's address did not answer on its link, or a router reported it unreachable)";
+    case ENODEV:
+        return "no such device (ENODEV: the interface does not exist at this vantage point)";
+    case EADDRNOTAVAIL:
+        return "source address not available (EADDRNOTAVAIL: the address is not on this vantage point)";
+    case ETIMEDOUT:
+        return "timed out (ETIMEDOUT)";
     case EACCES:
-    case EPERM: return std::string("not permitted (") + (e == EACCES ? "EACCES" : "EPERM") + "): " + std::strerror(e);
+    case EPERM:
+        return std::string("not permitted (") + (e == EACCES ? "EACCES" : "EPERM") + "): " + std::strerror(e);
     case EMFILE:
-    case ENFILE: return std::string("no file descriptors left (") + (e == EMFILE ? "EMFILE" : "ENFILE") + ")";
-    default: return std::strerror(e);
+    case ENFILE:
+        return std::string("no file descriptors left (") + (e == EMFILE ? "EMFILE" : "ENFILE") + ")";
+    default:
+        return std::strerror(e);
     }
 }
 

@@ -4,20 +4,28 @@ namespace vpnprobe::probes {
 
 const char* to_string(PhaseOutcome o) {
     switch (o) {
-    case PhaseOutcome::ok: return "ok";
-    case PhaseOutcome::failed: return "failed";
-    case PhaseOutcome::timeout: return "timeout";
-    case PhaseOutcome::skipped: return "skipped";
-    case PhaseOutcome::interrupted: return "interrupted";
+    case PhaseOutcome::ok:
+        return "ok";
+    case PhaseOutcome::failed:
+        return "failed";
+    case PhaseOutcome::timeout:
+        return "timeout";
+    case PhaseOutcome::skipped:
+        return "skipped";
+    case PhaseOutcome::interrupted:
+        return "interrupted";
     }
     return "?";
 }
 
 const char* to_string(Severity s) {
     switch (s) {
-    case Severity::error: return "error";
-    case Severity::warning: return "warning";
-    case Severity::info: return "info";
+    case Severity::error:
+        return "error";
+    case Severity::warning:
+        return "warning";
+    case Severity::info:
+        return "info";
     }
     return "?";
 }

@@ -34,8 +34,8 @@ const char* to_string(Severity s);
 
 struct Finding {
     Severity severity = Severity::error;
-    std::string check;          // stable identifier: "certificate.expired", "sstp.http_timeout", ...
-    std::string detail;         // the explanation an operator reads
+    std::string check;  // stable identifier: "certificate.expired", "sstp.http_timeout", ...
+    std::string detail;  // the explanation an operator reads
     std::string windows_error;  // what a Windows client would show, "" when it would show nothing
 };
 
@@ -49,7 +49,8 @@ std::string harness_error(const std::vector<Phase>& phases, const std::vector<Fi
 class PhaseTimer {
 public:
     using clock = std::chrono::steady_clock;
-    PhaseTimer(std::vector<Phase>& phases, std::string name) : phases_(phases), name_(std::move(name)), start_(clock::now()) {}
+    PhaseTimer(std::vector<Phase>& phases, std::string name)
+        : phases_(phases), name_(std::move(name)), start_(clock::now()) {}
     Phase& finish(PhaseOutcome outcome, std::string error = {});
     double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
 

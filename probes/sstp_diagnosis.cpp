@@ -34,20 +34,21 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
     const std::string where = host_port_text(r.host, r.port);
     if (p.outcome == PhaseOutcome::interrupted) {
         add(r, Severity::error, "probe.interrupted",
-            "the probe was stopped before its " + p.name + " phase ended (" + p.error + "): this says nothing about the server",
+            "the probe was stopped before its " + p.name + " phase ended (" + p.error +
+                "): this says nothing about the server",
             "");
         return;
     }
     if (p.local) {
-        add(r, Severity::error, "probe.local", "the probe could not run its " + p.name + " phase from " + r.vantage +
-                                                   " (a problem on the probe's side, not the server's): " + p.error,
+        add(r, Severity::error, "probe.local",
+            "the probe could not run its " + p.name + " phase from " + r.vantage +
+                " (a problem on the probe's side, not the server's): " + p.error,
             "");
         return;
     }
     const bool timeout = p.outcome == PhaseOutcome::timeout;
     if (p.name == "resolve") {
-        add(r, Severity::error, "sstp.resolve", p.error + " (resolved from " + r.vantage + ")",
-            win(ERROR_NO_DNS));
+        add(r, Severity::error, "sstp.resolve", p.error + " (resolved from " + r.vantage + ")", win(ERROR_NO_DNS));
     } else if (p.name == "tcp_connect") {
         // Named for what happened: only a reset is a refusal. A Windows client shows 809 for each (the server
         // "is not responding"), so the finding's name and text carry the difference.
@@ -87,7 +88,8 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
         if (timeout)
             add(r, Severity::error, "sstp.http_timeout",
                 "TLS works but the server never answered SSTP_DUPLEX_POST: SSTP is not enabled on this listener, or "
-                "the server is broken (Debian's SoftEther build behaves so); " + p.error,
+                "the server is broken (Debian's SoftEther build behaves so); " +
+                    p.error,
                 win(winerr::ERROR_VPN_TIMEOUT));
         else
             add(r, Severity::error, "sstp.http_rejected",

@@ -5,6 +5,7 @@
 
 #include <openssl/rand.h>
 
+#include <unistd.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,12 +15,11 @@
 #include <boost/asio/write.hpp>
 #include <cstdio>
 #include <optional>
-#include <unistd.h>
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
-#include "probes/net_errors.hpp"
 #include "probes/local_checks.hpp"
+#include "probes/net_errors.hpp"
 #include "probes/tls_client.hpp"
 #include "probes/watchdog.hpp"
 #include "protocol/ppp_lcp.hpp"
@@ -119,7 +119,8 @@ private:
     }
 
     clock::time_point phase_deadline() const {
-        auto own = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(phase_seconds_));
+        auto own =
+            clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(phase_seconds_));
         return std::min(own, deadline_);
     }
 
@@ -139,7 +140,8 @@ private:
     // kPoliteEndSeconds more at most. A stop during our own disconnect lets it finish.
     void on_stop() {
         interrupted_ = true;
-        auto polite = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
+        auto polite = clock::now() +
+                      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
         deadline_ = std::min(deadline_, polite);
         if (in_polite_end_) return;
         stop_io_ = true;
@@ -150,7 +152,8 @@ private:
     // Ends the current phase as failed, or as timeout when the watchdog ended it, or as interrupted.
     bool fail(PhaseTimer& phase, const std::string& why) {
         if (interrupted_ && !in_polite_end_) {
-            phase.finish(PhaseOutcome::interrupted, "interrupted (" + opt_.stop->reason() + ") while waiting: " + waiting_for_);
+            phase.finish(PhaseOutcome::interrupted,
+                         "interrupted (" + opt_.stop->reason() + ") while waiting: " + waiting_for_);
         } else if (expired()) {
             bool whole = clock::now() >= deadline_;
             phase.finish(PhaseOutcome::timeout,
@@ -205,8 +208,8 @@ private:
                 std::size_t n = **length;
                 auto packet = proto::decode_sstp_packet(proto::ByteView(rx_.data(), n));
                 if (!packet) {
-                    io_error_ = "malformed SSTP packet from the server: " + packet.error().to_string() +
-                                " (packet: " + proto::to_hex(proto::ByteView(rx_.data(), std::min<std::size_t>(n, 64))) +
+                    io_error_ = "malformed SSTP packet from the server: " + packet.error().to_string() + " (packet: " +
+                                proto::to_hex(proto::ByteView(rx_.data(), std::min<std::size_t>(n, 64))) +
                                 (n > 64 ? "..." : "") + ")";
                     co_return std::nullopt;
                 }
@@ -250,7 +253,8 @@ private:
         if (const auto* d = p.data()) {
             auto lcp = proto::decode_lcp_frame(d->ppp_frame);
             if (lcp && lcp->code == proto::LcpCode::echo_request) {
-                send_failed = !co_await send_sstp_data(proto::encode_lcp_echo_reply(lcp->identifier, magic_, lcp->data));
+                send_failed =
+                    !co_await send_sstp_data(proto::encode_lcp_echo_reply(lcp->identifier, magic_, lcp->data));
                 ++r_.sstp.lcp_echo_requests_answered;
                 co_return true;
             }
@@ -306,8 +310,7 @@ private:
                 ::close(fd);
                 throw boost::system::system_error(assigned);
             }
-            if (!opt_.vantage.source.empty())
-                sock->bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
+            if (!opt_.vantage.source.empty()) sock->bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
         } catch (const std::exception& e) {
             co_return fail_local(phase, "cannot open the socket at the vantage point: " + describe_exception(e),
                                  errno_of(e));
@@ -337,17 +340,18 @@ private:
         waiting_for_ = "the server's TLS handshake messages";
         if (stop_io_) co_return fail(phase, "interrupted");
         arm_watchdog();
-        log("-> TLS ClientHello" + (opt_.tls.sni.empty() || is_ip_literal(opt_.tls.sni) ? std::string(" (no SNI)")
-                                                                                      : " SNI " + opt_.tls.sni));
+        log("-> TLS ClientHello" +
+            (opt_.tls.sni.empty() || is_ip_literal(opt_.tls.sni) ? std::string(" (no SNI)") : " SNI " + opt_.tls.sni));
         error_code ec;
-        co_await stream_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+        co_await stream_->async_handshake(asio::ssl::stream_base::client,
+                                          asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return fail(phase, describe_io_error(ec));
         try {
             r_.tls = collect_tls_facts(stream_->native_handle(), opt_.tls, std::time(nullptr));
         } catch (const std::exception& e) {
             // A CA bundle that cannot be read is the operator's mistake, not the server's: say so.
-            co_return fail_local(phase, "TLS established, but the certificate could not be checked: " +
-                                            describe_exception(e));
+            co_return fail_local(phase,
+                                 "TLS established, but the certificate could not be checked: " + describe_exception(e));
         }
         log("<- TLS established: " + r_.tls->version + " " + r_.tls->cipher +
             (r_.tls->chain.empty() ? "" : ", certificate " + r_.tls->chain.front().subject));
@@ -359,16 +363,14 @@ private:
         PhaseTimer phase(r_.phases, "http");
         std::string host_header = opt_.tls.sni.empty() ? opt_.host : opt_.tls.sni;
         if (host_header.find(':') != std::string::npos) host_header = "[" + host_header + "]";
-        std::string request = std::string("SSTP_DUPLEX_POST ") + kSstpUri + " HTTP/1.1\r\n" +
-                              "Host: " + host_header + "\r\n" +
-                              "SSTPCORRELATIONID: " + r_.sstp.correlation_id + "\r\n" +
+        std::string request = std::string("SSTP_DUPLEX_POST ") + kSstpUri + " HTTP/1.1\r\n" + "Host: " + host_header +
+                              "\r\n" + "SSTPCORRELATIONID: " + r_.sstp.correlation_id + "\r\n" +
                               "Content-Length: 18446744073709551615\r\n\r\n";
         arm_watchdog();
         for (std::size_t start = 0, end; (end = request.find("\r\n", start)) != start; start = end + 2)
             log("-> HTTP " + request.substr(start, end - start));
         waiting_for_ = "sending the HTTP request";
-        if (!co_await send(proto::Bytes(request.begin(), request.end()), ""))
-            co_return fail(phase, io_error_);
+        if (!co_await send(proto::Bytes(request.begin(), request.end()), "")) co_return fail(phase, io_error_);
         waiting_for_ = "the HTTP response to SSTP_DUPLEX_POST";
         std::size_t header_end;
         static const std::string terminator = "\r\n\r\n";
@@ -492,7 +494,8 @@ private:
         std::uint8_t our_id = 1;
         bool our_acked = false, their_acked = false;
         waiting_for_ = "sending LCP Configure-Request";
-        if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours))) co_return fail(phase, io_error_);
+        if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours)))
+            co_return fail(phase, io_error_);
         waiting_for_ = "LCP negotiation with the server";
         for (int i = 0; i < kMaxLcpPackets && !(our_acked && their_acked); ++i) {
             auto p = co_await read_packet();
@@ -535,8 +538,9 @@ private:
                 bool reject = lcp->code == C::configure_reject;
                 for (const auto& o : lcp->options) {
                     auto type = proto::lcp_option_type(o);
-                    auto it = std::find_if(ours.begin(), ours.end(),
-                                           [&](const proto::LcpOption& x) { return proto::lcp_option_type(x) == type; });
+                    auto it = std::find_if(ours.begin(), ours.end(), [&](const proto::LcpOption& x) {
+                        return proto::lcp_option_type(x) == type;
+                    });
                     if (reject) {
                         r_.sstp.rejected_lcp_options.push_back(proto::describe(o));
                         if (it != ours.end()) ours.erase(it);
@@ -666,12 +670,12 @@ private:
     std::string io_error_;
     std::string waiting_for_;
     std::uint32_t magic_ = 0;
-    bool interrupted_ = false;     // a stop was requested
-    bool stop_io_ = false;         // ... so no new I/O starts until polite_end()
-    bool in_polite_end_ = false;   // our own disconnect or polite_end() runs: a stop lets it finish
+    bool interrupted_ = false;  // a stop was requested
+    bool stop_io_ = false;  // ... so no new I/O starts until polite_end()
+    bool in_polite_end_ = false;  // our own disconnect or polite_end() runs: a stop lets it finish
     bool call_disconnect_sent_ = false;
     bool tls_closed_ = false;
-    StopSubscription stop_;        // last: unsubscribes before the members it touches go
+    StopSubscription stop_;  // last: unsubscribes before the members it touches go
 };
 
 }  // namespace

@@ -19,52 +19,52 @@ namespace vpnprobe::probes {
 using Logger = std::function<void(const std::string&)>;
 
 struct SstpOptions {
-    std::string host;             // what the client dials (name or address literal)
+    std::string host;  // what the client dials (name or address literal)
     std::uint16_t port = 443;
-    std::string address;          // a specific address of `host` to connect to; "" = resolve, take the first
-    TlsOptions tls;               // tls.sni defaults to host when empty (see normalise)
+    std::string address;  // a specific address of `host` to connect to; "" = resolve, take the first
+    TlsOptions tls;  // tls.sni defaults to host when empty (see normalise)
     VantagePoint vantage;
     double timeout_seconds = 10;  // whole probe
     double phase_timeout_seconds = 0;  // each phase; 0 = same as the whole
-    Logger log;                   // -v: every message sent and received, decoded; empty = quiet
+    Logger log;  // -v: every message sent and received, decoded; empty = quiet
     std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (CALL_ABORT, close_notify)
 };
 
 struct SstpFacts {
-    std::string correlation_id;   // the {GUID} we sent in SSTPCORRELATIONID
+    std::string correlation_id;  // the {GUID} we sent in SSTPCORRELATIONID
     int http_status = 0;
     std::string http_status_line;
     std::string server_header;
     bool connect_acked = false;
-    int hash_bitmask = -1;             // from the ACK's Crypto Binding Request: 1 = SHA1, 2 = SHA256
+    int hash_bitmask = -1;  // from the ACK's Crypto Binding Request: 1 = SHA1, 2 = SHA256
     std::vector<std::string> hash_protocols;  // names of the bits set
     std::string nonce_hex;
     bool connect_naked = false;
-    std::string nak_status;            // decoded Status Info of a NAK
+    std::string nak_status;  // decoded Status Info of a NAK
     std::vector<std::string> server_lcp_options;  // the server's Configure-Request, decoded
     std::vector<std::string> rejected_lcp_options;  // ours that the server rejected
-    std::string auth_protocol;         // what the server asked for: "EAP", "MS-CHAPv2", "PAP", ...
+    std::string auth_protocol;  // what the server asked for: "EAP", "MS-CHAPv2", "PAP", ...
     bool lcp_opened = false;
     int lcp_echo_requests_answered = 0;
     int sstp_echo_requests_answered = 0;
-    std::string close;                 // "CALL_DISCONNECT_ACK received", "CALL_ABORT sent", "server sent CALL_ABORT", ...
+    std::string close;  // "CALL_DISCONNECT_ACK received", "CALL_ABORT sent", "server sent CALL_ABORT", ...
 };
 
 struct SstpResult {
     std::string host;
     std::uint16_t port = 443;
-    std::string address;          // the address actually probed
-    std::string vantage;          // label of the vantage point
+    std::string address;  // the address actually probed
+    std::string vantage;  // label of the vantage point
     std::vector<Phase> phases;
     std::optional<TlsFacts> tls;
     SstpFacts sstp;
     double total_seconds = 0;
     // Set by diagnose_sstp():
     std::vector<Finding> findings;
-    bool handshake_ok = false;    // every protocol phase succeeded
-    bool success = false;         // handshake_ok and no error-severity finding
-    std::string failed_phase;     // first phase that did not succeed, "" when none
-    std::string windows_error;    // the first error finding's Windows error
+    bool handshake_ok = false;  // every protocol phase succeeded
+    bool success = false;  // handshake_ok and no error-severity finding
+    std::string failed_phase;  // first phase that did not succeed, "" when none
+    std::string windows_error;  // the first error finding's Windows error
 
     const Phase* phase(const std::string& name) const;
 };

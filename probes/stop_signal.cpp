@@ -43,8 +43,7 @@ void RemoteStop::detach() {
     deliver_ = nullptr;
 }
 
-SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop)
-    : stop_(std::move(stop)) {
+SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop) : stop_(std::move(stop)) {
     try {
         signals_.emplace(io, SIGINT, SIGTERM);
     } catch (const std::exception&) {  // EMFILE for the signal pipe or the reactor: see signals_

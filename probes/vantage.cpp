@@ -24,9 +24,7 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-std::string netns_path(const std::string& netns) {
-    return netns.starts_with("/") ? netns : "/var/run/netns/" + netns;
-}
+std::string netns_path(const std::string& netns) { return netns.starts_with("/") ? netns : "/var/run/netns/" + netns; }
 
 class Fd {
 public:

@@ -9,9 +9,9 @@
 namespace vpnprobe::probes {
 
 struct VantagePoint {
-    std::string name;       // for reports; "local" when nothing is set
-    std::string netns;      // a name under /var/run/netns, or an absolute path to a netns file; "" = ours
-    std::string source;     // source address to bind, "" = kernel's choice
+    std::string name;  // for reports; "local" when nothing is set
+    std::string netns;  // a name under /var/run/netns, or an absolute path to a netns file; "" = ours
+    std::string source;  // source address to bind, "" = kernel's choice
     std::string interface;  // SO_BINDTODEVICE, "" = none
 
     std::string label() const;  // name, or a description built from the fields

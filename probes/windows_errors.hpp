@@ -120,11 +120,17 @@ inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLI
                                                            "Policy match error."};
 
 // Every row above, for lookups by number.
-inline constexpr std::array<WindowsError, 11> all{
-    CERT_E_EXPIRED,      CERT_E_CN_NO_MATCH,           CERT_E_UNTRUSTEDROOT,
-    CERT_E_CHAINING,     CERT_E_WRONG_USAGE,           TRUST_E_CERT_SIGNATURE,
-    CRYPT_E_REVOCATION_OFFLINE, ERROR_VPN_TIMEOUT,     ERROR_AUTHENTICATION_FAILURE,
-    ERROR_IPSEC_IKE_AUTH_FAIL,  ERROR_IPSEC_IKE_POLICY_MATCH};
+inline constexpr std::array<WindowsError, 11> all{CERT_E_EXPIRED,
+                                                  CERT_E_CN_NO_MATCH,
+                                                  CERT_E_UNTRUSTEDROOT,
+                                                  CERT_E_CHAINING,
+                                                  CERT_E_WRONG_USAGE,
+                                                  TRUST_E_CERT_SIGNATURE,
+                                                  CRYPT_E_REVOCATION_OFFLINE,
+                                                  ERROR_VPN_TIMEOUT,
+                                                  ERROR_AUTHENTICATION_FAILURE,
+                                                  ERROR_IPSEC_IKE_AUTH_FAIL,
+                                                  ERROR_IPSEC_IKE_POLICY_MATCH};
 
 constexpr std::optional<WindowsError> find(std::uint32_t hresult_or_code) {
     for (const auto& e : all)

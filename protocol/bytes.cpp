@@ -4,9 +4,7 @@
 
 namespace vpnprobe::protocol {
 
-std::string DecodeError::to_string() const {
-    return code + " at offset " + std::to_string(offset) + ": " + message;
-}
+std::string DecodeError::to_string() const { return code + " at offset " + std::to_string(offset) + ": " + message; }
 
 bool ByteReader::need(std::size_t n, std::string_view what) {
     if (failed_) return false;

@@ -90,9 +90,9 @@ SignatureCheck verify_rfc4754(EVP_PKEY* key, int curve_nid, const char* curve, c
         return failed(algorithm, "key_mismatch", std::string("the method needs a ") + curve + " key");
     }
     if (signature.size() != 2 * coordinate_size) {
-        return failed(algorithm, "bad_signature_format",
-                      "r | s must be " + std::to_string(2 * coordinate_size) + " bytes, got " +
-                          std::to_string(signature.size()));
+        return failed(
+            algorithm, "bad_signature_format",
+            "r | s must be " + std::to_string(2 * coordinate_size) + " bytes, got " + std::to_string(signature.size()));
     }
     // EVP verifies DER ECDSA-Sig-Value; RFC 4754's fixed-size r | s is re-encoded.
     std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
@@ -123,11 +123,16 @@ std::string oid_text(const ASN1_OBJECT* obj) {
 // Digest names for the hashes RFC 7427 signatures use here.
 const char* digest_for(int nid) {
     switch (nid) {
-        case NID_sha1: return "SHA1";
-        case NID_sha256: return "SHA256";
-        case NID_sha384: return "SHA384";
-        case NID_sha512: return "SHA512";
-        default: return nullptr;
+    case NID_sha1:
+        return "SHA1";
+    case NID_sha256:
+        return "SHA256";
+    case NID_sha384:
+        return "SHA384";
+    case NID_sha512:
+        return "SHA512";
+    default:
+        return nullptr;
     }
 }
 
@@ -188,8 +193,8 @@ bool pss_spec(const void* pval, int ptype, VerifySpec& spec, std::string& proble
     spec.mgf1_digest = mgf1;
     spec.pss_salt = static_cast<int>(salt);
     spec.rsa_padding = RSA_PKCS1_PSS_PADDING;
-    spec.algorithm = std::string("RSASSA-PSS (") + spec.digest + ", MGF1 with " + mgf1 + ", salt " +
-                     std::to_string(salt) + ")";
+    spec.algorithm =
+        std::string("RSASSA-PSS (") + spec.digest + ", MGF1 with " + mgf1 + ", salt " + std::to_string(salt) + ")";
     return true;
 }
 
@@ -197,8 +202,7 @@ bool pss_spec(const void* pval, int ptype, VerifySpec& spec, std::string& proble
 SignatureCheck verify_rfc7427(EVP_PKEY* key, ByteView auth_data, ByteView data) {
     if (auth_data.empty() || auth_data[0] == 0 || auth_data.size() < 1u + auth_data[0]) {
         return failed("", "bad_algorithm_identifier",
-                      "the ASN.1 length byte does not fit the " + std::to_string(auth_data.size()) +
-                          "-byte AUTH data");
+                      "the ASN.1 length byte does not fit the " + std::to_string(auth_data.size()) + "-byte AUTH data");
     }
     const std::size_t alg_len = auth_data[0];
     const unsigned char* p = auth_data.data() + 1;
@@ -257,27 +261,28 @@ SignatureCheck verify_rfc7427(EVP_PKEY* key, ByteView auth_data, ByteView data) 
 
 SignatureCheck verify_with_key(std::uint8_t method, ByteView auth_data, ByteView data, EVP_PKEY* key) {
     switch (method) {
-        case auth_method::rsa_signature: {
-            VerifySpec spec;
-            spec.algorithm = "RSA PKCS#1 v1.5 with SHA-1";
-            if (!EVP_PKEY_is_a(key, "RSA")) {
-                return failed(spec.algorithm, "key_mismatch", "the method needs an RSA key");
-            }
-            spec.digest = "SHA1";
-            spec.rsa_padding = RSA_PKCS1_PADDING;
-            return digest_verify(key, spec, data, auth_data);
+    case auth_method::rsa_signature: {
+        VerifySpec spec;
+        spec.algorithm = "RSA PKCS#1 v1.5 with SHA-1";
+        if (!EVP_PKEY_is_a(key, "RSA")) {
+            return failed(spec.algorithm, "key_mismatch", "the method needs an RSA key");
         }
-        case auth_method::ecdsa_sha256_p256:
-            return verify_rfc4754(key, NID_X9_62_prime256v1, "P-256", "SHA-256", 32, data, auth_data);
-        case auth_method::ecdsa_sha384_p384:
-            return verify_rfc4754(key, NID_secp384r1, "P-384", "SHA-384", 48, data, auth_data);
-        case auth_method::ecdsa_sha512_p521:
-            return verify_rfc4754(key, NID_secp521r1, "P-521", "SHA-512", 66, data, auth_data);
-        case auth_method::digital_signature: return verify_rfc7427(key, auth_data, data);
-        default:
-            return failed("", "unsupported_method",
-                          auth_method_name(method) + " (" + std::to_string(method) + ") is not a signature method " +
-                              "handled here");
+        spec.digest = "SHA1";
+        spec.rsa_padding = RSA_PKCS1_PADDING;
+        return digest_verify(key, spec, data, auth_data);
+    }
+    case auth_method::ecdsa_sha256_p256:
+        return verify_rfc4754(key, NID_X9_62_prime256v1, "P-256", "SHA-256", 32, data, auth_data);
+    case auth_method::ecdsa_sha384_p384:
+        return verify_rfc4754(key, NID_secp384r1, "P-384", "SHA-384", 48, data, auth_data);
+    case auth_method::ecdsa_sha512_p521:
+        return verify_rfc4754(key, NID_secp521r1, "P-521", "SHA-512", 66, data, auth_data);
+    case auth_method::digital_signature:
+        return verify_rfc7427(key, auth_data, data);
+    default:
+        return failed(
+            "", "unsupported_method",
+            auth_method_name(method) + " (" + std::to_string(method) + ") is not a signature method " + "handled here");
     }
 }
 

@@ -38,46 +38,62 @@ constexpr std::size_t aead_iv_size = 8;
 // Cipher key length in bytes, 0 if the transform/key length pair is not supported.
 std::size_t cipher_key_size(std::uint16_t encr_id, std::uint16_t key_bits) {
     switch (encr_id) {
-        case encr_alg::triple_des: return key_bits == 0 || key_bits == 192 ? 24 : 0;
-        case encr_alg::aes_cbc:
-        case encr_alg::aes_gcm_8:
-        case encr_alg::aes_gcm_12:
-        case encr_alg::aes_gcm_16: return key_bits == 128 || key_bits == 192 || key_bits == 256 ? key_bits / 8u : 0;
-        case encr_alg::chacha20_poly1305: return key_bits == 0 || key_bits == 256 ? 32 : 0;
-        default: return 0;
+    case encr_alg::triple_des:
+        return key_bits == 0 || key_bits == 192 ? 24 : 0;
+    case encr_alg::aes_cbc:
+    case encr_alg::aes_gcm_8:
+    case encr_alg::aes_gcm_12:
+    case encr_alg::aes_gcm_16:
+        return key_bits == 128 || key_bits == 192 || key_bits == 256 ? key_bits / 8u : 0;
+    case encr_alg::chacha20_poly1305:
+        return key_bits == 0 || key_bits == 256 ? 32 : 0;
+    default:
+        return 0;
     }
 }
 
 const EVP_CIPHER* evp_cipher(std::uint16_t encr_id, std::size_t key_size) {
     switch (encr_id) {
-        case encr_alg::triple_des: return EVP_des_ede3_cbc();
-        case encr_alg::aes_cbc:
-            return key_size == 16 ? EVP_aes_128_cbc() : key_size == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
-        case encr_alg::aes_gcm_8:
-        case encr_alg::aes_gcm_12:
-        case encr_alg::aes_gcm_16:
-            return key_size == 16 ? EVP_aes_128_gcm() : key_size == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-        case encr_alg::chacha20_poly1305: return EVP_chacha20_poly1305();
-        default: return nullptr;
+    case encr_alg::triple_des:
+        return EVP_des_ede3_cbc();
+    case encr_alg::aes_cbc:
+        return key_size == 16 ? EVP_aes_128_cbc() : key_size == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+    case encr_alg::aes_gcm_8:
+    case encr_alg::aes_gcm_12:
+    case encr_alg::aes_gcm_16:
+        return key_size == 16 ? EVP_aes_128_gcm() : key_size == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+    case encr_alg::chacha20_poly1305:
+        return EVP_chacha20_poly1305();
+    default:
+        return nullptr;
     }
 }
 
 std::size_t aead_tag_size(std::uint16_t encr_id) {
     switch (encr_id) {
-        case encr_alg::aes_gcm_8: return 8;
-        case encr_alg::aes_gcm_12: return 12;
-        default: return 16;
+    case encr_alg::aes_gcm_8:
+        return 8;
+    case encr_alg::aes_gcm_12:
+        return 12;
+    default:
+        return 16;
     }
 }
 
 const char* integ_digest(std::uint16_t integ_id) {
     switch (integ_id) {
-        case integ_alg::hmac_md5_96: return "MD5";
-        case integ_alg::hmac_sha1_96: return "SHA1";
-        case integ_alg::hmac_sha2_256_128: return "SHA256";
-        case integ_alg::hmac_sha2_384_192: return "SHA384";
-        case integ_alg::hmac_sha2_512_256: return "SHA512";
-        default: return nullptr;
+    case integ_alg::hmac_md5_96:
+        return "MD5";
+    case integ_alg::hmac_sha1_96:
+        return "SHA1";
+    case integ_alg::hmac_sha2_256_128:
+        return "SHA256";
+    case integ_alg::hmac_sha2_384_192:
+        return "SHA384";
+    case integ_alg::hmac_sha2_512_256:
+        return "SHA512";
+    default:
+        return nullptr;
     }
 }
 
@@ -135,27 +151,43 @@ std::size_t encr_key_material_size(std::uint16_t encr_id, std::uint16_t key_bits
 
 std::size_t integ_key_size(std::uint16_t integ_id) {
     switch (integ_id) {
-        case integ_alg::none: return 0;
-        case integ_alg::hmac_md5_96: return 16;
-        case integ_alg::hmac_sha1_96: return 20;
-        case integ_alg::aes_xcbc_96: return 16;
-        case integ_alg::hmac_sha2_256_128: return 32;
-        case integ_alg::hmac_sha2_384_192: return 48;
-        case integ_alg::hmac_sha2_512_256: return 64;
-        default: require_integ(integ_id); return 0;
+    case integ_alg::none:
+        return 0;
+    case integ_alg::hmac_md5_96:
+        return 16;
+    case integ_alg::hmac_sha1_96:
+        return 20;
+    case integ_alg::aes_xcbc_96:
+        return 16;
+    case integ_alg::hmac_sha2_256_128:
+        return 32;
+    case integ_alg::hmac_sha2_384_192:
+        return 48;
+    case integ_alg::hmac_sha2_512_256:
+        return 64;
+    default:
+        require_integ(integ_id);
+        return 0;
     }
 }
 
 std::size_t integ_icv_size(std::uint16_t integ_id) {
     switch (integ_id) {
-        case integ_alg::none: return 0;
-        case integ_alg::hmac_md5_96:
-        case integ_alg::hmac_sha1_96:
-        case integ_alg::aes_xcbc_96: return 12;
-        case integ_alg::hmac_sha2_256_128: return 16;
-        case integ_alg::hmac_sha2_384_192: return 24;
-        case integ_alg::hmac_sha2_512_256: return 32;
-        default: require_integ(integ_id); return 0;
+    case integ_alg::none:
+        return 0;
+    case integ_alg::hmac_md5_96:
+    case integ_alg::hmac_sha1_96:
+    case integ_alg::aes_xcbc_96:
+        return 12;
+    case integ_alg::hmac_sha2_256_128:
+        return 16;
+    case integ_alg::hmac_sha2_384_192:
+        return 24;
+    case integ_alg::hmac_sha2_512_256:
+        return 32;
+    default:
+        require_integ(integ_id);
+        return 0;
     }
 }
 

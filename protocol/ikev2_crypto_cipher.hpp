@@ -75,9 +75,9 @@ public:
 
     std::uint16_t encr_id() const { return encr_; }
     std::uint16_t integ_id() const { return integ_; }
-    std::size_t iv_size() const;     // 16 AES-CBC, 8 3DES, 8 AEAD
+    std::size_t iv_size() const;  // 16 AES-CBC, 8 3DES, 8 AEAD
     std::size_t block_size() const;  // padding granularity: 16 AES-CBC, 8 3DES, 1 AEAD
-    std::size_t icv_size() const;    // truncated MAC or AEAD tag: 12/16/24/32, 8/12/16
+    std::size_t icv_size() const;  // truncated MAC or AEAD tag: 12/16/24/32, 8/12/16
 
     // Padding bytes seal() adds for `plaintext_size` bytes of payloads (not counting the Pad Length byte).
     std::size_t padding_size(std::size_t plaintext_size) const;
@@ -111,7 +111,7 @@ private:
     std::uint16_t key_bits_ = 0;
     std::uint16_t integ_ = 0;
     Bytes encr_key_;  // cipher key without salt
-    Bytes salt_;      // AEAD only
+    Bytes salt_;  // AEAD only
     Bytes integ_key_;
 };
 

@@ -52,7 +52,7 @@ struct Group {
     // OpenSSL's name: the named FFC group, the curve, or the key type. Group 2 has none (OpenSSL 3.0 knows no
     // "modp_1024"), so its domain parameters are built from the RFC 2409 prime.
     const char* ossl_name;
-    int curve_nid;     // ECP only
+    int curve_nid;  // ECP only
     std::size_t size;  // prime length (MODP), field size (ECP), key length (curves)
 };
 
@@ -106,14 +106,29 @@ Bytes bn_padded(const BIGNUM* bn, std::size_t size) {
 BnPtr modp_prime(const Group& g) {
     BIGNUM* p = nullptr;
     switch (g.id) {
-        case dh_group::modp1024: p = BN_get_rfc2409_prime_1024(nullptr); break;
-        case dh_group::modp1536: p = BN_get_rfc3526_prime_1536(nullptr); break;
-        case dh_group::modp2048: p = BN_get_rfc3526_prime_2048(nullptr); break;
-        case dh_group::modp3072: p = BN_get_rfc3526_prime_3072(nullptr); break;
-        case dh_group::modp4096: p = BN_get_rfc3526_prime_4096(nullptr); break;
-        case dh_group::modp6144: p = BN_get_rfc3526_prime_6144(nullptr); break;
-        case dh_group::modp8192: p = BN_get_rfc3526_prime_8192(nullptr); break;
-        default: break;
+    case dh_group::modp1024:
+        p = BN_get_rfc2409_prime_1024(nullptr);
+        break;
+    case dh_group::modp1536:
+        p = BN_get_rfc3526_prime_1536(nullptr);
+        break;
+    case dh_group::modp2048:
+        p = BN_get_rfc3526_prime_2048(nullptr);
+        break;
+    case dh_group::modp3072:
+        p = BN_get_rfc3526_prime_3072(nullptr);
+        break;
+    case dh_group::modp4096:
+        p = BN_get_rfc3526_prime_4096(nullptr);
+        break;
+    case dh_group::modp6144:
+        p = BN_get_rfc3526_prime_6144(nullptr);
+        break;
+    case dh_group::modp8192:
+        p = BN_get_rfc3526_prime_8192(nullptr);
+        break;
+    default:
+        break;
     }
     if (p == nullptr) throw_openssl("no prime for " + std::string(g.name));
     return BnPtr(p);
@@ -162,8 +177,8 @@ PkeyPtr pkey_fromdata(const Group& g, int selection, const BIGNUM* priv, const B
     } else {
         keytype = "EC";
         if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, g.ossl_name, 0) != 1 ||
-            (!ec_point.empty() && OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                                                    ec_point.data(), ec_point.size()) != 1)) {
+            (!ec_point.empty() && OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, ec_point.data(),
+                                                                   ec_point.size()) != 1)) {
             throw_openssl("push EC parameters");
         }
     }
@@ -331,8 +346,8 @@ KeyExchange KeyExchange::from_private_key(std::uint16_t group, ByteView private_
             throw std::invalid_argument(std::string(g.name) + " private key must be " + std::to_string(g.size) +
                                         " bytes, got " + std::to_string(private_key.size()));
         }
-        impl->pkey.reset(EVP_PKEY_new_raw_private_key_ex(nullptr, g.ossl_name, nullptr, private_key.data(),
-                                                         private_key.size()));
+        impl->pkey.reset(
+            EVP_PKEY_new_raw_private_key_ex(nullptr, g.ossl_name, nullptr, private_key.data(), private_key.size()));
         if (!impl->pkey) throw_openssl(std::string("raw private key for ") + g.name);
     } else {
         if (private_key.empty() || private_key.size() > g.size) {

@@ -43,12 +43,18 @@ EVP_MAC* hmac_algorithm() {
 
 const char* prf_digest(std::uint16_t prf_id) {
     switch (prf_id) {
-        case prf_alg::hmac_md5: return "MD5";
-        case prf_alg::hmac_sha1: return "SHA1";
-        case prf_alg::hmac_sha2_256: return "SHA256";
-        case prf_alg::hmac_sha2_384: return "SHA384";
-        case prf_alg::hmac_sha2_512: return "SHA512";
-        default: return nullptr;
+    case prf_alg::hmac_md5:
+        return "MD5";
+    case prf_alg::hmac_sha1:
+        return "SHA1";
+    case prf_alg::hmac_sha2_256:
+        return "SHA256";
+    case prf_alg::hmac_sha2_384:
+        return "SHA384";
+    case prf_alg::hmac_sha2_512:
+        return "SHA512";
+    default:
+        return nullptr;
     }
 }
 
@@ -82,13 +88,21 @@ bool is_supported_prf(std::uint16_t prf_id) { return prf_id == prf_alg::aes128_x
 
 std::size_t prf_output_size(std::uint16_t prf_id) {
     switch (prf_id) {
-        case prf_alg::hmac_md5: return 16;
-        case prf_alg::hmac_sha1: return 20;
-        case prf_alg::aes128_xcbc: return 16;
-        case prf_alg::hmac_sha2_256: return 32;
-        case prf_alg::hmac_sha2_384: return 48;
-        case prf_alg::hmac_sha2_512: return 64;
-        default: require_supported(prf_id); return 0;
+    case prf_alg::hmac_md5:
+        return 16;
+    case prf_alg::hmac_sha1:
+        return 20;
+    case prf_alg::aes128_xcbc:
+        return 16;
+    case prf_alg::hmac_sha2_256:
+        return 32;
+    case prf_alg::hmac_sha2_384:
+        return 48;
+    case prf_alg::hmac_sha2_512:
+        return 64;
+    default:
+        require_supported(prf_id);
+        return 0;
     }
 }
 

@@ -110,15 +110,19 @@ std::optional<std::string> signature_algorithm(ByteView auth_data) {
 
 std::string id_text(const IdPayload& id) {
     switch (id.type) {
-        case id_type::ipv4_addr:
-        case id_type::ipv6_addr: return ip_text(id.data);
-        case id_type::fqdn:
-        case id_type::rfc822_addr: return printable(id.data);
-        case id_type::der_asn1_dn:
-            if (auto dn = dn_text(id.data)) return *dn;
-            return "unparsable DN " + abbreviated_hex(id.data);
-        case id_type::null_id: return "(null)";
-        default: return abbreviated_hex(id.data);
+    case id_type::ipv4_addr:
+    case id_type::ipv6_addr:
+        return ip_text(id.data);
+    case id_type::fqdn:
+    case id_type::rfc822_addr:
+        return printable(id.data);
+    case id_type::der_asn1_dn:
+        if (auto dn = dn_text(id.data)) return *dn;
+        return "unparsable DN " + abbreviated_hex(id.data);
+    case id_type::null_id:
+        return "(null)";
+    default:
+        return abbreviated_hex(id.data);
     }
 }
 
@@ -155,81 +159,91 @@ std::string cp_attribute_text(const CpAttribute& a) {
     std::string s = cfg_attribute_name(a.type);
     if (a.value.empty()) return s;
     switch (a.type) {
-        case cfg_attribute::internal_ip4_address:
-        case cfg_attribute::internal_ip4_netmask:
-        case cfg_attribute::internal_ip4_dns:
-        case cfg_attribute::internal_ip4_nbns:
-        case cfg_attribute::internal_ip4_dhcp:
-        case cfg_attribute::internal_ip6_dns:
-        case cfg_attribute::internal_ip6_dhcp: return s + "=" + ip_text(a.value);
-        case cfg_attribute::internal_ip6_address:
-        case cfg_attribute::internal_ip6_subnet:
-            if (a.value.size() == 17) return s + "=" + ip_text(ByteView(a.value).first(16)) + "/" + n(a.value[16]);
-            break;
-        case cfg_attribute::internal_ip4_subnet:
-            if (a.value.size() == 8)
-                return s + "=" + ip_text(ByteView(a.value).first(4)) + "/" + ip_text(ByteView(a.value).subspan(4));
-            break;
-        case cfg_attribute::application_version:
-        case cfg_attribute::internal_dns_domain: return s + "=\"" + printable(a.value) + "\"";
-        default: break;
+    case cfg_attribute::internal_ip4_address:
+    case cfg_attribute::internal_ip4_netmask:
+    case cfg_attribute::internal_ip4_dns:
+    case cfg_attribute::internal_ip4_nbns:
+    case cfg_attribute::internal_ip4_dhcp:
+    case cfg_attribute::internal_ip6_dns:
+    case cfg_attribute::internal_ip6_dhcp:
+        return s + "=" + ip_text(a.value);
+    case cfg_attribute::internal_ip6_address:
+    case cfg_attribute::internal_ip6_subnet:
+        if (a.value.size() == 17) return s + "=" + ip_text(ByteView(a.value).first(16)) + "/" + n(a.value[16]);
+        break;
+    case cfg_attribute::internal_ip4_subnet:
+        if (a.value.size() == 8)
+            return s + "=" + ip_text(ByteView(a.value).first(4)) + "/" + ip_text(ByteView(a.value).subspan(4));
+        break;
+    case cfg_attribute::application_version:
+    case cfg_attribute::internal_dns_domain:
+        return s + "=\"" + printable(a.value) + "\"";
+    default:
+        break;
     }
     return s + "=" + abbreviated_hex(a.value);
 }
 
 std::string notify_data_text(const NotifyPayload& notify) {
     switch (notify.type) {
-        case notify::signature_hash_algorithms: {
-            auto list = signature_hash_algorithms(notify);
-            if (!list) return "malformed: " + list.error().message;
-            std::string s;
-            for (std::uint16_t a : *list) s += (s.empty() ? "" : ",") + hash_algorithm_short_name(a);
-            return s.empty() ? "(none)" : s;
+    case notify::signature_hash_algorithms: {
+        auto list = signature_hash_algorithms(notify);
+        if (!list) return "malformed: " + list.error().message;
+        std::string s;
+        for (std::uint16_t a : *list) s += (s.empty() ? "" : ",") + hash_algorithm_short_name(a);
+        return s.empty() ? "(none)" : s;
+    }
+    case notify::nat_detection_source_ip:
+    case notify::nat_detection_destination_ip: {
+        auto hash = nat_detection_hash(notify);
+        if (!hash) return "malformed: " + hash.error().message;
+        return to_hex(*hash);
+    }
+    case notify::cookie: {
+        auto cookie = cookie_data(notify);
+        if (!cookie) return "malformed: " + cookie.error().message;
+        return n(cookie->size()) + " bytes " + abbreviated_hex(*cookie);
+    }
+    case notify::invalid_ke_payload: {
+        auto group = invalid_ke_group(notify);
+        if (!group) return "malformed: " + group.error().message;
+        return "wants " + transform_id_name(static_cast<std::uint8_t>(TransformType::ke), *group);
+    }
+    case notify::set_window_size:
+    case notify::auth_lifetime:
+        if (notify.data.size() == 4) return n(be32(notify.data)) + (notify.type == notify::auth_lifetime ? " s" : "");
+        break;
+    case notify::ms_notify_status:
+        if (notify.data.size() == 4) {
+            static const char* digits = "0123456789abcdef";
+            std::string s = "status 0x";
+            for (int shift = 28; shift >= 0; shift -= 4) s += digits[be32(notify.data) >> shift & 0xf];
+            return s;
         }
-        case notify::nat_detection_source_ip:
-        case notify::nat_detection_destination_ip: {
-            auto hash = nat_detection_hash(notify);
-            if (!hash) return "malformed: " + hash.error().message;
-            return to_hex(*hash);
-        }
-        case notify::cookie: {
-            auto cookie = cookie_data(notify);
-            if (!cookie) return "malformed: " + cookie.error().message;
-            return n(cookie->size()) + " bytes " + abbreviated_hex(*cookie);
-        }
-        case notify::invalid_ke_payload: {
-            auto group = invalid_ke_group(notify);
-            if (!group) return "malformed: " + group.error().message;
-            return "wants " + transform_id_name(static_cast<std::uint8_t>(TransformType::ke), *group);
-        }
-        case notify::set_window_size:
-        case notify::auth_lifetime:
-            if (notify.data.size() == 4)
-                return n(be32(notify.data)) + (notify.type == notify::auth_lifetime ? " s" : "");
-            break;
-        case notify::ms_notify_status:
-            if (notify.data.size() == 4) {
-                static const char* digits = "0123456789abcdef";
-                std::string s = "status 0x";
-                for (int shift = 28; shift >= 0; shift -= 4) s += digits[be32(notify.data) >> shift & 0xf];
-                return s;
-            }
-            break;
-        case notify::additional_ip4_address:
-        case notify::additional_ip6_address: return ip_text(notify.data);
-        default: break;
+        break;
+    case notify::additional_ip4_address:
+    case notify::additional_ip6_address:
+        return ip_text(notify.data);
+    default:
+        break;
     }
     return notify.data.empty() ? "" : "data " + abbreviated_hex(notify.data);
 }
 
 int transform_order(std::uint8_t type) {
     switch (type) {
-        case 1: return 0;  // ENCR
-        case 3: return 1;  // INTEG
-        case 2: return 2;  // PRF
-        case 4: return 3;  // KE
-        case 5: return 5;  // ESN
-        default: return 4;  // ADDKEn after KE, unknown types before ESN
+    case 1:
+        return 0;  // ENCR
+    case 3:
+        return 1;  // INTEG
+    case 2:
+        return 2;  // PRF
+    case 4:
+        return 3;  // KE
+    case 5:
+        return 5;  // ESN
+    default:
+        return 4;  // ADDKEn after KE, unknown types before ESN
     }
 }
 

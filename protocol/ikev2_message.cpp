@@ -85,8 +85,7 @@ Decoded<std::vector<Payload>> decode_chain(PayloadType first, ByteView data, std
 }
 
 void check_width(std::size_t value, std::size_t max, const std::string& what) {
-    if (value > max)
-        throw std::invalid_argument(what + " is " + n(value) + ", more than the maximum of " + n(max));
+    if (value > max) throw std::invalid_argument(what + " is " + n(value) + ", more than the maximum of " + n(max));
 }
 
 // Appends the payloads with linked generic headers. With `encrypted_size`, the last payload must be SK/SKF

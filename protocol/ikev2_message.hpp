@@ -39,10 +39,10 @@ inline constexpr std::size_t header_size = 28;
 inline constexpr std::size_t generic_payload_header_size = 4;
 inline constexpr std::size_t skf_fixed_size = 4;  // Fragment Number, Total Fragments
 inline constexpr std::uint8_t ikev2_version = 0x20;  // major 2, minor 0
-inline constexpr std::size_t max_payloads = 64;      // per chain; real messages carry well under 20
+inline constexpr std::size_t max_payloads = 64;  // per chain; real messages carry well under 20
 inline constexpr std::uint8_t flag_initiator = 0x08;  // I: sent by the original initiator of the IKE SA
-inline constexpr std::uint8_t flag_version = 0x10;    // V: sender could speak a higher major version
-inline constexpr std::uint8_t flag_response = 0x20;   // R: this message is a response
+inline constexpr std::uint8_t flag_version = 0x10;  // V: sender could speak a higher major version
+inline constexpr std::uint8_t flag_response = 0x20;  // R: this message is a response
 inline constexpr std::uint8_t critical_bit = 0x80;
 
 struct Header {

@@ -8,7 +8,7 @@ namespace vpnprobe::protocol::ikev2 {
 
 namespace {
 
-constexpr std::uint8_t proposal_more = 2;   // Last Substruc of a proposal that is followed by another
+constexpr std::uint8_t proposal_more = 2;  // Last Substruc of a proposal that is followed by another
 constexpr std::uint8_t transform_more = 3;  // ... of a transform
 constexpr std::uint16_t attribute_tv_bit = 0x8000;
 constexpr std::size_t proposal_header_size = 8;
@@ -188,10 +188,10 @@ Decoded<PayloadBody> decode_notify(ByteReader& r) {
     const std::uint8_t spi_size = r.u8();
     notify.type = r.u16();
     if (spi_size > r.remaining())
-        return error("bad_spi_size",
-                     "SPI size " + n(spi_size) + " exceeds the " + n(r.remaining()) +
-                         " bytes left in the Notify payload",
-                     start + 1);
+        return error(
+            "bad_spi_size",
+            "SPI size " + n(spi_size) + " exceeds the " + n(r.remaining()) + " bytes left in the Notify payload",
+            start + 1);
     notify.spi = to_bytes(r.bytes(spi_size));
     notify.data = to_bytes(r.bytes(r.remaining()));
     return PayloadBody{std::move(notify)};
@@ -232,10 +232,10 @@ Decoded<PayloadBody> decode_ts(ByteReader& r) {
             return error("bad_selector_length", "selector length " + n(length) + " is below the 4-byte minimum",
                          sstart + 2);
         if (length - 4u > r.remaining())
-            return error("selector_overrun",
-                         "selector length " + n(length) + " exceeds the " + n(r.remaining() + 4) +
-                             " bytes left in the payload",
-                         sstart + 2);
+            return error(
+                "selector_overrun",
+                "selector length " + n(length) + " exceeds the " + n(r.remaining() + 4) + " bytes left in the payload",
+                sstart + 2);
         const bool v4 = sel.type == ts_type::ipv4_addr_range;
         const bool v6 = sel.type == ts_type::ipv6_addr_range;
         if ((v4 && length != ipv4_selector_size) || (v6 && length != ipv6_selector_size))
@@ -276,10 +276,10 @@ Decoded<PayloadBody> decode_cp(ByteReader& r) {
         attribute.type = r.u16() & 0x7fff;  // the top bit is reserved
         const std::uint16_t length = r.u16();
         if (length > r.remaining())
-            return error("attribute_overrun",
-                         "attribute length " + n(length) + " exceeds the " + n(r.remaining()) +
-                             " bytes left in the payload",
-                         start + 2);
+            return error(
+                "attribute_overrun",
+                "attribute length " + n(length) + " exceeds the " + n(r.remaining()) + " bytes left in the payload",
+                start + 2);
         attribute.value = to_bytes(r.bytes(length));
         cp.attributes.push_back(std::move(attribute));
     }
@@ -304,8 +304,7 @@ Decoded<PayloadBody> decode_eap(ByteReader& r) {
                      "EAP Length is " + n(length) + ", the EAP payload holds " + n(size) + " bytes", start + 2);
     if (eap_code_has_type(eap.code)) {
         if (size < 5)
-            return error("bad_eap_length", "EAP " + eap_code_name(eap.code) + " without a Type (length 4)",
-                         start + 2);
+            return error("bad_eap_length", "EAP " + eap_code_name(eap.code) + " without a Type (length 4)", start + 2);
         eap.type = r.u8();
     }
     eap.data = to_bytes(r.bytes(r.remaining()));
@@ -319,8 +318,7 @@ Decoded<PayloadBody> decode_skf(ByteReader& r, std::uint8_t next_payload) {
     skf.fragment_number = r.u16();
     skf.total_fragments = r.u16();
     skf.first_inner = static_cast<PayloadType>(next_payload);
-    if (skf.total_fragments == 0)
-        return error("bad_fragment_number", "Total Fragments is 0", start + 2);
+    if (skf.total_fragments == 0) return error("bad_fragment_number", "Total Fragments is 0", start + 2);
     if (skf.fragment_number == 0 || skf.fragment_number > skf.total_fragments)
         return error("bad_fragment_number",
                      "Fragment Number " + n(skf.fragment_number) + " is outside 1.." + n(skf.total_fragments), start);
@@ -396,8 +394,7 @@ void put_ts(Bytes& out, const TsPayload& ts) {
         if (v4 || v6) {
             const std::size_t address_size = v4 ? 4 : 16;
             if (sel.start_address.size() != address_size || sel.end_address.size() != address_size)
-                throw std::invalid_argument(ts_type_name(sel.type) + " needs " + n(address_size) +
-                                            "-byte addresses");
+                throw std::invalid_argument(ts_type_name(sel.type) + " needs " + n(address_size) + "-byte addresses");
             put_u16(body, sel.start_port);
             put_u16(body, sel.end_port);
             put_bytes(body, sel.start_address);
@@ -415,26 +412,41 @@ void put_ts(Bytes& out, const TsPayload& ts) {
 
 bool body_matches(PayloadType type, const PayloadBody& body) {
     switch (type) {
-        case PayloadType::sa: return std::holds_alternative<SaPayload>(body);
-        case PayloadType::ke: return std::holds_alternative<KePayload>(body);
-        case PayloadType::idi:
-        case PayloadType::idr: return std::holds_alternative<IdPayload>(body);
-        case PayloadType::cert: return std::holds_alternative<CertPayload>(body);
-        case PayloadType::certreq: return std::holds_alternative<CertReqPayload>(body);
-        case PayloadType::auth: return std::holds_alternative<AuthPayload>(body);
-        case PayloadType::nonce: return std::holds_alternative<NoncePayload>(body);
-        case PayloadType::notify: return std::holds_alternative<NotifyPayload>(body);
-        case PayloadType::delete_: return std::holds_alternative<DeletePayload>(body);
-        case PayloadType::vendor_id: return std::holds_alternative<VendorIdPayload>(body);
-        case PayloadType::tsi:
-        case PayloadType::tsr: return std::holds_alternative<TsPayload>(body);
-        case PayloadType::sk: return std::holds_alternative<SkPayload>(body);
-        case PayloadType::cp: return std::holds_alternative<CpPayload>(body);
-        case PayloadType::eap: return std::holds_alternative<EapPayload>(body);
-        case PayloadType::skf: return std::holds_alternative<SkfPayload>(body);
-        default:
-            return std::holds_alternative<UnknownPayload>(body) &&
-                   !is_supported_payload_type(static_cast<std::uint8_t>(type)) && type != PayloadType::none;
+    case PayloadType::sa:
+        return std::holds_alternative<SaPayload>(body);
+    case PayloadType::ke:
+        return std::holds_alternative<KePayload>(body);
+    case PayloadType::idi:
+    case PayloadType::idr:
+        return std::holds_alternative<IdPayload>(body);
+    case PayloadType::cert:
+        return std::holds_alternative<CertPayload>(body);
+    case PayloadType::certreq:
+        return std::holds_alternative<CertReqPayload>(body);
+    case PayloadType::auth:
+        return std::holds_alternative<AuthPayload>(body);
+    case PayloadType::nonce:
+        return std::holds_alternative<NoncePayload>(body);
+    case PayloadType::notify:
+        return std::holds_alternative<NotifyPayload>(body);
+    case PayloadType::delete_:
+        return std::holds_alternative<DeletePayload>(body);
+    case PayloadType::vendor_id:
+        return std::holds_alternative<VendorIdPayload>(body);
+    case PayloadType::tsi:
+    case PayloadType::tsr:
+        return std::holds_alternative<TsPayload>(body);
+    case PayloadType::sk:
+        return std::holds_alternative<SkPayload>(body);
+    case PayloadType::cp:
+        return std::holds_alternative<CpPayload>(body);
+    case PayloadType::eap:
+        return std::holds_alternative<EapPayload>(body);
+    case PayloadType::skf:
+        return std::holds_alternative<SkfPayload>(body);
+    default:
+        return std::holds_alternative<UnknownPayload>(body) &&
+               !is_supported_payload_type(static_cast<std::uint8_t>(type)) && type != PayloadType::none;
     }
 }
 
@@ -544,8 +556,7 @@ Bytes encode_payload_body(const Payload& payload) {
                 put_bytes(out, b.data);
             } else if constexpr (std::is_same_v<T, SkfPayload>) {
                 if (b.fragment_number == 0 || b.total_fragments == 0 || b.fragment_number > b.total_fragments)
-                    throw std::invalid_argument("SKF fragment " + n(b.fragment_number) + " of " +
-                                                n(b.total_fragments));
+                    throw std::invalid_argument("SKF fragment " + n(b.fragment_number) + " of " + n(b.total_fragments));
                 put_u16(out, b.fragment_number);
                 put_u16(out, b.total_fragments);
                 put_bytes(out, b.encrypted);
@@ -563,39 +574,51 @@ Decoded<PayloadBody> decode_payload_body(PayloadType type, std::uint8_t next_pay
     ByteReader r(body, body_offset);
     Decoded<PayloadBody> result = [&]() -> Decoded<PayloadBody> {
         switch (type) {
-            case PayloadType::sa: return decode_sa(r);
-            case PayloadType::ke: return decode_ke(r);
-            case PayloadType::idi:
-            case PayloadType::idr: return decode_typed_data<IdPayload>(r, &IdPayload::type, "ID");
-            case PayloadType::auth: return decode_typed_data<AuthPayload>(r, &AuthPayload::method, "AUTH");
-            case PayloadType::cert: {
-                if (auto e = need_fixed(r, 1, "CERT")) return *e;
-                CertPayload cert;
-                cert.encoding = r.u8();
-                cert.data = to_bytes(r.bytes(r.remaining()));
-                return PayloadBody{std::move(cert)};
-            }
-            case PayloadType::certreq: {
-                if (auto e = need_fixed(r, 1, "CERTREQ")) return *e;
-                CertReqPayload certreq;
-                certreq.encoding = r.u8();
-                certreq.authority = to_bytes(r.bytes(r.remaining()));
-                return PayloadBody{std::move(certreq)};
-            }
-            case PayloadType::nonce: return PayloadBody{NoncePayload{to_bytes(r.bytes(r.remaining()))}};
-            case PayloadType::notify: return decode_notify(r);
-            case PayloadType::delete_: return decode_delete(r);
-            case PayloadType::vendor_id: return PayloadBody{VendorIdPayload{to_bytes(r.bytes(r.remaining()))}};
-            case PayloadType::tsi:
-            case PayloadType::tsr: return decode_ts(r);
-            case PayloadType::sk:
-                return PayloadBody{SkPayload{static_cast<PayloadType>(next_payload), to_bytes(r.bytes(r.remaining()))}};
-            case PayloadType::cp: return decode_cp(r);
-            case PayloadType::eap: return decode_eap(r);
-            case PayloadType::skf: return decode_skf(r, next_payload);
-            default:
-                return error("unsupported_payload", "payload type " + payload_name(type) + " is not decoded here",
-                             body_offset);
+        case PayloadType::sa:
+            return decode_sa(r);
+        case PayloadType::ke:
+            return decode_ke(r);
+        case PayloadType::idi:
+        case PayloadType::idr:
+            return decode_typed_data<IdPayload>(r, &IdPayload::type, "ID");
+        case PayloadType::auth:
+            return decode_typed_data<AuthPayload>(r, &AuthPayload::method, "AUTH");
+        case PayloadType::cert: {
+            if (auto e = need_fixed(r, 1, "CERT")) return *e;
+            CertPayload cert;
+            cert.encoding = r.u8();
+            cert.data = to_bytes(r.bytes(r.remaining()));
+            return PayloadBody{std::move(cert)};
+        }
+        case PayloadType::certreq: {
+            if (auto e = need_fixed(r, 1, "CERTREQ")) return *e;
+            CertReqPayload certreq;
+            certreq.encoding = r.u8();
+            certreq.authority = to_bytes(r.bytes(r.remaining()));
+            return PayloadBody{std::move(certreq)};
+        }
+        case PayloadType::nonce:
+            return PayloadBody{NoncePayload{to_bytes(r.bytes(r.remaining()))}};
+        case PayloadType::notify:
+            return decode_notify(r);
+        case PayloadType::delete_:
+            return decode_delete(r);
+        case PayloadType::vendor_id:
+            return PayloadBody{VendorIdPayload{to_bytes(r.bytes(r.remaining()))}};
+        case PayloadType::tsi:
+        case PayloadType::tsr:
+            return decode_ts(r);
+        case PayloadType::sk:
+            return PayloadBody{SkPayload{static_cast<PayloadType>(next_payload), to_bytes(r.bytes(r.remaining()))}};
+        case PayloadType::cp:
+            return decode_cp(r);
+        case PayloadType::eap:
+            return decode_eap(r);
+        case PayloadType::skf:
+            return decode_skf(r, next_payload);
+        default:
+            return error("unsupported_payload", "payload type " + payload_name(type) + " is not decoded here",
+                         body_offset);
         }
     }();
     if (!result) return result;
@@ -606,10 +629,10 @@ Decoded<PayloadBody> decode_payload_body(PayloadType type, std::uint8_t next_pay
 
 Decoded<std::vector<std::uint16_t>> signature_hash_algorithms(const NotifyPayload& notify) {
     if (notify.data.size() % 2 != 0)
-        return error("bad_notify_data",
-                     "SIGNATURE_HASH_ALGORITHMS data of " + n(notify.data.size()) +
-                         " bytes is not a list of 16-bit values",
-                     notify.data.size() - 1);
+        return error(
+            "bad_notify_data",
+            "SIGNATURE_HASH_ALGORITHMS data of " + n(notify.data.size()) + " bytes is not a list of 16-bit values",
+            notify.data.size() - 1);
     std::vector<std::uint16_t> algorithms;
     ByteReader r(notify.data);
     while (!r.at_end()) algorithms.push_back(r.u16());

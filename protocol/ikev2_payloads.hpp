@@ -40,7 +40,7 @@ namespace vpnprobe::protocol::ikev2 {
 // A transform attribute other than Key Length (none is defined today; kept so nothing a peer sends is lost).
 struct TransformAttribute {
     std::uint16_t type = 0;  // without the AF bit
-    bool tv = true;          // TV (AF=1): `value`; TLV (AF=0): `data`
+    bool tv = true;  // TV (AF=1): `value`; TLV (AF=0): `data`
     std::uint16_t value = 0;
     Bytes data;
     bool operator==(const TransformAttribute&) const = default;
@@ -139,20 +139,20 @@ struct EapPayload {
     std::uint8_t code = eap_code::request;  // eap_code::
     std::uint8_t identifier = 0;
     std::optional<std::uint8_t> type;  // present for Request, Response, Initiate and Finish
-    Bytes data;                        // Type-Data, or whatever follows the header of other codes
+    Bytes data;  // Type-Data, or whatever follows the header of other codes
     bool operator==(const EapPayload&) const = default;
 };
 
 struct DeletePayload {
     std::uint8_t protocol = static_cast<std::uint8_t>(ProtocolId::ike);
     std::uint8_t spi_size = 0;  // 0 for the IKE SA, 4 for ESP/AH
-    std::vector<Bytes> spis;    // each spi_size bytes
+    std::vector<Bytes> spis;  // each spi_size bytes
     bool operator==(const DeletePayload&) const = default;
 };
 
 struct TrafficSelector {
     std::uint8_t type = ts_type::ipv4_addr_range;  // ts_type::
-    std::uint8_t ip_protocol = 0;                  // 0 = any
+    std::uint8_t ip_protocol = 0;  // 0 = any
     std::uint16_t start_port = 0;
     std::uint16_t end_port = 65535;
     Bytes start_address;  // 4 bytes for IPv4 ranges, 16 for IPv6
@@ -203,10 +203,9 @@ struct UnknownPayload {
     bool operator==(const UnknownPayload&) const = default;
 };
 
-using PayloadBody =
-    std::variant<SaPayload, KePayload, IdPayload, CertPayload, CertReqPayload, AuthPayload, NoncePayload, NotifyPayload,
-                 DeletePayload, VendorIdPayload, TsPayload, SkPayload, CpPayload, EapPayload, SkfPayload,
-                 UnknownPayload>;
+using PayloadBody = std::variant<SaPayload, KePayload, IdPayload, CertPayload, CertReqPayload, AuthPayload,
+                                 NoncePayload, NotifyPayload, DeletePayload, VendorIdPayload, TsPayload, SkPayload,
+                                 CpPayload, EapPayload, SkfPayload, UnknownPayload>;
 
 // One payload of a chain: its type, its critical bit and its body. Bodies that belong to exactly one payload
 // type convert implicitly (`Payload p = NoncePayload{...}`); IdPayload and TsPayload need the type

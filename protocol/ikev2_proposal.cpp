@@ -16,14 +16,22 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 // strongSwan derives an IKE PRF from each integrity algorithm when none is configured.
 std::optional<std::uint16_t> prf_for_integrity(std::uint16_t integ_id) {
     switch (integ_id) {
-        case integ_alg::hmac_md5_96: return prf_alg::hmac_md5;
-        case integ_alg::hmac_sha1_96: return prf_alg::hmac_sha1;
-        case integ_alg::hmac_sha2_256_128: return prf_alg::hmac_sha2_256;
-        case integ_alg::hmac_sha2_384_192: return prf_alg::hmac_sha2_384;
-        case integ_alg::hmac_sha2_512_256: return prf_alg::hmac_sha2_512;
-        case integ_alg::aes_xcbc_96: return prf_alg::aes128_xcbc;
-        case integ_alg::aes_cmac_96: return prf_alg::aes128_cmac;
-        default: return std::nullopt;
+    case integ_alg::hmac_md5_96:
+        return prf_alg::hmac_md5;
+    case integ_alg::hmac_sha1_96:
+        return prf_alg::hmac_sha1;
+    case integ_alg::hmac_sha2_256_128:
+        return prf_alg::hmac_sha2_256;
+    case integ_alg::hmac_sha2_384_192:
+        return prf_alg::hmac_sha2_384;
+    case integ_alg::hmac_sha2_512_256:
+        return prf_alg::hmac_sha2_512;
+    case integ_alg::aes_xcbc_96:
+        return prf_alg::aes128_xcbc;
+    case integ_alg::aes_cmac_96:
+        return prf_alg::aes128_cmac;
+    default:
+        return std::nullopt;
     }
 }
 
@@ -81,8 +89,7 @@ Proposal parse_proposal(std::string_view text, ProtocolId protocol, std::uint8_t
 
     if (protocol == ProtocolId::ike) {
         if (encryption.empty()) throw std::invalid_argument("no encryption algorithm in IKE proposal " + whole);
-        if (!aead && integrity.empty())
-            throw std::invalid_argument("no integrity algorithm in IKE proposal " + whole);
+        if (!aead && integrity.empty()) throw std::invalid_argument("no integrity algorithm in IKE proposal " + whole);
         if (prfs.empty()) prfs = derived_prfs(integrity);
         if (prfs.empty())
             throw std::invalid_argument("no PRF in IKE proposal " + whole +
@@ -94,8 +101,7 @@ Proposal parse_proposal(std::string_view text, ProtocolId protocol, std::uint8_t
             throw std::invalid_argument("encryption algorithm in AH proposal " + whole);
         if (protocol == ProtocolId::esp && encryption.empty())
             throw std::invalid_argument("no encryption algorithm in ESP proposal " + whole);
-        if (!aead && integrity.empty())
-            throw std::invalid_argument("no integrity algorithm in proposal " + whole);
+        if (!aead && integrity.empty()) throw std::invalid_argument("no integrity algorithm in proposal " + whole);
         prfs.clear();
         if (esns.empty()) esns.push_back(Transform(TransformType::esn, esn_mode::no_esn));
     }
@@ -133,8 +139,8 @@ std::string format_proposal(const Proposal& proposal) {
     }
     const auto& integrity = by_type[static_cast<std::size_t>(TransformType::integ)];
     const bool ike = proposal.protocol == static_cast<std::uint8_t>(ProtocolId::ike);
-    const bool implied_prf = ike && !integrity.empty() && by_type[static_cast<std::size_t>(TransformType::prf)] ==
-                                                              derived_prfs(integrity);
+    const bool implied_prf =
+        ike && !integrity.empty() && by_type[static_cast<std::size_t>(TransformType::prf)] == derived_prfs(integrity);
     const auto& esns = by_type[static_cast<std::size_t>(TransformType::esn)];
     const bool implied_esn = !ike && esns.size() == 1 && esns.front().id == esn_mode::no_esn;
 

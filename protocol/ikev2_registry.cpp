@@ -31,27 +31,25 @@ std::string short_or_number(std::span<const Entry> table, std::uint16_t value) {
 }
 
 constexpr Entry exchange_table[] = {
-    {34, "IKE_SA_INIT", ""},        {35, "IKE_AUTH", ""},           {36, "CREATE_CHILD_SA", ""},
-    {37, "INFORMATIONAL", ""},      {38, "IKE_SESSION_RESUME", ""}, {43, "IKE_INTERMEDIATE", ""},
+    {34, "IKE_SA_INIT", ""},     {35, "IKE_AUTH", ""},           {36, "CREATE_CHILD_SA", ""},
+    {37, "INFORMATIONAL", ""},   {38, "IKE_SESSION_RESUME", ""}, {43, "IKE_INTERMEDIATE", ""},
     {44, "IKE_FOLLOWUP_KE", ""},
 };
 
 // name = RFC 7296 section 3.2 notation; short_name = strongSwan's payload_type_short_names.
 constexpr Entry payload_table[] = {
-    {0, "NONE", ""},       {33, "SA", ""},   {34, "KE", ""},      {35, "IDi", ""},  {36, "IDr", ""},
-    {37, "CERT", ""},      {38, "CERTREQ", ""}, {39, "AUTH", ""}, {40, "Ni/Nr", "No"}, {41, "N", ""},
-    {42, "D", ""},         {43, "V", ""},    {44, "TSi", ""},     {45, "TSr", ""},  {46, "SK", "E"},
-    {47, "CP", ""},        {48, "EAP", ""},  {49, "GSPM", ""},    {50, "IDg", ""},  {51, "GSA", ""},
-    {52, "KD", ""},        {53, "SKF", "EF"}, {54, "PS", ""},
+    {0, "NONE", ""},     {33, "SA", ""},   {34, "KE", ""},      {35, "IDi", ""},   {36, "IDr", ""}, {37, "CERT", ""},
+    {38, "CERTREQ", ""}, {39, "AUTH", ""}, {40, "Ni/Nr", "No"}, {41, "N", ""},     {42, "D", ""},   {43, "V", ""},
+    {44, "TSi", ""},     {45, "TSr", ""},  {46, "SK", "E"},     {47, "CP", ""},    {48, "EAP", ""}, {49, "GSPM", ""},
+    {50, "IDg", ""},     {51, "GSA", ""},  {52, "KD", ""},      {53, "SKF", "EF"}, {54, "PS", ""},
 };
 
-constexpr Entry protocol_table[] = {{0, "NONE", ""}, {1, "IKE", ""}, {2, "AH", ""}, {3, "ESP", ""},
-                                    {4, "FC_ESP_HEADER", ""}, {5, "FC_CT_AUTHENTICATION", ""}};
+constexpr Entry protocol_table[] = {{0, "NONE", ""}, {1, "IKE", ""},           {2, "AH", ""},
+                                    {3, "ESP", ""},  {4, "FC_ESP_HEADER", ""}, {5, "FC_CT_AUTHENTICATION", ""}};
 
 constexpr Entry transform_type_table[] = {
-    {1, "ENCR", ""},    {2, "PRF", ""},     {3, "INTEG", ""},   {4, "KE", ""},      {5, "ESN", ""},
-    {6, "ADDKE1", ""},  {7, "ADDKE2", ""},  {8, "ADDKE3", ""},  {9, "ADDKE4", ""},  {10, "ADDKE5", ""},
-    {11, "ADDKE6", ""}, {12, "ADDKE7", ""},
+    {1, "ENCR", ""},   {2, "PRF", ""},    {3, "INTEG", ""},  {4, "KE", ""},      {5, "ESN", ""},     {6, "ADDKE1", ""},
+    {7, "ADDKE2", ""}, {8, "ADDKE3", ""}, {9, "ADDKE4", ""}, {10, "ADDKE5", ""}, {11, "ADDKE6", ""}, {12, "ADDKE7", ""},
 };
 
 // name = IANA / RFC 7296 constant; short_name = strongSwan's display name (encryption_algorithm_names etc.).
@@ -150,11 +148,16 @@ constexpr Entry esn_table[] = {{0, "NO_ESN", "NO_EXT_SEQ"}, {1, "ESN", "EXT_SEQ"
 
 std::span<const Entry> transform_table(std::uint8_t type) {
     switch (type) {
-        case 1: return encr_table;
-        case 2: return prf_table;
-        case 3: return integ_table;
-        case 5: return esn_table;
-        default: break;
+    case 1:
+        return encr_table;
+    case 2:
+        return prf_table;
+    case 3:
+        return integ_table;
+    case 5:
+        return esn_table;
+    default:
+        break;
     }
     if (type == 4 || (type >= 6 && type <= 12)) return dh_table;  // ADDKEn take KE method IDs (RFC 9370)
     return {};
@@ -252,9 +255,9 @@ constexpr Entry notify_table[] = {
 };
 
 constexpr Entry id_type_table[] = {
-    {1, "ID_IPV4_ADDR", ""},   {2, "ID_FQDN", ""},     {3, "ID_RFC822_ADDR", ""}, {5, "ID_IPV6_ADDR", ""},
-    {9, "ID_DER_ASN1_DN", ""}, {10, "ID_DER_ASN1_GN", ""}, {11, "ID_KEY_ID", ""}, {12, "ID_FC_NAME", ""},
-    {13, "ID_NULL", ""},
+    {1, "ID_IPV4_ADDR", ""}, {2, "ID_FQDN", ""},        {3, "ID_RFC822_ADDR", ""},
+    {5, "ID_IPV6_ADDR", ""}, {9, "ID_DER_ASN1_DN", ""}, {10, "ID_DER_ASN1_GN", ""},
+    {11, "ID_KEY_ID", ""},   {12, "ID_FC_NAME", ""},    {13, "ID_NULL", ""},
 };
 
 constexpr Entry auth_method_table[] = {
@@ -287,13 +290,17 @@ constexpr Entry cert_encoding_table[] = {
 };
 
 constexpr Entry hash_table[] = {
-    {1, "SHA1", "sha1"},         {2, "SHA2-256", "sha256"},         {3, "SHA2-384", "sha384"},
-    {4, "SHA2-512", "sha512"},   {5, "Identity", "identity"},       {6, "STREEBOG_256", "streebog256"},
+    {1, "SHA1", "sha1"},
+    {2, "SHA2-256", "sha256"},
+    {3, "SHA2-384", "sha384"},
+    {4, "SHA2-512", "sha512"},
+    {5, "Identity", "identity"},
+    {6, "STREEBOG_256", "streebog256"},
     {7, "STREEBOG_512", "streebog512"},
 };
 
 constexpr Entry eap_code_table[] = {
-    {1, "Request", "REQ"}, {2, "Response", "RES"}, {3, "Success", "SUCC"},
+    {1, "Request", "REQ"},  {2, "Response", "RES"},  {3, "Success", "SUCC"},
     {4, "Failure", "FAIL"}, {5, "Initiate", "INIT"}, {6, "Finish", "FIN"},
 };
 
@@ -327,35 +334,30 @@ constexpr Entry eap_type_table[] = {
 };
 
 constexpr Entry ts_type_table[] = {
-    {7, "TS_IPV4_ADDR_RANGE", ""}, {8, "TS_IPV6_ADDR_RANGE", ""}, {9, "TS_FC_ADDR_RANGE", ""},
+    {7, "TS_IPV4_ADDR_RANGE", ""},
+    {8, "TS_IPV6_ADDR_RANGE", ""},
+    {9, "TS_FC_ADDR_RANGE", ""},
     {10, "TS_SECLABEL", ""},
 };
 
 constexpr Entry cfg_type_table[] = {
-    {1, "CFG_REQUEST", "CPRQ"}, {2, "CFG_REPLY", "CPRP"}, {3, "CFG_SET", "CPS"}, {4, "CFG_ACK", "CPA"},
+    {1, "CFG_REQUEST", "CPRQ"},
+    {2, "CFG_REPLY", "CPRP"},
+    {3, "CFG_SET", "CPS"},
+    {4, "CFG_ACK", "CPA"},
 };
 
 constexpr Entry cfg_attribute_table[] = {
-    {1, "INTERNAL_IP4_ADDRESS", "ADDR"},
-    {2, "INTERNAL_IP4_NETMASK", "MASK"},
-    {3, "INTERNAL_IP4_DNS", "DNS"},
-    {4, "INTERNAL_IP4_NBNS", "NBNS"},
-    {6, "INTERNAL_IP4_DHCP", "DHCP"},
-    {7, "APPLICATION_VERSION", "VER"},
-    {8, "INTERNAL_IP6_ADDRESS", "ADDR6"},
-    {10, "INTERNAL_IP6_DNS", "DNS6"},
-    {12, "INTERNAL_IP6_DHCP", "DHCP6"},
-    {13, "INTERNAL_IP4_SUBNET", "SUBNET"},
-    {14, "SUPPORTED_ATTRIBUTES", "SUP"},
-    {15, "INTERNAL_IP6_SUBNET", "SUBNET6"},
-    {16, "MIP6_HOME_PREFIX", "HOME_PREFIX"},
-    {17, "INTERNAL_IP6_LINK", "LINK6"},
-    {18, "INTERNAL_IP6_PREFIX", "PREFIX6"},
-    {19, "HOME_AGENT_ADDRESS", "HA_ADDR"},
-    {20, "P_CSCF_IP4_ADDRESS", "PCSCF"},
-    {21, "P_CSCF_IP6_ADDRESS", "PCSCF6"},
-    {25, "INTERNAL_DNS_DOMAIN", "DOMAIN"},
-    {26, "INTERNAL_DNSSEC_TA", "DNSSEC_TA"},
+    {1, "INTERNAL_IP4_ADDRESS", "ADDR"},     {2, "INTERNAL_IP4_NETMASK", "MASK"},
+    {3, "INTERNAL_IP4_DNS", "DNS"},          {4, "INTERNAL_IP4_NBNS", "NBNS"},
+    {6, "INTERNAL_IP4_DHCP", "DHCP"},        {7, "APPLICATION_VERSION", "VER"},
+    {8, "INTERNAL_IP6_ADDRESS", "ADDR6"},    {10, "INTERNAL_IP6_DNS", "DNS6"},
+    {12, "INTERNAL_IP6_DHCP", "DHCP6"},      {13, "INTERNAL_IP4_SUBNET", "SUBNET"},
+    {14, "SUPPORTED_ATTRIBUTES", "SUP"},     {15, "INTERNAL_IP6_SUBNET", "SUBNET6"},
+    {16, "MIP6_HOME_PREFIX", "HOME_PREFIX"}, {17, "INTERNAL_IP6_LINK", "LINK6"},
+    {18, "INTERNAL_IP6_PREFIX", "PREFIX6"},  {19, "HOME_AGENT_ADDRESS", "HA_ADDR"},
+    {20, "P_CSCF_IP4_ADDRESS", "PCSCF"},     {21, "P_CSCF_IP6_ADDRESS", "PCSCF6"},
+    {25, "INTERNAL_DNS_DOMAIN", "DOMAIN"},   {26, "INTERNAL_DNSSEC_TA", "DNSSEC_TA"},
 };
 
 // strongSwan proposal keywords. The first entry for a (type, id, key length) is the canonical one that
@@ -483,15 +485,15 @@ struct KnownVendor {
 
 // Exact matches. The MD5 ones are MD5 of the quoted string; the hex is what goes on the wire.
 constexpr KnownVendor exact_vendor_ids[] = {
-    {"strongSwan", "882fe56d6fd20dbc2251613b2ebe5beb"},                       // MD5("strongSwan")
+    {"strongSwan", "882fe56d6fd20dbc2251613b2ebe5beb"},  // MD5("strongSwan")
     {"MS-Negotiation Discovery Capable", "fb1de3cdf341b7ea16b7e5be0855f120"},  // MD5 of the name
-    {"Microsoft Vid-Initial-Contact", "26244d38eddb61b3172a36e3d0cfb819"},     // MD5("Vid-Initial-Contact")
-    {"IKE CGA version 1", "e3a5966a76379fe707228231e5ce8652"},                 // MD5 of the name
+    {"Microsoft Vid-Initial-Contact", "26244d38eddb61b3172a36e3d0cfb819"},  // MD5("Vid-Initial-Contact")
+    {"IKE CGA version 1", "e3a5966a76379fe707228231e5ce8652"},  // MD5 of the name
     {"MS-MamieExists (AuthIP supported)", "214ca4faffa7f32d6748e5303395ae83"},
-    {"RFC 3947 NAT-T", "4a131c81070358455c5728f20e95452f"},                    // MD5("RFC 3947")
-    {"Cisco Delete Reason", "434953434f2d44454c4554452d524541534f4e"},         // "CISCO-DELETE-REASON"
-    {"Cisco FlexVPN Supported", "464c455856504e2d535550504f52544544"},         // "FLEXVPN-SUPPORTED"
-    {"Cisco Dynamic Route", "434953434f2d44594e414d49432d524f555445"},         // "CISCO-DYNAMIC-ROUTE"
+    {"RFC 3947 NAT-T", "4a131c81070358455c5728f20e95452f"},  // MD5("RFC 3947")
+    {"Cisco Delete Reason", "434953434f2d44454c4554452d524541534f4e"},  // "CISCO-DELETE-REASON"
+    {"Cisco FlexVPN Supported", "464c455856504e2d535550504f52544544"},  // "FLEXVPN-SUPPORTED"
+    {"Cisco Dynamic Route", "434953434f2d44594e414d49432d524f555445"},  // "CISCO-DYNAMIC-ROUTE"
 };
 
 constexpr std::string_view ms_nt5_prefix_hex = "1e2b516905991c7d7c96fcbfb587e461";  // MD5("MS NT5 ISAKMPOAKLEY")
@@ -501,15 +503,24 @@ constexpr std::string_view ikev1_fragmentation_hex = "4048b7d56ebce88525e7de7f00
 // Windows release per "MS NT5 ISAKMPOAKLEY" version, after libreswan's lib/libswan/vendorid.c.
 std::string_view windows_release(std::uint32_t version) {
     switch (version) {
-        case 2: return "Windows 2000";
-        case 3: return "Windows XP";
-        case 4: return "Windows Server 2003";
-        case 5: return "Windows Vista";
-        case 6: return "Windows Server 2008";
-        case 7: return "Windows 7";
-        case 8: return "Windows Server 2008 R2";
-        case 9: return "Windows 8, 8.1, 10, Server 2012 R2, Server 2016 or later";
-        default: return "";
+    case 2:
+        return "Windows 2000";
+    case 3:
+        return "Windows XP";
+    case 4:
+        return "Windows Server 2003";
+    case 5:
+        return "Windows Vista";
+    case 6:
+        return "Windows Server 2008";
+    case 7:
+        return "Windows 7";
+    case 8:
+        return "Windows Server 2008 R2";
+    case 9:
+        return "Windows 8, 8.1, 10, Server 2012 R2, Server 2016 or later";
+    default:
+        return "";
     }
 }
 
@@ -537,9 +548,7 @@ bool is_supported_payload_type(std::uint8_t type) { return (type >= 33 && type <
 
 std::string protocol_name(std::uint8_t protocol) { return name_or(protocol_table, protocol, "PROTO_"); }
 
-std::string transform_type_name(std::uint8_t type) {
-    return name_or(transform_type_table, type, "TRANSFORM_TYPE_");
-}
+std::string transform_type_name(std::uint8_t type) { return name_or(transform_type_table, type, "TRANSFORM_TYPE_"); }
 
 std::string transform_id_name(std::uint8_t type, std::uint16_t id) {
     std::span<const Entry> table = transform_table(type);
@@ -564,79 +573,105 @@ std::string dh_group_description(std::uint16_t group) {
 
 std::optional<std::size_t> ke_data_size(std::uint16_t group) {
     switch (group) {
-        case dh_group::modp768: return 96;
-        case dh_group::modp1024: return 128;
-        case dh_group::modp1536: return 192;
-        case dh_group::modp2048: return 256;
-        case dh_group::modp3072: return 384;
-        case dh_group::modp4096: return 512;
-        case dh_group::modp6144: return 768;
-        case dh_group::modp8192: return 1024;
-        case dh_group::modp1024s160: return 128;
-        case dh_group::modp2048s224: return 256;
-        case dh_group::modp2048s256: return 256;
-        case dh_group::ecp192: return 48;
-        case dh_group::ecp224: return 56;
-        case dh_group::ecp256: return 64;
-        case dh_group::ecp384: return 96;
-        case dh_group::ecp521: return 132;
-        case dh_group::ecp224bp: return 56;
-        case dh_group::ecp256bp: return 64;
-        case dh_group::ecp384bp: return 96;
-        case dh_group::ecp512bp: return 128;
-        case dh_group::curve25519: return 32;
-        case dh_group::curve448: return 56;
-        default: return std::nullopt;
+    case dh_group::modp768:
+        return 96;
+    case dh_group::modp1024:
+        return 128;
+    case dh_group::modp1536:
+        return 192;
+    case dh_group::modp2048:
+        return 256;
+    case dh_group::modp3072:
+        return 384;
+    case dh_group::modp4096:
+        return 512;
+    case dh_group::modp6144:
+        return 768;
+    case dh_group::modp8192:
+        return 1024;
+    case dh_group::modp1024s160:
+        return 128;
+    case dh_group::modp2048s224:
+        return 256;
+    case dh_group::modp2048s256:
+        return 256;
+    case dh_group::ecp192:
+        return 48;
+    case dh_group::ecp224:
+        return 56;
+    case dh_group::ecp256:
+        return 64;
+    case dh_group::ecp384:
+        return 96;
+    case dh_group::ecp521:
+        return 132;
+    case dh_group::ecp224bp:
+        return 56;
+    case dh_group::ecp256bp:
+        return 64;
+    case dh_group::ecp384bp:
+        return 96;
+    case dh_group::ecp512bp:
+        return 128;
+    case dh_group::curve25519:
+        return 32;
+    case dh_group::curve448:
+        return 56;
+    default:
+        return std::nullopt;
     }
 }
 
 bool is_aead(std::uint16_t id) {
     switch (id) {
-        case encr_alg::aes_ccm_8:
-        case encr_alg::aes_ccm_12:
-        case encr_alg::aes_ccm_16:
-        case encr_alg::aes_gcm_8:
-        case encr_alg::aes_gcm_12:
-        case encr_alg::aes_gcm_16:
-        case encr_alg::null_auth_aes_gmac:
-        case encr_alg::camellia_ccm_8:
-        case encr_alg::camellia_ccm_12:
-        case encr_alg::camellia_ccm_16:
-        case encr_alg::chacha20_poly1305:
-        case 29:
-        case 30:
-        case 31:
-        case 32:
-        case 33:
-        case 34:
-        case 35: return true;
-        default: return false;
+    case encr_alg::aes_ccm_8:
+    case encr_alg::aes_ccm_12:
+    case encr_alg::aes_ccm_16:
+    case encr_alg::aes_gcm_8:
+    case encr_alg::aes_gcm_12:
+    case encr_alg::aes_gcm_16:
+    case encr_alg::null_auth_aes_gmac:
+    case encr_alg::camellia_ccm_8:
+    case encr_alg::camellia_ccm_12:
+    case encr_alg::camellia_ccm_16:
+    case encr_alg::chacha20_poly1305:
+    case 29:
+    case 30:
+    case 31:
+    case 32:
+    case 33:
+    case 34:
+    case 35:
+        return true;
+    default:
+        return false;
     }
 }
 
 bool needs_key_length(std::uint16_t id) {
     switch (id) {
-        case encr_alg::rc5:
-        case encr_alg::cast:
-        case encr_alg::blowfish:
-        case encr_alg::aes_cbc:
-        case encr_alg::aes_ctr:
-        case encr_alg::aes_ccm_8:
-        case encr_alg::aes_ccm_12:
-        case encr_alg::aes_ccm_16:
-        case encr_alg::aes_gcm_8:
-        case encr_alg::aes_gcm_12:
-        case encr_alg::aes_gcm_16:
-        case encr_alg::null_auth_aes_gmac:
-        case encr_alg::camellia_cbc:
-        case encr_alg::camellia_ctr:
-        case encr_alg::camellia_ccm_8:
-        case encr_alg::camellia_ccm_12:
-        case encr_alg::camellia_ccm_16:
-        case 29:  // AES-CCM-8-IIV
-        case 30:  // AES-GCM-16-IIV
-            return true;
-        default: return false;
+    case encr_alg::rc5:
+    case encr_alg::cast:
+    case encr_alg::blowfish:
+    case encr_alg::aes_cbc:
+    case encr_alg::aes_ctr:
+    case encr_alg::aes_ccm_8:
+    case encr_alg::aes_ccm_12:
+    case encr_alg::aes_ccm_16:
+    case encr_alg::aes_gcm_8:
+    case encr_alg::aes_gcm_12:
+    case encr_alg::aes_gcm_16:
+    case encr_alg::null_auth_aes_gmac:
+    case encr_alg::camellia_cbc:
+    case encr_alg::camellia_ctr:
+    case encr_alg::camellia_ccm_8:
+    case encr_alg::camellia_ccm_12:
+    case encr_alg::camellia_ccm_16:
+    case 29:  // AES-CCM-8-IIV
+    case 30:  // AES-GCM-16-IIV
+        return true;
+    default:
+        return false;
     }
 }
 

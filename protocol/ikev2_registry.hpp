@@ -30,8 +30,8 @@ enum class ExchangeType : std::uint8_t {
     create_child_sa = 36,
     informational = 37,
     ike_session_resume = 38,  // RFC 5723
-    ike_intermediate = 43,    // RFC 9242
-    ike_followup_ke = 44,     // RFC 9370
+    ike_intermediate = 43,  // RFC 9242
+    ike_followup_ke = 44,  // RFC 9370
 };
 
 enum class PayloadType : std::uint8_t {
@@ -53,11 +53,11 @@ enum class PayloadType : std::uint8_t {
     cp = 47,
     eap = 48,
     gspm = 49,  // RFC 6467; named, not decoded
-    idg = 50,   // G-IKEv2; named, not decoded
+    idg = 50,  // G-IKEv2; named, not decoded
     gsa = 51,
     kd = 52,
     skf = 53,  // Encrypted and Authenticated Fragment, RFC 7383
-    ps = 54,   // Puzzle Solution, RFC 8019; named, not decoded
+    ps = 54,  // Puzzle Solution, RFC 8019; named, not decoded
 };
 
 // "IKE_SA_INIT"; "EXCHANGE_99" when unknown.

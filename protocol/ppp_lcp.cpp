@@ -34,12 +34,18 @@ std::string printable(ByteView data) {
 
 std::string raw_option_name(std::uint8_t type) {
     switch (type) {
-        case 0: return "Vendor";
-        case 13: return "Callback";
-        case 17: return "MRRU";
-        case 18: return "ShortSeq";
-        case 19: return "EndpointDisc";
-        case 23: return "LinkDisc";
+    case 0:
+        return "Vendor";
+    case 13:
+        return "Callback";
+    case 17:
+        return "MRRU";
+    case 18:
+        return "ShortSeq";
+    case 19:
+        return "EndpointDisc";
+    case 23:
+        return "LinkDisc";
     }
     return "Opt" + std::to_string(type);
 }
@@ -66,50 +72,49 @@ Decoded<LcpOption> decode_option(ByteReader& body) {
     ByteReader value = body.sub(length - lcp_option_header_size);
 
     auto bad_length = [&](std::string_view name, std::string_view want) {
-        return DecodeError{"bad_option_length",
-                           std::string(name) + " option length " + std::to_string(length) + ", RFC 1661 fixes " +
-                               std::string(want),
-                           start + 1};
+        return DecodeError{
+            "bad_option_length",
+            std::string(name) + " option length " + std::to_string(length) + ", RFC 1661 fixes " + std::string(want),
+            start + 1};
     };
 
     LcpOption option;
     switch (type) {
-        case lcp_option_mru:
-            if (length != 4) return bad_length("MRU", "4");
-            option = LcpMru{value.u16()};
-            break;
-        case lcp_option_accm:
-            if (length != 6) return bad_length("ACCM", "6");
-            option = LcpAccm{value.u32()};
-            break;
-        case lcp_option_auth_protocol: {
-            if (length < 4) return bad_length("Authentication-Protocol", "at least 4");
-            LcpAuthProtocol auth{value.u16(), to_bytes(value.bytes(value.remaining()))};
-            // RFC 1994 section 3: the CHAP form carries exactly one algorithm byte.
-            if (auth.protocol == ppp_protocol_chap && length != 5)
-                return bad_length("CHAP Authentication-Protocol", "5");
-            option = std::move(auth);
-            break;
-        }
-        case lcp_option_quality_protocol: {
-            if (length < 4) return bad_length("Quality-Protocol", "at least 4");
-            option = LcpQualityProtocol{value.u16(), to_bytes(value.bytes(value.remaining()))};
-            break;
-        }
-        case lcp_option_magic_number:
-            if (length != 6) return bad_length("Magic-Number", "6");
-            option = LcpMagicNumber{value.u32()};
-            break;
-        case lcp_option_pfc:
-            if (length != 2) return bad_length("Protocol-Field-Compression", "2");
-            option = LcpPfc{};
-            break;
-        case lcp_option_acfc:
-            if (length != 2) return bad_length("Address-and-Control-Field-Compression", "2");
-            option = LcpAcfc{};
-            break;
-        default:
-            option = LcpRawOption{type, to_bytes(value.bytes(value.remaining()))};
+    case lcp_option_mru:
+        if (length != 4) return bad_length("MRU", "4");
+        option = LcpMru{value.u16()};
+        break;
+    case lcp_option_accm:
+        if (length != 6) return bad_length("ACCM", "6");
+        option = LcpAccm{value.u32()};
+        break;
+    case lcp_option_auth_protocol: {
+        if (length < 4) return bad_length("Authentication-Protocol", "at least 4");
+        LcpAuthProtocol auth{value.u16(), to_bytes(value.bytes(value.remaining()))};
+        // RFC 1994 section 3: the CHAP form carries exactly one algorithm byte.
+        if (auth.protocol == ppp_protocol_chap && length != 5) return bad_length("CHAP Authentication-Protocol", "5");
+        option = std::move(auth);
+        break;
+    }
+    case lcp_option_quality_protocol: {
+        if (length < 4) return bad_length("Quality-Protocol", "at least 4");
+        option = LcpQualityProtocol{value.u16(), to_bytes(value.bytes(value.remaining()))};
+        break;
+    }
+    case lcp_option_magic_number:
+        if (length != 6) return bad_length("Magic-Number", "6");
+        option = LcpMagicNumber{value.u32()};
+        break;
+    case lcp_option_pfc:
+        if (length != 2) return bad_length("Protocol-Field-Compression", "2");
+        option = LcpPfc{};
+        break;
+    case lcp_option_acfc:
+        if (length != 2) return bad_length("Address-and-Control-Field-Compression", "2");
+        option = LcpAcfc{};
+        break;
+    default:
+        option = LcpRawOption{type, to_bytes(value.bytes(value.remaining()))};
     }
     if (value.failed()) return value.error();
     return option;
@@ -118,19 +123,23 @@ Decoded<LcpOption> decode_option(ByteReader& body) {
 // The smallest Length each code can have (header + fixed fields).
 std::size_t minimum_length(LcpCode code) {
     switch (code) {
-        case LcpCode::protocol_reject: return 6;
-        case LcpCode::echo_request:
-        case LcpCode::echo_reply:
-        case LcpCode::discard_request:
-        case LcpCode::identification: return 8;
-        case LcpCode::time_remaining: return 12;
-        default: return lcp_header_size;
+    case LcpCode::protocol_reject:
+        return 6;
+    case LcpCode::echo_request:
+    case LcpCode::echo_reply:
+    case LcpCode::discard_request:
+    case LcpCode::identification:
+        return 8;
+    case LcpCode::time_remaining:
+        return 12;
+    default:
+        return lcp_header_size;
     }
 }
 
 bool has_options(LcpCode code) {
-    return code == LcpCode::configure_request || code == LcpCode::configure_ack ||
-           code == LcpCode::configure_nak || code == LcpCode::configure_reject;
+    return code == LcpCode::configure_request || code == LcpCode::configure_ack || code == LcpCode::configure_nak ||
+           code == LcpCode::configure_reject;
 }
 
 bool has_magic(LcpCode code) {
@@ -150,16 +159,26 @@ Bytes lcp_frame(LcpCode code, std::uint8_t identifier, std::vector<LcpOption> op
 
 std::string ppp_protocol_name(std::uint16_t protocol) {
     switch (protocol) {
-        case ppp_protocol_ipv4: return "IPv4";
-        case ppp_protocol_ipv6: return "IPv6";
-        case ppp_protocol_ipcp: return "IPCP";
-        case ppp_protocol_ipv6cp: return "IPV6CP";
-        case ppp_protocol_ccp: return "CCP";
-        case ppp_protocol_lcp: return "LCP";
-        case ppp_protocol_pap: return "PAP";
-        case ppp_protocol_lqr: return "LQR";
-        case ppp_protocol_chap: return "CHAP";
-        case ppp_protocol_eap: return "EAP";
+    case ppp_protocol_ipv4:
+        return "IPv4";
+    case ppp_protocol_ipv6:
+        return "IPv6";
+    case ppp_protocol_ipcp:
+        return "IPCP";
+    case ppp_protocol_ipv6cp:
+        return "IPV6CP";
+    case ppp_protocol_ccp:
+        return "CCP";
+    case ppp_protocol_lcp:
+        return "LCP";
+    case ppp_protocol_pap:
+        return "PAP";
+    case ppp_protocol_lqr:
+        return "LQR";
+    case ppp_protocol_chap:
+        return "CHAP";
+    case ppp_protocol_eap:
+        return "EAP";
     }
     return hex_u16(protocol);
 }
@@ -184,10 +203,10 @@ Decoded<PppFrame> decode_ppp_frame(ByteView frame) {
     if (r.failed()) return r.error();
     // The high octet is even by construction here: an odd first octet was taken as a compressed field.
     if (!(out.protocol & 1))
-        return DecodeError{"bad_protocol",
-                           "protocol " + hex_u16(out.protocol) +
-                               " is not a PPP protocol number (its low octet is even)",
-                           protocol_offset};
+        return DecodeError{
+            "bad_protocol",
+            "protocol " + hex_u16(out.protocol) + " is not a PPP protocol number (its low octet is even)",
+            protocol_offset};
     out.information_offset = r.offset();
     out.information = to_bytes(r.bytes(r.remaining()));
     return out;
@@ -204,19 +223,32 @@ Bytes encode_ppp_frame(std::uint16_t protocol, ByteView information) {
 
 std::string lcp_code_name(LcpCode code) {
     switch (code) {
-        case LcpCode::configure_request: return "Configure-Request";
-        case LcpCode::configure_ack: return "Configure-Ack";
-        case LcpCode::configure_nak: return "Configure-Nak";
-        case LcpCode::configure_reject: return "Configure-Reject";
-        case LcpCode::terminate_request: return "Terminate-Request";
-        case LcpCode::terminate_ack: return "Terminate-Ack";
-        case LcpCode::code_reject: return "Code-Reject";
-        case LcpCode::protocol_reject: return "Protocol-Reject";
-        case LcpCode::echo_request: return "Echo-Request";
-        case LcpCode::echo_reply: return "Echo-Reply";
-        case LcpCode::discard_request: return "Discard-Request";
-        case LcpCode::identification: return "Identification";
-        case LcpCode::time_remaining: return "Time-Remaining";
+    case LcpCode::configure_request:
+        return "Configure-Request";
+    case LcpCode::configure_ack:
+        return "Configure-Ack";
+    case LcpCode::configure_nak:
+        return "Configure-Nak";
+    case LcpCode::configure_reject:
+        return "Configure-Reject";
+    case LcpCode::terminate_request:
+        return "Terminate-Request";
+    case LcpCode::terminate_ack:
+        return "Terminate-Ack";
+    case LcpCode::code_reject:
+        return "Code-Reject";
+    case LcpCode::protocol_reject:
+        return "Protocol-Reject";
+    case LcpCode::echo_request:
+        return "Echo-Request";
+    case LcpCode::echo_reply:
+        return "Echo-Reply";
+    case LcpCode::discard_request:
+        return "Discard-Request";
+    case LcpCode::identification:
+        return "Identification";
+    case LcpCode::time_remaining:
+        return "Time-Remaining";
     }
     return "Code-" + std::to_string(static_cast<unsigned>(code));
 }
@@ -245,9 +277,12 @@ LcpAuthProtocol lcp_auth_chap(std::uint8_t algorithm) { return LcpAuthProtocol{p
 std::string lcp_auth_protocol_name(const LcpAuthProtocol& auth) {
     if (auto algorithm = auth.chap_algorithm()) {
         switch (*algorithm) {
-            case chap_algorithm_md5: return "CHAP-MD5";
-            case chap_algorithm_ms_chap: return "MS-CHAP";
-            case chap_algorithm_ms_chap_v2: return "MS-CHAPv2";
+        case chap_algorithm_md5:
+            return "CHAP-MD5";
+        case chap_algorithm_ms_chap:
+            return "MS-CHAP";
+        case chap_algorithm_ms_chap_v2:
+            return "MS-CHAPv2";
         }
         return "CHAP-0x" + hex_byte(*algorithm);
     }
@@ -270,10 +305,10 @@ Decoded<LcpPacket> decode_lcp_packet(ByteView packet, std::size_t base_offset) {
                                std::to_string(minimum_length(out.code)),
                            length_offset};
     if (length > packet.size())
-        return DecodeError{"length_mismatch",
-                           "Length says " + std::to_string(length) + " bytes, the frame holds " +
-                               std::to_string(packet.size()),
-                           length_offset};
+        return DecodeError{
+            "length_mismatch",
+            "Length says " + std::to_string(length) + " bytes, the frame holds " + std::to_string(packet.size()),
+            length_offset};
     ByteReader body = r.sub(length - lcp_header_size);
 
     if (has_options(out.code)) {

@@ -41,9 +41,9 @@ inline constexpr std::uint16_t ppp_protocol_eap = 0xc227;
 std::string ppp_protocol_name(std::uint16_t protocol);
 
 struct PppFrame {
-    bool address_control = true;         // FF 03 was present
+    bool address_control = true;  // FF 03 was present
     std::uint16_t protocol = 0;
-    Bytes information;                   // the protocol's packet
+    Bytes information;  // the protocol's packet
     std::size_t information_offset = 0;  // where `information` starts in the frame, to report offsets
     bool operator==(const PppFrame&) const = default;
 };
@@ -134,9 +134,9 @@ std::string lcp_auth_protocol_name(const LcpAuthProtocol& auth);
 struct LcpPacket {
     LcpCode code = LcpCode::configure_request;
     std::uint8_t identifier = 0;
-    std::vector<LcpOption> options;        // Configure-Request/Ack/Nak/Reject
-    std::uint32_t magic_number = 0;        // Echo-Request/Reply, Discard-Request, Identification, Time-Remaining
-    std::uint16_t rejected_protocol = 0;   // Protocol-Reject
+    std::vector<LcpOption> options;  // Configure-Request/Ack/Nak/Reject
+    std::uint32_t magic_number = 0;  // Echo-Request/Reply, Discard-Request, Identification, Time-Remaining
+    std::uint16_t rejected_protocol = 0;  // Protocol-Reject
     // Terminate-*: the free-form data; Echo-*, Discard-Request, Identification, Time-Remaining: what follows
     // the magic number; Code-Reject: the rejected packet; Protocol-Reject: the rejected information; a code
     // not listed above: the whole body after the 4-byte header.

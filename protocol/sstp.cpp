@@ -70,10 +70,9 @@ void read_array(ByteReader& r, std::array<std::uint8_t, N>& out) {
 Decoded<SstpAttribute> decode_attribute(ByteReader& body) {
     const std::size_t start = body.offset();
     if (body.remaining() < sstp_attribute_header_size)
-        return DecodeError{"truncated_attribute",
-                           "attribute header needs 4 bytes, " + std::to_string(body.remaining()) +
-                               " left in the packet",
-                           start};
+        return DecodeError{
+            "truncated_attribute",
+            "attribute header needs 4 bytes, " + std::to_string(body.remaining()) + " left in the packet", start};
     body.u8();  // reserved
     const std::uint8_t id = body.u8();
     const std::size_t length = body.u16() & length_mask;
@@ -99,44 +98,44 @@ Decoded<SstpAttribute> decode_attribute(ByteReader& body) {
 
     SstpAttribute attribute;
     switch (static_cast<SstpAttributeId>(id)) {
-        case SstpAttributeId::encapsulated_protocol_id: {
-            if (auto e = expect_length(encapsulated_protocol_id_length, true)) return *e;
-            attribute = SstpEncapsulatedProtocolId{value.u16()};
-            break;
-        }
-        case SstpAttributeId::status_info: {
-            if (auto e = expect_length(status_info_min_length, false)) return *e;
-            SstpStatusInfo s;
-            value.skip(3);  // reserved
-            s.attrib_id = value.u8();
-            s.status = value.u32();
-            ByteView rest = value.bytes(value.remaining());
-            s.attrib_value.assign(rest.begin(), rest.end());
-            attribute = std::move(s);
-            break;
-        }
-        case SstpAttributeId::crypto_binding: {
-            if (auto e = expect_length(crypto_binding_length, true)) return *e;
-            SstpCryptoBinding b;
-            value.skip(3);
-            b.hash_protocol_bitmask = value.u8();
-            read_array(value, b.nonce);
-            read_array(value, b.cert_hash);
-            read_array(value, b.compound_mac);
-            attribute = b;
-            break;
-        }
-        case SstpAttributeId::crypto_binding_request: {
-            if (auto e = expect_length(crypto_binding_request_length, true)) return *e;
-            SstpCryptoBindingRequest b;
-            value.skip(3);
-            b.hash_protocol_bitmask = value.u8();
-            read_array(value, b.nonce);
-            attribute = b;
-            break;
-        }
-        default:
-            return DecodeError{"unknown_attribute", "unknown attribute ID " + std::to_string(id), start + 1};
+    case SstpAttributeId::encapsulated_protocol_id: {
+        if (auto e = expect_length(encapsulated_protocol_id_length, true)) return *e;
+        attribute = SstpEncapsulatedProtocolId{value.u16()};
+        break;
+    }
+    case SstpAttributeId::status_info: {
+        if (auto e = expect_length(status_info_min_length, false)) return *e;
+        SstpStatusInfo s;
+        value.skip(3);  // reserved
+        s.attrib_id = value.u8();
+        s.status = value.u32();
+        ByteView rest = value.bytes(value.remaining());
+        s.attrib_value.assign(rest.begin(), rest.end());
+        attribute = std::move(s);
+        break;
+    }
+    case SstpAttributeId::crypto_binding: {
+        if (auto e = expect_length(crypto_binding_length, true)) return *e;
+        SstpCryptoBinding b;
+        value.skip(3);
+        b.hash_protocol_bitmask = value.u8();
+        read_array(value, b.nonce);
+        read_array(value, b.cert_hash);
+        read_array(value, b.compound_mac);
+        attribute = b;
+        break;
+    }
+    case SstpAttributeId::crypto_binding_request: {
+        if (auto e = expect_length(crypto_binding_request_length, true)) return *e;
+        SstpCryptoBindingRequest b;
+        value.skip(3);
+        b.hash_protocol_bitmask = value.u8();
+        read_array(value, b.nonce);
+        attribute = b;
+        break;
+    }
+    default:
+        return DecodeError{"unknown_attribute", "unknown attribute ID " + std::to_string(id), start + 1};
     }
     // Lengths were checked against the fixed layouts above, so a failure here is a bug, not bad input;
     // still, report it rather than hand back zeros.
@@ -148,44 +147,70 @@ Decoded<SstpAttribute> decode_attribute(ByteReader& body) {
 
 std::string_view sstp_message_name(SstpMessageType type) {
     switch (type) {
-        case SstpMessageType::call_connect_request: return "SSTP_MSG_CALL_CONNECT_REQUEST";
-        case SstpMessageType::call_connect_ack: return "SSTP_MSG_CALL_CONNECT_ACK";
-        case SstpMessageType::call_connect_nak: return "SSTP_MSG_CALL_CONNECT_NAK";
-        case SstpMessageType::call_connected: return "SSTP_MSG_CALL_CONNECTED";
-        case SstpMessageType::call_abort: return "SSTP_MSG_CALL_ABORT";
-        case SstpMessageType::call_disconnect: return "SSTP_MSG_CALL_DISCONNECT";
-        case SstpMessageType::call_disconnect_ack: return "SSTP_MSG_CALL_DISCONNECT_ACK";
-        case SstpMessageType::echo_request: return "SSTP_MSG_ECHO_REQUEST";
-        case SstpMessageType::echo_response: return "SSTP_MSG_ECHO_RESPONSE";
+    case SstpMessageType::call_connect_request:
+        return "SSTP_MSG_CALL_CONNECT_REQUEST";
+    case SstpMessageType::call_connect_ack:
+        return "SSTP_MSG_CALL_CONNECT_ACK";
+    case SstpMessageType::call_connect_nak:
+        return "SSTP_MSG_CALL_CONNECT_NAK";
+    case SstpMessageType::call_connected:
+        return "SSTP_MSG_CALL_CONNECTED";
+    case SstpMessageType::call_abort:
+        return "SSTP_MSG_CALL_ABORT";
+    case SstpMessageType::call_disconnect:
+        return "SSTP_MSG_CALL_DISCONNECT";
+    case SstpMessageType::call_disconnect_ack:
+        return "SSTP_MSG_CALL_DISCONNECT_ACK";
+    case SstpMessageType::echo_request:
+        return "SSTP_MSG_ECHO_REQUEST";
+    case SstpMessageType::echo_response:
+        return "SSTP_MSG_ECHO_RESPONSE";
     }
     return "SSTP_MSG_UNKNOWN";
 }
 
 std::string sstp_attribute_name(std::uint8_t attribute_id) {
     switch (static_cast<SstpAttributeId>(attribute_id)) {
-        case SstpAttributeId::no_error: return "SSTP_ATTRIB_NO_ERROR";
-        case SstpAttributeId::encapsulated_protocol_id: return "SSTP_ATTRIB_ENCAPSULATED_PROTOCOL_ID";
-        case SstpAttributeId::status_info: return "SSTP_ATTRIB_STATUS_INFO";
-        case SstpAttributeId::crypto_binding: return "SSTP_ATTRIB_CRYPTO_BINDING";
-        case SstpAttributeId::crypto_binding_request: return "SSTP_ATTRIB_CRYPTO_BINDING_REQ";
+    case SstpAttributeId::no_error:
+        return "SSTP_ATTRIB_NO_ERROR";
+    case SstpAttributeId::encapsulated_protocol_id:
+        return "SSTP_ATTRIB_ENCAPSULATED_PROTOCOL_ID";
+    case SstpAttributeId::status_info:
+        return "SSTP_ATTRIB_STATUS_INFO";
+    case SstpAttributeId::crypto_binding:
+        return "SSTP_ATTRIB_CRYPTO_BINDING";
+    case SstpAttributeId::crypto_binding_request:
+        return "SSTP_ATTRIB_CRYPTO_BINDING_REQ";
     }
     return "SSTP_ATTRIB_0x" + hex_byte(attribute_id);
 }
 
 std::string sstp_status_name(std::uint32_t status) {
     switch (static_cast<SstpStatus>(status)) {
-        case SstpStatus::no_error: return "ATTRIB_STATUS_NO_ERROR";
-        case SstpStatus::duplicate_attribute: return "ATTRIB_STATUS_DUPLICATE_ATTRIBUTE";
-        case SstpStatus::unrecognized_attribute: return "ATTRIB_STATUS_UNRECOGNIZED_ATTRIBUTE";
-        case SstpStatus::invalid_attrib_value_length: return "ATTRIB_STATUS_INVALID_ATTRIB_VALUE_LENGTH";
-        case SstpStatus::value_not_supported: return "ATTRIB_STATUS_VALUE_NOT_SUPPORTED";
-        case SstpStatus::unaccepted_frame_received: return "ATTRIB_STATUS_UNACCEPTED_FRAME_RECEIVED";
-        case SstpStatus::retry_count_exceeded: return "ATTRIB_STATUS_RETRY_COUNT_EXCEEDED";
-        case SstpStatus::invalid_frame_received: return "ATTRIB_STATUS_INVALID_FRAME_RECEIVED";
-        case SstpStatus::negotiation_timeout: return "ATTRIB_STATUS_NEGOTIATION_TIMEOUT";
-        case SstpStatus::attrib_not_supported_in_msg: return "ATTRIB_STATUS_ATTRIB_NOT_SUPPORTED_IN_MSG";
-        case SstpStatus::required_attribute_missing: return "ATTRIB_STATUS_REQUIRED_ATTRIBUTE_MISSING";
-        case SstpStatus::status_info_not_supported_in_msg: return "ATTRIB_STATUS_STATUS_INFO_NOT_SUPPORTED_IN_MSG";
+    case SstpStatus::no_error:
+        return "ATTRIB_STATUS_NO_ERROR";
+    case SstpStatus::duplicate_attribute:
+        return "ATTRIB_STATUS_DUPLICATE_ATTRIBUTE";
+    case SstpStatus::unrecognized_attribute:
+        return "ATTRIB_STATUS_UNRECOGNIZED_ATTRIBUTE";
+    case SstpStatus::invalid_attrib_value_length:
+        return "ATTRIB_STATUS_INVALID_ATTRIB_VALUE_LENGTH";
+    case SstpStatus::value_not_supported:
+        return "ATTRIB_STATUS_VALUE_NOT_SUPPORTED";
+    case SstpStatus::unaccepted_frame_received:
+        return "ATTRIB_STATUS_UNACCEPTED_FRAME_RECEIVED";
+    case SstpStatus::retry_count_exceeded:
+        return "ATTRIB_STATUS_RETRY_COUNT_EXCEEDED";
+    case SstpStatus::invalid_frame_received:
+        return "ATTRIB_STATUS_INVALID_FRAME_RECEIVED";
+    case SstpStatus::negotiation_timeout:
+        return "ATTRIB_STATUS_NEGOTIATION_TIMEOUT";
+    case SstpStatus::attrib_not_supported_in_msg:
+        return "ATTRIB_STATUS_ATTRIB_NOT_SUPPORTED_IN_MSG";
+    case SstpStatus::required_attribute_missing:
+        return "ATTRIB_STATUS_REQUIRED_ATTRIBUTE_MISSING";
+    case SstpStatus::status_info_not_supported_in_msg:
+        return "ATTRIB_STATUS_STATUS_INFO_NOT_SUPPORTED_IN_MSG";
     }
     return "ATTRIB_STATUS_" + hex_u32(status);
 }
@@ -304,8 +329,7 @@ Decoded<std::optional<std::size_t>> sstp_packet_length(ByteView buffered) {
     using Result = Decoded<std::optional<std::size_t>>;
     if (buffered.empty()) return Result(std::optional<std::size_t>{});
     if (buffered[0] != sstp_version)
-        return Result(DecodeError{"bad_version",
-                                  "version byte 0x" + hex_byte(buffered[0]) + ", SSTP 1.0 is 0x10", 0});
+        return Result(DecodeError{"bad_version", "version byte 0x" + hex_byte(buffered[0]) + ", SSTP 1.0 is 0x10", 0});
     if (buffered.size() < sstp_header_size) return Result(std::optional<std::size_t>{});
     const std::size_t length = ((std::size_t{buffered[2]} << 8) | buffered[3]) & length_mask;
     const bool control = buffered[1] & control_bit;
@@ -323,19 +347,19 @@ Decoded<SstpPacket> decode_sstp_packet(ByteView packet) {
     auto framed = sstp_packet_length(packet);
     if (!framed) return framed.error();
     if (!*framed)
-        return DecodeError{"truncated",
-                           "SSTP header needs 4 bytes, got " + std::to_string(packet.size()), packet.size()};
+        return DecodeError{"truncated", "SSTP header needs 4 bytes, got " + std::to_string(packet.size()),
+                           packet.size()};
     const std::size_t length = **framed;
     if (length > packet.size())
-        return DecodeError{"length_mismatch",
-                           "length field says " + std::to_string(length) + " bytes, the buffer holds " +
-                               std::to_string(packet.size()),
-                           2};
+        return DecodeError{
+            "length_mismatch",
+            "length field says " + std::to_string(length) + " bytes, the buffer holds " + std::to_string(packet.size()),
+            2};
     if (length < packet.size())
-        return DecodeError{"trailing_bytes",
-                           std::to_string(packet.size() - length) + " byte(s) after the " +
-                               std::to_string(length) + "-byte packet",
-                           length};
+        return DecodeError{
+            "trailing_bytes",
+            std::to_string(packet.size() - length) + " byte(s) after the " + std::to_string(length) + "-byte packet",
+            length};
 
     ByteReader body(packet.subspan(sstp_header_size, length - sstp_header_size), sstp_header_size);
     if (!(packet[1] & control_bit)) {
@@ -352,10 +376,10 @@ Decoded<SstpPacket> decode_sstp_packet(ByteView packet) {
     SstpControl control{static_cast<SstpMessageType>(type), {}};
     for (std::size_t i = 0; i < count; ++i) {
         if (body.at_end())
-            return DecodeError{"attribute_count_mismatch",
-                               "Num Attributes says " + std::to_string(count) + ", the packet ends after " +
-                                   std::to_string(i),
-                               body.offset()};
+            return DecodeError{
+                "attribute_count_mismatch",
+                "Num Attributes says " + std::to_string(count) + ", the packet ends after " + std::to_string(i),
+                body.offset()};
         auto attribute = decode_attribute(body);
         if (!attribute) return attribute.error();
         control.attributes.push_back(std::move(attribute).value());

@@ -88,16 +88,16 @@ struct SstpEncapsulatedProtocolId {
 
 struct SstpStatusInfo {
     std::uint8_t attrib_id = 0;  // the attribute the status is about (0 = SSTP_ATTRIB_NO_ERROR); raw,
-                                 // because it may name an attribute the peer did not recognise
-    std::uint32_t status = 0;    // SstpStatus; raw, so that a status this code does not know is still shown
-    Bytes attrib_value;          // the offending attribute's value, when the peer includes it
+        // because it may name an attribute the peer did not recognise
+    std::uint32_t status = 0;  // SstpStatus; raw, so that a status this code does not know is still shown
+    Bytes attrib_value;  // the offending attribute's value, when the peer includes it
     bool operator==(const SstpStatusInfo&) const = default;
 };
 
 struct SstpCryptoBinding {
     std::uint8_t hash_protocol_bitmask = sstp_cert_hash_sha256;  // exactly one bit, the one chosen
     std::array<std::uint8_t, 32> nonce{};
-    std::array<std::uint8_t, 32> cert_hash{};     // SHA1: 20 bytes then 12 zero bytes of padding
+    std::array<std::uint8_t, 32> cert_hash{};  // SHA1: 20 bytes then 12 zero bytes of padding
     std::array<std::uint8_t, 32> compound_mac{};  // likewise
     bool operator==(const SstpCryptoBinding&) const = default;
 };

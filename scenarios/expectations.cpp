@@ -73,8 +73,7 @@ void judge_certificate(Judge& j, const CertificateExpect& c, const ProbeRun& run
     const auto& chain = run.chain();
     if (chain.empty()) {
         j.check("certificate", "a server certificate", "none received", false,
-                "none of the certificate expectations can hold; " + j.why(),
-                run.windows_error());
+                "none of the certificate expectations can hold; " + j.why(), run.windows_error());
         return;
     }
     const auto& leaf = chain.front();
@@ -82,14 +81,17 @@ void judge_certificate(Judge& j, const CertificateExpect& c, const ProbeRun& run
         std::vector<std::string> want;
         for (const auto& f : c.fingerprints) want.push_back(normalise_fingerprint(f));
         std::string got = normalise_fingerprint(leaf.sha256_fingerprint);
-        j.check("certificate.fingerprint", (want.size() > 1 ? "one of " : "") + join(c.fingerprints), leaf.sha256_fingerprint,
-                contains(want, got), "the server presents another certificate (" + leaf.subject + ", not after " +
-                                         probes::format_time_utc(leaf.not_after) + ")");
+        j.check("certificate.fingerprint", (want.size() > 1 ? "one of " : "") + join(c.fingerprints),
+                leaf.sha256_fingerprint, contains(want, got),
+                "the server presents another certificate (" + leaf.subject + ", not after " +
+                    probes::format_time_utc(leaf.not_after) + ")");
     }
     if (c.subject)
-        j.check("certificate.subject", "contains " + *c.subject, leaf.subject, leaf.subject.find(*c.subject) != std::string::npos);
+        j.check("certificate.subject", "contains " + *c.subject, leaf.subject,
+                leaf.subject.find(*c.subject) != std::string::npos);
     if (c.issuer)
-        j.check("certificate.issuer", "contains " + *c.issuer, leaf.issuer, leaf.issuer.find(*c.issuer) != std::string::npos);
+        j.check("certificate.issuer", "contains " + *c.issuer, leaf.issuer,
+                leaf.issuer.find(*c.issuer) != std::string::npos);
     for (const auto& san : c.san_includes) {
         bool has = contains(leaf.san_dns, san) || contains(leaf.san_ip, san);
         std::vector<std::string> all = leaf.san_dns;
@@ -127,15 +129,18 @@ void judge_tls(Judge& j, const TlsExpect& t, const ProbeRun& run) {
         return;
     }
     if (t.min_version)
-        j.check("tls.min_version", ">= " + *t.min_version, tls->version, tls_rank(tls->version) >= tls_rank(*t.min_version));
-    if (!t.ciphers.empty()) j.check("tls.ciphers", "one of " + join(t.ciphers), tls->cipher, contains(t.ciphers, tls->cipher));
+        j.check("tls.min_version", ">= " + *t.min_version, tls->version,
+                tls_rank(tls->version) >= tls_rank(*t.min_version));
+    if (!t.ciphers.empty())
+        j.check("tls.ciphers", "one of " + join(t.ciphers), tls->cipher, contains(t.ciphers, tls->cipher));
 }
 
 void judge_ikev2(Judge& j, const Ikev2Expect& e, const ProbeRun& run) {
     if (!e.any()) return;
     const auto& f = run.ikev2->ike;
     if (!e.proposal_in.empty())
-        j.check("ikev2.proposal_in", "one of " + join(e.proposal_in), f.chosen_proposal.empty() ? "(none chosen)" : f.chosen_proposal,
+        j.check("ikev2.proposal_in", "one of " + join(e.proposal_in),
+                f.chosen_proposal.empty() ? "(none chosen)" : f.chosen_proposal,
                 contains(e.proposal_in, f.chosen_proposal), f.chosen_proposal.empty() ? j.why() : "");
     std::vector<std::string> names;
     for (const auto& n : f.sa_init_notifies) names.push_back(n.name);
@@ -146,10 +151,12 @@ void judge_ikev2(Judge& j, const Ikev2Expect& e, const ProbeRun& run) {
     if (e.fragmentation)
         j.check("ikev2.fragmentation", yes_no(*e.fragmentation), yes_no(f.fragmentation_offered),
                 f.fragmentation_offered == *e.fragmentation,
-                f.fragmentation_offered ? "" : "the server does not offer IKE fragmentation (RFC 7383): clients behind "
-                                               "fragment-dropping paths fail with 809");
+                f.fragmentation_offered ? ""
+                                        : "the server does not offer IKE fragmentation (RFC 7383): clients behind "
+                                          "fragment-dropping paths fail with 809");
     if (e.nat_detected)
-        j.check("ikev2.nat_detected", yes_no(*e.nat_detected), f.nat_detected ? yes_no(*f.nat_detected) : "unknown (no NAT-D)",
+        j.check("ikev2.nat_detected", yes_no(*e.nat_detected),
+                f.nat_detected ? yes_no(*f.nat_detected) : "unknown (no NAT-D)",
                 f.nat_detected && *f.nat_detected == *e.nat_detected);
     if (e.no_weak_accepted) {
         std::vector<std::string> accepted;
@@ -159,7 +166,8 @@ void judge_ikev2(Judge& j, const Ikev2Expect& e, const ProbeRun& run) {
             if (!w.answered) complete = false;
         }
         bool none = accepted.empty();
-        j.check("ikev2.no_weak_accepted", *e.no_weak_accepted ? "no weak proposal accepted" : "a weak proposal accepted",
+        j.check("ikev2.no_weak_accepted",
+                *e.no_weak_accepted ? "no weak proposal accepted" : "a weak proposal accepted",
                 none ? (complete ? "none accepted" : "audit incomplete") : "accepts " + join(accepted),
                 complete && none == *e.no_weak_accepted,
                 complete ? "" : "some audit offers got no answer, so the audit proves nothing");
@@ -169,19 +177,21 @@ void judge_ikev2(Judge& j, const Ikev2Expect& e, const ProbeRun& run) {
                 f.certreq_matches_ca ? yes_no(*f.certreq_matches_ca) : "no CERTREQ",
                 f.certreq_matches_ca && *f.certreq_matches_ca == *e.certreq_matches_ca);
     if (e.auth_verified)
-        j.check("ikev2.auth_verified", yes_no(*e.auth_verified), f.auth_verified ? yes_no(*f.auth_verified) : "not checked",
+        j.check("ikev2.auth_verified", yes_no(*e.auth_verified),
+                f.auth_verified ? yes_no(*f.auth_verified) : "not checked",
                 f.auth_verified && *f.auth_verified == *e.auth_verified, f.auth_detail);
 }
 
 void judge_timing(Judge& j, const TimingExpect& t, const ProbeRun& run) {
     if (t.total_max_seconds)
-        j.check("timing.total_max_seconds", "<= " + num(*t.total_max_seconds, 3) + " s", num(run.total_seconds(), 3) + " s",
-                run.total_seconds() <= *t.total_max_seconds);
+        j.check("timing.total_max_seconds", "<= " + num(*t.total_max_seconds, 3) + " s",
+                num(run.total_seconds(), 3) + " s", run.total_seconds() <= *t.total_max_seconds);
     for (const auto& [name, max] : t.phase_max_seconds) {
         const probes::Phase* p = nullptr;
         for (const auto& x : run.phases())
             if (x.name == name) p = &x;
-        j.check("timing.phase_max_seconds." + name, "<= " + num(max, 3) + " s", p ? num(p->seconds, 3) + " s" : "phase not reached",
+        j.check("timing.phase_max_seconds." + name, "<= " + num(max, 3) + " s",
+                p ? num(p->seconds, 3) + " s" : "phase not reached",
                 p && p->outcome == probes::PhaseOutcome::ok && p->seconds <= max, p ? p->error : j.why());
     }
 }
@@ -203,17 +213,20 @@ const Expectations& expectations_for(const ProbeSpec& probe, const std::string& 
 std::vector<ExpectationOutcome> evaluate(const Expectations& e, const ProbeRun& run) {
     Judge j(run);
     bool expect_success = e.success.value_or(!e.failed_phase && !e.windows_error);
-    std::string outcome = run.success() ? "success" : "failure" + (run.failed_phase().empty() ? "" : " in " + run.failed_phase());
+    std::string outcome =
+        run.success() ? "success" : "failure" + (run.failed_phase().empty() ? "" : " in " + run.failed_phase());
     if (e.success || (!e.failed_phase && !e.windows_error))
         j.check("success", expect_success ? "success" : "failure", outcome, run.success() == expect_success,
                 run.success() ? "the connection worked where it was expected to fail" : j.why(), run.windows_error());
     if (e.failed_phase)
         j.check("failed_phase", e.failed_phase->empty() ? "no failed phase" : *e.failed_phase,
-                run.failed_phase().empty() ? "no failed phase" : run.failed_phase(), run.failed_phase() == *e.failed_phase,
-                j.why(), run.windows_error());
+                run.failed_phase().empty() ? "no failed phase" : run.failed_phase(),
+                run.failed_phase() == *e.failed_phase, j.why(), run.windows_error());
     if (e.windows_error)
-        j.check("windows_error", "contains " + *e.windows_error, run.windows_error().empty() ? "(none)" : run.windows_error(),
-                !run.windows_error().empty() && run.windows_error().find(*e.windows_error) != std::string::npos, j.why());
+        j.check("windows_error", "contains " + *e.windows_error,
+                run.windows_error().empty() ? "(none)" : run.windows_error(),
+                !run.windows_error().empty() && run.windows_error().find(*e.windows_error) != std::string::npos,
+                j.why());
     std::vector<std::string> checks;
     for (const auto& f : run.findings()) checks.push_back(f.check);
     for (const auto& f : e.findings)
@@ -229,8 +242,9 @@ std::vector<ExpectationOutcome> evaluate(const Expectations& e, const ProbeRun& 
         judge_tls(j, e.tls, run);
         if (e.sstp.crypto_binding_hash) {
             const auto& h = run.sstp->sstp.hash_protocols;
-            j.check("sstp.crypto_binding_hash", "offers " + *e.sstp.crypto_binding_hash, h.empty() ? "(no CALL_CONNECT_ACK)" : join(h),
-                    contains(h, *e.sstp.crypto_binding_hash), h.empty() ? j.why() : "");
+            j.check("sstp.crypto_binding_hash", "offers " + *e.sstp.crypto_binding_hash,
+                    h.empty() ? "(no CALL_CONNECT_ACK)" : join(h), contains(h, *e.sstp.crypto_binding_hash),
+                    h.empty() ? j.why() : "");
         }
     } else {
         judge_ikev2(j, e.ikev2, run);

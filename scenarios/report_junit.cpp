@@ -16,11 +16,21 @@ std::string xml(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
         default:
             // XML 1.0 allows no control characters but tab, newline and carriage return.
             if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') out += '?';
@@ -54,11 +64,11 @@ std::string report_junit(const ScenarioResult& r) {
         if (!row.harness_error().empty()) ++errors;
         else if (!row.passed) ++failures;
     }
-    out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
-        << "\" errors=\"" << errors << "\" time=\"" << seconds(r.total_seconds) << "\">\n";
+    out << "<testsuites name=\"vpnprobe\" tests=\"" << r.rows.size() << "\" failures=\"" << failures << "\" errors=\""
+        << errors << "\" time=\"" << seconds(r.total_seconds) << "\">\n";
     out << "  <testsuite name=\"" << xml(suite) << "\" tests=\"" << r.rows.size() << "\" failures=\"" << failures
-        << "\" errors=\"" << errors << "\" skipped=\"" << r.interrupted_rows() << "\" time=\"" << seconds(r.total_seconds) << "\" timestamp=\"" << stamp
-        << "\" hostname=\"vpnprobe\">\n";
+        << "\" errors=\"" << errors << "\" skipped=\"" << r.interrupted_rows() << "\" time=\""
+        << seconds(r.total_seconds) << "\" timestamp=\"" << stamp << "\" hostname=\"vpnprobe\">\n";
     for (const auto& row : r.rows) {
         out << "    <testcase classname=\"" << xml(row.target + "." + row.vantage) << "\" name=\""
             << xml(row.probe + "@" + (row.address.empty() ? row.host : row.address)) << "\" time=\""
@@ -66,8 +76,8 @@ std::string report_junit(const ScenarioResult& r) {
         auto lines = failure_lines(row);
         if (row.interrupted) {
             // Neither passed nor failed: the run was stopped before this row finished.
-            out << "      <skipped message=\"" << xml("interrupted by " + r.interrupted_by + ": " + row.last().failed_phase() +
-                                                  " did not finish")
+            out << "      <skipped message=\""
+                << xml("interrupted by " + r.interrupted_by + ": " + row.last().failed_phase() + " did not finish")
                 << "\"/>\n";
         } else if (!row.harness_error().empty()) {
             const std::string harness = row.harness_error();

@@ -72,7 +72,8 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("probe_ssl_last_chain_info", "gauge", "The server's leaf certificate");
     e.family("probe_tls_version_info", "gauge", "TLS version of the SSTP session");
     e.family("probe_tls_cipher_info", "gauge", "TLS cipher suite of the SSTP session");
-    e.family("vpnprobe_connection_success", "gauge", "Whether the VPN handshake worked and nothing a Windows client refuses was found");
+    e.family("vpnprobe_connection_success", "gauge",
+             "Whether the VPN handshake worked and nothing a Windows client refuses was found");
     e.family("vpnprobe_harness_error", "gauge",
              "Whether the probe could not run for a reason on this machine (1: no namespace, unreadable CA, no file "
              "descriptors, ...), which says nothing about the target");
@@ -80,7 +81,8 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("vpnprobe_failed_phase_info", "gauge", "The phase that failed, when one did");
     e.family("vpnprobe_windows_error_info", "gauge", "What a Windows client would show, when it would fail");
     e.family("vpnprobe_runs", "gauge", "Runs of the probe in this scrape (--count)");
-    e.family("vpnprobe_interrupted", "gauge", "Whether the run was stopped (SIGINT, SIGTERM) before the probe finished (1): probe_success is then 0");
+    e.family("vpnprobe_interrupted", "gauge",
+             "Whether the run was stopped (SIGINT, SIGTERM) before the probe finished (1): probe_success is then 0");
     e.family("vpnprobe_ike_chosen_proposal_info", "gauge", "IKE proposal the server chose (strongSwan syntax)");
     e.family("vpnprobe_ike_dh_group", "gauge", "Key exchange group the server chose");
     e.family("vpnprobe_ike_fragmentation_offered", "gauge", "Whether the server offered RFC 7383 IKE fragmentation");
@@ -107,8 +109,10 @@ std::string report_prometheus(const ScenarioResult& r) {
         e.sample("vpnprobe_expectations_failed", id, failed);
         e.sample("vpnprobe_runs", id, static_cast<double>(row.runs.size()));
         e.sample("vpnprobe_interrupted", id, row.interrupted ? 1 : 0);
-        if (!run.failed_phase().empty()) e.sample("vpnprobe_failed_phase_info", id + "," + label("phase", run.failed_phase()), 1);
-        if (!run.windows_error().empty()) e.sample("vpnprobe_windows_error_info", id + "," + label("error", run.windows_error()), 1);
+        if (!run.failed_phase().empty())
+            e.sample("vpnprobe_failed_phase_info", id + "," + label("phase", run.failed_phase()), 1);
+        if (!run.windows_error().empty())
+            e.sample("vpnprobe_windows_error_info", id + "," + label("error", run.windows_error()), 1);
         const auto& chain = run.chain();
         if (!chain.empty()) {
             std::time_t earliest = chain.front().not_after;
@@ -128,7 +132,8 @@ std::string report_prometheus(const ScenarioResult& r) {
         }
         if (run.type == ProbeType::sstp) {
             if (run.sstp->tls) {
-                e.sample("probe_tls_version_info", id + "," + label("version", blackbox_tls_version(run.sstp->tls->version)), 1);
+                e.sample("probe_tls_version_info",
+                         id + "," + label("version", blackbox_tls_version(run.sstp->tls->version)), 1);
                 e.sample("probe_tls_cipher_info", id + "," + label("cipher", run.sstp->tls->cipher), 1);
             }
             for (const auto& h : run.sstp->sstp.hash_protocols)

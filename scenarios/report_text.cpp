@@ -27,7 +27,8 @@ std::string key_facts(const RowResult& row) {
     } else {
         const auto& f = run.ikev2->ike;
         if (!f.chosen_proposal.empty()) parts.push_back(f.chosen_proposal);
-        if (f.sa_init_answered && f.error_notify.empty()) parts.push_back(std::string("frag ") + (f.fragmentation_offered ? "yes" : "NO"));
+        if (f.sa_init_answered && f.error_notify.empty())
+            parts.push_back(std::string("frag ") + (f.fragmentation_offered ? "yes" : "NO"));
         if (f.fragments_received) parts.push_back(std::to_string(f.fragments_received) + " SKF");
     }
     if (!run.chain().empty()) parts.push_back("cert " + num(run.chain().front().days_left, 0) + " d");
@@ -61,13 +62,12 @@ std::string report_table(const ScenarioResult& r) {
     for (const auto& row : r.rows) {
         const ProbeRun& run = row.last();
         std::string time = ms(row.timings.empty() ? run.total_seconds() : row.timings.front().median);
-        if (row.runs.size() > 1)
-            time = "med " + ms(row.timings.front().median) + " p95 " + ms(row.timings.front().p95);
+        if (row.runs.size() > 1) time = "med " + ms(row.timings.front().median) + " p95 " + ms(row.timings.front().p95);
         // A harness error is not the target's failure: the row says so rather than FAIL.
         const char* verdict = !row.harness_error().empty() ? "ERROR (harness)" : row.passed ? "PASS" : "FAIL";
         lines.push_back(Line{{row.target, row.address.empty() ? "(unresolved)" : row.address, row.vantage, row.probe,
-                              row.interrupted ? "INTERRUPTED" : verdict, run.failed_phase().empty() ? "-" : run.failed_phase(), time,
-                              key_facts(row)}});
+                              row.interrupted ? "INTERRUPTED" : verdict,
+                              run.failed_phase().empty() ? "-" : run.failed_phase(), time, key_facts(row)}});
     }
     std::vector<std::size_t> width(head.size());
     for (std::size_t i = 0; i < head.size(); ++i) width[i] = head[i].size();
@@ -83,8 +83,9 @@ std::string report_table(const ScenarioResult& r) {
         while (!s.empty() && s.back() == ' ') s.pop_back();
         out << s << "\n";
     };
-    out << "scenario " << (r.name.empty() ? r.file : r.name) << ": " << r.rows.size() - static_cast<std::size_t>(r.failed_rows() + r.interrupted_rows())
-        << " of " << r.rows.size() << " passed, " << num(r.total_seconds, 1) << " s";
+    out << "scenario " << (r.name.empty() ? r.file : r.name) << ": "
+        << r.rows.size() - static_cast<std::size_t>(r.failed_rows() + r.interrupted_rows()) << " of " << r.rows.size()
+        << " passed, " << num(r.total_seconds, 1) << " s";
     if (int harness = r.harness_error_rows())
         out << ", " << harness << " could not probe (harness error: a problem on this machine, not the target's)";
     out << "\n";
@@ -96,7 +97,12 @@ std::string report_table(const ScenarioResult& r) {
     for (const auto& row : r.rows) {
         auto failures = failure_lines(row);
         if (failures.empty()) continue;
-        out << "\n" << (row.interrupted ? "INTERRUPTED " : !row.harness_error().empty() ? "ERROR (harness) " : row.passed ? "" : "FAIL ") << row.id() << "\n";
+        out << "\n"
+            << (row.interrupted                ? "INTERRUPTED "
+                : !row.harness_error().empty() ? "ERROR (harness) "
+                : row.passed                   ? ""
+                                               : "FAIL ")
+            << row.id() << "\n";
         for (const auto& f : failures) out << "  " << f << "\n";
     }
     return out.str();

@@ -46,7 +46,9 @@ std::string RowResult::harness_error() const {
     return {};
 }
 
-std::string RowResult::id() const { return target + "/" + (address.empty() ? host : address) + "/" + vantage + "/" + probe; }
+std::string RowResult::id() const {
+    return target + "/" + (address.empty() ? host : address) + "/" + vantage + "/" + probe;
+}
 
 bool ScenarioResult::passed() const { return failed_rows() == 0 && interrupted_rows() == 0 && !rows.empty(); }
 

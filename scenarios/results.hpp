@@ -42,11 +42,11 @@ struct ProbeRun {
 // One expectation judged: what was expected, what came back, and for a failure what a Windows client
 // would show (when the expectation is about the connection working).
 struct ExpectationOutcome {
-    std::string check;     // "success", "certificate.min_days_left", "ikev2.fragmentation", ...
+    std::string check;  // "success", "certificate.min_days_left", "ikev2.fragmentation", ...
     std::string expected;  // in words: ">= 30 days", "one of aes256-sha256-modp2048, ..."
     std::string actual;
     bool held = false;
-    std::string detail;         // why, when it did not hold (the probe's finding, a failing run)
+    std::string detail;  // why, when it did not hold (the probe's finding, a failing run)
     std::string windows_error;  // what a Windows client would show, when relevant
 };
 
@@ -58,21 +58,21 @@ struct TimingStats {
 
 // How the served certificate differs from a candidate (--compare-with).
 struct CertificateComparison {
-    bool same = false;                 // the same certificate (fingerprint)
+    bool same = false;  // the same certificate (fingerprint)
     std::vector<std::string> differences;  // "subject: served CN=a, candidate CN=b", ...
 };
 
 struct RowResult {
-    std::string probe;       // the probe's name in the scenario
+    std::string probe;  // the probe's name in the scenario
     ProbeType type = ProbeType::sstp;
-    std::string target;      // the target's name
+    std::string target;  // the target's name
     std::string host;
-    std::string address;     // the address probed ("" when the name did not resolve)
-    std::string vantage;     // the vantage point's name
+    std::string address;  // the address probed ("" when the name did not resolve)
+    std::string vantage;  // the vantage point's name
     std::vector<ProbeRun> runs;
     std::vector<ExpectationOutcome> outcomes;  // over all runs: held only if it held in every run
     bool passed = false;
-    std::vector<TimingStats> timings;          // total first, then each phase
+    std::vector<TimingStats> timings;  // total first, then each phase
     std::optional<CertificateComparison> comparison;
     int peak_in_flight = 0;  // most runs of this row at once: 1, since a row's repeats run one after another
     // The run was stopped (SIGINT, SIGTERM) before this row's runs all finished: neither passed nor failed.
@@ -92,9 +92,10 @@ struct ScenarioResult {
     double total_seconds = 0;
     int peak_in_flight = 0;  // most probes running at once (bounded by --parallel)
     std::string interrupted_by;  // "SIGINT", "SIGTERM" when the run was stopped; "" when it ran to the end
-    int interrupt_signal = 0;    // its number (the CLI exits 128 + it)
+    int interrupt_signal = 0;  // its number (the CLI exits 128 + it)
     bool passed() const;
-    int failed_rows() const;       // rows that ran and did not pass, harness errors included (interrupted rows are not counted)
+    int failed_rows()
+        const;  // rows that ran and did not pass, harness errors included (interrupted rows are not counted)
     int interrupted_rows() const;
     int harness_error_rows() const;
     // The exit status of `vpnprobe run`: 0 every expectation held; 1 some did not; 3 some row could not be

@@ -24,7 +24,8 @@ std::vector<PlannedRow> plan_rows(const Scenario& s) {
     std::map<std::pair<std::string, std::string>, std::vector<std::string>> resolved;  // (target, vantage) -> addresses
     for (const auto& p : s.probes) {
         for (const auto& t : s.targets) {
-            if (!p.targets.empty() && std::find(p.targets.begin(), p.targets.end(), t.name) == p.targets.end()) continue;
+            if (!p.targets.empty() && std::find(p.targets.begin(), p.targets.end(), t.name) == p.targets.end())
+                continue;
             for (const auto& v : s.vantage_points) {
                 if (!p.vantage_points.empty() &&
                     std::find(p.vantage_points.begin(), p.vantage_points.end(), v.name) == p.vantage_points.end())
@@ -65,7 +66,8 @@ Result local_failure(const PlannedRow& row, const std::string& why) {
     r.vantage = row.vantage->name;
     r.phases.push_back(probes::Phase{"setup", probes::PhaseOutcome::failed, 0, why, true});
     r.failed_phase = "setup";
-    r.findings.push_back(probes::Finding{probes::Severity::error, "probe.local", "the probe could not start: " + why, ""});
+    r.findings.push_back(
+        probes::Finding{probes::Severity::error, "probe.local", "the probe could not start: " + why, ""});
     return r;
 }
 
@@ -93,7 +95,8 @@ ProbeRun not_started(const PlannedRow& row, const std::string& why) {
         r.host = row.target->host;
         r.address = row.address;
         r.vantage = row.vantage->name;
-        r.phases.push_back(probes::Phase{"start", probes::PhaseOutcome::interrupted, 0, "not started: the run was interrupted (" + why + ")", false});
+        r.phases.push_back(probes::Phase{"start", probes::PhaseOutcome::interrupted, 0,
+                                         "not started: the run was interrupted (" + why + ")", false});
         r.failed_phase = "start";
         r.findings.push_back(probes::Finding{probes::Severity::error, "probe.interrupted",
                                              "the run was interrupted (" + why + ") before this probe started", ""});
@@ -184,11 +187,14 @@ std::vector<TimingStats> timing_stats(const std::vector<ProbeRun>& runs) {
     return out;
 }
 
-CertificateComparison compare_certificates(const probes::CertificateFacts& served, const probes::CertificateFacts& candidate) {
+CertificateComparison compare_certificates(const probes::CertificateFacts& served,
+                                           const probes::CertificateFacts& candidate) {
     CertificateComparison c;
     c.same = normalise_fingerprint(served.sha256_fingerprint) == normalise_fingerprint(candidate.sha256_fingerprint);
     auto diff = [&](const std::string& what, const std::string& a, const std::string& b) {
-        if (a != b) c.differences.push_back(what + ": served " + (a.empty() ? "(none)" : a) + ", candidate " + (b.empty() ? "(none)" : b));
+        if (a != b)
+            c.differences.push_back(what + ": served " + (a.empty() ? "(none)" : a) + ", candidate " +
+                                    (b.empty() ? "(none)" : b));
     };
     auto list = [](std::vector<std::string> v) {
         std::sort(v.begin(), v.end());
@@ -204,8 +210,10 @@ CertificateComparison compare_certificates(const probes::CertificateFacts& serve
     sb.insert(sb.end(), candidate.san_ip.begin(), candidate.san_ip.end());
     diff("san", list(sa), list(sb));
     diff("not_after", probes::format_time_utc(served.not_after), probes::format_time_utc(candidate.not_after));
-    diff("key", served.key_type + " " + std::to_string(served.key_bits) + (served.curve.empty() ? "" : " " + served.curve),
-         candidate.key_type + " " + std::to_string(candidate.key_bits) + (candidate.curve.empty() ? "" : " " + candidate.curve));
+    diff("key",
+         served.key_type + " " + std::to_string(served.key_bits) + (served.curve.empty() ? "" : " " + served.curve),
+         candidate.key_type + " " + std::to_string(candidate.key_bits) +
+             (candidate.curve.empty() ? "" : " " + candidate.curve));
     diff("signature_algorithm", served.signature_algorithm, candidate.signature_algorithm);
     diff("ekus", list(served.ekus), list(candidate.ekus));
     return c;
@@ -265,7 +273,8 @@ Scenario select(const Scenario& s, const std::vector<std::string>& probes, const
     if (!vantages.empty()) asked.push_back("vantage " + quoted_names(vantages));
     for (std::size_t i = 0; i < asked.size(); ++i) why += (i == 0 ? " " : " and ") + asked[i];
     for (const auto& p : out.probes) {
-        if (!p.targets.empty() && !targets.empty()) why += "; probe '" + p.name + "' runs only on target " + quoted_names(p.targets);
+        if (!p.targets.empty() && !targets.empty())
+            why += "; probe '" + p.name + "' runs only on target " + quoted_names(p.targets);
         if (!p.vantage_points.empty() && !vantages.empty())
             why += "; probe '" + p.name + "' runs only from vantage " + quoted_names(p.vantage_points);
     }
@@ -316,9 +325,8 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     auto stop = opt.stop;
     if (!stop && (opt.stop_on_signals || opt.remote_stop)) stop = std::make_shared<probes::StopSignal>();
     if (opt.remote_stop)
-        opt.remote_stop->attach([&io, stop](const std::string& reason) {
-            asio::post(io, [stop, reason] { stop->request(reason); });
-        });
+        opt.remote_stop->attach(
+            [&io, stop](const std::string& reason) { asio::post(io, [stop, reason] { stop->request(reason); }); });
     // Detached before `io` goes, however this function ends: nothing may be posted to it after.
     struct Detach {
         probes::RemoteStop* remote;
@@ -366,9 +374,11 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
         if (r.last().interrupted()) r.interrupted = true;
         if (r.address.empty()) r.address = r.last().address();
         r.outcomes = evaluate_runs(expectations_for(*plan[i].probe, r.vantage), r.runs);
-        r.passed = !r.interrupted && std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
+        r.passed =
+            !r.interrupted && std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
         r.timings = timing_stats(r.runs);
-        if (candidate && !r.last().chain().empty()) r.comparison = compare_certificates(r.last().chain().front(), *candidate);
+        if (candidate && !r.last().chain().empty())
+            r.comparison = compare_certificates(r.last().chain().front(), *candidate);
     }
     result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;

@@ -15,10 +15,10 @@
 namespace vpnprobe::scenarios {
 
 struct RunOptions {
-    std::optional<int> count;     // overrides the scenario's
+    std::optional<int> count;  // overrides the scenario's
     std::optional<int> parallel;  // overrides the scenario's
     std::optional<std::string> compare_with;  // PEM file of a candidate certificate (--compare-with)
-    std::optional<double> max_timeout;        // caps every probe's timeout (a scrape's own deadline)
+    std::optional<double> max_timeout;  // caps every probe's timeout (a scrape's own deadline)
     // Called after every finished probe run with (done, total); the CLI draws a progress line with it.
     std::function<void(std::size_t, std::size_t)> progress;
     // SIGINT and SIGTERM end the run politely (vpnprobe run): the probes in flight end within
@@ -42,8 +42,8 @@ struct PlannedRow {
 // kind; the scenario's order is kept, a name given twice counts once). Throws std::invalid_argument
 // naming what the scenario does not have, or saying why the cut leaves no row (a probe restricted to
 // targets or vantage points the cut excludes): a selection never silently comes out empty.
-Scenario select(const Scenario& scenario, const std::vector<std::string>& probes, const std::vector<std::string>& targets,
-                const std::vector<std::string>& vantages);
+Scenario select(const Scenario& scenario, const std::vector<std::string>& probes,
+                const std::vector<std::string>& targets, const std::vector<std::string>& vantages);
 
 // Resolves the targets' names from each vantage point. Throws nothing: a name that does not resolve
 // gives one row with an empty address.
@@ -56,6 +56,7 @@ ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options)
 std::vector<TimingStats> timing_stats(const std::vector<ProbeRun>& runs);
 
 // How a served certificate differs from a candidate.
-CertificateComparison compare_certificates(const probes::CertificateFacts& served, const probes::CertificateFacts& candidate);
+CertificateComparison compare_certificates(const probes::CertificateFacts& served,
+                                           const probes::CertificateFacts& candidate);
 
 }  // namespace vpnprobe::scenarios

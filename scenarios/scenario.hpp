@@ -14,7 +14,7 @@ namespace vpnprobe::scenarios {
 
 // Where a thing was written in the scenario file, for messages that point at it.
 struct Mark {
-    int line = 0;    // 1-based; 0 = unknown
+    int line = 0;  // 1-based; 0 = unknown
     int column = 0;  // 1-based
 };
 
@@ -27,25 +27,25 @@ struct VantageSpec {
 
 struct TargetSpec {
     std::string name;
-    std::string host;              // name or address; a name is expanded into one row per address
-    std::string sni;               // the name clients dial: TLS SNI and certificate name check; default host
-    std::optional<std::string> ca; // trust anchors for the chain verdict and CERTREQ; default system store.
-                                   // A relative path in the file is made relative to the file's folder.
+    std::string host;  // name or address; a name is expanded into one row per address
+    std::string sni;  // the name clients dial: TLS SNI and certificate name check; default host
+    std::optional<std::string> ca;  // trust anchors for the chain verdict and CERTREQ; default system store.
+        // A relative path in the file is made relative to the file's folder.
     std::uint16_t sstp_port = 443;
     std::uint16_t ikev2_port = 500;
-    bool all_addresses = true;     // probe every address the name resolves to, each its own row
+    bool all_addresses = true;  // probe every address the name resolves to, each its own row
     Mark mark;
     Mark ca_mark;
 };
 
 struct CertificateExpect {
     std::vector<std::string> fingerprints;  // SHA-256, any one of them (before/after a swap); colons optional
-    std::optional<std::string> subject;     // substring of the RFC 2253 subject
-    std::optional<std::string> issuer;      // substring of the issuer
+    std::optional<std::string> subject;  // substring of the RFC 2253 subject
+    std::optional<std::string> issuer;  // substring of the issuer
     std::vector<std::string> san_includes;  // every one must be a SAN (DNS or IP)
     std::optional<double> min_days_left;
-    std::vector<std::string> ekus;          // every one present (names as reported: serverAuth, ikeIntermediate, OID)
-    std::optional<std::string> key_type;    // RSA, EC, ...
+    std::vector<std::string> ekus;  // every one present (names as reported: serverAuth, ikeIntermediate, OID)
+    std::optional<std::string> key_type;  // RSA, EC, ...
     std::optional<int> min_key_bits;
     std::optional<std::string> signature_algorithm;
     std::optional<bool> chain_valid;
@@ -54,7 +54,7 @@ struct CertificateExpect {
 
 struct TlsExpect {
     std::optional<std::string> min_version;  // TLSv1.2, TLSv1.3
-    std::vector<std::string> ciphers;        // allowed IANA names
+    std::vector<std::string> ciphers;  // allowed IANA names
     bool any() const { return min_version || !ciphers.empty(); }
 };
 
@@ -64,12 +64,12 @@ struct SstpExpect {
 };
 
 struct Ikev2Expect {
-    std::vector<std::string> proposal_in;      // chosen proposal (strongSwan syntax) is one of these
-    std::vector<std::string> notifies_present; // in the IKE_SA_INIT response
+    std::vector<std::string> proposal_in;  // chosen proposal (strongSwan syntax) is one of these
+    std::vector<std::string> notifies_present;  // in the IKE_SA_INIT response
     std::vector<std::string> notifies_absent;
-    std::optional<bool> fragmentation;         // server offered IKEV2_FRAGMENTATION_SUPPORTED
+    std::optional<bool> fragmentation;  // server offered IKEV2_FRAGMENTATION_SUPPORTED
     std::optional<bool> nat_detected;
-    std::optional<bool> no_weak_accepted;      // needs audit_weak
+    std::optional<bool> no_weak_accepted;  // needs audit_weak
     std::optional<bool> certreq_matches_ca;
     std::optional<bool> auth_verified;
     bool any() const;
@@ -83,10 +83,10 @@ struct TimingExpect {
 
 struct Expectations {
     std::optional<bool> success;
-    std::optional<std::string> failed_phase;   // "" means: no phase failed
+    std::optional<std::string> failed_phase;  // "" means: no phase failed
     std::optional<std::string> windows_error;  // substring of what a Windows client would show
-    std::vector<std::string> findings;         // finding checks that must be present (e.g. ikev2.no_fragmentation)
-    std::vector<std::string> no_findings;      // finding checks that must be absent
+    std::vector<std::string> findings;  // finding checks that must be present (e.g. ikev2.no_fragmentation)
+    std::vector<std::string> no_findings;  // finding checks that must be absent
     CertificateExpect certificate;
     TlsExpect tls;
     SstpExpect sstp;
@@ -103,11 +103,11 @@ struct SstpProbeOptions {
 };
 
 struct Ikev2ProbeOptions {
-    std::string preset;                  // "" = windows-default
+    std::string preset;  // "" = windows-default
     std::vector<std::string> proposals;  // strongSwan syntax; excludes preset
     std::string id;
     std::size_t fragment_size = 1280;
-    bool fragmentation = true;           // offer IKE fragmentation
+    bool fragmentation = true;  // offer IKE fragmentation
     bool sa_init_only = false;
     bool audit_weak = false;
     std::uint16_t nat_t_port = 4500;
@@ -116,12 +116,12 @@ struct Ikev2ProbeOptions {
 struct ProbeSpec {
     std::string name;
     ProbeType type = ProbeType::sstp;
-    std::vector<std::string> targets;         // names; empty = every target
+    std::vector<std::string> targets;  // names; empty = every target
     std::vector<std::string> vantage_points;  // names; empty = every vantage point
     double timeout = 10;
     SstpProbeOptions sstp;
     Ikev2ProbeOptions ikev2;
-    Expectations expect;                              // for every vantage point ...
+    Expectations expect;  // for every vantage point ...
     std::map<std::string, Expectations> expect_by_vantage;  // ... except these, which replace it whole
     Mark mark;
 };
@@ -132,7 +132,7 @@ struct Scenario {
     std::vector<VantageSpec> vantage_points;
     std::vector<TargetSpec> targets;
     std::vector<ProbeSpec> probes;
-    int count = 1;      // each probe repeated; timings aggregated
+    int count = 1;  // each probe repeated; timings aggregated
     int parallel = 64;  // probes in flight at once
 
     const VantageSpec* vantage(const std::string& name) const;

@@ -61,8 +61,7 @@ public:
     void entry(F&& f) {
         try {
             f();
-        } catch (const EntryFailed&) {
-        }
+        } catch (const EntryFailed&) {}
     }
 
     void expect_map(const YAML::Node& n, const std::string& what) {
@@ -146,8 +145,8 @@ private:
 void read_certificate(Reader& r, const YAML::Node& n, CertificateExpect& c) {
     r.expect_map(n, "expect.certificate");
     r.only_keys(n,
-                {"fingerprint", "subject", "issuer", "san_includes", "min_days_left", "ekus", "key_type", "min_key_bits",
-                 "signature_algorithm", "chain_valid"},
+                {"fingerprint", "subject", "issuer", "san_includes", "min_days_left", "ekus", "key_type",
+                 "min_key_bits", "signature_algorithm", "chain_valid"},
                 "expect.certificate");
     if (n["fingerprint"]) c.fingerprints = r.strings(n["fingerprint"], "certificate.fingerprint");
     if (n["subject"]) c.subject = r.string(n["subject"], "certificate.subject");
@@ -156,15 +155,18 @@ void read_certificate(Reader& r, const YAML::Node& n, CertificateExpect& c) {
     if (n["min_days_left"]) c.min_days_left = r.number(n["min_days_left"], "certificate.min_days_left", -1e6, 1e6);
     if (n["ekus"]) c.ekus = r.strings(n["ekus"], "certificate.ekus");
     if (n["key_type"]) c.key_type = r.string(n["key_type"], "certificate.key_type");
-    if (n["min_key_bits"]) c.min_key_bits = static_cast<int>(r.integer(n["min_key_bits"], "certificate.min_key_bits", 1, 65536));
-    if (n["signature_algorithm"]) c.signature_algorithm = r.string(n["signature_algorithm"], "certificate.signature_algorithm");
+    if (n["min_key_bits"])
+        c.min_key_bits = static_cast<int>(r.integer(n["min_key_bits"], "certificate.min_key_bits", 1, 65536));
+    if (n["signature_algorithm"])
+        c.signature_algorithm = r.string(n["signature_algorithm"], "certificate.signature_algorithm");
     if (n["chain_valid"]) c.chain_valid = r.boolean(n["chain_valid"], "certificate.chain_valid");
     for (auto& f : c.fingerprints) {
         std::string hex;
         for (char ch : f)
             if (ch != ':') hex += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (hex.size() != 64 || hex.find_first_not_of("0123456789ABCDEF") != std::string::npos)
-            r.fail(n["fingerprint"], "certificate.fingerprint: '" + f + "' is not a SHA-256 fingerprint (64 hex digits, colons optional)");
+            r.fail(n["fingerprint"], "certificate.fingerprint: '" + f +
+                                         "' is not a SHA-256 fingerprint (64 hex digits, colons optional)");
     }
 }
 
@@ -172,7 +174,8 @@ const std::set<std::string> kTlsVersions{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3
 
 void read_expectations(Reader& r, const YAML::Node& n, Expectations& e, ProbeType type, const std::string& where) {
     r.expect_map(n, where);
-    std::set<std::string> keys{"success", "failed_phase", "windows_error", "findings", "no_findings", "certificate", "timing"};
+    std::set<std::string> keys{"success",     "failed_phase", "windows_error", "findings",
+                               "no_findings", "certificate",  "timing"};
     if (type == ProbeType::sstp) keys.insert({"tls", "sstp"});
     if (type == ProbeType::ikev2) keys.insert("ikev2");
     r.only_keys(n, keys, where + " of a " + to_string(type) + " probe");
@@ -188,8 +191,8 @@ void read_expectations(Reader& r, const YAML::Node& n, Expectations& e, ProbeTyp
             std::string list;
             for (const auto& k : known)
                 if (!k.empty()) list += (list.empty() ? "" : ", ") + k;
-            r.fail(n["failed_phase"], "expect.failed_phase: a " + std::string(to_string(type)) + " probe has no phase '" +
-                                          *e.failed_phase + "' (phases: " + list + ")");
+            r.fail(n["failed_phase"], "expect.failed_phase: a " + std::string(to_string(type)) +
+                                          " probe has no phase '" + *e.failed_phase + "' (phases: " + list + ")");
         }
     }
     if (n["windows_error"]) e.windows_error = r.string(n["windows_error"], "expect.windows_error");
@@ -234,25 +237,31 @@ void read_expectations(Reader& r, const YAML::Node& n, Expectations& e, ProbeTyp
                 }
             }
         }
-        if (i["notifies_present"]) e.ikev2.notifies_present = r.strings(i["notifies_present"], "ikev2.notifies_present");
+        if (i["notifies_present"])
+            e.ikev2.notifies_present = r.strings(i["notifies_present"], "ikev2.notifies_present");
         if (i["notifies_absent"]) e.ikev2.notifies_absent = r.strings(i["notifies_absent"], "ikev2.notifies_absent");
         if (i["fragmentation"]) e.ikev2.fragmentation = r.boolean(i["fragmentation"], "ikev2.fragmentation");
         if (i["nat_detected"]) e.ikev2.nat_detected = r.boolean(i["nat_detected"], "ikev2.nat_detected");
-        if (i["no_weak_accepted"]) e.ikev2.no_weak_accepted = r.boolean(i["no_weak_accepted"], "ikev2.no_weak_accepted");
-        if (i["certreq_matches_ca"]) e.ikev2.certreq_matches_ca = r.boolean(i["certreq_matches_ca"], "ikev2.certreq_matches_ca");
+        if (i["no_weak_accepted"])
+            e.ikev2.no_weak_accepted = r.boolean(i["no_weak_accepted"], "ikev2.no_weak_accepted");
+        if (i["certreq_matches_ca"])
+            e.ikev2.certreq_matches_ca = r.boolean(i["certreq_matches_ca"], "ikev2.certreq_matches_ca");
         if (i["auth_verified"]) e.ikev2.auth_verified = r.boolean(i["auth_verified"], "ikev2.auth_verified");
     }
     if (n["timing"]) {
         const auto t = n["timing"];
         r.expect_map(t, "expect.timing");
         r.only_keys(t, {"total_max_seconds", "phase_max_seconds"}, "expect.timing");
-        if (t["total_max_seconds"]) e.timing.total_max_seconds = r.number(t["total_max_seconds"], "timing.total_max_seconds", 0, probes::kMaxExpectedSeconds);
+        if (t["total_max_seconds"])
+            e.timing.total_max_seconds =
+                r.number(t["total_max_seconds"], "timing.total_max_seconds", 0, probes::kMaxExpectedSeconds);
         if (t["phase_max_seconds"]) {
             const auto p = t["phase_max_seconds"];
             r.expect_map(p, "timing.phase_max_seconds");
             for (auto it = p.begin(); it != p.end(); ++it)
                 e.timing.phase_max_seconds[it->first.as<std::string>()] =
-                    r.number(it->second, "timing.phase_max_seconds." + it->first.as<std::string>(), 0, probes::kMaxExpectedSeconds);
+                    r.number(it->second, "timing.phase_max_seconds." + it->first.as<std::string>(), 0,
+                             probes::kMaxExpectedSeconds);
         }
     }
 }
@@ -273,7 +282,8 @@ VantageSpec read_vantage(Reader& r, const YAML::Node& n) {
     if (n["source"]) {
         v.vantage.source = r.nonempty(n["source"], "source");
         v.source_mark = mark_of(n["source"]);
-        if (!probes::is_ip_literal(v.vantage.source)) r.fail(n["source"], "source must be an IP address, not '" + v.vantage.source + "'");
+        if (!probes::is_ip_literal(v.vantage.source))
+            r.fail(n["source"], "source must be an IP address, not '" + v.vantage.source + "'");
     }
     if (n["interface"]) {
         v.vantage.interface = r.nonempty(n["interface"], "interface");
@@ -292,7 +302,8 @@ TargetSpec read_target(Reader& r, const YAML::Node& n) {
     t.mark = mark_of(n);
     t.name = r.nonempty(r.required(n, "name", "a target"), "targets[].name");
     t.host = r.nonempty(r.required(n, "host", "target '" + t.name + "'"), "targets[].host");
-    if (n["sni"] && n["name_clients_dial"]) r.fail(n["sni"], "give sni or name_clients_dial, not both (they are the same)");
+    if (n["sni"] && n["name_clients_dial"])
+        r.fail(n["sni"], "give sni or name_clients_dial, not both (they are the same)");
     if (n["sni"]) t.sni = r.nonempty(n["sni"], "sni");
     if (n["name_clients_dial"]) t.sni = r.nonempty(n["name_clients_dial"], "name_clients_dial");
     if (n["ca"]) {
@@ -332,15 +343,19 @@ ProbeSpec read_probe(Reader& r, const YAML::Node& n, const Scenario& s) {
     if (n["vantage_points"]) {
         p.vantage_points = r.strings(n["vantage_points"], "vantage_points");
         for (const auto& v : p.vantage_points)
-            if (!s.vantage(v)) r.fail(n["vantage_points"], "probe '" + p.name + "' names unknown vantage point '" + v + "'");
+            if (!s.vantage(v))
+                r.fail(n["vantage_points"], "probe '" + p.name + "' names unknown vantage point '" + v + "'");
     }
-    if (n["timeout"]) p.timeout = r.number(n["timeout"], "timeout", probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds);
+    if (n["timeout"])
+        p.timeout = r.number(n["timeout"], "timeout", probes::kMinTimeoutSeconds, probes::kMaxTimeoutSeconds);
     if (n["options"]) {
         const auto o = n["options"];
         r.expect_map(o, "options");
         if (p.type == ProbeType::sstp) {
             r.only_keys(o, {"phase_timeout"}, "options of an sstp probe");
-            if (o["phase_timeout"]) p.sstp.phase_timeout = r.number(o["phase_timeout"], "phase_timeout", 0, probes::kMaxPhaseTimeoutSeconds);
+            if (o["phase_timeout"])
+                p.sstp.phase_timeout =
+                    r.number(o["phase_timeout"], "phase_timeout", 0, probes::kMaxPhaseTimeoutSeconds);
         } else {
             r.only_keys(o,
                         {"preset", "proposals", "id", "fragment_size", "fragmentation", "sa_init_only", "audit_weak",
@@ -367,11 +382,13 @@ ProbeSpec read_probe(Reader& r, const YAML::Node& n, const Scenario& s) {
                 }
             }
             if (o["id"]) i.id = r.string(o["id"], "id");
-            if (o["fragment_size"]) i.fragment_size = static_cast<std::size_t>(r.integer(o["fragment_size"], "fragment_size", 576, 65535));
+            if (o["fragment_size"])
+                i.fragment_size = static_cast<std::size_t>(r.integer(o["fragment_size"], "fragment_size", 576, 65535));
             if (o["fragmentation"]) i.fragmentation = r.boolean(o["fragmentation"], "fragmentation");
             if (o["sa_init_only"]) i.sa_init_only = r.boolean(o["sa_init_only"], "sa_init_only");
             if (o["audit_weak"]) i.audit_weak = r.boolean(o["audit_weak"], "audit_weak");
-            if (o["nat_t_port"]) i.nat_t_port = static_cast<std::uint16_t>(r.integer(o["nat_t_port"], "nat_t_port", 0, 65535));
+            if (o["nat_t_port"])
+                i.nat_t_port = static_cast<std::uint16_t>(r.integer(o["nat_t_port"], "nat_t_port", 0, 65535));
         }
     }
     if (n["expect"]) read_expectations(r, n["expect"], p.expect, p.type, "expect");
@@ -419,8 +436,10 @@ Scenario read(Reader& r, const YAML::Node& root) {
     r.entry([&] {
         if (!root || root.IsNull()) r.fail(Mark{1, 1}, "the scenario file is empty");
         r.expect_map(root, "the scenario");
-        r.only_keys(root, {"version", "name", "count", "parallel", "vantage_points", "targets", "probes"}, "the scenario");
-        if (root["version"] && r.integer(root["version"], "version", 1, 1) != 1) r.fail(root["version"], "only version 1 exists");
+        r.only_keys(root, {"version", "name", "count", "parallel", "vantage_points", "targets", "probes"},
+                    "the scenario");
+        if (root["version"] && r.integer(root["version"], "version", 1, 1) != 1)
+            r.fail(root["version"], "only version 1 exists");
         s.name = root["name"] ? r.string(root["name"], "name") : std::string();
         if (root["count"]) s.count = static_cast<int>(r.integer(root["count"], "count", 1, 100000));
         if (root["parallel"]) s.parallel = static_cast<int>(r.integer(root["parallel"], "parallel", 1, 100000));
@@ -464,7 +483,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& file) {
     try {
         root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-        throw ScenarioError({ScenarioProblem{file, Mark{e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg}});
+        throw ScenarioError(
+            {ScenarioProblem{file, Mark{e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg}});
     }
     Scenario s;
     try {
@@ -481,7 +501,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& file) {
 Scenario load_scenario_file(const std::string& path) {
     // The system's reason ("No such file or directory", "Is a directory", "Permission denied").
     auto refuse = [&](int err) {
-        return ScenarioError({ScenarioProblem{path, Mark{}, std::string("cannot read the file: ") + std::strerror(err)}});
+        return ScenarioError(
+            {ScenarioProblem{path, Mark{}, std::string("cannot read the file: ") + std::strerror(err)}});
     };
     if (path.empty()) throw ScenarioError({ScenarioProblem{path, Mark{}, "the scenario file name is empty"}});
     struct stat st {};

@@ -49,8 +49,9 @@ inline std::string lab_skip_reason(const std::string& env_name) {
         return reason.empty() ? "lab not available" : reason;
     }
     std::ifstream env(lab_run_dir() + "/" + env_name);
-    if (!env) return "no lab env file at " + lab_run_dir() + "/" + env_name +
-                     " (run through ctest, whose fixture brings the lab up)";
+    if (!env)
+        return "no lab env file at " + lab_run_dir() + "/" + env_name +
+               " (run through ctest, whose fixture brings the lab up)";
     return "";
 }
 

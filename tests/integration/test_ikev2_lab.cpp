@@ -50,7 +50,8 @@ protected:
 
     static bool has_finding(const Ikev2Result& r, const std::string& check, const std::string& windows = "") {
         for (const auto& f : r.findings)
-            if (f.check == check && (windows.empty() || f.windows_error.find(windows) != std::string::npos)) return true;
+            if (f.check == check && (windows.empty() || f.windows_error.find(windows) != std::string::npos))
+                return true;
         return false;
     }
     static bool has_notify(const std::vector<probes::Ikev2Notify>& v, const std::string& name) {
@@ -65,7 +66,6 @@ protected:
     }
 
     static std::string dump(const Ikev2Result& r) { return boost::json::serialize(probes::to_json(r)); }
-
 };
 
 // strongSwan with fragment_size = 500: the IKE_AUTH response comes in several SKF fragments, which are

@@ -32,7 +32,6 @@
 #include "lab_env.hpp"
 #include "tests/support/spawn_process.hpp"
 
-
 namespace {
 
 using namespace vpnprobe;
@@ -73,7 +72,8 @@ bool charon_saw_from(const std::string& log, const std::string& what, const std:
         if (line.size() < 12) continue;
         std::string thread = line.substr(9, 2);
         if (line.find("received packet: from ") != std::string::npos) last_received[thread] = line;
-        if (line.find(what) != std::string::npos && last_received[thread].find("from " + peer + "[") != std::string::npos)
+        if (line.find(what) != std::string::npos &&
+            last_received[thread].find("from " + peer + "[") != std::string::npos)
             return true;
     }
     return false;
@@ -106,12 +106,22 @@ protected:
 
     std::string scenario() {
         return "version: 1\nname: interrupt\nvantage_points:\n"
-               "  - {name: clean, netns: " + var("VANTAGE_CLEAN") + "}\n"
-               "  - {name: fragdrop, netns: " + var("VANTAGE_FRAGDROP") + "}\n"
+               "  - {name: clean, netns: " +
+               var("VANTAGE_CLEAN") +
+               "}\n"
+               "  - {name: fragdrop, netns: " +
+               var("VANTAGE_FRAGDROP") +
+               "}\n"
                "targets:\n"
-               "  - {name: sstp-rsa, host: " + var("SSTP_RSA_ADDR") + ", sni: vpn.test, ca: " + var("LAB_CA") + "}\n"
-               "  - {name: sstp-stall, host: " + var("SSTP_UNFIXED_ADDR") + ", sni: vpn.test, ca: " + var("LAB_CA") + "}\n"
-               "  - {name: ike-nofrag, host: " + var("IKE_NOFRAG_ADDR") + ", sni: vpn.test, ca: " + var("IKE_CA") + "}\n"
+               "  - {name: sstp-rsa, host: " +
+               var("SSTP_RSA_ADDR") + ", sni: vpn.test, ca: " + var("LAB_CA") +
+               "}\n"
+               "  - {name: sstp-stall, host: " +
+               var("SSTP_UNFIXED_ADDR") + ", sni: vpn.test, ca: " + var("LAB_CA") +
+               "}\n"
+               "  - {name: ike-nofrag, host: " +
+               var("IKE_NOFRAG_ADDR") + ", sni: vpn.test, ca: " + var("IKE_CA") +
+               "}\n"
                "probes:\n"
                "  - {name: sstp, type: sstp, targets: [sstp-rsa], vantage_points: [clean], timeout: 10}\n"
                "  - {name: sstp-stall, type: sstp, targets: [sstp-stall], vantage_points: [clean], timeout: 30}\n"
@@ -128,7 +138,8 @@ protected:
         while (std::getline(in, line)) {
             std::istringstream words(line);
             std::string state, recvq, sendq, local, remote;
-            if (!line.empty() && line[0] != ' ' && line[0] != '\t' && (words >> state >> recvq >> sendq >> local >> remote)) {
+            if (!line.empty() && line[0] != ' ' && line[0] != '\t' &&
+                (words >> state >> recvq >> sendq >> local >> remote)) {
                 port.clear();
                 if (remote.rfind(peer + ":", 0) == 0) {
                     port = remote.substr(peer.size() + 1);
@@ -239,13 +250,15 @@ protected:
         EXPECT_FALSE(root.at("passed").as_bool());
         EXPECT_EQ(root.at("rows_interrupted").as_int64(), 2);
         std::map<std::string, const json::object*> by;
-        for (const auto& row : root.at("rows").as_array()) by[std::string(row.at("probe").as_string())] = &row.as_object();
+        for (const auto& row : root.at("rows").as_array())
+            by[std::string(row.at("probe").as_string())] = &row.as_object();
         ASSERT_EQ(by.size(), 3u) << text;
 
         const auto& done = *by.at("sstp");
         EXPECT_FALSE(done.at("interrupted").as_bool()) << json::serialize(done);
         EXPECT_TRUE(done.at("passed").as_bool()) << "the row that finished is judged as usual";
-        EXPECT_EQ(done.at("result").at("sstp").at("close").as_string(), "CALL_DISCONNECT acknowledged (SSTP_MSG_CALL_DISCONNECT_ACK)");
+        EXPECT_EQ(done.at("result").at("sstp").at("close").as_string(),
+                  "CALL_DISCONNECT acknowledged (SSTP_MSG_CALL_DISCONNECT_ACK)");
         EXPECT_EQ(done.at("result").at("tls").at("chain").as_array().size(), 1u) << "reported in full";
 
         auto phase_outcome = [](const json::object& row, const std::string& name) -> std::string {
@@ -258,7 +271,8 @@ protected:
         EXPECT_FALSE(stall.at("passed").as_bool());
         EXPECT_EQ(stall.at("failed_phase").as_string(), "http");
         EXPECT_EQ(phase_outcome(stall, "http"), "interrupted") << json::serialize(stall);
-        EXPECT_NE(std::string(stall.at("result").at("sstp").at("close").as_string()).find("close_notify"), std::string::npos)
+        EXPECT_NE(std::string(stall.at("result").at("sstp").at("close").as_string()).find("close_notify"),
+                  std::string::npos)
             << json::serialize(stall);
 
         const auto& ike = *by.at("ikev2-lost");
@@ -276,7 +290,8 @@ protected:
         // SoftEther (stalled until then): it closed our connection first, in answer to close_notify.
         auto after = server_sockets(stall_ns, clean);
         ASSERT_TRUE(after.count(stall_port)) << "the server's socket for our connection is gone";
-        EXPECT_EQ(after[stall_port].state, "TIME-WAIT") << "the server did not close first: no close_notify reached it?";
+        EXPECT_EQ(after[stall_port].state, "TIME-WAIT")
+            << "the server did not close first: no close_notify reached it?";
         EXPECT_NE(log_since(stall_log, stall_mark)
                       .find("The connection with the client (IP address " + clean + ", Port number " + stall_port +
                             ") has been disconnected."),

@@ -33,7 +33,8 @@ void walk(const json::value& v, const std::string& path, Paths& out, const Paths
     if (!path.empty()) out.insert(path);
     if (opaque.count(path)) return;
     if (v.is_object()) {
-        for (const auto& [k, x] : v.as_object()) walk(x, path.empty() ? std::string(k) : path + "." + std::string(k), out, opaque);
+        for (const auto& [k, x] : v.as_object())
+            walk(x, path.empty() ? std::string(k) : path + "." + std::string(k), out, opaque);
     } else if (v.is_array()) {
         for (const auto& x : v.as_array())
             if (x.is_object()) walk(x, path + "[]", out, opaque);
@@ -132,9 +133,11 @@ protected:
         // stderr is closed off first: a redirection after a descriptor limit could itself fail (dash moves
         // descriptors to 10 and up); 3-9, which a test runner may pass down (ctest does), are closed so the
         // limit means the same wherever the test runs.
-        auto r = testlab::run_command("exec 2>/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; " + shell_prefix + std::string(VPNPROBE_BINARY) + " " + args);
+        auto r = testlab::run_command("exec 2>/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; " + shell_prefix +
+                                      std::string(VPNPROBE_BINARY) + " " + args);
         ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1 || (harness_ok && r.exit_code == 3))
-            << args << " exited " << r.exit_code << ":\n" << r.out;
+            << args << " exited " << r.exit_code << ":\n"
+            << r.out;
         json::value v;
         try {
             v = json::parse(r.out);
@@ -170,7 +173,7 @@ TEST_F(ReadmeFields, SstpJsonMatchesTheReadme) {
     Paths p;
     const std::string common = " --sni vpn.test --ca " + var("LAB_CA") + netns() + " --timeout 5 --format json";
     collect("sstp " + var("SSTP_RSA_ADDR") + common, p);
-    collect("sstp " + var("SSTP_ECDSA_ADDR") + common, p);   // an EC key: key.curve
+    collect("sstp " + var("SSTP_ECDSA_ADDR") + common, p);  // an EC key: key.curve
     collect("sstp " + var("SSTP_EXPIRED_ADDR") + common, p);  // findings with Windows errors, chain errors
     // A failure on the probe's own side (no descriptor left for its socket: the command line's checks pass,
     // the probe cannot open a socket): phases[].local, phases[].error. No packet leaves.
@@ -216,21 +219,27 @@ TEST_F(ReadmeFields, RunJsonMatchesTheReadme) {
     auto dir = std::filesystem::temp_directory_path() / ("vpnprobe-readme-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     std::string file = (dir / "fields.yaml").string();
-    std::ofstream(file) << "version: 1\nname: fields\n"
-                           "vantage_points:\n  - {name: clean, netns: " + var("VANTAGE_CLEAN") + "}\n"
-                           "targets:\n"
-                           "  - {name: sstp, host: " + var("SSTP_RSA_ADDR") + ", name_clients_dial: vpn.test, ca: " +
-                               var("LAB_CA") + "}\n"
-                           "  - {name: ike, host: " + var("IKE_FRAG_ADDR") + ", name_clients_dial: vpn.test, ca: " +
-                               var("IKE_CA") + "}\n"
-                           "  - {name: expired, host: " + var("SSTP_EXPIRED_ADDR") +
-                               ", name_clients_dial: vpn.test, ca: " + var("LAB_CA") + "}\n"
-                           "probes:\n"
-                           // Expectations that fail, one with the probe's Windows error: expectations[].detail and
-                           // expectations[].windows_error.
-                           "  - {name: sstp, type: sstp, targets: [sstp, expired], timeout: 5,\n"
-                           "     expect: {success: true, certificate: {min_days_left: 3650}}}\n"
-                           "  - {name: ikev2, type: ikev2, targets: [ike], timeout: 5, options: {preset: modern}}\n";
+    std::ofstream(file)
+        << "version: 1\nname: fields\n"
+           "vantage_points:\n  - {name: clean, netns: " +
+               var("VANTAGE_CLEAN") +
+               "}\n"
+               "targets:\n"
+               "  - {name: sstp, host: " +
+               var("SSTP_RSA_ADDR") + ", name_clients_dial: vpn.test, ca: " + var("LAB_CA") +
+               "}\n"
+               "  - {name: ike, host: " +
+               var("IKE_FRAG_ADDR") + ", name_clients_dial: vpn.test, ca: " + var("IKE_CA") +
+               "}\n"
+               "  - {name: expired, host: " +
+               var("SSTP_EXPIRED_ADDR") + ", name_clients_dial: vpn.test, ca: " + var("LAB_CA") +
+               "}\n"
+               "probes:\n"
+               // Expectations that fail, one with the probe's Windows error: expectations[].detail and
+               // expectations[].windows_error.
+               "  - {name: sstp, type: sstp, targets: [sstp, expired], timeout: 5,\n"
+               "     expect: {success: true, certificate: {min_days_left: 3650}}}\n"
+               "  - {name: ikev2, type: ikev2, targets: [ike], timeout: 5, options: {preset: modern}}\n";
     Paths p;
     // The probe's own result is `rows[].result`, checked against the sstp and ikev2 tables above.
     collect("run " + file + " --format json --count 2 --compare-with " + var("LAB_RUN") + "/pki/rsa.crt", p,

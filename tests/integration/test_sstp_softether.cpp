@@ -49,14 +49,14 @@ protected:
     }
 
     static std::string dump(const SstpResult& r) { return boost::json::serialize(probes::to_json(r)); }
-
 };
 
 TEST_F(SstpLab, HealthyRsaServerCompletesEveryPhase) {
     auto r = probe(options("SSTP_RSA_ADDR"));
     ASSERT_TRUE(r.success) << dump(r);
     for (const auto& f : r.findings) EXPECT_NE(f.severity, probes::Severity::error) << f.check << ": " << f.detail;
-    for (const char* name : {"resolve", "tcp_connect", "tls_handshake", "http", "call_connect", "ppp_lcp", "disconnect"}) {
+    for (const char* name :
+         {"resolve", "tcp_connect", "tls_handshake", "http", "call_connect", "ppp_lcp", "disconnect"}) {
         const auto* p = r.phase(name);
         ASSERT_NE(p, nullptr) << name;
         EXPECT_EQ(p->outcome, PhaseOutcome::ok) << name << ": " << p->error;
@@ -241,8 +241,8 @@ TEST_F(SstpCli, VerbosePrintsDecodedMessagesAndKeylogIsWritten) {
     std::filesystem::remove(keylog);
     auto r = vpnprobe("sstp " + var("SSTP_RSA_ADDR") + " " + common() + " -v --keylog " + keylog + " 2>&1");
     EXPECT_EQ(r.exit_code, 0) << r.out;
-    for (const char* s : {"SSTP_DUPLEX_POST", "<- HTTP HTTP/1.1 200", "SSTP_MSG_CALL_CONNECT_ACK", "LCP Configure-Request",
-                          "SSTP_MSG_CALL_DISCONNECT_ACK"})
+    for (const char* s : {"SSTP_DUPLEX_POST", "<- HTTP HTTP/1.1 200", "SSTP_MSG_CALL_CONNECT_ACK",
+                          "LCP Configure-Request", "SSTP_MSG_CALL_DISCONNECT_ACK"})
         EXPECT_NE(r.out.find(s), std::string::npos) << "missing '" << s << "' in:\n" << r.out;
     auto lines = testlab::run_command("cat " + keylog).out;
     EXPECT_TRUE(lines.find("CLIENT_TRAFFIC_SECRET_0") != std::string::npos ||
@@ -253,9 +253,10 @@ TEST_F(SstpCli, VerbosePrintsDecodedMessagesAndKeylogIsWritten) {
 // A pool behind one name: the name resolves (through a private /etc/hosts, in a mount namespace of the
 // test's own) to the IPv4 and the IPv6 address of the server, and each gets its own result.
 TEST_F(SstpCli, AllAddressesProbesEveryAddressOfTheName) {
-    auto r = testlab::run_with_pool("vpn.test", {var("SSTP_RSA_ADDR"), var("SSTP_RSA_ADDR6")},
-                                    std::string(VPNPROBE_BINARY) + " sstp vpn.test --all-addresses --format json --ca " +
-                                        var("LAB_CA") + " --netns " + var("VANTAGE_CLEAN"));
+    auto r =
+        testlab::run_with_pool("vpn.test", {var("SSTP_RSA_ADDR"), var("SSTP_RSA_ADDR6")},
+                               std::string(VPNPROBE_BINARY) + " sstp vpn.test --all-addresses --format json --ca " +
+                                   var("LAB_CA") + " --netns " + var("VANTAGE_CLEAN"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     auto arr = boost::json::parse(r.out).as_array();
     ASSERT_EQ(arr.size(), 2u) << r.out;

@@ -24,7 +24,8 @@ inline probes::CertificateFacts sample_leaf(double days_left = 200) {
     c.signature_algorithm = "sha256WithRSAEncryption";
     c.ekus = {"serverAuth"};
     c.eku_oids = {"1.3.6.1.5.5.7.3.1"};
-    c.sha256_fingerprint = "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
+    c.sha256_fingerprint =
+        "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
     return c;
 }
 
@@ -69,8 +70,8 @@ inline scenarios::ProbeRun expired_sstp() {
     run.sstp->tls->chain_verdict.openssl_reason = "certificate has expired";
     run.sstp->success = false;
     run.sstp->windows_error = "0x800B0101 CERT_E_EXPIRED (-2146762495)";
-    run.sstp->findings.push_back(probes::Finding{probes::Severity::error, "certificate.expired",
-                                                 "expired 30 days ago", run.sstp->windows_error});
+    run.sstp->findings.push_back(probes::Finding{probes::Severity::error, "certificate.expired", "expired 30 days ago",
+                                                 run.sstp->windows_error});
     return run;
 }
 
@@ -78,11 +79,13 @@ inline scenarios::ProbeRun refused_sstp() {
     probes::SstpResult r;
     r.host = "vpn.example.com";
     r.address = "192.0.2.1";
-    add_phases(r.phases, {"resolve", "tcp_connect"}, 0.001, "tcp_connect", probes::PhaseOutcome::failed, "connection refused");
+    add_phases(r.phases, {"resolve", "tcp_connect"}, 0.001, "tcp_connect", probes::PhaseOutcome::failed,
+               "connection refused");
     r.phases.back().sys_errno = ECONNREFUSED;  // what diagnosis names the finding by
     r.failed_phase = "tcp_connect";
     r.windows_error = "809";
-    r.findings.push_back(probes::Finding{probes::Severity::error, "sstp.tcp_refused", "nothing listens on TCP 443", "809"});
+    r.findings.push_back(
+        probes::Finding{probes::Severity::error, "sstp.tcp_refused", "nothing listens on TCP 443", "809"});
     scenarios::ProbeRun run;
     run.type = scenarios::ProbeType::sstp;
     run.sstp = r;

@@ -111,7 +111,8 @@ private:
 // A TCP connection to the server, blocking, with a receive timeout as the bound of every read.
 class HttpConnection {
 public:
-    explicit HttpConnection(std::uint16_t port, const std::string& address = "127.0.0.1", int recv_timeout_seconds = 30) {
+    explicit HttpConnection(std::uint16_t port, const std::string& address = "127.0.0.1",
+                            int recv_timeout_seconds = 30) {
         bool v6 = address.find(':') != std::string::npos;
         fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) return;

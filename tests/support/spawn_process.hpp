@@ -17,7 +17,7 @@ extern char** environ;
 namespace vpnprobe::testsupport {
 
 struct SpawnIo {
-    int stdout_fd = -1;        // dup2'd to stdout when >= 0 ...
+    int stdout_fd = -1;  // dup2'd to stdout when >= 0 ...
     std::string stdout_path = "/dev/null";  // ... else this file, truncated
     std::string stderr_path = "/dev/null";
 };
@@ -28,7 +28,9 @@ inline pid_t spawn_process(const std::string& program, const std::vector<std::st
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     if (io.stdout_fd >= 0) posix_spawn_file_actions_adddup2(&fa, io.stdout_fd, STDOUT_FILENO);
-    else posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, io.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    else
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, io.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0600);
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, io.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);

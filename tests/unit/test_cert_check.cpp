@@ -147,8 +147,7 @@ std::string key_pem(const KeyPtr& k, const char* passphrase = nullptr) {
     if (passphrase)
         PEM_write_bio_PKCS8PrivateKey(b.get(), k.get(), EVP_aes_256_cbc(), passphrase,
                                       static_cast<int>(std::strlen(passphrase)), nullptr, nullptr);
-    else
-        PEM_write_bio_PrivateKey(b.get(), k.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    else PEM_write_bio_PrivateKey(b.get(), k.get(), nullptr, nullptr, 0, nullptr, nullptr);
     char* data = nullptr;
     long n = BIO_get_mem_data(b.get(), &data);
     return std::string(data, static_cast<std::size_t>(n));
@@ -157,12 +156,19 @@ std::string key_pem(const KeyPtr& k, const char* passphrase = nullptr) {
 // --- a PKI: root -> intermediate, written where the check can read the root as its only trust anchor ---
 
 struct Pki {
-    Cert root = make_cert({.key = p256(), .cn = "Test Root", .not_before = kNow - 900 * kDay,
-                           .not_after = kNow + 3650 * kDay, .ca = true});
-    Cert intermediate = make_cert({.key = p256(), .cn = "Test Intermediate", .not_before = kNow - 800 * kDay,
-                                   .not_after = kNow + 3000 * kDay, .issuer = &root, .ca = true});
-    std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                ("vpnprobe-cert-check-" + std::to_string(::getpid()));
+    Cert root = make_cert({.key = p256(),
+                           .cn = "Test Root",
+                           .not_before = kNow - 900 * kDay,
+                           .not_after = kNow + 3650 * kDay,
+                           .ca = true});
+    Cert intermediate = make_cert({.key = p256(),
+                                   .cn = "Test Intermediate",
+                                   .not_before = kNow - 800 * kDay,
+                                   .not_after = kNow + 3000 * kDay,
+                                   .issuer = &root,
+                                   .ca = true});
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("vpnprobe-cert-check-" + std::to_string(::getpid()));
     std::string root_file;
 
     Pki() {
@@ -318,8 +324,12 @@ TEST(CertCheck, FailUnderDaysMakesTooFewDaysAnErrorInsteadOfTheWarning) {
 }
 
 TEST(CertCheck, FailUnderDaysAppliesToTheChainToo) {
-    Cert inter = make_cert({.key = p256(), .cn = "Short Intermediate", .not_before = kNow - 100 * kDay,
-                            .not_after = kNow + 5 * kDay, .issuer = &pki().root, .ca = true});
+    Cert inter = make_cert({.key = p256(),
+                            .cn = "Short Intermediate",
+                            .not_before = kNow - 100 * kDay,
+                            .not_after = kNow + 5 * kDay,
+                            .issuer = &pki().root,
+                            .ca = true});
     Cert leaf = make_cert({.not_after = kNow + 4 * kDay, .issuer = &inter});
     auto opt = options_for(leaf, {VpnUse::sstp});
     opt.intermediates_der = {inter.der()};
@@ -536,8 +546,8 @@ TEST(CertCheckCli, GoodCertificateAndKeyExitZeroWithoutPrintingTheKey) {
 TEST(CertCheckCli, ExpiredAsJsonExitsOneWithOkForPerUse) {
     Cert leaf = make_cert({.not_before = kNow - 400 * kDay, .not_after = kNow - kDay, .issuer = &pki().root});
     auto cert = pki().write("expired.pem", leaf.pem());
-    auto r = run_cli({cert, "--name", "vpn.example.com", "--ca", pki().root_file, "--at", kAt, "--for", "sstp",
-                      "--format", "json"});
+    auto r = run_cli(
+        {cert, "--name", "vpn.example.com", "--ca", pki().root_file, "--at", kAt, "--for", "sstp", "--format", "json"});
     EXPECT_EQ(r.code, 1);
     auto j = boost::json::parse(r.out).as_object();
     EXPECT_EQ(j.at("ok_for").at("sstp"), false);
@@ -563,8 +573,8 @@ TEST(CertCheckCli, Rsa1024HeadlineAgreesWithTheFinding) {
     EXPECT_EQ(first.at("client_refuses"), false);
 
     // A finding the client does refuse still heads the verdict as a refusal, even after a policy error.
-    Cert expired = make_cert({.key = rsa1024(), .not_before = kNow - 400 * kDay, .not_after = kNow - kDay,
-                              .issuer = &pki().root});
+    Cert expired =
+        make_cert({.key = rsa1024(), .not_before = kNow - 400 * kDay, .not_after = kNow - kDay, .issuer = &pki().root});
     auto both = run_cli({pki().write("rsa1024-expired.pem", expired.pem()), "--name", "vpn.example.com", "--ca",
                          pki().root_file, "--at", kAt, "--for", "sstp"});
     EXPECT_NE(both.out.find("SSTP: a Windows client would refuse it: certificate.expired"), std::string::npos)

@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -18,7 +19,6 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include <boost/json/serialize.hpp>
@@ -83,8 +83,8 @@ const Keys& keys() {
 struct CertSpec {
     std::string cn = "vpn.example.test";
     std::string org = "Example";
-    std::string san;   // OpenSSL config syntax, "DNS:a,IP:192.0.2.1"; "" = no extension
-    std::string eku;   // "serverAuth,1.3.6.1.5.5.8.2.2"; "" = no extension
+    std::string san;  // OpenSSL config syntax, "DNS:a,IP:192.0.2.1"; "" = no extension
+    std::string eku;  // "serverAuth,1.3.6.1.5.5.8.2.2"; "" = no extension
     std::string key_usage = "critical,digitalSignature,keyEncipherment";
     bool ca = false;
     std::time_t not_before = utc(2024, 1, 1);
@@ -129,11 +129,11 @@ Issued make_cert(const CertSpec& s, EVP_PKEY* subject_key, X509* issuer, EVP_PKE
     ASN1_TIME_set(X509_getm_notAfter(x.get()), s.not_after);
     X509_NAME* name = X509_get_subject_name(x.get());
     if (!s.org.empty())
-        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(s.org.c_str()),
-                                   -1, -1, 0);
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(s.org.c_str()), -1,
+                                   -1, 0);
     if (!s.cn.empty())
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(s.cn.c_str()),
-                                   -1, -1, 0);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(s.cn.c_str()), -1,
+                                   -1, 0);
     X509_set_issuer_name(x.get(), issuer ? X509_get_subject_name(issuer) : name);
     X509_set_pubkey(x.get(), subject_key);
 
@@ -226,8 +226,8 @@ TEST(CertificateFacts, RsaLeafWithEverything) {
     EXPECT_EQ(f.curve, "");
     EXPECT_EQ(f.signature_algorithm, "sha256WithRSAEncryption");
     EXPECT_EQ(f.key_usage, (std::vector<std::string>{"digitalSignature", "keyEncipherment"}));
-    EXPECT_EQ(f.ekus, (std::vector<std::string>{"serverAuth", "clientAuth", "ikeIntermediate", "ipsecIKE",
-                                                "1.2.3.4.5"}));
+    EXPECT_EQ(f.ekus,
+              (std::vector<std::string>{"serverAuth", "clientAuth", "ikeIntermediate", "ipsecIKE", "1.2.3.4.5"}));
     EXPECT_EQ(f.eku_oids, (std::vector<std::string>{"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.8.2.2",
                                                     "1.3.6.1.5.5.7.3.17", "1.2.3.4.5"}));
     EXPECT_EQ(f.crl_urls, (std::vector<std::string>{"http://pki.example.test/ca.crl"}));
@@ -390,30 +390,29 @@ INSTANTIATE_TEST_SUITE_P(
     Table, HostNameMatch,
     ::testing::Values(
         HostCase{kSans, {}, "other.example.org", "vpn.example.com", true},
-        HostCase{kSans, {}, "other.example.org", "VPN.Example.COM", true},     // case-insensitive
-        HostCase{kSans, {}, "other.example.org", "vpn.example.com.", true},    // absolute form
-        HostCase{kSans, {}, "other.example.org", "a.example.net", true},       // wildcard, one label
+        HostCase{kSans, {}, "other.example.org", "VPN.Example.COM", true},  // case-insensitive
+        HostCase{kSans, {}, "other.example.org", "vpn.example.com.", true},  // absolute form
+        HostCase{kSans, {}, "other.example.org", "a.example.net", true},  // wildcard, one label
         HostCase{kSans, {}, "other.example.org", "A.EXAMPLE.NET", true},
-        HostCase{kSans, {}, "other.example.org", "example.net", false},        // wildcard needs a label
-        HostCase{kSans, {}, "other.example.org", "a.b.example.net", false},    // and only one
+        HostCase{kSans, {}, "other.example.org", "example.net", false},  // wildcard needs a label
+        HostCase{kSans, {}, "other.example.org", "a.b.example.net", false},  // and only one
         HostCase{kSans, {}, "other.example.org", "other.example.org", false},  // CN ignored with DNS SANs
         HostCase{kSans, {}, "other.example.org", "", false},
         HostCase{kSans, {}, "other.example.org", "vpn.example.com.evil.test", false},
-        HostCase{{}, {}, "vpn.example.com", "vpn.example.com", true},          // CN used without DNS SANs
+        HostCase{{}, {}, "vpn.example.com", "vpn.example.com", true},  // CN used without DNS SANs
         HostCase{{}, {}, "vpn.example.com", "VPN.EXAMPLE.COM", true},
         HostCase{{}, {}, "vpn.example.com", "www.example.com", false},
         HostCase{{}, {"192.0.2.1"}, "vpn.example.com", "vpn.example.com", true},  // IP SAN does not hide CN
         HostCase{{}, {}, "*.example.com", "a.example.com", true},
         HostCase{{"a*.example.com"}, {}, "", "ab.example.com", false},  // partial-label wildcards are not honoured
         HostCase{{"*a.example.com"}, {}, "", "ba.example.com", false},
-        HostCase{{"*.com"}, {}, "", "example.com", false},
-        HostCase{{"*.example.com"}, {}, "", "192.0.2.1", false},
+        HostCase{{"*.com"}, {}, "", "example.com", false}, HostCase{{"*.example.com"}, {}, "", "192.0.2.1", false},
         HostCase{{}, {"192.0.2.10", "2001:db8::1"}, "", "192.0.2.10", true},
         HostCase{{}, {"192.0.2.10", "2001:db8::1"}, "", "192.0.2.11", false},
         HostCase{{}, {"192.0.2.10", "2001:db8::1"}, "", "2001:DB8:0:0::1", true},  // v6 normalised
         HostCase{{}, {"192.0.2.10", "2001:db8::1"}, "", "[2001:db8::1]", true},
         HostCase{{}, {"192.0.2.10"}, "", "::ffff:192.0.2.10", false},  // a mapped v6 address is another address
-        HostCase{{"198.51.100.7"}, {}, "", "198.51.100.7", true},      // IP spelled as a dNSName
+        HostCase{{"198.51.100.7"}, {}, "", "198.51.100.7", true},  // IP spelled as a dNSName
         HostCase{{"vpn.example.com"}, {}, "192.0.2.10", "192.0.2.10", false},
         HostCase{{}, {}, "192.0.2.10", "192.0.2.10", true}));  // no SANs at all: CN
 
@@ -795,8 +794,8 @@ TEST(WindowsProblems, SstpAdvisesWhenThereIsNowhereToCheckRevocation) {
 
     s.ocsp = "OCSP;URI:http://ocsp.example.test";
     Diagnosed with_ocsp = diagnose_under(pki, pki.leaf(s));
-    EXPECT_TRUE(windows_certificate_problems(with_ocsp.leaf, with_ocsp.chain, "vpn.example.test", VpnUse::sstp)
-                    .empty());
+    EXPECT_TRUE(
+        windows_certificate_problems(with_ocsp.leaf, with_ocsp.chain, "vpn.example.test", VpnUse::sstp).empty());
 }
 
 // --- Windows error table ---
@@ -815,8 +814,8 @@ TEST(WindowsErrors, DescribeHresultsAndRasNumbers) {
 }
 
 TEST(WindowsErrors, TableIsCompleteAndUnique) {
-    for (std::uint32_t code : {0x800B0101u, 0x800B010Fu, 0x800B0109u, 0x800B0110u, 0x80092013u, 809u, 13868u,
-                               13801u, 691u}) {
+    for (std::uint32_t code :
+         {0x800B0101u, 0x800B010Fu, 0x800B0109u, 0x800B0110u, 0x80092013u, 809u, 13868u, 13801u, 691u}) {
         auto e = winerr::find(code);
         ASSERT_TRUE(e.has_value()) << code;
         EXPECT_FALSE(e->symbol.empty());

@@ -25,8 +25,8 @@ Ran vpnprobe(const std::string& args, const std::string& shell_prefix = "") {
     // stderr joins stdout first, before a prefix lowers `ulimit -n` (the shell would need a descriptor
     // above 9 to redirect later); descriptors 3-9 a test runner may have passed down (ctest does) are
     // closed, so that the limit leaves the binary the same descriptors wherever the test runs.
-    auto r = run_command("exec 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; " + shell_prefix + std::string(VPNPROBE_BINARY) +
-                         " " + args);
+    auto r = run_command("exec 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; " + shell_prefix +
+                         std::string(VPNPROBE_BINARY) + " " + args);
     return Ran{r.exit_code, r.out};
 }
 
@@ -43,9 +43,8 @@ Ran vpnprobe(const std::string& args, const std::string& shell_prefix = "") {
 class CliExitCodes : public testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("vpnprobe-cli-" + std::to_string(::getpid()) + "-" +
-                testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = std::filesystem::temp_directory_path() / ("vpnprobe-cli-" + std::to_string(::getpid()) + "-" +
+                                                         testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::create_directories(dir_);
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -83,7 +82,8 @@ TEST_F(CliExitCodes, NoFileDescriptorsLeftIsAHarnessErrorAndExit3) {
 // The single-probe commands say the same: 3 when the probe could not run here, 1 when it ran and failed.
 TEST_F(CliExitCodes, ASingleProbeThatCouldNotRunExits3) {
     SKIP_WHEN_SANITIZED();
-    for (const std::string probe : {"sstp 127.0.0.1:9 --timeout 2", "ikev2 127.0.0.1 --port 9 --sa-init-only --timeout 2"}) {
+    for (const std::string probe :
+         {"sstp 127.0.0.1:9 --timeout 2", "ikev2 127.0.0.1 --port 9 --sa-init-only --timeout 2"}) {
         auto starved = vpnprobe(probe, "ulimit -n 6 && exec ");
         EXPECT_EQ(starved.status, 3) << probe << "\n" << starved.out;
         EXPECT_THAT(starved.out, HasSubstr("(EMFILE)")) << probe;
@@ -133,8 +133,9 @@ TEST_F(CliExitCodes, ScenarioPreflightRefusesWhatThisMachineLacks) {
         EXPECT_THAT(r.out, HasSubstr("No such file or directory")) << command;
     }
     auto not_ns = file("plain-file", "x\n");
-    auto bad_source = file("src.yaml", "vantage_points:\n  - {name: far, source: 192.0.2.199}\n  - {name: f, netns: " +
-                                           not_ns + "}\ntargets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
+    auto bad_source =
+        file("src.yaml", "vantage_points:\n  - {name: far, source: 192.0.2.199}\n  - {name: f, netns: " + not_ns +
+                             "}\ntargets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
     auto r = vpnprobe("run --dry-run " + bad_source);
     EXPECT_EQ(r.status, 2) << r.out;
     EXPECT_THAT(r.out, HasSubstr(":2:25: vantage point 'far': source 192.0.2.199 is not an address"));
@@ -144,13 +145,15 @@ TEST_F(CliExitCodes, ScenarioPreflightRefusesWhatThisMachineLacks) {
 // A CA path in a scenario is relative to the scenario's folder, and a CA that is missing, a folder or not
 // PEM is refused with the system's reason before anything runs.
 TEST_F(CliExitCodes, ScenarioCaFilesAreRelativeToTheScenarioAndChecked) {
-    const std::string body = "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1, ca: ca.pem}]\n"
-                             "probes: [{type: sstp}]\n";
+    const std::string body =
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1, ca: ca.pem}]\n"
+        "probes: [{type: sstp}]\n";
     auto scenario = file("rel.yaml", body);
     // Started from / : the CA is looked for beside the scenario, not in /.
     auto missing = vpnprobe("run --dry-run " + scenario, "cd / && ");
     EXPECT_EQ(missing.status, 2) << missing.out;
-    EXPECT_THAT(missing.out, HasSubstr(":2:42: target 't': ca " + (dir_ / "ca.pem").string() + ": No such file or directory"));
+    EXPECT_THAT(missing.out,
+                HasSubstr(":2:42: target 't': ca " + (dir_ / "ca.pem").string() + ": No such file or directory"));
     std::filesystem::create_directory(dir_ / "ca.pem");
     auto folder = vpnprobe("run --dry-run " + scenario, "cd / && ");
     EXPECT_EQ(folder.status, 2);
@@ -212,16 +215,18 @@ TEST_F(CliExitCodes, UnreadableFilesGetTheSystemsReason) {
 TEST_F(CliExitCodes, EmptyOrOddVantageOptionsAreUsageErrors) {
     auto not_ns = file("plain-file", "x\n");
     for (const std::string probe : {"sstp 127.0.0.1:9 ", "ikev2 127.0.0.1 --port 9 "}) {
-        for (const std::string& args : std::vector<std::string>{"--netns ''", "--source ''", "--interface ''", "--ca ''", "--netns " + not_ns,
-                                       "--netns vpnprobe-test-no-such-namespace", "--source 192.0.2.199",
-                                       "--interface vpnprobe-nodev0", "--ca " + dir_.string(), "--ca " + not_ns}) {
+        for (const std::string& args :
+             std::vector<std::string>{"--netns ''", "--source ''", "--interface ''", "--ca ''", "--netns " + not_ns,
+                                      "--netns vpnprobe-test-no-such-namespace", "--source 192.0.2.199",
+                                      "--interface vpnprobe-nodev0", "--ca " + dir_.string(), "--ca " + not_ns}) {
             auto r = vpnprobe(probe + args + " --timeout 1");
             EXPECT_EQ(r.status, 2) << probe << args << "\n" << r.out;
         }
         EXPECT_THAT(vpnprobe(probe + "--netns ''").out, HasSubstr("must not be empty"));
         EXPECT_THAT(vpnprobe(probe + "--netns " + not_ns).out, HasSubstr("is not a namespace"));
         EXPECT_THAT(vpnprobe(probe + "--ca " + dir_.string()).out, HasSubstr("Is a directory"));
-        EXPECT_THAT(vpnprobe(probe + "--ca " + (dir_ / "none.pem").string()).out, HasSubstr("No such file or directory"));
+        EXPECT_THAT(vpnprobe(probe + "--ca " + (dir_ / "none.pem").string()).out,
+                    HasSubstr("No such file or directory"));
     }
     EXPECT_EQ(vpnprobe("sstp ''").status, 2);
     EXPECT_EQ(vpnprobe("ikev2 ''").status, 2);
@@ -247,16 +252,18 @@ TEST_F(CliExitCodes, TimeoutsOutsideTheirRangeAreUsageErrors) {
         EXPECT_EQ(r.status, 2) << bad;
         EXPECT_THAT(r.out, HasSubstr("from 0.05 to 60")) << bad;
     }
-    auto scenario = file("nan.yaml", "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1}]\n"
-                                     "probes: [{type: sstp, timeout: .nan}]\n");
+    auto scenario = file("nan.yaml",
+                         "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1}]\n"
+                         "probes: [{type: sstp, timeout: .nan}]\n");
     auto r = vpnprobe("run --dry-run " + scenario);
     EXPECT_EQ(r.status, 2);
     EXPECT_THAT(r.out, HasSubstr(":3:32: timeout must be from 0.1 to 600, not '.nan'"));
 }
 
 TEST_F(CliExitCodes, DuplicateKeysInAScenarioAreRefused) {
-    auto scenario = file("dup.yaml", "vantage_points: [{name: lo, source: 127.0.0.1, source: 127.0.0.2}]\n"
-                                     "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
+    auto scenario = file("dup.yaml",
+                         "vantage_points: [{name: lo, source: 127.0.0.1, source: 127.0.0.2}]\n"
+                         "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
     auto r = vpnprobe("run --dry-run " + scenario);
     EXPECT_EQ(r.status, 2);
     EXPECT_THAT(r.out, HasSubstr(":1:48: key 'source' is given twice in one mapping (first at line 1, column 29)"));

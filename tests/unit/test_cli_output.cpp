@@ -24,15 +24,14 @@
 #include "tests/support/run_command.hpp"
 #include "tests/support/spawn_process.hpp"
 
-
 namespace {
 
 using testing::HasSubstr;
 namespace asio = boost::asio;
 
 struct Exit {
-    int code = -1;       // exit status, -1 when it did not exit normally
-    int signal = 0;      // the signal that ended it, if one did
+    int code = -1;  // exit status, -1 when it did not exit normally
+    int signal = 0;  // the signal that ended it, if one did
     std::string stderr_text;
 };
 
@@ -66,7 +65,7 @@ protected:
     // Starts vpnprobe (SIGPIPE, SIGINT and SIGTERM at their defaults); -1 when it cannot.
     pid_t start(const std::vector<std::string>& args, int out_fd = -1) {
         pid_t pid = vpnprobe::testsupport::spawn_process(VPNPROBE_BINARY, args, {out_fd, "/dev/null", dir_ + "/stderr"},
-                                               {SIGPIPE, SIGINT, SIGTERM});
+                                                         {SIGPIPE, SIGINT, SIGTERM});
         if (pid < 0) ADD_FAILURE() << "cannot start " << VPNPROBE_BINARY;
         return pid;
     }
@@ -179,10 +178,10 @@ TEST_F(CliOutput, AFailedWriteLeavesThePreviousReportWhole) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (a tmpfs in a private mount namespace)";
     std::string mnt = dir_ + "/full";
     std::filesystem::create_directory(mnt);
-    std::string script = "mount -t tmpfs -o size=1m tmpfs " + mnt + " || exit 99; printf 'the previous report' > " + mnt +
-                         "/report.json; dd if=/dev/zero of=" + mnt + "/fill bs=64k >/dev/null 2>&1; " +
-                         VPNPROBE_BINARY + " run " + scenario() + " --format json --output " + mnt +
-                         "/report.json 2>" + dir_ + "/err; echo rc=\\$?; cat " + mnt + "/report.json; echo; ls -A " + mnt;
+    std::string script = "mount -t tmpfs -o size=1m tmpfs " + mnt + " || exit 99; printf 'the previous report' > " +
+                         mnt + "/report.json; dd if=/dev/zero of=" + mnt + "/fill bs=64k >/dev/null 2>&1; " +
+                         VPNPROBE_BINARY + " run " + scenario() + " --format json --output " + mnt + "/report.json 2>" +
+                         dir_ + "/err; echo rc=\\$?; cat " + mnt + "/report.json; echo; ls -A " + mnt;
     auto r = vpnprobe::testsupport::run_command("unshare --mount sh -c \"" + script + "\"");
     ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_THAT(r.out, HasSubstr("rc=4\n"));
@@ -236,8 +235,8 @@ TEST_F(CliOutput, SingleProbesEndInterruptedOnSigintAndSigterm) {
     asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     std::string sstp_out = dir_ + "/sstp.json";
     fd = ::open(sstp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t sstp = start({"sstp", "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()), "--source", "127.0.0.1",
-                        "--timeout", "30", "--format", "json"},
+    pid_t sstp = start({"sstp", "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()), "--source",
+                        "127.0.0.1", "--timeout", "30", "--format", "json"},
                        fd);
     ::close(fd);
     ASSERT_TRUE(readable(acceptor.native_handle())) << "no connection (20 s hang guard)";

@@ -71,7 +71,8 @@ TEST(Expectations, CertificateFacts) {
     EXPECT_TRUE(all_held(out)) << out.size();
     EXPECT_EQ(find(out, "certificate.fingerprint").expected.substr(0, 7), "one of ");
 
-    c.fingerprints = {"11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF"};
+    c.fingerprints = {
+        "11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF"};
     c.min_days_left = 300;
     c.ekus = {"serverAuth", "ikeIntermediate"};
     c.san_includes = {"other.example.com"};
@@ -213,7 +214,7 @@ TEST(Timings, MinMedianP95OverRuns) {
     EXPECT_EQ(t[0].samples, 20);
     EXPECT_NEAR(t[0].min, 0.007, 1e-9);
     EXPECT_NEAR(t[0].median, 0.070, 1e-9);  // nearest rank: the 10th of 20
-    EXPECT_NEAR(t[0].p95, 0.133, 1e-9);     // the 19th of 20
+    EXPECT_NEAR(t[0].p95, 0.133, 1e-9);  // the 19th of 20
     EXPECT_NEAR(t[0].max, 0.140, 1e-9);
     EXPECT_EQ(t[1].phase, "resolve");
     EXPECT_EQ(t.size(), 8u);

@@ -36,10 +36,18 @@ Bytes mutate(const Bytes& seed, Rng& rng) {
     int edits = 1 + static_cast<int>(rng.below(4));
     for (int e = 0; e < edits && !b.empty(); ++e) {
         switch (rng.below(5)) {
-        case 0: b[rng.below(b.size())] ^= static_cast<std::uint8_t>(1u << rng.below(8)); break;
-        case 1: b[rng.below(b.size())] = 0x00; break;
-        case 2: b[rng.below(b.size())] = 0xff; break;
-        case 3: b.resize(rng.below(b.size())); break;
+        case 0:
+            b[rng.below(b.size())] ^= static_cast<std::uint8_t>(1u << rng.below(8));
+            break;
+        case 1:
+            b[rng.below(b.size())] = 0x00;
+            break;
+        case 2:
+            b[rng.below(b.size())] = 0xff;
+            break;
+        case 3:
+            b.resize(rng.below(b.size()));
+            break;
         case 4: {
             std::size_t from = rng.below(b.size()), n = rng.below(b.size() - from);
             Bytes part(b.begin() + static_cast<long>(from), b.begin() + static_cast<long>(from + n));

@@ -33,11 +33,9 @@ Bytes read_file(const std::string& name) {
 }
 
 const std::vector<std::string> capture_names = {
-    "libreswan-sa-init-request.bin",         "libreswan-sa-init-response.bin",
-    "libreswan-no-proposal-chosen.bin",      "libreswan-invalid-ke.bin",
-    "strongswan-sa-init-request.bin",        "strongswan-sa-init-response.bin",
-    "strongswan-ike-auth-request.bin",       "strongswan-ike-auth-response-skf1.bin",
-    "strongswan-ike-auth-response-skf2.bin",
+    "libreswan-sa-init-request.bin",   "libreswan-sa-init-response.bin",        "libreswan-no-proposal-chosen.bin",
+    "libreswan-invalid-ke.bin",        "strongswan-sa-init-request.bin",        "strongswan-sa-init-response.bin",
+    "strongswan-ike-auth-request.bin", "strongswan-ike-auth-response-skf1.bin", "strongswan-ike-auth-response-skf2.bin",
 };
 
 Message decode_ok(const Bytes& bytes) {
@@ -149,8 +147,9 @@ TEST(Ikev2Capture, LibreswanSaInitResponse) {
     EXPECT_FALSE(m.header.initiator());
     EXPECT_EQ(spi_hex(m.header.spi_i), "d15df1b8d7246245");
     EXPECT_EQ(spi_hex(m.header.spi_r), "f4d3c811b7004551");
-    EXPECT_EQ(describe(m), "IKE_SA_INIT response 0 [ SA KE No N(FRAG_SUP) N(HASH_ALG) N(NATD_S_IP) N(NATD_D_IP) "
-                           "N(CHDLESS_SUP) CERTREQ ]");
+    EXPECT_EQ(describe(m),
+              "IKE_SA_INIT response 0 [ SA KE No N(FRAG_SUP) N(HASH_ALG) N(NATD_S_IP) N(NATD_D_IP) "
+              "N(CHDLESS_SUP) CERTREQ ]");
 
     // The chosen proposal: one proposal, one transform of each type.
     const SaPayload* sa = m.find<SaPayload>();
@@ -195,11 +194,13 @@ TEST(Ikev2Capture, LibreswanSaInitResponse) {
     EXPECT_TRUE(contains(detail, "\n  N: SIGNATURE_HASH_ALGORITHMS sha256,sha384,sha512\n")) << detail;
     EXPECT_TRUE(contains(detail, "\n  N: NAT_DETECTION_SOURCE_IP e4ea80c9b8ea3638119857ebfe05933aa19d37bb\n"))
         << detail;
-    EXPECT_TRUE(contains(detail, "\n  CERTREQ: X.509 Certificate - Signature, 1 CA key hash: "
-                                 "24b574c1d1a302a46b4e540acaccd7a332cc5149"))
+    EXPECT_TRUE(contains(detail,
+                         "\n  CERTREQ: X.509 Certificate - Signature, 1 CA key hash: "
+                         "24b574c1d1a302a46b4e540acaccd7a332cc5149"))
         << detail;
-    EXPECT_TRUE(detail.starts_with("IKE_SA_INIT response 0: SPIi d15df1b8d7246245 SPIr f4d3c811b7004551 flags R "
-                                   "version 2.0, 487 bytes"))
+    EXPECT_TRUE(
+        detail.starts_with("IKE_SA_INIT response 0: SPIi d15df1b8d7246245 SPIr f4d3c811b7004551 flags R "
+                           "version 2.0, 487 bytes"))
         << detail;
 }
 
@@ -230,8 +231,9 @@ TEST(Ikev2Capture, StrongswanSaInitRequest) {
 TEST(Ikev2Capture, StrongswanSaInitResponse) {
     Message m = decode_ok(read_file("strongswan-sa-init-response.bin"));
     // The line strongSwan itself logged for this response, plus its vendor ID (send_vendor_id = yes).
-    EXPECT_EQ(describe(m), "IKE_SA_INIT response 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) CERTREQ N(FRAG_SUP) "
-                           "N(HASH_ALG) N(CHDLESS_SUP) N(MULT_AUTH) V ]");
+    EXPECT_EQ(describe(m),
+              "IKE_SA_INIT response 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) CERTREQ N(FRAG_SUP) "
+              "N(HASH_ALG) N(CHDLESS_SUP) N(MULT_AUTH) V ]");
     EXPECT_EQ(types_of(m), (std::vector<PayloadType>{PayloadType::sa, PayloadType::ke, PayloadType::nonce,
                                                      PayloadType::notify, PayloadType::notify, PayloadType::certreq,
                                                      PayloadType::notify, PayloadType::notify, PayloadType::notify,
@@ -242,10 +244,9 @@ TEST(Ikev2Capture, StrongswanSaInitResponse) {
                                           notify::childless_ikev2_supported, notify::multiple_auth_supported}));
 
     const Proposal& chosen = m.find<SaPayload>()->proposals.at(0);
-    EXPECT_EQ(chosen.transforms,
-              (std::vector<Transform>{Transform(TransformType::encr, encr_alg::aes_gcm_16, 128),
-                                      Transform(TransformType::prf, prf_alg::hmac_sha2_256),
-                                      Transform(TransformType::ke, dh_group::ecp256)}));
+    EXPECT_EQ(chosen.transforms, (std::vector<Transform>{Transform(TransformType::encr, encr_alg::aes_gcm_16, 128),
+                                                         Transform(TransformType::prf, prf_alg::hmac_sha2_256),
+                                                         Transform(TransformType::ke, dh_group::ecp256)}));
     EXPECT_EQ(describe(chosen), "IKE:AES_GCM_16_128/PRF_HMAC_SHA2_256/ECP_256");
     EXPECT_EQ(m.find<KePayload>()->data.size(), *ke_data_size(dh_group::ecp256));
     EXPECT_EQ(m.find<NoncePayload>()->nonce.size(), 32u);
@@ -340,8 +341,9 @@ namespace {
 
 Bytes dn_vpn_ikelab() {
     // SEQUENCE { SET { SEQUENCE { 2.5.4.10, UTF8String "ikelab" } }, SET { SEQUENCE { 2.5.4.3, "vpn.ikelab.test" } } }
-    return from_hex("302b310f300d060355040a0c06696b656c6162"
-                    "3118301606035504030c0f76706e2e696b656c61622e74657374");
+    return from_hex(
+        "302b310f300d060355040a0c06696b656c6162"
+        "3118301606035504030c0f76706e2e696b656c61622e74657374");
 }
 
 TrafficSelector v4_selector(std::string_view start, std::string_view end) {
@@ -395,10 +397,12 @@ std::vector<Payload> every_payload() {
         EapPayload{eap_code::request, 1, eap_type::identity, {}},
         EapPayload{eap_code::response, 1, eap_type::identity, {'a', 'l', 'i', 'c', 'e'}},
         EapPayload{eap_code::success, 7, std::nullopt, {}},
-        CpPayload{cfg_type::request, {CpAttribute{cfg_attribute::internal_ip4_address, {}},
-                                      CpAttribute{cfg_attribute::internal_ip4_dns, {}}}},
-        CpPayload{cfg_type::reply, {CpAttribute{cfg_attribute::internal_ip4_address, {10, 98, 0, 1}},
-                                    CpAttribute{cfg_attribute::internal_ip6_address, filled(17, 6)}}},
+        CpPayload{
+            cfg_type::request,
+            {CpAttribute{cfg_attribute::internal_ip4_address, {}}, CpAttribute{cfg_attribute::internal_ip4_dns, {}}}},
+        CpPayload{cfg_type::reply,
+                  {CpAttribute{cfg_attribute::internal_ip4_address, {10, 98, 0, 1}},
+                   CpAttribute{cfg_attribute::internal_ip6_address, filled(17, 6)}}},
         Payload::tsi(TsPayload{{v4_selector("0a000001", "0a000001"), v6, seclabel}}),
         Payload::tsr(TsPayload{{v4_selector("00000000", "ffffffff")}}),
         DeletePayload{static_cast<std::uint8_t>(ProtocolId::esp), 4, {{1, 2, 3, 4}, {5, 6, 7, 8}}},
@@ -473,7 +477,7 @@ TEST(Ikev2Codec, UnencryptedPrefixIsTheMessageUpToTheEncryptedBody) {
 TEST(Ikev2Codec, EncoderRefusesWhatCannotBeEncoded) {
     SkPayload sk{PayloadType::idi, filled(16, 0)};
     EXPECT_THROW(encode_message(message_with({sk, NoncePayload{}})), std::invalid_argument);  // SK not last
-    EXPECT_THROW(encode_inner_payloads({Payload(sk)}), std::invalid_argument);               // SK inside SK
+    EXPECT_THROW(encode_inner_payloads({Payload(sk)}), std::invalid_argument);  // SK inside SK
     EXPECT_THROW(encode_message(message_with({Payload(PayloadType::idi, NoncePayload{})})), std::invalid_argument);
     EXPECT_THROW(encode_message(message_with({Payload(PayloadType::nonce, UnknownPayload{})})), std::invalid_argument);
     EXPECT_THROW(encode_message(message_with({NoncePayload{Bytes(70000)}})), std::invalid_argument);
@@ -501,9 +505,10 @@ TEST(Ikev2Codec, AnSaInitRequestAsAProbeWouldSendIt) {
 
 TEST(Ikev2Codec, DescribesDecryptedIkeAuthPayloads) {
     Message m = message_with(every_payload(), ExchangeType::ike_auth, flag_response, 1);
-    EXPECT_EQ(describe(m), "IKE_AUTH response 1 [ SA KE No N(FRAG_SUP) N(HASH_ALG) N(REKEY_SA) N(COOKIE) V CERTREQ "
-                           "CERT IDi IDr AUTH EAP/REQ/ID EAP/RES/ID EAP/SUCC CPRQ(ADDR DNS) CPRP(ADDR ADDR6) TSi TSr "
-                           "D D GSPM PAYLOAD_200 ]");
+    EXPECT_EQ(describe(m),
+              "IKE_AUTH response 1 [ SA KE No N(FRAG_SUP) N(HASH_ALG) N(REKEY_SA) N(COOKIE) V CERTREQ "
+              "CERT IDi IDr AUTH EAP/REQ/ID EAP/RES/ID EAP/SUCC CPRQ(ADDR DNS) CPRP(ADDR ADDR6) TSi TSr "
+              "D D GSPM PAYLOAD_200 ]");
     const std::string d = describe_detailed(m);
     for (const char* line : {
              "  SA: #1 IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048, "
@@ -536,7 +541,8 @@ TEST(Ikev2Codec, DescribesDecryptedIkeAuthPayloads) {
     EXPECT_EQ(describe(Payload::idr(IdPayload{id_type::fqdn, {'v', 'p', 'n', 0x07}})), "IDr: ID_FQDN vpn\\x07");
     EXPECT_EQ(describe(Payload::idr(IdPayload{id_type::der_asn1_dn, {0x30, 0x03, 1}})),
               "IDr: ID_DER_ASN1_DN unparsable DN 300301");
-    EXPECT_EQ(describe(Payload(SkfPayload{2, 2, PayloadType::none, filled(10, 0)})), "SKF fragment 2/2: 10 bytes encrypted");
+    EXPECT_EQ(describe(Payload(SkfPayload{2, 2, PayloadType::none, filled(10, 0)})),
+              "SKF fragment 2/2: 10 bytes encrypted");
     Payload critical_nonce(PayloadType::nonce, NoncePayload{filled(16, 0)}, true);
     EXPECT_EQ(describe(critical_nonce), "No: 16 bytes [critical]");
     EXPECT_EQ(describe(Payload(KePayload{dh_group::modp2048, filled(10, 0)})),
@@ -947,15 +953,21 @@ TEST(Ikev2Fuzz, RandomMutationsOfRealMessages) {
         const std::size_t mutations = 1 + pick(4);
         for (std::size_t m = 0; m < mutations && !b.empty(); ++m) {
             switch (pick(5)) {
-                case 0: b[pick(b.size())] = static_cast<std::uint8_t>(pick(256)); break;
-                case 1: b[pick(b.size())] ^= static_cast<std::uint8_t>(1u << pick(8)); break;
-                case 2: b.resize(pick(b.size() + 1)); break;
-                case 3:
-                    b.insert(b.begin() + static_cast<std::ptrdiff_t>(pick(b.size() + 1)),
-                             static_cast<std::uint8_t>(pick(256)));
-                    break;
-                default:
-                    if (b.size() >= 2) set_u16(b, pick(b.size() - 1), static_cast<std::uint16_t>(pick(65536)));
+            case 0:
+                b[pick(b.size())] = static_cast<std::uint8_t>(pick(256));
+                break;
+            case 1:
+                b[pick(b.size())] ^= static_cast<std::uint8_t>(1u << pick(8));
+                break;
+            case 2:
+                b.resize(pick(b.size() + 1));
+                break;
+            case 3:
+                b.insert(b.begin() + static_cast<std::ptrdiff_t>(pick(b.size() + 1)),
+                         static_cast<std::uint8_t>(pick(256)));
+                break;
+            default:
+                if (b.size() >= 2) set_u16(b, pick(b.size() - 1), static_cast<std::uint16_t>(pick(65536)));
             }
         }
         if (b.size() >= header_size && pick(2) == 0) fix_header_length(b);  // get past the length check

@@ -310,8 +310,8 @@ TEST(Ikev2Keys, KeyLengthsFollowTheTransforms) {
     const Bytes spi_r(8, 0x22);
 
     // AEAD: no integrity keys; SK_e carries the 4-byte salt (RFC 5282).
-    const IkeSaKeys gcm = derive_ike_sa_keys(prf_alg::hmac_sha2_384, encr_alg::aes_gcm_16, 256, integ_alg::none, ni,
-                                             nr, shared, spi_i, spi_r);
+    const IkeSaKeys gcm = derive_ike_sa_keys(prf_alg::hmac_sha2_384, encr_alg::aes_gcm_16, 256, integ_alg::none, ni, nr,
+                                             shared, spi_i, spi_r);
     EXPECT_EQ(gcm.sk_d.size(), 48u);
     EXPECT_TRUE(gcm.sk_ai.empty());
     EXPECT_TRUE(gcm.sk_ar.empty());
@@ -386,8 +386,7 @@ struct EcpVector {
 // RFC 5903 section 8.1-8.3 (values as printed there).
 const std::vector<EcpVector>& rfc5903_vectors() {
     static const std::vector<EcpVector> v = {
-        {dh_group::ecp256,
-         "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433",
+        {dh_group::ecp256, "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433",
          "DAD0B653 94221CF9 B051E1FE CA5787D0 98DFE637 FC90B9EF 945D0C37 72581180",
          "5271A046 1CDB8252 D61F1C45 6FA3E59A B1F45B33 ACCF5F58 389E0577 B8990BB3",
          "C6EF9C5D 78AE012A 011164AC B397CE20 88685D8F 06BF9BE0 B283AB46 476BEE53",
@@ -454,7 +453,7 @@ TEST(Ikev2Dh, Rfc7748X25519Vector) {
 // have the prime's length, and the secret must be g^xy of the RFC's prime (checked below for groups 2 and 14).
 TEST(Ikev2Dh, ModpRoundTripEveryGroup) {
     const std::vector<std::pair<std::uint16_t, std::size_t>> groups = {
-        {dh_group::modp1024, 128}, {dh_group::modp1536, 192}, {dh_group::modp2048, 256}, {dh_group::modp3072, 384},
+        {dh_group::modp1024, 128}, {dh_group::modp1536, 192}, {dh_group::modp2048, 256},  {dh_group::modp3072, 384},
         {dh_group::modp4096, 512}, {dh_group::modp6144, 768}, {dh_group::modp8192, 1024},
     };
     for (const auto& [group, size] : groups) {
@@ -477,8 +476,8 @@ TEST(Ikev2Dh, ModpRoundTripEveryGroup) {
 }
 
 TEST(Ikev2Dh, EcpAndCurveRoundTrip) {
-    for (std::uint16_t group : {dh_group::ecp256, dh_group::ecp384, dh_group::ecp521, dh_group::curve25519,
-                                dh_group::curve448}) {
+    for (std::uint16_t group :
+         {dh_group::ecp256, dh_group::ecp384, dh_group::ecp521, dh_group::curve25519, dh_group::curve448}) {
         SCOPED_TRACE(std::to_string(group));
         const KeyExchange a(group);
         const KeyExchange b(group);
@@ -691,9 +690,9 @@ std::vector<Suite> all_suites() {
     const std::vector<std::pair<std::uint16_t, std::uint16_t>> cbc = {
         {encr_alg::triple_des, 0}, {encr_alg::aes_cbc, 128}, {encr_alg::aes_cbc, 192}, {encr_alg::aes_cbc, 256}};
     for (const auto& [encr, bits] : cbc) {
-        for (std::uint16_t integ : {integ_alg::hmac_md5_96, integ_alg::hmac_sha1_96, integ_alg::aes_xcbc_96,
-                                    integ_alg::hmac_sha2_256_128, integ_alg::hmac_sha2_384_192,
-                                    integ_alg::hmac_sha2_512_256}) {
+        for (std::uint16_t integ :
+             {integ_alg::hmac_md5_96, integ_alg::hmac_sha1_96, integ_alg::aes_xcbc_96, integ_alg::hmac_sha2_256_128,
+              integ_alg::hmac_sha2_384_192, integ_alg::hmac_sha2_512_256}) {
             out.push_back({encr, bits, integ});
         }
     }
@@ -1019,8 +1018,8 @@ Bytes certificate_for(EVP_PKEY* key) {
     X509_gmtime_adj(X509_getm_notBefore(x), 0);
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("vpn.example"), -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("vpn.example"), -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     X509_set_pubkey(x, key);
     const bool eddsa = EVP_PKEY_is_a(key, "ED25519");
@@ -1160,9 +1159,9 @@ TEST(Ikev2Auth, EcdsaMethods9To11) {
     const Bytes p384_cert = certificate_for(ec_key("P-384"));
     const Bytes rs = ecdsa_r_s(sign(ec_key("P-384"), "SHA256", data), 48);
     EXPECT_EQ(verify_auth_signature(auth_method::ecdsa_sha256_p256, rs, data, p384_cert).failure, "key_mismatch");
-    EXPECT_EQ(verify_auth_signature(auth_method::ecdsa_sha256_p256, Bytes(64, 1), data, certificate_for(rsa_key()))
-                  .failure,
-              "key_mismatch");
+    EXPECT_EQ(
+        verify_auth_signature(auth_method::ecdsa_sha256_p256, Bytes(64, 1), data, certificate_for(rsa_key())).failure,
+        "key_mismatch");
 }
 
 TEST(Ikev2Auth, DigitalSignatureMethod14) {
@@ -1170,9 +1169,9 @@ TEST(Ikev2Auth, DigitalSignatureMethod14) {
     const Bytes rsa_cert = certificate_for(rsa_key());
     const Bytes p256_cert = certificate_for(ec_key("P-256"));
 
-    SignatureCheck r = verify_auth_signature(
-        auth_method::digital_signature, digital_signature(sha256_with_rsa, sign(rsa_key(), "SHA256", data)), data,
-        rsa_cert);
+    SignatureCheck r =
+        verify_auth_signature(auth_method::digital_signature,
+                              digital_signature(sha256_with_rsa, sign(rsa_key(), "SHA256", data)), data, rsa_cert);
     EXPECT_TRUE(r.verified) << r.failure << ": " << r.detail;
     EXPECT_EQ(r.algorithm, "sha256WithRSAEncryption");
 

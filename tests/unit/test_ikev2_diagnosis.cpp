@@ -106,9 +106,12 @@ TEST(Ikev2Diagnosis, NoAnswerToSaInitIs809AndNoProposalIs13868) {
 // Named for what happened, in either exchange: no route, an unreachable network, ICMP port unreachable; each 809.
 TEST(Ikev2Diagnosis, SocketErrorsAreNamedByErrno) {
     const std::tuple<const char*, int, const char*> cases[] = {
-        {"ike_sa_init", ENETUNREACH, "ikev2.network_unreachable"}, {"ike_sa_init", EHOSTUNREACH, "ikev2.no_route"},
-        {"ike_sa_init", ECONNREFUSED, "ikev2.sa_init_refused"},     {"ike_auth", ENETUNREACH, "ikev2.network_unreachable"},
-        {"ike_auth", EHOSTUNREACH, "ikev2.no_route"},               {"ike_auth", ECONNREFUSED, "ikev2.ike_auth_port_unreachable"}};
+        {"ike_sa_init", ENETUNREACH, "ikev2.network_unreachable"},
+        {"ike_sa_init", EHOSTUNREACH, "ikev2.no_route"},
+        {"ike_sa_init", ECONNREFUSED, "ikev2.sa_init_refused"},
+        {"ike_auth", ENETUNREACH, "ikev2.network_unreachable"},
+        {"ike_auth", EHOSTUNREACH, "ikev2.no_route"},
+        {"ike_auth", ECONNREFUSED, "ikev2.ike_auth_port_unreachable"}};
     for (auto [phase, e, check] : cases) {
         Ikev2Result r;
         r.host = "2001:db8::1";

@@ -37,11 +37,11 @@ namespace asio = boost::asio;
 namespace ike = vpnprobe::protocol::ikev2;
 using asio::ip::udp;
 using testing::HasSubstr;
-using vpnprobe::protocol::Bytes;
-using vpnprobe::protocol::ByteView;
 using vpnprobe::probes::Ikev2Options;
 using vpnprobe::probes::Ikev2Result;
 using vpnprobe::probes::PhaseOutcome;
+using vpnprobe::protocol::Bytes;
+using vpnprobe::protocol::ByteView;
 using vpnprobe::testsupport::TestCertificate;
 
 constexpr double kDeadline = 2;
@@ -150,7 +150,8 @@ public:
             ike::Message f = m;
             f.payloads.push_back(ike::SkfPayload{static_cast<std::uint16_t>(i + 1),
                                                  static_cast<std::uint16_t>(claimed_total ? claimed_total : fragments),
-                                                 i == 0 ? first : ike::PayloadType::none, {}});
+                                                 i == 0 ? first : ike::PayloadType::none,
+                                                 {}});
             out.push_back(seal(f, cipher, ByteView(plain.data() + from, to - from)));
         }
         return out;
@@ -165,7 +166,8 @@ public:
         Bytes sig = sign_p256(TestCertificate::get().key(), octets);
         if (forge_signature) sig[10] ^= 0x5a;
         auto der = TestCertificate::get().der();
-        return {ike::Payload::idr(idr), ike::CertPayload{ike::cert_encoding::x509_signature, Bytes(der.begin(), der.end())},
+        return {ike::Payload::idr(idr),
+                ike::CertPayload{ike::cert_encoding::x509_signature, Bytes(der.begin(), der.end())},
                 ike::AuthPayload{ike::auth_method::ecdsa_sha256_p256, sig},
                 ike::EapPayload{ike::eap_code::request, 1, ike::eap_type::identity, {}}};
     }
@@ -193,7 +195,8 @@ private:
         for (;;) {
             udp::endpoint from;
             boost::system::error_code ec;
-            std::size_t n = co_await s.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+            std::size_t n =
+                co_await s.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
             ByteView dgram(buf.data(), n);
             if (nat_t) {
@@ -349,7 +352,8 @@ TEST_F(Ikev2FaultInjection, ChoiceThatWasNotOfferedIsRefusedByName) {
     auto r = run([](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
         auto msg = ike::decode_message(inj.accept_sa_init(m)).value();
         for (auto& p : msg.payloads)
-            if (auto* sa = std::get_if<ike::SaPayload>(&p.body)) sa->proposals = {ike::parse_proposal("3des-sha1-modp1024")};
+            if (auto* sa = std::get_if<ike::SaPayload>(&p.body))
+                sa->proposals = {ike::parse_proposal("3des-sha1-modp1024")};
         return {ike::encode_message(msg)};
     });
     EXPECT_EQ(phase(r, "ike_sa_init").outcome, PhaseOutcome::failed);

@@ -33,10 +33,10 @@ TEST(Ikev2Proposal, ClassicCipherWithImpliedPrf) {
     EXPECT_EQ(p.number, 1);
     EXPECT_EQ(p.protocol, static_cast<std::uint8_t>(ProtocolId::ike));
     EXPECT_TRUE(p.spi.empty());
-    EXPECT_EQ(p.transforms, (std::vector<Transform>{t(TransformType::encr, encr_alg::aes_cbc, 256),
-                                                    t(TransformType::integ, integ_alg::hmac_sha2_256_128),
-                                                    t(TransformType::prf, prf_alg::hmac_sha2_256),
-                                                    t(TransformType::ke, dh_group::modp2048)}));
+    EXPECT_EQ(p.transforms,
+              (std::vector<Transform>{
+                  t(TransformType::encr, encr_alg::aes_cbc, 256), t(TransformType::integ, integ_alg::hmac_sha2_256_128),
+                  t(TransformType::prf, prf_alg::hmac_sha2_256), t(TransformType::ke, dh_group::modp2048)}));
     EXPECT_EQ(describe(p), "IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
     EXPECT_EQ(format_proposal(p), "aes256-sha256-modp2048");
 }
@@ -72,8 +72,9 @@ TEST(Ikev2Proposal, StrongswanRules) {
     // Several algorithms per type: one PRF per integrity algorithm, wire order ENCR/INTEG/PRF/KE whatever the
     // order written, repeats dropped.
     Proposal many = parse_proposal("modp2048-aes128-sha256-aes256-sha1-ecp256-aes128");
-    EXPECT_EQ(describe(many), "IKE:AES_CBC_128/AES_CBC_256/HMAC_SHA2_256_128/HMAC_SHA1_96/PRF_HMAC_SHA2_256/"
-                              "PRF_HMAC_SHA1/MODP_2048/ECP_256");
+    EXPECT_EQ(describe(many),
+              "IKE:AES_CBC_128/AES_CBC_256/HMAC_SHA2_256_128/HMAC_SHA1_96/PRF_HMAC_SHA2_256/"
+              "PRF_HMAC_SHA1/MODP_2048/ECP_256");
     EXPECT_EQ(format_proposal(many), "aes128-aes256-sha256-sha1-modp2048-ecp256");
     // Aliases.
     EXPECT_EQ(parse_proposal("aes-sha-modp2048"), parse_proposal("aes128-sha1-modp2048"));
@@ -152,9 +153,9 @@ TEST(Ikev2Proposal, EveryKeywordRoundTrips) {
     const char* aead[] = {"aes128gcm8", "aes256gcm12", "aes192gcm16", "aes128ccm8", "aes256ccm16", "chacha20poly1305"};
     const char* integrity[] = {"md5", "sha1", "sha256", "sha384", "sha512", "aesxcbc", "aescmac"};
     const char* prfs[] = {"prfmd5", "prfsha1", "prfsha256", "prfsha384", "prfsha512", "prfaesxcbc", "prfaescmac"};
-    const char* groups[] = {"modp768", "modp1024", "modp1536", "modp2048", "modp3072", "modp4096", "modp6144",
-                            "modp8192", "ecp256", "ecp384", "ecp521", "ecp256bp", "curve25519", "curve448",
-                            "modp2048s256", "mlkem768"};
+    const char* groups[] = {"modp768",    "modp1024", "modp1536",     "modp2048", "modp3072", "modp4096",
+                            "modp6144",   "modp8192", "ecp256",       "ecp384",   "ecp521",   "ecp256bp",
+                            "curve25519", "curve448", "modp2048s256", "mlkem768"};
     std::vector<std::string> strings;
     for (const char* e : encryption)
         for (const char* i : integrity) strings.push_back(std::string(e) + "-" + i + "-modp2048");

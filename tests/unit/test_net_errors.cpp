@@ -163,8 +163,8 @@ TEST(NetErrors, ClosedLoopbackPortIsRefusedOrPortUnreachable) {
     EXPECT_EQ(first_check(s), "sstp.tcp_refused") << all_text(s);
     EXPECT_EQ(first_check(i), "ikev2.sa_init_refused") << all_text(i);
     EXPECT_NE(i.phases.back().error.find("port unreachable (ICMP)"), std::string::npos) << all_text(i);
-    EXPECT_NE(i.phases.back().error.find("[::1]:500"), std::string::npos) << "IPv6 with a port is bracketed: "
-                                                                          << all_text(i);
+    EXPECT_NE(i.phases.back().error.find("[::1]:500"), std::string::npos)
+        << "IPv6 with a port is bracketed: " << all_text(i);
     expect_no_source_location(s);
     expect_no_source_location(i);
 }

@@ -65,8 +65,8 @@ std::vector<LcpPacket> every_packet() {
     protocol_reject.rejected_protocol = ppp_protocol_ccp;
     protocol_reject.data = from_hex("0101000a 1206 01000001");
     all.push_back(protocol_reject);
-    for (LcpCode code : {LcpCode::echo_request, LcpCode::echo_reply, LcpCode::discard_request,
-                         LcpCode::identification}) {
+    for (LcpCode code :
+         {LcpCode::echo_request, LcpCode::echo_reply, LcpCode::discard_request, LcpCode::identification}) {
         LcpPacket p = packet(code, 6);
         p.magic_number = 0x01020304;
         p.data = {'M', 'S', 'R', 'A', 'S', 'V', '5', '.', '2', '0'};
@@ -262,8 +262,9 @@ TEST(LcpDescribe, Lines) {
     EXPECT_EQ(ppp_protocol_name(ppp_protocol_ipv6cp), "IPV6CP");
     EXPECT_EQ(ppp_protocol_name(ppp_protocol_chap), "CHAP");
     EXPECT_EQ(ppp_protocol_name(0x80fb), "0x80fb");
-    EXPECT_EQ(describe_ppp_frame(from_hex("ff05")), "PPP frame undecodable: bad_control at offset 1: address FF "
-                                                    "followed by control 0x05, not 0x03");
+    EXPECT_EQ(describe_ppp_frame(from_hex("ff05")),
+              "PPP frame undecodable: bad_control at offset 1: address FF "
+              "followed by control 0x05, not 0x03");
 }
 
 // ---- malformed input ------------------------------------------------------------------------------
@@ -285,10 +286,10 @@ TEST(LcpMalformed, LengthField) {
     expect_error(from_hex("ff03c021 0101"), "truncated", 6);
     expect_error(from_hex("ff03c021 05010003"), "bad_length", 6);
     expect_error(from_hex("ff03c021 01010010 010405dc"), "length_mismatch", 6);
-    expect_error(from_hex("ff03c021 09010006 1122"), "bad_length", 6);        // Echo-Request without a magic
-    expect_error(from_hex("ff03c021 0b010007 112233"), "bad_length", 6);      // Discard-Request likewise
-    expect_error(from_hex("ff03c021 08010005 80"), "bad_length", 6);          // Protocol-Reject without a protocol
-    expect_error(from_hex("ff03c021 0d010008 11223344"), "bad_length", 6);    // Time-Remaining without seconds
+    expect_error(from_hex("ff03c021 09010006 1122"), "bad_length", 6);  // Echo-Request without a magic
+    expect_error(from_hex("ff03c021 0b010007 112233"), "bad_length", 6);  // Discard-Request likewise
+    expect_error(from_hex("ff03c021 08010005 80"), "bad_length", 6);  // Protocol-Reject without a protocol
+    expect_error(from_hex("ff03c021 0d010008 11223344"), "bad_length", 6);  // Time-Remaining without seconds
 }
 
 TEST(LcpMalformed, Options) {
@@ -298,12 +299,12 @@ TEST(LcpMalformed, Options) {
     expect_error(from_hex("ff03c021 01010006 0100"), "bad_option_length", 9);
     expect_error(from_hex("ff03c021 01010008 010605dc"), "option_overrun", 9);
     expect_error(from_hex("ff03c021 01010008 01ff05dc"), "option_overrun", 9);
-    expect_error(from_hex("ff03c021 01010007 010305"), "bad_option_length", 9);         // MRU of 3
-    expect_error(from_hex("ff03c021 01010009 0505123456"), "bad_option_length", 9);     // Magic of 5
-    expect_error(from_hex("ff03c021 01010009 0205000000"), "bad_option_length", 9);     // ACCM of 5
-    expect_error(from_hex("ff03c021 01010008 0304c223"), "bad_option_length", 9);       // CHAP without algorithm
-    expect_error(from_hex("ff03c021 01010007 0303c2"), "bad_option_length", 9);         // Auth of 3
-    expect_error(from_hex("ff03c021 01010007 070300"), "bad_option_length", 9);         // PFC with a value
+    expect_error(from_hex("ff03c021 01010007 010305"), "bad_option_length", 9);  // MRU of 3
+    expect_error(from_hex("ff03c021 01010009 0505123456"), "bad_option_length", 9);  // Magic of 5
+    expect_error(from_hex("ff03c021 01010009 0205000000"), "bad_option_length", 9);  // ACCM of 5
+    expect_error(from_hex("ff03c021 01010008 0304c223"), "bad_option_length", 9);  // CHAP without algorithm
+    expect_error(from_hex("ff03c021 01010007 0303c2"), "bad_option_length", 9);  // Auth of 3
+    expect_error(from_hex("ff03c021 01010007 070300"), "bad_option_length", 9);  // PFC with a value
     // The second option is the bad one (ACFC length 1): the offset says so.
     expect_error(from_hex("ff03c021 0101000c 010405dc 0702 0801"), "bad_option_length", 15);
     // Without address and control, offsets move with the frame.
@@ -337,17 +338,17 @@ TEST(LcpRobustness, RandomMutationsNeverCrash) {
         const int mutations = 1 + static_cast<int>(rng() % 4);
         for (int m = 0; m < mutations; ++m) {
             switch (rng() % 4) {
-                case 0:
-                case 1:
-                    if (!frame.empty()) frame[rng() % frame.size()] = static_cast<std::uint8_t>(rng());
-                    break;
-                case 2:
-                    if (!frame.empty()) frame.resize(rng() % frame.size());
-                    break;
-                case 3:
-                    frame.insert(frame.begin() + static_cast<std::ptrdiff_t>(rng() % (frame.size() + 1)),
-                                 static_cast<std::uint8_t>(rng()));
-                    break;
+            case 0:
+            case 1:
+                if (!frame.empty()) frame[rng() % frame.size()] = static_cast<std::uint8_t>(rng());
+                break;
+            case 2:
+                if (!frame.empty()) frame.resize(rng() % frame.size());
+                break;
+            case 3:
+                frame.insert(frame.begin() + static_cast<std::ptrdiff_t>(rng() % (frame.size() + 1)),
+                             static_cast<std::uint8_t>(rng()));
+                break;
             }
         }
         Bytes exact(frame);

@@ -2,14 +2,14 @@
 // (that they exist and are network namespaces), source addresses and interfaces inside the vantage
 // point's own namespace, CA files. Each problem points at its key. Loopback and a throwaway namespace of
 // a child process only: nothing is sent anywhere.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,23 +90,26 @@ private:
 };
 
 TEST(Preflight, AMissingNamespaceIsRefusedAtItsKey) {
-    auto p = problems_of("vantage_points:\n  - {name: dc1, netns: vpnprobe-test-no-such-namespace}\n"
-                         "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
+    auto p = problems_of(
+        "vantage_points:\n  - {name: dc1, netns: vpnprobe-test-no-such-namespace}\n"
+        "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
     ASSERT_EQ(p.size(), 1u) << joined(p);
     EXPECT_EQ(p[0].mark.line, 2);
     EXPECT_EQ(p[0].mark.column, 24);
     EXPECT_THAT(p[0].to_string(), HasSubstr("p.yaml:2:24: vantage point 'dc1': network namespace"));
     EXPECT_THAT(p[0].message, HasSubstr("/var/run/netns/vpnprobe-test-no-such-namespace"));
     EXPECT_THAT(p[0].message, HasSubstr("No such file or directory"));
-    EXPECT_THROW(preflight(load_scenario_text("vantage_points: [{name: a, netns: /nonexistent/ns}]\ntargets: [{name: t, "
-                                              "host: 127.0.0.1}]\nprobes: [{type: sstp}]\n",
-                                              "q.yaml")),
-                 ScenarioError);
+    EXPECT_THROW(
+        preflight(load_scenario_text("vantage_points: [{name: a, netns: /nonexistent/ns}]\ntargets: [{name: t, "
+                                     "host: 127.0.0.1}]\nprobes: [{type: sstp}]\n",
+                                     "q.yaml")),
+        ScenarioError);
 }
 
 TEST(Preflight, AFileThatIsNotANetworkNamespaceIsRefused) {
     auto file = write("regular", "x\n");
-    auto p = problems_of("vantage_points: [{name: a, netns: " + file + "}, {name: b, netns: /proc/self/ns/uts},"
+    auto p = problems_of("vantage_points: [{name: a, netns: " + file +
+                         "}, {name: b, netns: /proc/self/ns/uts},"
                          " {name: c, netns: /tmp}, {name: d, netns: /proc/self/ns/net}]\n"
                          "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
     ASSERT_EQ(p.size(), 3u) << joined(p);
@@ -117,12 +120,14 @@ TEST(Preflight, AFileThatIsNotANetworkNamespaceIsRefused) {
 }
 
 TEST(Preflight, SourceAndInterfaceMustExistHere) {
-    auto p = problems_of("vantage_points:\n  - {name: lo, source: 127.0.0.1, interface: lo}\n"
-                         "  - {name: far, source: 192.0.2.199}\n  - {name: nodev, interface: vpnprobe-nodev0}\n"
-                         "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
+    auto p = problems_of(
+        "vantage_points:\n  - {name: lo, source: 127.0.0.1, interface: lo}\n"
+        "  - {name: far, source: 192.0.2.199}\n  - {name: nodev, interface: vpnprobe-nodev0}\n"
+        "targets: [{name: t, host: 127.0.0.1}]\nprobes: [{type: sstp}]\n");
     ASSERT_EQ(p.size(), 2u) << joined(p);
     EXPECT_EQ(p[0].mark.line, 3);
-    EXPECT_THAT(p[0].message, HasSubstr("source 192.0.2.199 is not an address of this machine's own network namespace"));
+    EXPECT_THAT(p[0].message,
+                HasSubstr("source 192.0.2.199 is not an address of this machine's own network namespace"));
     EXPECT_THAT(p[0].message, HasSubstr("Cannot assign requested address"));
     EXPECT_EQ(p[1].mark.line, 4);
     EXPECT_THAT(p[1].message, HasSubstr("interface vpnprobe-nodev0"));
@@ -142,7 +147,8 @@ TEST(Preflight, SourceAndInterfaceAreCheckedInsideTheVantageNamespace) {
     std::string address;
     if (ifaddrs* all = nullptr; ::getifaddrs(&all) == 0) {
         for (auto* a = all; a; a = a->ifa_next)
-            if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET && std::string(a->ifa_name) != "lo" && address.empty()) {
+            if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET && std::string(a->ifa_name) != "lo" &&
+                address.empty()) {
                 char text[INET_ADDRSTRLEN];
                 ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
                 address = text;
@@ -183,12 +189,19 @@ TEST(Preflight, CaFilesMustBeReadablePemCertificates) {
     auto not_pem = write("not.pem", "hello\n");
     auto dir = temp_path("cadir");
     std::filesystem::create_directories(dir);
-    auto p = problems_of("vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
-                         "  - {name: good, host: 127.0.0.1, ca: " + good + "}\n"
-                         "  - {name: missing, host: 127.0.0.1, ca: /nonexistent/ca.pem}\n"
-                         "  - {name: dir, host: 127.0.0.1, ca: " + dir + "}\n"
-                         "  - {name: text, host: 127.0.0.1, ca: " + not_pem + "}\n"
-                         "probes: [{type: sstp}]\n");
+    auto p = problems_of(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+        "  - {name: good, host: 127.0.0.1, ca: " +
+        good +
+        "}\n"
+        "  - {name: missing, host: 127.0.0.1, ca: /nonexistent/ca.pem}\n"
+        "  - {name: dir, host: 127.0.0.1, ca: " +
+        dir +
+        "}\n"
+        "  - {name: text, host: 127.0.0.1, ca: " +
+        not_pem +
+        "}\n"
+        "probes: [{type: sstp}]\n");
     ASSERT_EQ(p.size(), 3u) << joined(p);
     EXPECT_EQ(p[0].mark.line, 4);
     EXPECT_THAT(p[0].message, HasSubstr("No such file or directory"));

@@ -98,9 +98,11 @@ TEST(Reports, JunitValidatesAgainstTheSchemaAndCarriesTheFailures) {
     auto check = run("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) + "/junit.xsd " + file);
     EXPECT_EQ(check.status, 0) << check.out << "\n" << xml;
     EXPECT_THAT(check.out, HasSubstr("validates"));
-    EXPECT_THAT(xml, HasSubstr("<testsuite name=\"sample &quot;quoted&quot; &lt;scenario&gt;\" tests=\"4\" failures=\"2\""));
+    EXPECT_THAT(xml,
+                HasSubstr("<testsuite name=\"sample &quot;quoted&quot; &lt;scenario&gt;\" tests=\"4\" failures=\"2\""));
     EXPECT_THAT(xml, HasSubstr("<testcase classname=\"gw.fragdrop\" name=\"ikev2@192.0.2.1\""));
-    EXPECT_THAT(xml, HasSubstr("<failure message=\"success: expected success, got failure in ike_auth (Windows: 809)\""));
+    EXPECT_THAT(xml,
+                HasSubstr("<failure message=\"success: expected success, got failure in ike_auth (Windows: 809)\""));
     std::filesystem::remove(file);
 }
 
@@ -119,14 +121,27 @@ TEST(Reports, PrometheusTextParsesBackWithBlackboxNames) {
     ASSERT_EQ(parsed.status, 0) << parsed.out << "\n" << text;
     const std::string id = "address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"fragdrop\"";
     EXPECT_THAT(parsed.out, HasSubstr("probe_success{" + id + "} 0.0"));
-    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_failed_phase_info{" + std::string("address=\"192.0.2.1\",phase=\"ike_auth\"")));
+    EXPECT_THAT(parsed.out,
+                HasSubstr("vpnprobe_failed_phase_info{" + std::string("address=\"192.0.2.1\",phase=\"ike_auth\"")));
     EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_windows_error_info{address=\"192.0.2.1\",error=\"809\""));
-    EXPECT_THAT(parsed.out, HasSubstr("probe_success{address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"clean\"} 1.0"));
-    EXPECT_THAT(parsed.out, HasSubstr("probe_tls_version_info{address=\"192.0.2.1\",probe=\"sstp\",target=\"gw\",type=\"sstp\",vantage=\"clean\",version=\"TLS 1.3\"} 1.0"));
+    EXPECT_THAT(
+        parsed.out,
+        HasSubstr(
+            "probe_success{address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"clean\"} 1.0"));
+    EXPECT_THAT(
+        parsed.out,
+        HasSubstr(
+            "probe_tls_version_info{address=\"192.0.2.1\",probe=\"sstp\",target=\"gw\",type=\"sstp\",vantage=\"clean\",version=\"TLS 1.3\"} 1.0"));
     EXPECT_THAT(parsed.out, HasSubstr("probe_ssl_earliest_cert_expiry{address=\"192.0.2.1\",probe=\"sstp\""));
     EXPECT_THAT(parsed.out, HasSubstr("phase=\"tls_handshake\""));
-    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_ike_fragmentation_offered{address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"fragdrop\"} 0.0"));
-    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_ike_chosen_proposal_info{address=\"192.0.2.1\",probe=\"ikev2\",proposal=\"aes256-sha256-modp2048\""));
+    EXPECT_THAT(
+        parsed.out,
+        HasSubstr(
+            "vpnprobe_ike_fragmentation_offered{address=\"192.0.2.1\",probe=\"ikev2\",target=\"gw\",type=\"ikev2\",vantage=\"fragdrop\"} 0.0"));
+    EXPECT_THAT(
+        parsed.out,
+        HasSubstr(
+            "vpnprobe_ike_chosen_proposal_info{address=\"192.0.2.1\",probe=\"ikev2\",proposal=\"aes256-sha256-modp2048\""));
     EXPECT_THAT(parsed.out, HasSubstr("fingerprint_sha256=\"aabbccddeeff"));
     std::filesystem::remove(file);
 }
@@ -192,7 +207,7 @@ TEST(Reports, ExitCodeSaysPassedFailedOrCouldNotProbe) {
     auto r = sample();
     EXPECT_EQ(r.exit_code(), 1);
     r.rows.erase(r.rows.begin() + 1);  // the expired certificate
-    r.rows.pop_back();                 // the lost fragments
+    r.rows.pop_back();  // the lost fragments
     EXPECT_EQ(r.exit_code(), 0);
     EXPECT_EQ(sample_with_harness_error().exit_code(), 3);
 }

@@ -4,15 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <filesystem>
 #include <fstream>
-#include <linux/capability.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 
@@ -38,9 +38,11 @@ Scenario loopback(int targets, int count, int parallel) {
     std::string text = "count: " + std::to_string(count) + "\nparallel: " + std::to_string(parallel) +
                        "\nvantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n";
     for (int i = 0; i < targets; ++i)
-        text += "  - {name: t" + std::to_string(i) + ", host: 127.0.0.1, ports: {ikev2: " + std::to_string(closed_udp_port()) + "}}\n";
-    text += "probes:\n  - {type: ikev2, timeout: 5, options: {sa_init_only: true},"
-            " expect: {failed_phase: ike_sa_init, findings: [ikev2.sa_init_refused]}}\n";
+        text += "  - {name: t" + std::to_string(i) +
+                ", host: 127.0.0.1, ports: {ikev2: " + std::to_string(closed_udp_port()) + "}}\n";
+    text +=
+        "probes:\n  - {type: ikev2, timeout: 5, options: {sa_init_only: true},"
+        " expect: {failed_phase: ike_sa_init, findings: [ikev2.sa_init_refused]}}\n";
     return load_scenario_text(text, "loopback.yaml");
 }
 
@@ -90,13 +92,21 @@ TEST(Runner, RepeatsOfARowRunOneAfterAnother) {
 TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
     boost::asio::io_context io;
     // A UDP socket that never answers: a probe to it waits for its deadline.
-    boost::asio::ip::udp::socket silent(io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    auto s = load_scenario_text("parallel: 2\nvantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
-                                "  - {name: fast, host: 127.0.0.1, ports: {ikev2: " + std::to_string(closed_udp_port()) + "}}\n"
-                                "  - {name: silent, host: 127.0.0.1, ports: {ikev2: " + std::to_string(silent.local_endpoint().port()) + "}}\n"
-                                "  - {name: later, host: 127.0.0.1, ports: {ikev2: " + std::to_string(silent.local_endpoint().port()) + "}}\n"
-                                "probes: [{type: ikev2, timeout: 30, options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}]\n",
-                                "stop.yaml");
+    boost::asio::ip::udp::socket silent(io,
+                                        boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    auto s = load_scenario_text(
+        "parallel: 2\nvantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+        "  - {name: fast, host: 127.0.0.1, ports: {ikev2: " +
+            std::to_string(closed_udp_port()) +
+            "}}\n"
+            "  - {name: silent, host: 127.0.0.1, ports: {ikev2: " +
+            std::to_string(silent.local_endpoint().port()) +
+            "}}\n"
+            "  - {name: later, host: 127.0.0.1, ports: {ikev2: " +
+            std::to_string(silent.local_endpoint().port()) +
+            "}}\n"
+            "probes: [{type: ikev2, timeout: 30, options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}]\n",
+        "stop.yaml");
     RunOptions o;
     o.stop = std::make_shared<vpnprobe::probes::StopSignal>();
     o.progress = [&](std::size_t, std::size_t) { o.stop->request("test"); };  // when the fast row is done
@@ -129,21 +139,23 @@ TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
     EXPECT_THAT(report_json(r), HasSubstr("\"outcome\":\"interrupted\""));
     EXPECT_THAT(report_table(r), HasSubstr("INTERRUPTED"));
     EXPECT_THAT(report_junit(r), HasSubstr("<skipped message=\"interrupted by test"));
-    const std::string silent_id = "{target=\"silent\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"ikev2\",type=\"ikev2\"}";
+    const std::string silent_id =
+        "{target=\"silent\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"ikev2\",type=\"ikev2\"}";
     const std::string fast_id = "{target=\"fast\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"ikev2\",type=\"ikev2\"}";
     EXPECT_THAT(report_prometheus(r), HasSubstr("vpnprobe_interrupted" + silent_id + " 1\n"));
     EXPECT_THAT(report_prometheus(r), HasSubstr("probe_success" + silent_id + " 0\n"));
     EXPECT_THAT(report_prometheus(r), HasSubstr("vpnprobe_interrupted" + fast_id + " 0\n"));
     EXPECT_THAT(report_prometheus(r), HasSubstr("probe_success" + fast_id + " 1\n"));
     // Independent judges: the JUnit schema and Prometheus' own parser accept the interrupted reports.
-    const std::string junit = ::testing::TempDir() + "/interrupted.xml", prom = ::testing::TempDir() + "/interrupted.prom";
+    const std::string junit = ::testing::TempDir() + "/interrupted.xml",
+                      prom = ::testing::TempDir() + "/interrupted.prom";
     std::ofstream(junit) << report_junit(r);
     std::ofstream(prom) << report_prometheus(r);
     auto valid = vpnprobe::testsupport::run_command("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) +
                                                     "/junit.xsd " + junit + " 2>&1");
     EXPECT_EQ(valid.exit_code, 0) << valid.out;
-    auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " +
-                                                     prom + " 2>&1");
+    auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) +
+                                                     "/tests/support/parse_prometheus.py " + prom + " 2>&1");
     EXPECT_EQ(parsed.exit_code, 0) << parsed.out;
     EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_interrupted"));
 }
@@ -161,10 +173,11 @@ TEST(Runner, ProgressIsReportedForEveryRun) {
 }
 
 TEST(Runner, ExpectationsAreJudgedPerRow) {
-    auto s = load_scenario_text("vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1, "
-                                "ports: {ikev2: " + std::to_string(closed_udp_port()) +
-                                "}}]\nprobes: [{type: ikev2, timeout: 5}]\n",
-                                "x.yaml");
+    auto s = load_scenario_text(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets: [{name: t, host: 127.0.0.1, "
+        "ports: {ikev2: " +
+            std::to_string(closed_udp_port()) + "}}]\nprobes: [{type: ikev2, timeout: 5}]\n",
+        "x.yaml");
     auto r = run_scenario(s, {});
     ASSERT_EQ(r.rows.size(), 1u);
     EXPECT_FALSE(r.rows[0].passed) << "success is expected by default, and nothing listens";
@@ -193,10 +206,14 @@ TEST(Runner, AProbeThatCouldNotRunFailsItsRowWhateverIsExpected) {
     const std::string not_a_netns = temp_file("regular-file-netns", "not a namespace\n");
     auto s = load_scenario_text(
         "vantage_points: [{name: gone, netns: /var/run/netns/vpnprobe-test-no-such-namespace},"
-        " {name: file, netns: " + not_a_netns + "}]\n"
-        "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " + std::to_string(closed_udp_port()) + "}}]\n"
-        "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
-        " expect: {success: false, failed_phase: ike_sa_init}}]\n",
+        " {name: file, netns: " +
+            not_a_netns +
+            "}]\n"
+            "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " +
+            std::to_string(closed_udp_port()) +
+            "}}]\n"
+            "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
+            " expect: {success: false, failed_phase: ike_sa_init}}]\n",
         "x.yaml");
     auto r = run_scenario(s, {});
     ASSERT_EQ(r.rows.size(), 2u);
@@ -230,11 +247,14 @@ TEST(Runner, SetnsNotPermittedIsAHarnessError) {
         if (::syscall(SYS_capget, &header, data) == 0) {
             data[0].effective &= ~(1u << CAP_SYS_ADMIN);
             if (::syscall(SYS_capset, &header, data) == 0) {
-                auto s = load_scenario_text("vantage_points: [{name: self, netns: /proc/self/ns/net}]\n"
-                                            "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " + port + "}}]\n"
-                                            "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
-                                            " expect: {success: false, failed_phase: ike_sa_init}}]\n",
-                                            "x.yaml");
+                auto s = load_scenario_text(
+                    "vantage_points: [{name: self, netns: /proc/self/ns/net}]\n"
+                    "targets: [{name: t, host: 127.0.0.1, ports: {ikev2: " +
+                        port +
+                        "}}]\n"
+                        "probes: [{type: ikev2, timeout: 5, options: {sa_init_only: true},"
+                        " expect: {success: false, failed_phase: ike_sa_init}}]\n",
+                    "x.yaml");
                 auto r = run_scenario(s, {});
                 bool harness = r.rows.size() == 1 && !r.rows[0].passed &&
                                r.rows[0].harness_error().find("Operation not permitted") != std::string::npos &&
@@ -258,11 +278,13 @@ TEST(Runner, ACaFileThatIsNotPemFailsTheRowBeforeAnythingIsSent) {
     const std::string not_pem = temp_file("not-pem.crt", "this is not a certificate\n");
     auto s = load_scenario_text(
         "vantage_points: [{name: lo, source: 127.0.0.1}]\n"
-        "targets: [{name: t, host: 127.0.0.1, ca: " + not_pem + ", ports: {sstp: " + std::to_string(closed_tcp_port()) +
-            ", ikev2: " + std::to_string(closed_udp_port()) + "}}]\n"
-        "probes:\n"
-        "  - {type: sstp, timeout: 5, expect: {success: false, failed_phase: tcp_connect}}\n"
-        "  - {type: ikev2, timeout: 5, options: {sa_init_only: true}, expect: {success: false, failed_phase: ike_sa_init}}\n",
+        "targets: [{name: t, host: 127.0.0.1, ca: " +
+            not_pem + ", ports: {sstp: " + std::to_string(closed_tcp_port()) +
+            ", ikev2: " + std::to_string(closed_udp_port()) +
+            "}}]\n"
+            "probes:\n"
+            "  - {type: sstp, timeout: 5, expect: {success: false, failed_phase: tcp_connect}}\n"
+            "  - {type: ikev2, timeout: 5, options: {sa_init_only: true}, expect: {success: false, failed_phase: ike_sa_init}}\n",
         "x.yaml");
     auto r = run_scenario(s, {});
     ASSERT_EQ(r.rows.size(), 2u);
@@ -300,16 +322,18 @@ TEST(Runner, SelectTakesSeveralOfAKindInTheScenariosOrder) {
 }
 
 TEST(Runner, SelectRefusesACutThatLeavesNoRow) {
-    auto s = load_scenario_text("vantage_points: [{name: lo, source: 127.0.0.1}, {name: lo2, source: 127.0.0.1}]\n"
-                                "targets: [{name: a, host: 127.0.0.1}, {name: b, host: 127.0.0.1}]\n"
-                                "probes: [{name: only-b, type: ikev2, targets: [b], vantage_points: [lo]},"
-                                " {name: any, type: ikev2}]\n",
-                                "cut.yaml");
+    auto s = load_scenario_text(
+        "vantage_points: [{name: lo, source: 127.0.0.1}, {name: lo2, source: 127.0.0.1}]\n"
+        "targets: [{name: a, host: 127.0.0.1}, {name: b, host: 127.0.0.1}]\n"
+        "probes: [{name: only-b, type: ikev2, targets: [b], vantage_points: [lo]},"
+        " {name: any, type: ikev2}]\n",
+        "cut.yaml");
     try {
         select(s, {"only-b"}, {"a"}, {});
         ADD_FAILURE() << "a probe restricted to b, asked for on a, has no row";
     } catch (const std::invalid_argument& e) {
-        EXPECT_EQ(std::string(e.what()), "no row matches probe 'only-b' and target 'a'; probe 'only-b' runs only on target 'b'");
+        EXPECT_EQ(std::string(e.what()),
+                  "no row matches probe 'only-b' and target 'a'; probe 'only-b' runs only on target 'b'");
     }
     EXPECT_THROW(select(s, {"only-b"}, {}, {"lo2"}), std::invalid_argument);
     EXPECT_EQ(plan_rows(select(s, {"only-b", "any"}, {"a"}, {})).size(), 2u) << "any on a from lo and lo2";

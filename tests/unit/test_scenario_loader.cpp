@@ -72,7 +72,8 @@ std::string problem(const std::string& yaml) {
 }
 
 std::string with_probe(const std::string& probe_lines) {
-    return "vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t, host: 192.0.2.1}\nprobes:\n" + probe_lines;
+    return "vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t, host: 192.0.2.1}\nprobes:\n" +
+           probe_lines;
 }
 
 TEST(ScenarioLoader, GoodFileBecomesTheModel) {
@@ -169,7 +170,8 @@ TEST(ScenarioLoader, ValuesAreChecked) {
 
 TEST(ScenarioLoader, EveryProblemIsReportedNotOnlyTheFirst) {
     try {
-        load_scenario_text(with_probe("  - type: sstp\n    timeout: x\n  - type: ikev2\n    colour: red\n"), "bad.yaml");
+        load_scenario_text(with_probe("  - type: sstp\n    timeout: x\n  - type: ikev2\n    colour: red\n"),
+                           "bad.yaml");
         FAIL() << "accepted";
     } catch (const ScenarioError& e) {
         ASSERT_EQ(e.problems().size(), 2u) << e.what();
@@ -213,9 +215,12 @@ TEST(ScenarioLoader, UnreadableFileIsAProblem) {
 // any depth, naming both places.
 TEST(ScenarioLoader, DuplicateKeysAreRefusedWithBothPositions) {
     auto e = problem("vantage_points:\n  - {name: a, netns: x}\ntargets: []\nprobes: []\nvantage_points: []\n");
-    EXPECT_THAT(e, HasSubstr("bad.yaml:5:1: key 'vantage_points' is given twice in one mapping (first at line 1, column 1)"));
-    e = problem(with_probe("  - type: sstp\n    timeout: 5\n    expect: {success: true, findings: [a], success: false}\n"));
-    EXPECT_THAT(e, HasSubstr("bad.yaml:8:44: key 'success' is given twice in one mapping (first at line 8, column 14)"));
+    EXPECT_THAT(
+        e, HasSubstr("bad.yaml:5:1: key 'vantage_points' is given twice in one mapping (first at line 1, column 1)"));
+    e = problem(
+        with_probe("  - type: sstp\n    timeout: 5\n    expect: {success: true, findings: [a], success: false}\n"));
+    EXPECT_THAT(e,
+                HasSubstr("bad.yaml:8:44: key 'success' is given twice in one mapping (first at line 8, column 14)"));
     e = problem(with_probe("  - type: sstp\n    timeout: 5\n    timeout: 50\n"));
     EXPECT_THAT(e, HasSubstr("bad.yaml:8:5: key 'timeout' is given twice"));
     EXPECT_THAT(e, HasSubstr("first at line 7, column 5"));
@@ -273,7 +278,8 @@ TEST(ScenarioLoader, RelativePathsAreRelativeToTheScenarioFile) {
 // The examples the project ships must stay loadable.
 TEST(ScenarioLoader, ShippedExamplesLoad) {
     int n = 0;
-    for (const auto& f : std::filesystem::directory_iterator(std::string(VPNPROBE_SOURCE_DIR) + "/scenarios/examples")) {
+    for (const auto& f :
+         std::filesystem::directory_iterator(std::string(VPNPROBE_SOURCE_DIR) + "/scenarios/examples")) {
         if (f.path().extension() != ".yaml") continue;
         ++n;
         EXPECT_NO_THROW(load_scenario_file(f.path().string())) << f.path();
@@ -302,15 +308,19 @@ TEST(ScenarioSchema, AcceptsTheShippedExamples) {
 
 TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
     for (const std::string& bad :
-         {with_probe("  - type: sstp\n    expectt: {success: true}\n"), with_probe("  - type: sstp\n    timeout: soon\n"),
+         {with_probe("  - type: sstp\n    expectt: {success: true}\n"),
+          with_probe("  - type: sstp\n    timeout: soon\n"),
           with_probe("  - type: ikev2\n    options: {preset: nonsense}\n"),
           with_probe("  - type: sstp\n    options: {preset: modern}\n"),
           std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n"),
-          std::string("vantage_points:\n  - {name: a, netns: ''}\ntargets: [{name: t, host: h}]\nprobes: [{type: sstp}]\n"),
-          std::string("vantage_points:\n  - {name: a, netns: x}\ntargets: [{name: t, host: ''}]\nprobes: [{type: sstp}]\n"),
+          std::string(
+              "vantage_points:\n  - {name: a, netns: ''}\ntargets: [{name: t, host: h}]\nprobes: [{type: sstp}]\n"),
+          std::string(
+              "vantage_points:\n  - {name: a, netns: x}\ntargets: [{name: t, host: ''}]\nprobes: [{type: sstp}]\n"),
           with_probe("  - type: sstp\n    timeout: 601\n"),
           with_probe("  - type: sstp\n    expect: {timing: {phase_max_seconds: {http: 3601}}}\n")}) {
-        auto path = std::filesystem::temp_directory_path() / ("vpnprobe-schema-" + std::to_string(::getpid()) + ".yaml");
+        auto path =
+            std::filesystem::temp_directory_path() / ("vpnprobe-schema-" + std::to_string(::getpid()) + ".yaml");
         std::ofstream(path) << bad;
         std::string out;
         EXPECT_EQ(check_schema({path.string()}, out), 1) << bad << "\n" << out;

@@ -97,20 +97,28 @@ protected:
         dir_ = std::filesystem::temp_directory_path() / ("vpnprobe-serve-test-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);
         // A UDP port that never answers (this socket reads nothing): an IKEv2 probe of it runs to its timeout.
-        quiet_ = std::make_unique<asio::ip::udp::socket>(io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-        std::ofstream(scenario()) << "name: loopback\n"
-                                     "vantage_points: [{name: lo, source: 127.0.0.1}, {name: lo2, source: 127.0.0.1}]\n"
-                                     "targets:\n"
-                                     "  - {name: a, host: 127.0.0.1, ports: {ikev2: " << closed_udp_port() << "}}\n"
-                                     "  - {name: b, host: 127.0.0.1, ports: {ikev2: " << closed_udp_port() << "}}\n"
-                                     "  - {name: quiet, host: 127.0.0.1, ports: {ikev2: " << quiet_->local_endpoint().port() << "}}\n"
-                                     "probes:\n"
-                                     "  - {name: p1, type: ikev2, targets: [a, b], timeout: 2, options: {sa_init_only: true},"
-                                     " expect: {failed_phase: ike_sa_init}}\n"
-                                     "  - {name: p2, type: ikev2, targets: [b], vantage_points: [lo], timeout: 2,"
-                                     " options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}\n"
-                                     "  - {name: slow, type: ikev2, targets: [quiet], vantage_points: [lo], timeout: 6,"
-                                     " options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}\n";
+        quiet_ = std::make_unique<asio::ip::udp::socket>(
+            io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        std::ofstream(scenario())
+            << "name: loopback\n"
+               "vantage_points: [{name: lo, source: 127.0.0.1}, {name: lo2, source: 127.0.0.1}]\n"
+               "targets:\n"
+               "  - {name: a, host: 127.0.0.1, ports: {ikev2: "
+            << closed_udp_port()
+            << "}}\n"
+               "  - {name: b, host: 127.0.0.1, ports: {ikev2: "
+            << closed_udp_port()
+            << "}}\n"
+               "  - {name: quiet, host: 127.0.0.1, ports: {ikev2: "
+            << quiet_->local_endpoint().port()
+            << "}}\n"
+               "probes:\n"
+               "  - {name: p1, type: ikev2, targets: [a, b], timeout: 2, options: {sa_init_only: true},"
+               " expect: {failed_phase: ike_sa_init}}\n"
+               "  - {name: p2, type: ikev2, targets: [b], vantage_points: [lo], timeout: 2,"
+               " options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}\n"
+               "  - {name: slow, type: ikev2, targets: [quiet], vantage_points: [lo], timeout: 6,"
+               " options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}\n";
     }
     void TearDown() override {
         server_.reset();
@@ -121,7 +129,8 @@ protected:
     // Starts the server with these options (listening on 127.0.0.1, a free port, unless --listen is among them).
     std::uint16_t start(std::vector<std::string> options = {}, const std::vector<std::string>& wrapper = {}) {
         std::vector<std::string> args = {"serve", scenario()};
-        if (std::find(options.begin(), options.end(), "--listen") == options.end()) options.insert(options.end(), {"--listen", "127.0.0.1:0"});
+        if (std::find(options.begin(), options.end(), "--listen") == options.end())
+            options.insert(options.end(), {"--listen", "127.0.0.1:0"});
         args.insert(args.end(), options.begin(), options.end());
         server_ = std::make_unique<ServeProcess>(VPNPROBE_BINARY, args, (dir_ / "serve.log").string(), wrapper);
         auto port = server_->port();
@@ -150,18 +159,26 @@ TEST_F(Serve, TwoProbesAskedForAreBothAnswered) {
     auto port = start();
     auto r = HttpConnection(port).get("/probe?probe=p1&probe=p2&vantage=lo");
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_NE(r.body.find("probe_success{target=\"a\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"p1\",type=\"ikev2\"} 1"),
-              std::string::npos) << r.body;
-    EXPECT_NE(r.body.find("probe_success{target=\"b\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"p1\",type=\"ikev2\"} 1"),
-              std::string::npos) << r.body;
-    EXPECT_NE(r.body.find("probe_success{target=\"b\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"p2\",type=\"ikev2\"} 1"),
-              std::string::npos) << r.body;
+    EXPECT_NE(
+        r.body.find("probe_success{target=\"a\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"p1\",type=\"ikev2\"} 1"),
+        std::string::npos)
+        << r.body;
+    EXPECT_NE(
+        r.body.find("probe_success{target=\"b\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"p1\",type=\"ikev2\"} 1"),
+        std::string::npos)
+        << r.body;
+    EXPECT_NE(
+        r.body.find("probe_success{target=\"b\",address=\"127.0.0.1\",vantage=\"lo\",probe=\"p2\",type=\"ikev2\"} 1"),
+        std::string::npos)
+        << r.body;
     EXPECT_EQ(r.body.find("probe=\"slow\""), std::string::npos) << "only the probes asked for";
     EXPECT_EQ(r.body.find("vantage=\"lo2\""), std::string::npos) << "only the vantage point asked for";
     auto two_targets = HttpConnection(port).get("/probe?probe=p1&target=a&target=b&vantage=lo2");
     ASSERT_EQ(two_targets.status, 200) << two_targets.body;
-    EXPECT_NE(two_targets.body.find("target=\"a\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""), std::string::npos);
-    EXPECT_NE(two_targets.body.find("target=\"b\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""), std::string::npos);
+    EXPECT_NE(two_targets.body.find("target=\"a\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""),
+              std::string::npos);
+    EXPECT_NE(two_targets.body.find("target=\"b\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""),
+              std::string::npos);
 }
 
 // Prometheus' own parser (python3-prometheus-client) reads both pages.
@@ -172,12 +189,13 @@ TEST_F(Serve, BothPagesParseAsPrometheusText) {
         ASSERT_EQ(r.status, 200) << target;
         std::string file = (dir_ / "page.prom").string();
         std::ofstream(file) << r.body;
-        auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " +
-                                                         file + " 2>&1");
+        auto parsed = vpnprobe::testsupport::run_command(std::string(VPNPROBE_SOURCE_DIR) +
+                                                         "/tests/support/parse_prometheus.py " + file + " 2>&1");
         EXPECT_EQ(parsed.exit_code, 0) << target << ": " << parsed.out;
         EXPECT_NE(parsed.out.find(sample), std::string::npos) << target << ": " << parsed.out;
     };
-    check("/probe?probe=p2", "probe_success{address=\"127.0.0.1\",probe=\"p2\",target=\"b\",type=\"ikev2\",vantage=\"lo\"} 1.0");
+    check("/probe?probe=p2",
+          "probe_success{address=\"127.0.0.1\",probe=\"p2\",target=\"b\",type=\"ikev2\",vantage=\"lo\"} 1.0");
     check("/metrics", "vpnprobe_serve_rejected_total{reason=\"connections\"} 0.0");
     check("/metrics", "vpnprobe_serve_scrapes_total{} 1.0");
 }
@@ -215,8 +233,9 @@ TEST_F(Serve, BadRequestsGetTheirStatusAndTheReason) {
 TEST_F(Serve, PipelinedRequestsAreAnsweredInOrder) {
     auto port = start();
     HttpConnection c(port);
-    ASSERT_TRUE(c.send_all("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
-                           "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send_all("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                   "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     EXPECT_EQ(c.read_response().status, 404);
     EXPECT_EQ(c.read_response().status, 200);
     auto last = c.read_response();
@@ -263,7 +282,8 @@ TEST_F(Serve, AnIdleKeepAliveConnectionIsClosedAfterTheIdleDeadline) {
     auto r = c.get("/");
     ASSERT_EQ(r.status, 200);
     EXPECT_FALSE(r.close) << "keep-alive: the server means to keep it";
-    EXPECT_TRUE(c.closed_by_server()) << "nothing was sent after the answer: the server must close (the read waits up to 30 s)";
+    EXPECT_TRUE(c.closed_by_server())
+        << "nothing was sent after the answer: the server must close (the read waits up to 30 s)";
     auto m = metrics(port);
     EXPECT_EQ(metric_value(m, "vpnprobe_serve_timeouts_total{deadline=\"idle\"}"), 1.0) << m;
     EXPECT_EQ(metric_value(m, "vpnprobe_serve_timeouts_total{deadline=\"header\"}"), 0.0) << m;
@@ -440,7 +460,8 @@ TEST_F(Serve, SigintDuringAScrapeLetsItFinishThenExitsZero) {
     EXPECT_EQ(answer.status, 200) << "the answer in flight is finished";
     EXPECT_TRUE(answer.close) << "and the connection closed after it";
     EXPECT_EQ(only_sample(answer.body, "vpnprobe_interrupted"), 0.0)
-        << "with 30 s to shut down the 6 s probe ends on its own, not interrupted\n" << answer.body;
+        << "with 30 s to shut down the 6 s probe ends on its own, not interrupted\n"
+        << answer.body;
     EXPECT_EQ(server_->stop(0), 0) << server_->log();
 }
 

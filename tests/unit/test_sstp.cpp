@@ -46,9 +46,11 @@ std::vector<SstpPacket> every_message() {
     SstpCryptoBinding binding{sstp_cert_hash_sha256, filled(0x10), filled(0x40), filled(0x80)};
     SstpCryptoBindingRequest request{sstp_cert_hash_sha1 | sstp_cert_hash_sha256, filled(0xa0)};
     SstpStatusInfo nak{static_cast<std::uint8_t>(SstpAttributeId::encapsulated_protocol_id),
-                       static_cast<std::uint32_t>(SstpStatus::value_not_supported), {0x00, 0x02}};
+                       static_cast<std::uint32_t>(SstpStatus::value_not_supported),
+                       {0x00, 0x02}};
     SstpStatusInfo abort_status{static_cast<std::uint8_t>(SstpAttributeId::status_info),
-                         static_cast<std::uint32_t>(SstpStatus::invalid_frame_received), {}};
+                                static_cast<std::uint32_t>(SstpStatus::invalid_frame_received),
+                                {}};
     SstpStatusInfo disconnect{0, static_cast<std::uint32_t>(SstpStatus::no_error), {}};
     return {
         SstpPacket{SstpControl{SstpMessageType::call_connect_request, {SstpEncapsulatedProtocolId{}}}},
@@ -123,7 +125,8 @@ TEST(SstpEncode, ControlMessagesWithoutAttributes) {
 
 TEST(SstpEncode, AbortWithStatusInfo) {
     SstpStatusInfo status{static_cast<std::uint8_t>(SstpAttributeId::status_info),
-                          static_cast<std::uint32_t>(SstpStatus::invalid_frame_received), {}};
+                          static_cast<std::uint32_t>(SstpStatus::invalid_frame_received),
+                          {}};
     // Header (length 20), type 5, one attribute: 00 02 00 0c, reserved 000000, attrib id 02, status 7.
     EXPECT_EQ(to_hex(encode_call_abort(status)), "10010014000500010002000c0000000200000007");
     EXPECT_EQ(to_hex(encode_call_disconnect(SstpStatusInfo{})), "10010014000600010002000c0000000000000000");
@@ -387,17 +390,17 @@ TEST(SstpRobustness, RandomMutationsNeverCrash) {
         const int mutations = 1 + static_cast<int>(rng() % 4);
         for (int m = 0; m < mutations; ++m) {
             switch (rng() % 4) {
-                case 0:  // flip a byte
-                case 1:
-                    if (!packet.empty()) packet[rng() % packet.size()] = static_cast<std::uint8_t>(rng());
-                    break;
-                case 2:  // cut
-                    if (!packet.empty()) packet.resize(rng() % packet.size());
-                    break;
-                case 3:  // grow
-                    packet.insert(packet.begin() + static_cast<std::ptrdiff_t>(rng() % (packet.size() + 1)),
-                                  static_cast<std::uint8_t>(rng()));
-                    break;
+            case 0:  // flip a byte
+            case 1:
+                if (!packet.empty()) packet[rng() % packet.size()] = static_cast<std::uint8_t>(rng());
+                break;
+            case 2:  // cut
+                if (!packet.empty()) packet.resize(rng() % packet.size());
+                break;
+            case 3:  // grow
+                packet.insert(packet.begin() + static_cast<std::ptrdiff_t>(rng() % (packet.size() + 1)),
+                              static_cast<std::uint8_t>(rng()));
+                break;
             }
         }
         Bytes exact(packet);  // a fresh allocation of exactly this size: any over-read is out of bounds

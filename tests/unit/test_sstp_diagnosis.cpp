@@ -14,7 +14,8 @@ SstpResult with_phases(std::initializer_list<std::pair<const char*, PhaseOutcome
     r.host = "vpn.test";
     r.port = 443;
     r.vantage = "probe-a";
-    for (auto& [name, outcome] : phases) r.phases.push_back(Phase{name, outcome, 0.01, outcome == PhaseOutcome::ok ? "" : error});
+    for (auto& [name, outcome] : phases)
+        r.phases.push_back(Phase{name, outcome, 0.01, outcome == PhaseOutcome::ok ? "" : error});
     return r;
 }
 
@@ -82,8 +83,9 @@ TEST(SstpDiagnosis, HttpStallIsATimeoutFinding) {
 }
 
 TEST(SstpDiagnosis, TlsVersionMismatchNamesSchannelError) {
-    auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::ok}, {"tls_handshake", PhaseOutcome::failed}},
-                         "TLS error: unsupported protocol version");
+    auto r = with_phases(
+        {{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::ok}, {"tls_handshake", PhaseOutcome::failed}},
+        "TLS error: unsupported protocol version");
     diagnose_sstp(r, options());
     ASSERT_NE(find(r, "sstp.tls_no_common_algorithm"), nullptr);
     EXPECT_NE(r.windows_error.find("0x80090331"), std::string::npos) << r.windows_error;
@@ -109,8 +111,12 @@ TEST(SstpDiagnosis, FailedDisconnectAloneIsAWarningNotAFailure) {
 }
 
 TEST(SstpDiagnosis, Sha1OnlyCryptoBindingAndOldTlsAreWarnings) {
-    auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::ok}, {"tls_handshake", PhaseOutcome::ok},
-                          {"http", PhaseOutcome::ok}, {"call_connect", PhaseOutcome::ok}, {"ppp_lcp", PhaseOutcome::ok},
+    auto r = with_phases({{"resolve", PhaseOutcome::ok},
+                          {"tcp_connect", PhaseOutcome::ok},
+                          {"tls_handshake", PhaseOutcome::ok},
+                          {"http", PhaseOutcome::ok},
+                          {"call_connect", PhaseOutcome::ok},
+                          {"ppp_lcp", PhaseOutcome::ok},
                           {"disconnect", PhaseOutcome::ok}});
     r.sstp.lcp_opened = true;
     r.sstp.connect_acked = true;

@@ -38,9 +38,9 @@
 #include <vector>
 
 #include "probes/sstp_probe.hpp"
-#include "tests/support/test_certificate.hpp"
 #include "protocol/ppp_lcp.hpp"
 #include "protocol/sstp.hpp"
+#include "tests/support/test_certificate.hpp"
 
 namespace {
 
@@ -74,13 +74,13 @@ class Injector;
 // speaks TLS, on the raw TCP connection) and stops early when the probe goes away.
 struct Step {
     enum class Kind {
-        read_http,     // read the HTTP request up to \r\n\r\n
-        send,          // send `bytes`, or what `make` builds from what was received so far
-        flood,         // send `bytes` `count` times, one write each, or until the probe goes away
-        read_packet,   // read one SSTP packet
-        stall,         // answer nothing, ever; keep reading (and recording) until the probe closes
-        close_tcp,     // close the TCP connection without close_notify
-        reset_tcp,     // close with SO_LINGER 0: a TCP RST
+        read_http,  // read the HTTP request up to \r\n\r\n
+        send,  // send `bytes`, or what `make` builds from what was received so far
+        flood,  // send `bytes` `count` times, one write each, or until the probe goes away
+        read_packet,  // read one SSTP packet
+        stall,  // answer nothing, ever; keep reading (and recording) until the probe closes
+        close_tcp,  // close the TCP connection without close_notify
+        reset_tcp,  // close with SO_LINGER 0: a TCP RST
         shutdown_tls,  // close_notify, wait for the probe's, then close
     };
     Kind kind;
@@ -148,7 +148,7 @@ public:
     // What the probe sent, and what happened on the injector's side.
     std::string http_request;
     std::vector<proto::SstpPacket> packets;  // every SSTP packet read, in order
-    std::vector<std::string> notes;          // injector-side events, printed when a test fails
+    std::vector<std::string> notes;  // injector-side events, printed when a test fails
     bool connected = false;
 
 private:
@@ -193,8 +193,7 @@ private:
             co_return co_await read_sstp_packet();
         case Step::Kind::stall:
             // Never answer; record whatever the probe sends until it gives up and closes.
-            while (co_await read_sstp_packet()) {
-            }
+            while (co_await read_sstp_packet()) {}
             co_return false;
         case Step::Kind::close_tcp: {
             error_code ignored;
@@ -421,9 +420,9 @@ std::vector<Step> up_to_call_connect_request() { return {read_http(), send(kHttp
 
 // How the server answers the probe's first Configure-Request, which carries MRU and Magic-Number.
 enum class MagicAnswer {
-    ack,     // acknowledged as it is
+    ack,  // acknowledged as it is
     reject,  // Configure-Reject of Magic-Number: the probe must drop it, and echo with magic zero
-    nak,     // Configure-Nak suggesting kNakMagic: the probe's next request carries it, and so do its echoes
+    nak,  // Configure-Nak suggesting kNakMagic: the probe's next request carries it, and so do its echoes
 };
 constexpr std::uint32_t kNakMagic = 0x13572468;
 
@@ -507,8 +506,8 @@ protected:
     // error; and the error text contains each of `words`.
     void expect_stopped_at(const std::string& phase, PhaseOutcome outcome, std::initializer_list<const char*> words) {
         const SstpResult& r = run.result;
-        auto index = static_cast<std::size_t>(std::find(kPhaseOrder.begin(), kPhaseOrder.end(), phase) -
-                                              kPhaseOrder.begin());
+        auto index =
+            static_cast<std::size_t>(std::find(kPhaseOrder.begin(), kPhaseOrder.end(), phase) - kPhaseOrder.begin());
         ASSERT_LT(index, kPhaseOrder.size());
         ASSERT_EQ(r.phases.size(), index + 1) << "phases run: the failed one must be the last";
         for (std::size_t i = 0; i < index; ++i) {
