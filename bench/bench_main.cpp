@@ -21,11 +21,11 @@
 #include <string>
 #include <vector>
 
-#include "probes/ikev2_probe.hpp"
-#include "protocol/ikev2_crypto_dh.hpp"
-#include "protocol/ikev2_keys.hpp"
-#include "protocol/ikev2_message.hpp"
-#include "protocol/sstp.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
+#include "protocol/ikev2/ikev2_crypto_dh.hpp"
+#include "protocol/ikev2/ikev2_keys.hpp"
+#include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/sstp/sstp.hpp"
 
 namespace {
 

@@ -10,13 +10,13 @@
 #include "cli/host_port.hpp"
 #include "cli/ikev2_text.hpp"
 #include "cli/result_output.hpp"
-#include "probes/ikev2_json.hpp"
-#include "probes/ikev2_presets.hpp"
-#include "probes/ikev2_probe.hpp"
+#include "probes/ikev2/ikev2_json.hpp"
+#include "probes/ikev2/ikev2_presets.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
 #include "probes/limits.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
-#include "protocol/ikev2_proposal.hpp"
+#include "protocol/ikev2/ikev2_proposal.hpp"
 
 namespace vpnprobe::cli {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "probes/ikev2_probe.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
 
 namespace vpnprobe::cli {
 

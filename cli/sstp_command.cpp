@@ -14,8 +14,8 @@
 #include "probes/limits.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
-#include "probes/sstp_json.hpp"
-#include "probes/sstp_probe.hpp"
+#include "probes/sstp/sstp_json.hpp"
+#include "probes/sstp/sstp_probe.hpp"
 
 namespace vpnprobe::cli {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "probes/sstp_probe.hpp"
+#include "probes/sstp/sstp_probe.hpp"
 
 namespace vpnprobe::cli {
 

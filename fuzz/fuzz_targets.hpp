@@ -10,10 +10,10 @@
 #include <string>
 
 #include "protocol/bytes.hpp"
-#include "protocol/ikev2_fragments.hpp"
-#include "protocol/ikev2_message.hpp"
-#include "protocol/ppp_lcp.hpp"
-#include "protocol/sstp.hpp"
+#include "protocol/ikev2/ikev2_fragments.hpp"
+#include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/sstp/ppp_lcp.hpp"
+#include "protocol/sstp/sstp.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 namespace vpnprobe::fuzz {

@@ -18,6 +18,76 @@ const char* to_string(PhaseOutcome o) {
     return "?";
 }
 
+const char* to_string(FailureReason r) {
+    switch (r) {
+    case FailureReason::none:
+        return "none";
+    case FailureReason::timeout:
+        return "timeout";
+    case FailureReason::interrupted:
+        return "interrupted";
+    case FailureReason::local:
+        return "local";
+    case FailureReason::internal:
+        return "internal";
+    case FailureReason::resolve_failed:
+        return "resolve_failed";
+    case FailureReason::network_unreachable:
+        return "network_unreachable";
+    case FailureReason::host_unreachable:
+        return "host_unreachable";
+    case FailureReason::refused:
+        return "refused";
+    case FailureReason::connection_timed_out:
+        return "connection_timed_out";
+    case FailureReason::socket_error:
+        return "socket_error";
+    case FailureReason::peer_closed:
+        return "peer_closed";
+    case FailureReason::malformed:
+        return "malformed";
+    case FailureReason::tls_no_common_algorithm:
+        return "tls_no_common_algorithm";
+    case FailureReason::tls_failed:
+        return "tls_failed";
+    case FailureReason::sstp_not_sstp:
+        return "sstp_not_sstp";
+    case FailureReason::sstp_header_too_long:
+        return "sstp_header_too_long";
+    case FailureReason::sstp_call_refused:
+        return "sstp_call_refused";
+    case FailureReason::sstp_call_ended:
+        return "sstp_call_ended";
+    case FailureReason::sstp_no_answer_among_packets:
+        return "sstp_no_answer_among_packets";
+    case FailureReason::sstp_lcp_terminated:
+        return "sstp_lcp_terminated";
+    case FailureReason::sstp_lcp_not_opened:
+        return "sstp_lcp_not_opened";
+    case FailureReason::ikev2_no_proposal_chosen:
+        return "ikev2_no_proposal_chosen";
+    case FailureReason::ikev2_invalid_ke:
+        return "ikev2_invalid_ke";
+    case FailureReason::ikev2_invalid_choice:
+        return "ikev2_invalid_choice";
+    case FailureReason::ikev2_cookie_loop:
+        return "ikev2_cookie_loop";
+    case FailureReason::ikev2_error_notify:
+        return "ikev2_error_notify";
+    case FailureReason::ikev2_invalid_ike_spi:
+        return "ikev2_invalid_ike_spi";
+    case FailureReason::ikev2_authentication_failed:
+        return "ikev2_authentication_failed";
+    case FailureReason::ikev2_incomplete_answer:
+        return "ikev2_incomplete_answer";
+    case FailureReason::ikev2_unprotected_answer:
+        return "ikev2_unprotected_answer";
+    case FailureReason::ikev2_bad_certificate:
+        return "ikev2_bad_certificate";
+    }
+    return "?";
+}
+
 const char* to_string(Severity s) {
     switch (s) {
     case Severity::error:

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "probes/failure_reason.hpp"
 
 namespace vpnprobe::probes {
 
@@ -24,6 +27,9 @@ struct Phase {
     // The errno of the socket error that ended the phase (ENETUNREACH, ECONNREFUSED, ...), 0 when none did:
     // diagnosis names the finding by it rather than by parsing the text.
     int sys_errno = 0;
+    // Why it failed, as a code: diagnosis maps (phase, reason) to a finding and a Windows error, never the
+    // words in `error`, so rewording a message cannot change a verdict. none while the phase did not fail.
+    FailureReason reason = FailureReason::none;
 };
 
 // The phase of that name in a probe's phase list, or nullptr when the probe did not get that far.
@@ -37,6 +43,24 @@ struct Finding {
     std::string check;  // stable identifier: "certificate.expired", "sstp.http_timeout", ...
     std::string detail;  // the explanation an operator reads
     std::string windows_error;  // what a Windows client would show, "" when it would show nothing
+};
+
+// What every probe kind's result has, whatever the kind: where it went, from where, how each phase ended,
+// and the diagnosis. A kind's result derives from it and adds its own facts (SstpResult, Ikev2Result).
+struct ProbeOutcome {
+    std::string host;  // what the client dials (name or address literal)
+    std::uint16_t port = 0;
+    std::string address;  // the address actually probed ("" when the name did not resolve)
+    std::string vantage;  // label of the vantage point
+    std::vector<Phase> phases;
+    double total_seconds = 0;
+    // Set by the kind's diagnosis:
+    std::vector<Finding> findings;
+    bool success = false;  // every protocol phase succeeded and no error-severity finding
+    std::string failed_phase;  // first phase that did not succeed, "" when none
+    std::string windows_error;  // the first error finding's Windows error
+
+    const Phase* phase(const std::string& name) const { return find_phase(phases, name); }
 };
 
 // Why the probe could not run, when the failure was the harness's own (finding probe.local, or a phase

@@ -96,7 +96,18 @@ inline constexpr WindowsError CRYPT_E_REVOCATION_OFFLINE{
     "CRYPT_E_REVOCATION_OFFLINE", 0x80092013u,
     "The revocation function was unable to check revocation because the revocation server was offline."};
 
+// Schannel's "no common algorithm": the protocol versions or cipher suites of client and server are disjoint.
+// [COM]
+inline constexpr WindowsError SEC_E_ALGORITHM_MISMATCH{
+    "SEC_E_ALGORITHM_MISMATCH", 0x80090331u,
+    "The client and server cannot communicate, because they do not possess a common algorithm."};
+
 // --- RAS errors [RAS] ---
+
+// The name of the VPN server did not resolve. [RAS]
+inline constexpr WindowsError ERROR_NO_DNS{"ERROR_NO_DNS", 868u,
+                                           "The remote connection was not made because the name of the remote "
+                                           "access server did not resolve."};
 
 // No answer (TCP 443 or UDP 500/4500 blocked, server down), and an IKE_AUTH response lost because IP fragments
 // are dropped: the client sees silence either way. Meaning quoted from [RAS]; both causes: [RH].
@@ -120,7 +131,7 @@ inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLI
                                                            "Policy match error."};
 
 // Every row above, for lookups by number.
-inline constexpr std::array<WindowsError, 11> all{CERT_E_EXPIRED,
+inline constexpr std::array<WindowsError, 13> all{CERT_E_EXPIRED,
                                                   CERT_E_CN_NO_MATCH,
                                                   CERT_E_UNTRUSTEDROOT,
                                                   CERT_E_CHAINING,
@@ -130,7 +141,9 @@ inline constexpr std::array<WindowsError, 11> all{CERT_E_EXPIRED,
                                                   ERROR_VPN_TIMEOUT,
                                                   ERROR_AUTHENTICATION_FAILURE,
                                                   ERROR_IPSEC_IKE_AUTH_FAIL,
-                                                  ERROR_IPSEC_IKE_POLICY_MATCH};
+                                                  ERROR_IPSEC_IKE_POLICY_MATCH,
+                                                  SEC_E_ALGORITHM_MISMATCH,
+                                                  ERROR_NO_DNS};
 
 constexpr std::optional<WindowsError> find(std::uint32_t hresult_or_code) {
     for (const auto& e : all)

@@ -1,8 +1,8 @@
 // JSON: every row with its verdicts, timings, comparison and the last run's whole probe result.
 #include <boost/json/serialize.hpp>
 
-#include "probes/ikev2_json.hpp"
-#include "probes/sstp_json.hpp"
+#include "probes/ikev2/ikev2_json.hpp"
+#include "probes/sstp/sstp_json.hpp"
 #include "scenarios/reports.hpp"
 
 namespace vpnprobe::scenarios {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "probes/ikev2_probe.hpp"
-#include "probes/sstp_probe.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
+#include "probes/sstp/sstp_probe.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace vpnprobe::scenarios {

@@ -12,9 +12,9 @@
 #include <set>
 #include <sstream>
 
-#include "probes/ikev2_presets.hpp"
+#include "probes/ikev2/ikev2_presets.hpp"
 #include "probes/limits.hpp"
-#include "protocol/ikev2_proposal.hpp"
+#include "protocol/ikev2/ikev2_proposal.hpp"
 
 namespace vpnprobe::scenarios {
 

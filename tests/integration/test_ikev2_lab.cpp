@@ -11,8 +11,8 @@
 #include <set>
 
 #include "lab_env.hpp"
-#include "probes/ikev2_json.hpp"
-#include "probes/ikev2_probe.hpp"
+#include "probes/ikev2/ikev2_json.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "lab_env.hpp"
-#include "probes/sstp_json.hpp"
-#include "probes/sstp_probe.hpp"
+#include "probes/sstp/sstp_json.hpp"
+#include "probes/sstp/sstp_probe.hpp"
 
 namespace {
 

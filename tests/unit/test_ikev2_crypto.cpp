@@ -22,13 +22,13 @@
 #include <vector>
 
 #include "protocol/bytes.hpp"
-#include "protocol/ikev2_crypto_auth.hpp"
-#include "protocol/ikev2_crypto_cipher.hpp"
-#include "protocol/ikev2_crypto_dh.hpp"
-#include "protocol/ikev2_crypto_prf.hpp"
-#include "protocol/ikev2_keys.hpp"
-#include "protocol/ikev2_message.hpp"
-#include "protocol/ikev2_registry.hpp"
+#include "protocol/ikev2/ikev2_crypto_auth.hpp"
+#include "protocol/ikev2/ikev2_crypto_cipher.hpp"
+#include "protocol/ikev2/ikev2_crypto_dh.hpp"
+#include "protocol/ikev2/ikev2_crypto_prf.hpp"
+#include "protocol/ikev2/ikev2_keys.hpp"
+#include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_registry.hpp"
 
 using namespace vpnprobe::protocol;
 using namespace vpnprobe::protocol::ikev2;

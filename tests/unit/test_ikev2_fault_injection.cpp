@@ -23,12 +23,12 @@
 #include <functional>
 #include <optional>
 
-#include "probes/ikev2_probe.hpp"
-#include "protocol/ikev2_crypto_auth.hpp"
-#include "protocol/ikev2_crypto_dh.hpp"
-#include "protocol/ikev2_keys.hpp"
-#include "protocol/ikev2_message.hpp"
-#include "protocol/ikev2_proposal.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
+#include "protocol/ikev2/ikev2_crypto_auth.hpp"
+#include "protocol/ikev2/ikev2_crypto_dh.hpp"
+#include "protocol/ikev2/ikev2_keys.hpp"
+#include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_proposal.hpp"
 #include "tests/support/test_certificate.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // RFC 7383 reassembly bookkeeping: order, duplicates, restarts, and the limits a hostile server meets.
 #include <gtest/gtest.h>
 
-#include "protocol/ikev2_fragments.hpp"
+#include "protocol/ikev2/ikev2_fragments.hpp"
 
 namespace {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "protocol/ikev2_message.hpp"
-#include "protocol/ikev2_proposal.hpp"
+#include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_proposal.hpp"
 
 using namespace vpnprobe::protocol;
 using namespace vpnprobe::protocol::ikev2;

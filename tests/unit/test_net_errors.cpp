@@ -20,9 +20,9 @@
 #include <string>
 #include <thread>
 
-#include "probes/ikev2_probe.hpp"
+#include "probes/ikev2/ikev2_probe.hpp"
 #include "probes/net_errors.hpp"
-#include "probes/sstp_probe.hpp"
+#include "probes/sstp/sstp_probe.hpp"
 
 namespace asio = boost::asio;
 using namespace vpnprobe::probes;

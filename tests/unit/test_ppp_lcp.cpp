@@ -3,8 +3,8 @@
 #include <random>
 #include <string>
 
-#include "protocol/ppp_lcp.hpp"
-#include "protocol/sstp.hpp"
+#include "protocol/sstp/ppp_lcp.hpp"
+#include "protocol/sstp/sstp.hpp"
 
 using namespace vpnprobe::protocol;
 

@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "protocol/sstp.hpp"
+#include "protocol/sstp/sstp.hpp"
 
 using namespace vpnprobe::protocol;
 

@@ -37,9 +37,9 @@
 #include <string>
 #include <vector>
 
-#include "probes/sstp_probe.hpp"
-#include "protocol/ppp_lcp.hpp"
-#include "protocol/sstp.hpp"
+#include "probes/sstp/sstp_probe.hpp"
+#include "protocol/sstp/ppp_lcp.hpp"
+#include "protocol/sstp/sstp.hpp"
 #include "tests/support/test_certificate.hpp"
 
 namespace {

@@ -1,0 +1,53 @@
+// Why a phase failed, as a code. Probes set it where the failure happens (they know what went wrong);
+// diagnosis maps (phase, reason) to a finding and a Windows error. Error text is for people only: no
+// verdict depends on its wording. One enum for every kind, so a report or a test can name any reason;
+// each kind keeps its own values in its own section.
+#pragma once
+
+#include <cstdint>
+
+namespace vpnprobe::probes {
+
+enum class FailureReason : std::uint8_t {
+    none,  // the phase did not fail
+    // ---- any phase, any kind ----
+    timeout,  // the phase's or the probe's deadline passed with nothing (more) from the server
+    interrupted,  // SIGINT/SIGTERM: says nothing about the server
+    local,  // the harness's own failure (no namespace, unreadable CA file, no descriptors, ...)
+    internal,  // a step of ours that should not fail did (key derivation, building a message)
+    // ---- names and sockets ----
+    resolve_failed,  // the name did not resolve (NXDOMAIN, no address of the family, resolver error)
+    network_unreachable,  // ENETUNREACH: no route to the network from the vantage point
+    host_unreachable,  // EHOSTUNREACH: no route to the host (ICMP host unreachable, no ARP/ND answer)
+    refused,  // ECONNREFUSED: TCP RST, or ICMP port unreachable for UDP
+    connection_timed_out,  // ETIMEDOUT from the kernel (SYN retries exhausted)
+    socket_error,  // any other socket error
+    peer_closed,  // the server closed or reset the connection mid-exchange
+    malformed,  // the server sent bytes we cannot decode (a lying length, a truncated packet)
+    // ---- TLS ----
+    tls_no_common_algorithm,  // no shared protocol version or cipher suite (alert handshake_failure, ...)
+    tls_failed,  // any other TLS failure
+    // ---- SSTP ----
+    sstp_not_sstp,  // the HTTPS server answered SSTP_DUPLEX_POST with something other than 200
+    sstp_header_too_long,  // an HTTP response header larger than any SSTP server's
+    sstp_call_refused,  // SSTP_MSG_CALL_CONNECT_NAK
+    sstp_call_ended,  // CALL_ABORT or CALL_DISCONNECT from the server before we were done
+    sstp_no_answer_among_packets,  // the awaited message never came among the allowed number of packets
+    sstp_lcp_terminated,  // LCP Terminate-Request from the server
+    sstp_lcp_not_opened,  // LCP did not converge
+    // ---- IKEv2 ----
+    ikev2_no_proposal_chosen,  // N(NO_PROPOSAL_CHOSEN)
+    ikev2_invalid_ke,  // N(INVALID_KE_PAYLOAD) for a group we do not offer, or again after a retry
+    ikev2_invalid_choice,  // the answer is not a valid choice from our offer (a transform or KE group we did not offer)
+    ikev2_cookie_loop,  // the server keeps asking for a COOKIE
+    ikev2_error_notify,  // another error notify in answer to our request
+    ikev2_invalid_ike_spi,  // N(INVALID_IKE_SPI): the server does not know the IKE SA (ports split across servers)
+    ikev2_authentication_failed,  // N(AUTHENTICATION_FAILED)
+    ikev2_incomplete_answer,  // an answer that lacks a payload it must carry (SA, KE, Nonce, AUTH, ...)
+    ikev2_unprotected_answer,  // an IKE_AUTH answer outside SK
+    ikev2_bad_certificate,  // the server's CERT payload does not parse
+};
+
+const char* to_string(FailureReason r);
+
+}  // namespace vpnprobe::probes

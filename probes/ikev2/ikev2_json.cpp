@@ -1,0 +1,99 @@
+#include "probes/ikev2/ikev2_json.hpp"
+
+#include "probes/certificate_json.hpp"
+#include "probes/probe_result_json.hpp"
+
+namespace vpnprobe::probes {
+
+namespace json = boost::json;
+
+namespace {
+
+json::array notifies(const std::vector<Ikev2Notify>& v) {
+    json::array a;
+    for (const auto& n : v) {
+        json::object o;
+        o["name"] = n.name;
+        o["type"] = n.type;
+        if (!n.data.empty()) o["data"] = n.data;
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+template <typename T>
+void optional_field(json::object& o, const char* key, const std::optional<T>& v) {
+    if (v) o[key] = *v;
+    else o[key] = nullptr;
+}
+
+}  // namespace
+
+json::object to_json(const Ikev2Result& r) {
+    json::object o;
+    o["probe"] = "ikev2";
+    o["host"] = r.host;
+    o["port"] = r.port;
+    o["address"] = r.address;
+    o["vantage"] = r.vantage;
+    o["success"] = r.success;
+    o["failed_phase"] = r.failed_phase;
+    o["windows_error"] = r.windows_error;
+    o["total_seconds"] = r.total_seconds;
+    o["phases"] = to_json_array(r.phases);
+    const Ikev2Facts& f = r.ike;
+    json::object ike;
+    ike["offered"] = f.offered;
+    ike["sa_init_answered"] = f.sa_init_answered;
+    ike["chosen_proposal"] = f.chosen_proposal;
+    ike["chosen_transforms"] = to_json_array(f.chosen_transforms);
+    ike["dh_group"] = f.dh_group;
+    ike["sa_init_notifies"] = notifies(f.sa_init_notifies);
+    ike["vendor_ids"] = to_json_array(f.vendor_ids);
+    ike["fragmentation_offered"] = f.fragmentation_offered;
+    ike["signature_hash_algorithms"] = to_json_array(f.signature_hash_algorithms);
+    ike["cookie_rounds"] = f.cookie_rounds;
+    json::array groups;
+    for (auto g : f.invalid_ke_groups) groups.emplace_back(g);
+    ike["invalid_ke_groups"] = std::move(groups);
+    optional_field(ike, "nat_detected", f.nat_detected);
+    optional_field(ike, "nat_source_mismatch", f.nat_source_mismatch);
+    optional_field(ike, "nat_destination_mismatch", f.nat_destination_mismatch);
+    ike["certreq_ca_hashes"] = to_json_array(f.certreq_ca_hashes);
+    optional_field(ike, "certreq_matches_ca", f.certreq_matches_ca);
+    ike["error_notify"] = f.error_notify;
+    ike["ike_auth_answered"] = f.ike_auth_answered;
+    ike["fragments_sent"] = f.fragments_sent;
+    ike["fragments_received"] = f.fragments_received;
+    ike["idr"] = f.idr;
+    json::array chain;
+    for (const auto& c : f.chain) chain.push_back(to_json(c));
+    ike["chain"] = std::move(chain);
+    if (f.chain_verdict) ike["chain_verdict"] = to_json(*f.chain_verdict);
+    ike["auth_method"] = f.auth_method;
+    optional_field(ike, "auth_verified", f.auth_verified);
+    ike["auth_detail"] = f.auth_detail;
+    ike["eap_request"] = f.eap_request;
+    ike["ike_auth_notifies"] = notifies(f.ike_auth_notifies);
+    ike["deleted"] = f.deleted;
+    ike["sa_init_round_trips"] = f.sa_init_round_trips;
+    ike["sa_init_retransmissions"] = f.sa_init_retransmissions;
+    ike["ike_auth_retransmissions"] = f.ike_auth_retransmissions;
+    optional_field(ike, "nat_t_port_answers_sa_init", f.nat_t_port_answers_sa_init);
+    o["ike"] = std::move(ike);
+    json::array weak;
+    for (const auto& w : r.weak_audit) {
+        json::object x;
+        x["proposal"] = w.proposal;
+        x["why_weak"] = w.why_weak;
+        x["accepted"] = w.accepted;
+        x["answered"] = w.answered;
+        x["answer"] = w.answer;
+        weak.push_back(std::move(x));
+    }
+    o["weak_audit"] = std::move(weak);
+    o["findings"] = to_json_array(r.findings);
+    return o;
+}
+
+}  // namespace vpnprobe::probes

@@ -1,0 +1,111 @@
+// The synthetic IKEv2 initiator: IKE_SA_INIT, then an IKE_AUTH without AUTH payload (the EAP path,
+// RFC 7296 2.16) far enough to receive, reassemble (RFC 7383) and verify the server's certificate and
+// AUTH signature without any client credential, then an INFORMATIONAL Delete. It records; the
+// diagnosis judges.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/certificate.hpp"
+#include "probes/probe_result.hpp"
+#include "probes/stop_signal.hpp"
+#include "probes/vantage.hpp"
+
+namespace vpnprobe::probes {
+
+struct Ikev2Options {
+    std::string host;
+    std::uint16_t port = 500;  // IKE_AUTH moves to 4500 (NAT-T port) as Windows does
+    std::uint16_t nat_t_port = 4500;
+    std::string address;  // a specific address of host; "" = resolve, take the first
+    std::vector<std::string> proposals;  // strongSwan syntax, e.g. "aes256-sha256-modp2048"; one per proposal
+    std::string preset;  // "windows-default", "windows-aes256-dh2048", "modern"
+    std::string id;  // IDi (FQDN, e-mail or address); default "vpnprobe"
+    std::optional<std::string> ca_file;  // trust anchors for the server's chain
+    std::string expected_name;  // name the client checks against the server certificate; default host
+    std::size_t fragment_size = 1280;  // our IKE fragments' size limit (IP payload, RFC 7383 2.5.1)
+    bool sa_init_only = false;
+    bool offer_fragmentation = true;  // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
+    bool sa_init_non_esp_marker = false;  // IKE_SA_INIT itself to a NAT-T port (four zero octets first)
+    VantagePoint vantage;
+    double timeout_seconds = 10;  // whole probe
+    double retransmit_seconds = 0.5;  // first retransmission; doubles each time
+    std::string keylog_file;  // Wireshark IKEv2 decryption table (ikev2_decryption_table)
+    std::function<void(const std::string&)> log;
+    std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (Delete of an IKE SA that exists)
+};
+
+struct Ikev2Notify {
+    std::string name;  // "IKEV2_FRAGMENTATION_SUPPORTED", or "16430" when unknown
+    std::uint16_t type = 0;
+    std::string data;  // decoded where the type is known (hash algorithms, cookie length, ...), else hex
+};
+
+struct Ikev2Facts {
+    // IKE_SA_INIT
+    bool sa_init_answered = false;
+    std::string offered;  // our proposals, strongSwan syntax, ";"-separated
+    std::string chosen_proposal;  // "aes256-sha256-prfsha256-modp2048"
+    std::vector<std::string> chosen_transforms;  // "ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", ...
+    std::uint16_t dh_group = 0;
+    std::vector<Ikev2Notify> sa_init_notifies;  // in the order the server sent them
+    std::vector<std::string> vendor_ids;  // named where known
+    bool fragmentation_offered = false;  // server sent IKEV2_FRAGMENTATION_SUPPORTED
+    std::vector<std::string> signature_hash_algorithms;
+    int cookie_rounds = 0;  // COOKIE answered
+    std::vector<std::uint16_t> invalid_ke_groups;  // INVALID_KE_PAYLOAD asked for these
+    std::optional<bool> nat_detected;  // NAT between probe and server (from NAT-D hashes), if sent
+    std::optional<bool> nat_source_mismatch;  // the server saw our source differently than we sent it
+    std::optional<bool> nat_destination_mismatch;
+    std::vector<std::string> certreq_ca_hashes;  // SHA-1 of subjectPublicKeyInfo, hex
+    std::optional<bool> certreq_matches_ca;  // one of them is the given CA's
+    std::string error_notify;  // NO_PROPOSAL_CHOSEN etc., if the answer was an error
+    // IKE_AUTH
+    bool ike_auth_answered = false;
+    int fragments_sent = 0;
+    int fragments_received = 0;
+    std::string idr;  // "FQDN vpn.test", "DER_ASN1_DN CN=..."
+    std::vector<CertificateFacts> chain;  // server's CERT payloads, leaf first
+    std::optional<ChainVerdict> chain_verdict;
+    std::string auth_method;  // "ECDSA_SHA256_P256", "DIGITAL_SIGNATURE ecdsa-with-SHA256", ...
+    std::optional<bool> auth_verified;
+    std::string auth_detail;
+    std::string eap_request;  // "Identity", "MS-CHAPv2", ...
+    std::vector<Ikev2Notify> ike_auth_notifies;
+    bool deleted = false;  // our INFORMATIONAL Delete was answered (strongSwan answers, but keeps a
+        // not yet authenticated IKE SA until its half-open timeout)
+    // After a silent IKE_AUTH on the NAT-T port: does a fresh IKE_SA_INIT there get an answer? (yes: the port
+    // is open but reaches a server without our IKE SA; no: the port is blocked or nothing listens)
+    std::optional<bool> nat_t_port_answers_sa_init;
+    // Exchanges
+    int sa_init_round_trips = 0;
+    int sa_init_retransmissions = 0;
+    int ike_auth_retransmissions = 0;
+};
+
+struct WeakProposalResult {
+    std::string proposal;  // strongSwan syntax
+    std::string why_weak;  // "3DES", "SHA-1 integrity", "DH group 2 (1024-bit MODP)"
+    bool accepted = false;
+    bool answered = false;  // false: no answer by its share of the deadline, so the offer proves nothing
+    std::string answer;  // "accepted", "NO_PROPOSAL_CHOSEN", "no answer", ...
+};
+
+struct Ikev2Result : ProbeOutcome {
+    Ikev2Result() { port = 500; }
+    Ikev2Facts ike;  // phases: resolve, ike_sa_init, ike_auth, nat_t_port_check, delete
+    std::vector<WeakProposalResult> weak_audit;
+};
+
+boost::asio::awaitable<Ikev2Result> ikev2_probe(Ikev2Options options);
+boost::asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options options);
+// The probe and, beside it (so both end by the one deadline), the weak-proposal audit: result.weak_audit.
+boost::asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options);
+void diagnose_ikev2(Ikev2Result& result, const Ikev2Options& options);
+
+}  // namespace vpnprobe::probes

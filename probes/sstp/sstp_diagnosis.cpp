@@ -1,0 +1,155 @@
+// Turns an SSTP probe's phases and facts into findings, each with what a Windows client would show.
+// The probe records; this judges. Order matters: the first error finding is the headline.
+#include <cerrno>
+#include <cstdio>
+
+#include "probes/net_errors.hpp"
+#include "probes/sstp/sstp_probe.hpp"
+#include "probes/windows_errors.hpp"
+
+namespace vpnprobe::probes {
+
+namespace {
+
+std::string win(const winerr::WindowsError& e) { return winerr::describe(e); }
+
+void add(SstpResult& r, Severity s, std::string check, std::string detail, std::string windows_error) {
+    r.findings.push_back(Finding{s, std::move(check), std::move(detail), std::move(windows_error)});
+}
+
+// A failed or timed-out phase, as the finding an operator reads first.
+void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
+    const std::string where = host_port_text(r.host, r.port);
+    if (p.outcome == PhaseOutcome::interrupted) {
+        add(r, Severity::error, "probe.interrupted",
+            "the probe was stopped before its " + p.name + " phase ended (" + p.error +
+                "): this says nothing about the server",
+            "");
+        return;
+    }
+    if (p.local) {
+        add(r, Severity::error, "probe.local",
+            "the probe could not run its " + p.name + " phase from " + r.vantage +
+                " (a problem on the probe's side, not the server's): " + p.error,
+            "");
+        return;
+    }
+    const bool timeout = p.outcome == PhaseOutcome::timeout;
+    if (p.name == "resolve") {
+        add(r, Severity::error, "sstp.resolve", p.error + " (resolved from " + r.vantage + ")",
+            win(winerr::ERROR_NO_DNS));
+    } else if (p.name == "tcp_connect") {
+        // Named for what happened: only a reset is a refusal. A Windows client shows 809 for each (the server
+        // "is not responding"), so the finding's name and text carry the difference.
+        std::string check, why;
+        if (timeout || p.sys_errno == ETIMEDOUT) {
+            check = "sstp.tcp_timeout";
+            why = "no answer to the TCP connection attempt to " + where +
+                  " (TCP filtered on the path, or the server is down): " + p.error;
+        } else if (p.sys_errno == ECONNREFUSED) {
+            check = "sstp.tcp_refused";
+            why = "nothing accepts SSTP on " + where + ": " + p.error;
+        } else if (p.sys_errno == ENETUNREACH) {
+            check = "sstp.network_unreachable";
+            why = "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error;
+        } else if (p.sys_errno == EHOSTUNREACH) {
+            check = "sstp.no_route";
+            why = where + " cannot be reached from " + r.vantage + ": " + p.error;
+        } else {
+            check = "sstp.tcp_failed";
+            why = "the TCP connection to " + where + " failed: " + p.error;
+        }
+        add(r, Severity::error, check, why, win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "tls_handshake") {
+        bool mismatch = p.error.find("version") != std::string::npos ||
+                        p.error.find("handshake failure") != std::string::npos ||
+                        p.error.find("no shared cipher") != std::string::npos;
+        if (timeout)
+            add(r, Severity::error, "sstp.tls_timeout",
+                "the TCP connection opened but the TLS handshake got no answer: something accepts TCP on " + where +
+                    " but does not speak TLS (a load balancer without a backend?): " + p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
+        else
+            add(r, Severity::error, mismatch ? "sstp.tls_no_common_algorithm" : "sstp.tls_failed",
+                "TLS handshake failed: " + p.error,
+                mismatch ? win(winerr::SEC_E_ALGORITHM_MISMATCH) : win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "http") {
+        if (timeout)
+            add(r, Severity::error, "sstp.http_timeout",
+                "TLS works but the server never answered SSTP_DUPLEX_POST: SSTP is not enabled on this listener, or "
+                "the server is broken (Debian's SoftEther build behaves so); " +
+                    p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
+        else
+            add(r, Severity::error, "sstp.http_rejected",
+                "the HTTPS server at " + where + " is not an SSTP endpoint: " + p.error +
+                    (r.sstp.server_header.empty() ? "" : " (Server: " + r.sstp.server_header + ")"),
+                win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "call_connect") {
+        add(r, Severity::error, timeout ? "sstp.call_connect_timeout" : "sstp.call_connect_failed",
+            "SSTP call connect failed: " + p.error, win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "ppp_lcp") {
+        add(r, Severity::error, timeout ? "sstp.lcp_timeout" : "sstp.lcp_failed",
+            "PPP link negotiation (LCP) inside SSTP failed: " + p.error, win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "disconnect") {
+        // The tunnel worked; only the goodbye did not. Worth knowing, not a failed probe.
+        add(r, Severity::warning, "sstp.disconnect", "clean disconnect failed: " + p.error, "");
+    }
+    (void)opt;
+}
+
+}  // namespace
+
+void diagnose_sstp(SstpResult& r, const SstpOptions& opt) {
+    r.findings.clear();
+    r.failed_phase.clear();
+    const Phase* failed = nullptr;
+    for (const auto& p : r.phases) {
+        if (p.outcome != PhaseOutcome::ok) {
+            failed = &p;
+            break;
+        }
+    }
+    // The handshake counts as done once LCP opened: the disconnect is our own courtesy.
+    r.handshake_ok = r.sstp.lcp_opened;
+    if (failed) {
+        r.failed_phase = failed->name;
+        phase_finding(r, *failed, opt);
+    }
+    if (r.tls && !r.tls->chain.empty()) {
+        const std::string dialled = opt.tls.sni.empty() ? opt.host : opt.tls.sni;
+        for (const auto& problem :
+             windows_certificate_problems(r.tls->chain.front(), r.tls->chain_verdict, dialled, VpnUse::sstp)) {
+            add(r, problem.advisory ? Severity::warning : Severity::error, "certificate." + problem.check,
+                problem.detail, problem.windows_error);
+        }
+        const auto& leaf = r.tls->chain.front();
+        if (leaf.days_left >= 0 && leaf.days_left < 30) {
+            char days[32];
+            std::snprintf(days, sizeof days, "%.1f", leaf.days_left);
+            add(r, Severity::warning, "certificate.expires_soon",
+                "the server certificate expires in " + std::string(days) + " days (" + format_time_utc(leaf.not_after) +
+                    "): renew it before clients start failing with CERT_E_EXPIRED",
+                "");
+        }
+    }
+    if (r.tls && (r.tls->version == "TLSv1" || r.tls->version == "TLSv1.1" || r.tls->version == "SSLv3"))
+        add(r, Severity::warning, "tls.old_version",
+            "the server negotiated " + r.tls->version +
+                ": TLS 1.0 and 1.1 are deprecated (RFC 8996) and Microsoft is disabling them by default in Windows",
+            "");
+    if (r.sstp.connect_acked && r.sstp.hash_bitmask >= 0 && !(r.sstp.hash_bitmask & 0x02))
+        add(r, Severity::warning, "sstp.crypto_binding_sha1_only",
+            "the server offers only SHA-1 for the SSTP crypto binding (bitmask " + std::to_string(r.sstp.hash_bitmask) +
+                ")",
+            "");
+    bool error_found = false;
+    for (const auto& f : r.findings) {
+        if (f.severity != Severity::error) continue;
+        if (!error_found) r.windows_error = f.windows_error;
+        error_found = true;
+    }
+    r.success = r.handshake_ok && !error_found;
+}
+
+}  // namespace vpnprobe::probes

@@ -1,0 +1,63 @@
+#include "probes/sstp/sstp_json.hpp"
+
+#include <boost/json/array.hpp>
+
+#include "probes/certificate_json.hpp"
+
+namespace vpnprobe::probes {
+
+namespace json = boost::json;
+
+json::object to_json(const TlsFacts& t) {
+    json::object o;
+    o["version"] = t.version;
+    o["cipher"] = t.cipher;
+    o["cipher_openssl"] = t.cipher_openssl;
+    o["group"] = t.group;
+    o["sni"] = t.sni;
+    json::array chain;
+    for (const auto& c : t.chain) chain.push_back(to_json(c));
+    o["chain"] = std::move(chain);
+    o["chain_verdict"] = to_json(t.chain_verdict);
+    return o;
+}
+
+json::object to_json(const SstpResult& r) {
+    json::object o;
+    o["probe"] = "sstp";
+    o["host"] = r.host;
+    o["port"] = r.port;
+    o["address"] = r.address;
+    o["vantage"] = r.vantage;
+    o["success"] = r.success;
+    o["handshake_ok"] = r.handshake_ok;
+    o["failed_phase"] = r.failed_phase;
+    o["windows_error"] = r.windows_error;
+    o["total_seconds"] = r.total_seconds;
+    o["phases"] = to_json_array(r.phases);
+    if (r.tls) o["tls"] = to_json(*r.tls);
+    const SstpFacts& s = r.sstp;
+    json::object sstp;
+    sstp["correlation_id"] = s.correlation_id;
+    sstp["http_status"] = s.http_status;
+    sstp["http_status_line"] = s.http_status_line;
+    sstp["server_header"] = s.server_header;
+    sstp["connect_acked"] = s.connect_acked;
+    if (s.hash_bitmask >= 0) sstp["hash_bitmask"] = s.hash_bitmask;
+    sstp["hash_protocols"] = to_json_array(s.hash_protocols);
+    sstp["nonce"] = s.nonce_hex;
+    sstp["connect_naked"] = s.connect_naked;
+    if (s.connect_naked) sstp["nak_status"] = s.nak_status;
+    sstp["server_lcp_options"] = to_json_array(s.server_lcp_options);
+    sstp["rejected_lcp_options"] = to_json_array(s.rejected_lcp_options);
+    sstp["auth_protocol"] = s.auth_protocol;
+    sstp["lcp_opened"] = s.lcp_opened;
+    sstp["lcp_echo_requests_answered"] = s.lcp_echo_requests_answered;
+    sstp["sstp_echo_requests_answered"] = s.sstp_echo_requests_answered;
+    sstp["close"] = s.close;
+    o["sstp"] = std::move(sstp);
+    o["findings"] = to_json_array(r.findings);
+    return o;
+}
+
+}  // namespace vpnprobe::probes
