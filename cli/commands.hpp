@@ -1,6 +1,9 @@
 // The subcommands. Each registers its options on construction and runs after parsing.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,11 +21,28 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-class SstpCommand {
+// A subcommand: registers its options on construction, runs when the command line selected it.
+class Command {
+public:
+    virtual ~Command() = default;
+    virtual bool selected() const = 0;
+    virtual int run() = 0;
+};
+
+// The command of each probe kind, by kind name: one per kind of the registry (scenarios/kinds/kinds.hpp);
+// tests/unit/test_probe_kinds.cpp proves none is missing.
+using CommandFactory = std::function<std::unique_ptr<Command>(CLI::App&)>;
+const std::map<std::string, CommandFactory>& probe_commands();
+
+// Every subcommand, in the order `vpnprobe --help` lists them: the probe kinds' (in the registry's order),
+// then cert-check, run and serve. Throws std::logic_error when a kind of the registry has no command.
+std::vector<std::unique_ptr<Command>> make_commands(CLI::App& app);
+
+class SstpCommand : public Command {
 public:
     explicit SstpCommand(CLI::App& app);
-    bool selected() const;
-    int run();
+    bool selected() const override;
+    int run() override;
 
 private:
     CLI::App* sub_;
@@ -31,11 +51,11 @@ private:
     bool all_addresses_ = false, verbose_ = false;
 };
 
-class Ikev2Command {
+class Ikev2Command : public Command {
 public:
     explicit Ikev2Command(CLI::App& app);
-    bool selected() const;
-    int run();
+    bool selected() const override;
+    int run() override;
 
 private:
     CLI::App* sub_;
@@ -49,11 +69,11 @@ private:
 };
 
 // Offline check of a candidate certificate (and its key) before it is bound to an SSTP or IKEv2 server.
-class CertCheckCommand {
+class CertCheckCommand : public Command {
 public:
     explicit CertCheckCommand(CLI::App& app);
-    bool selected() const;
-    int run();
+    bool selected() const override;
+    int run() override;
 
 private:
     CLI::App* sub_;
@@ -62,11 +82,11 @@ private:
     int min_days_ = 30, fail_under_days_ = 0;
 };
 
-class RunCommand {
+class RunCommand : public Command {
 public:
     explicit RunCommand(CLI::App& app);
-    bool selected() const;
-    int run();
+    bool selected() const override;
+    int run() override;
 
 private:
     CLI::App* sub_;
@@ -75,11 +95,11 @@ private:
     bool dry_run_ = false;
 };
 
-class ServeCommand {
+class ServeCommand : public Command {
 public:
     explicit ServeCommand(CLI::App& app);
-    bool selected() const;
-    int run();
+    bool selected() const override;
+    int run() override;
 
 private:
     CLI::App* sub_;

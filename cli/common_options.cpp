@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "probes/limits.hpp"
 #include "probes/local_checks.hpp"
+#include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::cli {
 
@@ -81,6 +82,56 @@ CLI::Option* seconds_between(CLI::Option* option, double min, double max) {
             return "";
         },
         range, "SECONDS"));
+}
+
+namespace {
+
+using Type = scenarios::KindOption::Type;
+
+void expect_type(const scenarios::KindOption& o, std::initializer_list<Type> fits) {
+    for (Type t : fits)
+        if (o.type == t) return;
+    throw std::logic_error("option " + o.key + ": the command's variable does not fit the option's type");
+}
+
+template <typename Int>
+CLI::Option* add_integer(CLI::App* sub, const scenarios::KindOption& o, Int& value) {
+    expect_type(o, {Type::integer});
+    return sub->add_option(o.cli_flag, value, o.help)
+        ->check(CLI::Range(static_cast<int>(o.min), static_cast<int>(o.max)))
+        ->capture_default_str();
+}
+
+}  // namespace
+
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& o, double& value) {
+    expect_type(o, {Type::seconds});
+    return seconds_between(sub->add_option(o.cli_flag, value, o.help), o.min, o.max);
+}
+
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& o, int& value) {
+    return add_integer(sub, o, value);
+}
+
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& o, std::size_t& value) {
+    return add_integer(sub, o, value);
+}
+
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& o, bool& value) {
+    expect_type(o, {Type::boolean});
+    return sub->add_flag(o.cli_flag, value, o.help);
+}
+
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& o, std::string& value) {
+    expect_type(o, {Type::string, Type::choice});
+    auto* option = sub->add_option(o.cli_flag, value, o.help);
+    if (o.type == Type::choice) option->check(CLI::IsMember(o.choices));
+    return option;
+}
+
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& o, std::vector<std::string>& value) {
+    expect_type(o, {Type::strings});
+    return sub->add_option(o.cli_flag, value, o.help);
 }
 
 }  // namespace vpnprobe::cli

@@ -3,7 +3,9 @@
 // saying what is wrong.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "probes/probe_result.hpp"
 #include "probes/vantage.hpp"
@@ -12,6 +14,10 @@ namespace CLI {
 class App;
 class Option;
 }  // namespace CLI
+
+namespace vpnprobe::scenarios {
+struct KindOption;
+}
 
 namespace vpnprobe::cli {
 
@@ -37,6 +43,16 @@ CLI::Option* seconds_between(CLI::Option* option, double min, double max);
 // given empty) and --timeout (its range, its default shown in --help).
 void add_vantage_options(CLI::App* sub, std::string& netns, std::string& source, std::string& interface);
 CLI::Option* add_timeout_option(CLI::App* sub, double& timeout);
+
+// One of a probe kind's options (scenarios/probe_kind.hpp), registered on its command as the registry
+// describes it: its flag, its help line and its range, the same the scenario loader and the JSON Schema
+// use. The variable's type must fit the option's (std::logic_error otherwise: a programming error).
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& option, double& value);
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& option, int& value);
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& option, std::size_t& value);
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& option, bool& value);
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& option, std::string& value);
+CLI::Option* add_kind_option(CLI::App* sub, const scenarios::KindOption& option, std::vector<std::string>& value);
 
 // A probe that threw instead of reporting (a last resort: the probes report their local failures
 // themselves) becomes a result whose only phase failed locally: a harness error, never the server's.

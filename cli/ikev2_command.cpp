@@ -17,6 +17,7 @@
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
+#include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::cli {
 
@@ -24,8 +25,14 @@ namespace asio = boost::asio;
 using probes::Ikev2Options;
 using probes::Ikev2Result;
 
+namespace {
+
+const scenarios::ProbeKind& kind() { return scenarios::Ikev2Kind::kind(); }
+
+}  // namespace
+
 Ikev2Command::Ikev2Command(CLI::App& app) {
-    sub_ = app.add_subcommand("ikev2",
+    sub_ = app.add_subcommand(kind().name(),
                               "Run a synthetic IKEv2 client against HOST: IKE_SA_INIT, then an EAP-path IKE_AUTH that "
                               "fetches and verifies the server's certificate and AUTH signature");
     sub_->add_option("host", host_,
@@ -33,29 +40,18 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
                      "with --port)")
         ->required();
     sub_->add_option("--port", port_, "UDP port of IKE_SA_INIT")->check(CLI::Range(1, 65535))->capture_default_str();
-    sub_->add_option(
-            "--nat-t-port", nat_t_port_,
-            "UDP port IKE_AUTH moves to, with the non-ESP marker, as a Windows client does; 0 = stay on --port")
-        ->check(CLI::Range(0, 65535))
-        ->capture_default_str();
-    auto* preset = sub_->add_option("--preset", preset_, "Named proposal set (default windows-default)")
-                       ->check(CLI::IsMember(probes::ikev2_preset_names()));
-    sub_->add_option("--proposal", proposals_,
-                     "A proposal in strongSwan syntax, e.g. aes256-sha256-modp2048; repeat for several, in order")
-        ->excludes(preset);
-    non_empty(sub_->add_option("--id", id_, "IDi the client sends: FQDN, user@domain or address (default vpnprobe)"));
+    add_kind_option(sub_, kind().option("nat_t_port"), nat_t_port_);
+    auto* preset = add_kind_option(sub_, kind().option("preset"), preset_);
+    add_kind_option(sub_, kind().option("proposals"), proposals_)->excludes(preset);
+    non_empty(add_kind_option(sub_, kind().option("id"), id_));
     non_empty(
         sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the server's chain; default: the system store"));
     non_empty(
         sub_->add_option("--name", name_, "Name the client checks the server certificate against; default: HOST"));
-    sub_->add_option("--fragment-size", fragment_size_,
-                     "Largest IP packet for our IKE fragments (RFC 7383); IKE_AUTH requests above it are fragmented")
-        ->check(CLI::Range(576, 65535))
-        ->capture_default_str();
-    sub_->add_flag("--no-fragmentation", no_fragmentation_, "Do not offer IKE fragmentation (old clients)");
-    sub_->add_flag("--sa-init-only", sa_init_only_, "Stop after IKE_SA_INIT");
-    sub_->add_flag("--audit-weak", audit_weak_,
-                   "Also offer 3DES, SHA-1, MD5, DH 2 and DH 5 one at a time and report which the server accepts");
+    add_kind_option(sub_, kind().option("fragment_size"), fragment_size_);
+    add_kind_option(sub_, kind().option("fragmentation"), no_fragmentation_);  // --no-fragmentation
+    add_kind_option(sub_, kind().option("sa_init_only"), sa_init_only_);
+    add_kind_option(sub_, kind().option("audit_weak"), audit_weak_);
     add_vantage_options(sub_, netns_, source_, interface_);
     add_timeout_option(sub_, timeout_);
     seconds_between(

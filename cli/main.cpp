@@ -27,17 +27,6 @@ int checked_stdout(int status) {
     return status;
 }
 
-int run_selected(vpnprobe::cli::SstpCommand& sstp, vpnprobe::cli::Ikev2Command& ikev2,
-                 vpnprobe::cli::CertCheckCommand& cert_check, vpnprobe::cli::RunCommand& run,
-                 vpnprobe::cli::ServeCommand& serve) {
-    if (sstp.selected()) return sstp.run();
-    if (ikev2.selected()) return ikev2.run();
-    if (cert_check.selected()) return cert_check.run();
-    if (run.selected()) return run.run();
-    if (serve.selected()) return serve.run();
-    return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,11 +35,7 @@ int main(int argc, char** argv) {
     CLI::App app{"vpnprobe: synthetic SSTP and IKEv2 clients that tell what a Windows VPN client would run into"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "vpnprobe 0.1.0");
-    vpnprobe::cli::SstpCommand sstp(app);
-    vpnprobe::cli::Ikev2Command ikev2(app);
-    vpnprobe::cli::CertCheckCommand cert_check(app);
-    vpnprobe::cli::RunCommand run(app);
-    vpnprobe::cli::ServeCommand serve(app);
+    const auto commands = vpnprobe::cli::make_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -64,7 +49,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        return checked_stdout(run_selected(sstp, ikev2, cert_check, run, serve));
+        for (const auto& command : commands)
+            if (command->selected()) return checked_stdout(command->run());
+        return checked_stdout(2);
     } catch (const vpnprobe::cli::UsageError& e) {
         std::cerr << "vpnprobe: " << e.what() << "\n";
         return 2;

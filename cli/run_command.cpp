@@ -8,6 +8,7 @@
 #include "cli/common_options.hpp"
 #include "cli/report_output.hpp"
 #include "scenarios/preflight.hpp"
+#include "scenarios/probe_kind.hpp"
 #include "scenarios/reports.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -55,7 +56,7 @@ int RunCommand::run() {
     if (dry_run_) {
         for (const auto& row : plan_rows(scenario))
             std::cout << row.target->name << " " << (row.address.empty() ? "(unresolved)" : row.address) << " "
-                      << row.vantage->name << " " << row.probe->name << " (" << to_string(row.probe->type) << ")\n";
+                      << row.vantage->name << " " << row.probe->name << " (" << row.probe->kind().name() << ")\n";
         return 0;
     }
     RunOptions opt;

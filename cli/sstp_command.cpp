@@ -16,6 +16,7 @@
 #include "probes/signal_stop.hpp"
 #include "probes/sstp/sstp_json.hpp"
 #include "probes/sstp/sstp_probe.hpp"
+#include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::cli {
 
@@ -23,8 +24,14 @@ namespace asio = boost::asio;
 using probes::SstpOptions;
 using probes::SstpResult;
 
+namespace {
+
+const scenarios::ProbeKind& kind() { return scenarios::SstpKind::kind(); }
+
+}  // namespace
+
 SstpCommand::SstpCommand(CLI::App& app) {
-    sub_ = app.add_subcommand("sstp", "Run a synthetic SSTP client against HOST[:PORT] (default port 443)");
+    sub_ = app.add_subcommand(kind().name(), "Run a synthetic SSTP client against HOST[:PORT] (default port 443)");
     sub_->add_option("target", target_,
                      "HOST[:PORT], [IPv6]:PORT, a bare IPv6 address, or https://HOST[:PORT]/ (the path is ignored)")
         ->required();
@@ -33,9 +40,7 @@ SstpCommand::SstpCommand(CLI::App& app) {
         sub_->add_option("--ca", ca_, "PEM bundle of trusted roots for the chain verdict; default: system store"));
     add_vantage_options(sub_, netns_, source_, interface_);
     add_timeout_option(sub_, timeout_);
-    seconds_between(sub_->add_option("--phase-timeout", phase_timeout_,
-                                     "Deadline for each phase, seconds; 0 = the whole deadline (default: --timeout)"),
-                    0, probes::kMaxPhaseTimeoutSeconds);
+    add_kind_option(sub_, kind().option("phase_timeout"), phase_timeout_);
     sub_->add_option("--format", format_, "Output format")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();

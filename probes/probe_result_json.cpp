@@ -41,4 +41,22 @@ json::array to_json_array(const std::vector<std::string>& strings) {
     return a;
 }
 
+void outcome_head(json::object& o, const char* kind, const ProbeOutcome& r) {
+    o["probe"] = kind;
+    o["host"] = r.host;
+    o["port"] = r.port;
+    o["address"] = r.address;
+    o["vantage"] = r.vantage;
+    o["success"] = r.success;
+}
+
+void outcome_phases(json::object& o, const ProbeOutcome& r) {
+    o["failed_phase"] = r.failed_phase;
+    o["windows_error"] = r.windows_error;
+    o["total_seconds"] = r.total_seconds;
+    o["phases"] = to_json_array(r.phases);
+}
+
+void outcome_findings(json::object& o, const ProbeOutcome& r) { o["findings"] = to_json_array(r.findings); }
+
 }  // namespace vpnprobe::probes

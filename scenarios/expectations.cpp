@@ -4,69 +4,14 @@
 #include <cctype>
 #include <cstdio>
 
+#include "scenarios/judge.hpp"
+#include "scenarios/probe_kind.hpp"
+
 namespace vpnprobe::scenarios {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
-}
-
-std::string num(double v, int decimals = 1) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-const char* yes_no(bool b) { return b ? "true" : "false"; }
-
-bool contains(const std::vector<std::string>& v, const std::string& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-int tls_rank(const std::string& v) {
-    static const std::vector<std::string> order{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
-    auto it = std::find(order.begin(), order.end(), v);
-    return it == order.end() ? -1 : static_cast<int>(it - order.begin());
-}
-
-class Judge {
-public:
-    explicit Judge(const ProbeRun& run) : run_(run) {}
-
-    void check(std::string name, std::string expected, std::string actual, bool held, std::string detail = {},
-               std::string windows_error = {}) {
-        out_.push_back(ExpectationOutcome{std::move(name), std::move(expected), std::move(actual), held,
-                                          held ? std::string() : std::move(detail),
-                                          held ? std::string() : std::move(windows_error)});
-    }
-    // Why the connection did not work, in the probe's words, for outcomes that depend on it.
-    std::string why() const {
-        if (const auto* f = run_.first_error()) return f->check + ": " + f->detail;
-        for (const auto& p : run_.phases())
-            if (p.outcome != probes::PhaseOutcome::ok) return p.name + ": " + p.error;
-        return {};
-    }
-    // The cause is told in full under the first failed expectation only; the others point at it.
-    std::vector<ExpectationOutcome> take() {
-        const std::string cause = why();
-        bool told = false;
-        for (auto& o : out_) {
-            if (o.held || cause.empty()) continue;
-            auto at = o.detail.find(cause);
-            if (at == std::string::npos) continue;
-            if (told) o.detail.replace(at, cause.size(), "(the cause above)");
-            told = true;
-        }
-        return std::move(out_);
-    }
-
-private:
-    const ProbeRun& run_;
-    std::vector<ExpectationOutcome> out_;
-};
+using namespace judging;
 
 void judge_certificate(Judge& j, const CertificateExpect& c, const ProbeRun& run) {
     if (!c.any()) return;
@@ -102,7 +47,7 @@ void judge_certificate(Judge& j, const CertificateExpect& c, const ProbeRun& run
         j.check("certificate.min_days_left", ">= " + num(*c.min_days_left) + " days", num(leaf.days_left) + " days",
                 leaf.days_left >= *c.min_days_left,
                 "not after " + probes::format_time_utc(leaf.not_after) + ": renew before clients see " +
-                    (run.type == ProbeType::sstp ? "0x800B0101 CERT_E_EXPIRED (-2146762495)" : "13801"));
+                    probes::winerr::describe(run.kind().expired_certificate_error()));
     for (const auto& eku : c.ekus)
         j.check("certificate.ekus", "includes " + eku, leaf.ekus.empty() ? "(none)" : join(leaf.ekus),
                 contains(leaf.ekus, eku) || contains(leaf.eku_oids, eku));
@@ -119,67 +64,6 @@ void judge_certificate(Judge& j, const CertificateExpect& c, const ProbeRun& run
         j.check("certificate.chain_valid", yes_no(*c.chain_valid),
                 valid ? "valid" : (v ? "not valid: " + v->openssl_reason : "not checked"), valid == *c.chain_valid);
     }
-}
-
-void judge_tls(Judge& j, const TlsExpect& t, const ProbeRun& run) {
-    if (!t.any()) return;
-    const auto& tls = run.sstp->tls;
-    if (!tls) {
-        j.check("tls", "a TLS session", "no TLS session", false, j.why(), run.windows_error());
-        return;
-    }
-    if (t.min_version)
-        j.check("tls.min_version", ">= " + *t.min_version, tls->version,
-                tls_rank(tls->version) >= tls_rank(*t.min_version));
-    if (!t.ciphers.empty())
-        j.check("tls.ciphers", "one of " + join(t.ciphers), tls->cipher, contains(t.ciphers, tls->cipher));
-}
-
-void judge_ikev2(Judge& j, const Ikev2Expect& e, const ProbeRun& run) {
-    if (!e.any()) return;
-    const auto& f = run.ikev2->ike;
-    if (!e.proposal_in.empty())
-        j.check("ikev2.proposal_in", "one of " + join(e.proposal_in),
-                f.chosen_proposal.empty() ? "(none chosen)" : f.chosen_proposal,
-                contains(e.proposal_in, f.chosen_proposal), f.chosen_proposal.empty() ? j.why() : "");
-    std::vector<std::string> names;
-    for (const auto& n : f.sa_init_notifies) names.push_back(n.name);
-    for (const auto& n : e.notifies_present)
-        j.check("ikev2.notifies_present", n, names.empty() ? "(none)" : join(names, " "), contains(names, n));
-    for (const auto& n : e.notifies_absent)
-        j.check("ikev2.notifies_absent", "no " + n, names.empty() ? "(none)" : join(names, " "), !contains(names, n));
-    if (e.fragmentation)
-        j.check("ikev2.fragmentation", yes_no(*e.fragmentation), yes_no(f.fragmentation_offered),
-                f.fragmentation_offered == *e.fragmentation,
-                f.fragmentation_offered ? ""
-                                        : "the server does not offer IKE fragmentation (RFC 7383): clients behind "
-                                          "fragment-dropping paths fail with 809");
-    if (e.nat_detected)
-        j.check("ikev2.nat_detected", yes_no(*e.nat_detected),
-                f.nat_detected ? yes_no(*f.nat_detected) : "unknown (no NAT-D)",
-                f.nat_detected && *f.nat_detected == *e.nat_detected);
-    if (e.no_weak_accepted) {
-        std::vector<std::string> accepted;
-        bool complete = !run.ikev2->weak_audit.empty();
-        for (const auto& w : run.ikev2->weak_audit) {
-            if (w.accepted) accepted.push_back(w.proposal + " (" + w.why_weak + ")");
-            if (!w.answered) complete = false;
-        }
-        bool none = accepted.empty();
-        j.check("ikev2.no_weak_accepted",
-                *e.no_weak_accepted ? "no weak proposal accepted" : "a weak proposal accepted",
-                none ? (complete ? "none accepted" : "audit incomplete") : "accepts " + join(accepted),
-                complete && none == *e.no_weak_accepted,
-                complete ? "" : "some audit offers got no answer, so the audit proves nothing");
-    }
-    if (e.certreq_matches_ca)
-        j.check("ikev2.certreq_matches_ca", yes_no(*e.certreq_matches_ca),
-                f.certreq_matches_ca ? yes_no(*f.certreq_matches_ca) : "no CERTREQ",
-                f.certreq_matches_ca && *f.certreq_matches_ca == *e.certreq_matches_ca);
-    if (e.auth_verified)
-        j.check("ikev2.auth_verified", yes_no(*e.auth_verified),
-                f.auth_verified ? yes_no(*f.auth_verified) : "not checked",
-                f.auth_verified && *f.auth_verified == *e.auth_verified, f.auth_detail);
 }
 
 void judge_timing(Judge& j, const TimingExpect& t, const ProbeRun& run) {
@@ -238,17 +122,7 @@ std::vector<ExpectationOutcome> evaluate(const Expectations& e, const ProbeRun& 
         j.check("no_findings", "no " + f, checks.empty() ? "(none)" : join(checks), !contains(checks, f), detail);
     }
     judge_certificate(j, e.certificate, run);
-    if (run.type == ProbeType::sstp) {
-        judge_tls(j, e.tls, run);
-        if (e.sstp.crypto_binding_hash) {
-            const auto& h = run.sstp->sstp.hash_protocols;
-            j.check("sstp.crypto_binding_hash", "offers " + *e.sstp.crypto_binding_hash,
-                    h.empty() ? "(no CALL_CONNECT_ACK)" : join(h), contains(h, *e.sstp.crypto_binding_hash),
-                    h.empty() ? j.why() : "");
-        }
-    } else {
-        judge_ikev2(j, e.ikev2, run);
-    }
+    run.kind().judge(j, e.kinds, run);  // the kind's own: expect.tls and expect.sstp, expect.ikev2, ...
     judge_timing(j, e.timing, run);
     auto out = j.take();
     // A probe that could not run (the harness's own failure) proves nothing about the target: no

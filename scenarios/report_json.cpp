@@ -1,21 +1,12 @@
 // JSON: every row with its verdicts, timings, comparison and the last run's whole probe result.
 #include <boost/json/serialize.hpp>
 
-#include "probes/ikev2/ikev2_json.hpp"
-#include "probes/sstp/sstp_json.hpp"
+#include "scenarios/probe_kind.hpp"
 #include "scenarios/reports.hpp"
 
 namespace vpnprobe::scenarios {
 
 namespace json = boost::json;
-
-namespace {
-
-json::object result_json(const ProbeRun& run) {
-    return run.type == ProbeType::sstp ? probes::to_json(*run.sstp) : probes::to_json(*run.ikev2);
-}
-
-}  // namespace
 
 std::string report_json(const ScenarioResult& r) {
     json::object root;
@@ -36,7 +27,7 @@ std::string report_json(const ScenarioResult& r) {
         json::object o;
         o["id"] = row.id();
         o["probe"] = row.probe;
-        o["type"] = to_string(row.type);
+        o["type"] = row.type;
         o["target"] = row.target;
         o["host"] = row.host;
         o["address"] = row.address;
@@ -90,7 +81,7 @@ std::string report_json(const ScenarioResult& r) {
             c["differences"] = std::move(d);
             o["compare_with"] = std::move(c);
         }
-        o["result"] = result_json(row.last());
+        o["result"] = row.last().kind().to_json(row.last().result);
         rows.push_back(std::move(o));
     }
     root["rows"] = std::move(rows);

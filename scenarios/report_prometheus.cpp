@@ -4,62 +4,25 @@
 // probe_ssl_earliest_cert_expiry, probe_ssl_last_chain_info, probe_tls_version_info, probe_tls_cipher_info.
 // IKE facts and the harness's own verdicts are vpnprobe_*. Every series carries the row's identity:
 // target, address, vantage, probe, type.
-#include <cstdio>
+#include <algorithm>
 #include <map>
-#include <sstream>
 
+#include "scenarios/exposition.hpp"
+#include "scenarios/probe_kind.hpp"
 #include "scenarios/reports.hpp"
 
 namespace vpnprobe::scenarios {
 
+using prometheus::label;
+
 namespace {
 
-std::string escape(const std::string& v) {
-    std::string out;
-    for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out;
+// The kinds in the order of their names: the order of their families does not depend on registration.
+std::vector<const ProbeKind*> kinds_by_name() {
+    auto kinds = probe_kinds();
+    std::sort(kinds.begin(), kinds.end(), [](const auto* a, const auto* b) { return a->name() < b->name(); });
+    return kinds;
 }
-
-std::string number(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
-}
-
-// blackbox_exporter spells versions "TLS 1.3"; OpenSSL "TLSv1.3".
-std::string blackbox_tls_version(const std::string& v) {
-    if (v.rfind("TLSv", 0) == 0) return "TLS " + (v.size() == 5 ? v.substr(4) + ".0" : v.substr(4));
-    return v;
-}
-
-class Exposition {
-public:
-    // Families in the order first declared; samples grouped under their family, as the format requires.
-    void family(const std::string& name, const std::string& type, const std::string& help) {
-        if (families_.count(name)) return;
-        order_.push_back(name);
-        families_[name] = "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    }
-    void sample(const std::string& name, const std::string& labels, double value) {
-        families_[name] += name + "{" + labels + "} " + number(value) + "\n";
-    }
-    std::string text() const {
-        std::string s;
-        for (const auto& n : order_) s += families_.at(n);
-        return s;
-    }
-
-private:
-    std::vector<std::string> order_;
-    std::map<std::string, std::string> families_;
-};
-
-std::string label(const std::string& k, const std::string& v) { return k + "=\"" + escape(v) + "\""; }
 
 }  // namespace
 
@@ -70,8 +33,12 @@ std::string report_prometheus(const ScenarioResult& r) {
              "How long the probe took: without phase the whole probe, with phase one phase (median with --count)");
     e.family("probe_ssl_earliest_cert_expiry", "gauge", "Earliest notAfter of the server's chain, Unix time");
     e.family("probe_ssl_last_chain_info", "gauge", "The server's leaf certificate");
-    e.family("probe_tls_version_info", "gauge", "TLS version of the SSTP session");
-    e.family("probe_tls_cipher_info", "gauge", "TLS cipher suite of the SSTP session");
+    // The kinds' families with blackbox_exporter's names (probe_*) join the shared ones; their own
+    // (vpnprobe_*) follow the shared vpnprobe_* ones.
+    const auto kinds = kinds_by_name();
+    e.only_families_starting_with("probe_");
+    for (const auto* k : kinds) k->prometheus_families(e);
+    e.only_families_starting_with("");
     e.family("vpnprobe_connection_success", "gauge",
              "Whether the VPN handshake worked and nothing a Windows client refuses was found");
     e.family("vpnprobe_harness_error", "gauge",
@@ -83,19 +50,12 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("vpnprobe_runs", "gauge", "Runs of the probe in this scrape (--count)");
     e.family("vpnprobe_interrupted", "gauge",
              "Whether the run was stopped (SIGINT, SIGTERM) before the probe finished (1): probe_success is then 0");
-    e.family("vpnprobe_ike_chosen_proposal_info", "gauge", "IKE proposal the server chose (strongSwan syntax)");
-    e.family("vpnprobe_ike_dh_group", "gauge", "Key exchange group the server chose");
-    e.family("vpnprobe_ike_fragmentation_offered", "gauge", "Whether the server offered RFC 7383 IKE fragmentation");
-    e.family("vpnprobe_ike_fragments_received", "gauge", "SKF fragments of the IKE_AUTH response");
-    e.family("vpnprobe_ike_nat_detected", "gauge", "Whether NAT-D showed a NAT between probe and server");
-    e.family("vpnprobe_ike_auth_verified", "gauge", "Whether the server's AUTH signature verified");
-    e.family("vpnprobe_ike_weak_proposals_accepted", "gauge", "Weak proposals the server accepted (audit_weak)");
-    e.family("vpnprobe_sstp_crypto_binding_hash_info", "gauge", "Crypto binding hash the SSTP server offers");
+    for (const auto* k : kinds) k->prometheus_families(e);
     for (const auto& row : r.rows) {
         const ProbeRun& run = row.last();
         std::string id = label("target", row.target) + "," + label("address", row.address) + "," +
                          label("vantage", row.vantage) + "," + label("probe", row.probe) + "," +
-                         label("type", to_string(row.type));
+                         label("type", row.type);
         // A harness error never passes (expectations.cpp), so probe_success is 0 for it too.
         e.sample("probe_success", id, row.passed ? 1 : 0);
         e.sample("vpnprobe_connection_success", id, run.success() ? 1 : 0);
@@ -130,30 +90,7 @@ std::string report_prometheus(const ScenarioResult& r) {
                          label("issuer", leaf.issuer) + "," + label("subjectalternative", sans),
                      1);
         }
-        if (run.type == ProbeType::sstp) {
-            if (run.sstp->tls) {
-                e.sample("probe_tls_version_info",
-                         id + "," + label("version", blackbox_tls_version(run.sstp->tls->version)), 1);
-                e.sample("probe_tls_cipher_info", id + "," + label("cipher", run.sstp->tls->cipher), 1);
-            }
-            for (const auto& h : run.sstp->sstp.hash_protocols)
-                e.sample("vpnprobe_sstp_crypto_binding_hash_info", id + "," + label("hash", h), 1);
-        } else {
-            const auto& f = run.ikev2->ike;
-            if (!f.chosen_proposal.empty()) {
-                e.sample("vpnprobe_ike_chosen_proposal_info", id + "," + label("proposal", f.chosen_proposal), 1);
-                e.sample("vpnprobe_ike_dh_group", id, f.dh_group);
-                e.sample("vpnprobe_ike_fragmentation_offered", id, f.fragmentation_offered ? 1 : 0);
-            }
-            if (f.ike_auth_answered) e.sample("vpnprobe_ike_fragments_received", id, f.fragments_received);
-            if (f.nat_detected) e.sample("vpnprobe_ike_nat_detected", id, *f.nat_detected ? 1 : 0);
-            if (f.auth_verified) e.sample("vpnprobe_ike_auth_verified", id, *f.auth_verified ? 1 : 0);
-            if (!run.ikev2->weak_audit.empty()) {
-                int accepted = 0;
-                for (const auto& w : run.ikev2->weak_audit) accepted += w.accepted ? 1 : 0;
-                e.sample("vpnprobe_ike_weak_proposals_accepted", id, accepted);
-            }
-        }
+        run.kind().prometheus_samples(e, id, run.result);
     }
     return e.text();
 }

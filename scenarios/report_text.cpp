@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "scenarios/probe_kind.hpp"
 #include "scenarios/reports.hpp"
 
 namespace vpnprobe::scenarios {
@@ -22,15 +23,7 @@ std::string ms(double seconds) { return num(seconds * 1000, 1) + " ms"; }
 std::string key_facts(const RowResult& row) {
     const ProbeRun& run = row.last();
     std::vector<std::string> parts;
-    if (run.type == ProbeType::sstp) {
-        if (run.sstp->tls) parts.push_back(run.sstp->tls->version + " " + run.sstp->tls->cipher);
-    } else {
-        const auto& f = run.ikev2->ike;
-        if (!f.chosen_proposal.empty()) parts.push_back(f.chosen_proposal);
-        if (f.sa_init_answered && f.error_notify.empty())
-            parts.push_back(std::string("frag ") + (f.fragmentation_offered ? "yes" : "NO"));
-        if (f.fragments_received) parts.push_back(std::to_string(f.fragments_received) + " SKF");
-    }
+    run.kind().text_facts(run.result, parts);
     if (!run.chain().empty()) parts.push_back("cert " + num(run.chain().front().days_left, 0) + " d");
     std::string s;
     for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;

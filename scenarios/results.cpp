@@ -1,30 +1,27 @@
 #include "scenarios/results.hpp"
 
+#include "scenarios/probe_kind.hpp"
+
 namespace vpnprobe::scenarios {
 
-// Every accessor asks whichever result the run holds; a run always holds the one of its type.
-#define VPNPROBE_RUN_FIELD(expr) (type == ProbeType::sstp ? sstp->expr : ikev2->expr)
+const ProbeKind& ProbeRun::kind() const { return *probe_kinds().at(result.index()); }
 
-bool ProbeRun::success() const { return VPNPROBE_RUN_FIELD(success); }
-const std::string& ProbeRun::failed_phase() const { return VPNPROBE_RUN_FIELD(failed_phase); }
-const std::string& ProbeRun::windows_error() const { return VPNPROBE_RUN_FIELD(windows_error); }
-double ProbeRun::total_seconds() const { return VPNPROBE_RUN_FIELD(total_seconds); }
-const std::vector<probes::Phase>& ProbeRun::phases() const { return VPNPROBE_RUN_FIELD(phases); }
-const std::vector<probes::Finding>& ProbeRun::findings() const { return VPNPROBE_RUN_FIELD(findings); }
-const std::string& ProbeRun::address() const { return VPNPROBE_RUN_FIELD(address); }
-
-#undef VPNPROBE_RUN_FIELD
-
-const std::vector<probes::CertificateFacts>& ProbeRun::chain() const {
-    static const std::vector<probes::CertificateFacts> none;
-    if (type == ProbeType::sstp) return sstp->tls ? sstp->tls->chain : none;
-    return ikev2->ike.chain;
+const probes::ProbeOutcome& ProbeRun::outcome() const {
+    return std::visit([](const auto& r) -> const probes::ProbeOutcome& { return r; }, result);
+}
+probes::ProbeOutcome& ProbeRun::outcome() {
+    return std::visit([](auto& r) -> probes::ProbeOutcome& { return r; }, result);
 }
 
-const probes::ChainVerdict* ProbeRun::chain_verdict() const {
-    if (type == ProbeType::sstp) return sstp->tls ? &sstp->tls->chain_verdict : nullptr;
-    return ikev2->ike.chain_verdict ? &*ikev2->ike.chain_verdict : nullptr;
-}
+bool ProbeRun::success() const { return outcome().success; }
+const std::string& ProbeRun::failed_phase() const { return outcome().failed_phase; }
+const std::string& ProbeRun::windows_error() const { return outcome().windows_error; }
+double ProbeRun::total_seconds() const { return outcome().total_seconds; }
+const std::vector<probes::Phase>& ProbeRun::phases() const { return outcome().phases; }
+const std::vector<probes::Finding>& ProbeRun::findings() const { return outcome().findings; }
+const std::string& ProbeRun::address() const { return outcome().address; }
+const std::vector<probes::CertificateFacts>& ProbeRun::chain() const { return kind().chain(result); }
+const probes::ChainVerdict* ProbeRun::chain_verdict() const { return kind().chain_verdict(result); }
 
 const probes::Finding* ProbeRun::first_error() const {
     for (const auto& f : findings())

@@ -7,17 +7,30 @@
 #include <string>
 #include <vector>
 
-#include "probes/ikev2/ikev2_probe.hpp"
-#include "probes/sstp/sstp_probe.hpp"
+#include "scenarios/kinds/kinds.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace vpnprobe::scenarios {
 
-// One run of one probe: the probe's own result, whichever type it is.
+// One run of one probe: the probe's own result, whichever kind it is. What every kind shares is read
+// through outcome(); the kind's own facts through its ProbeKind (kind()) or as<Result>().
 struct ProbeRun {
-    ProbeType type = ProbeType::sstp;
-    std::optional<probes::SstpResult> sstp;
-    std::optional<probes::Ikev2Result> ikev2;
+    ProbeResult result;
+
+    ProbeRun() = default;
+    ProbeRun(ProbeResult r) : result(std::move(r)) {}  // NOLINT: a result is a run
+
+    const ProbeKind& kind() const;
+    const probes::ProbeOutcome& outcome() const;
+    probes::ProbeOutcome& outcome();
+    template <typename Result>
+    const Result& as() const {
+        return std::get<Result>(result);
+    }
+    template <typename Result>
+    Result& as() {
+        return std::get<Result>(result);
+    }
 
     bool success() const;
     const std::string& failed_phase() const;
@@ -64,7 +77,7 @@ struct CertificateComparison {
 
 struct RowResult {
     std::string probe;  // the probe's name in the scenario
-    ProbeType type = ProbeType::sstp;
+    std::string type;  // its kind's name: "sstp", "ikev2"
     std::string target;  // the target's name
     std::string host;
     std::string address;  // the address probed ("" when the name did not resolve)

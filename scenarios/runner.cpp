@@ -14,6 +14,7 @@
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
 #include "scenarios/expectations.hpp"
+#include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::scenarios {
 
@@ -56,22 +57,49 @@ std::vector<PlannedRow> plan_rows(const Scenario& s) {
 
 namespace {
 
-// A probe refuses options it cannot use (std::invalid_argument); the loader checks them first, so this is
-// a safety net that turns such a refusal into a row that failed for a local reason instead of an abort.
-template <typename Result>
-Result local_failure(const PlannedRow& row, const std::string& why) {
-    Result r;
+// The part of a result every kind shares, for a run that ended before its probe could say anything.
+void fill_outcome(probes::ProbeOutcome& r, const PlannedRow& row) {
     r.host = row.target->host;
     r.address = row.address;
     r.vantage = row.vantage->name;
+}
+
+// A probe refuses options it cannot use (std::invalid_argument); the loader checks them first, so this is
+// a safety net that turns such a refusal into a row that failed for a local reason instead of an abort.
+ProbeRun local_failure(const PlannedRow& row, const std::string& why) {
+    ProbeRun run{row.probe->kind().empty_result()};
+    auto& r = run.outcome();
+    fill_outcome(r, row);
     r.phases.push_back(probes::Phase{"setup", probes::PhaseOutcome::failed, 0, why, true});
     r.failed_phase = "setup";
     r.findings.push_back(
         probes::Finding{probes::Severity::error, "probe.local", "the probe could not start: " + why, ""});
-    return r;
+    return run;
 }
 
-asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop);
+RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
+    const ProbeSpec& p = *row.probe;
+    const TargetSpec& t = *row.target;
+    RowTarget target;
+    target.host = t.host;
+    target.port = t.port_for(p.kind());
+    target.address = row.address;
+    target.name_clients_dial = t.sni.empty() ? t.host : t.sni;
+    target.ca = t.ca;
+    target.vantage = row.vantage->vantage;
+    target.timeout = p.timeout;
+    target.stop = std::move(stop);
+    return target;
+}
+
+// The kind runs its probe, then its diagnosis.
+asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
+    const ProbeKind& kind = row.probe->kind();
+    const RowTarget target = row_target(row, std::move(stop));
+    ProbeRun run{co_await kind.run(target, row.probe->options)};
+    kind.diagnose(run.result, target, row.probe->options);
+    co_return run;
+}
 
 asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
     std::string error;
@@ -80,73 +108,20 @@ asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes
     } catch (const std::exception& e) {
         error = probes::describe_exception(e);  // without a Boost source location
     }
-    ProbeRun run;
-    run.type = row.probe->type;
-    if (run.type == ProbeType::sstp) run.sstp = local_failure<probes::SstpResult>(row, error);
-    else run.ikev2 = local_failure<probes::Ikev2Result>(row, error);
-    co_return run;
+    co_return local_failure(row, error);
 }
 
 // A run that never started because the run was stopped first: one phase that says so.
 ProbeRun not_started(const PlannedRow& row, const std::string& why) {
-    ProbeRun run;
-    run.type = row.probe->type;
-    auto fill = [&](auto& r) {
-        r.host = row.target->host;
-        r.address = row.address;
-        r.vantage = row.vantage->name;
-        r.phases.push_back(probes::Phase{"start", probes::PhaseOutcome::interrupted, 0,
-                                         "not started: the run was interrupted (" + why + ")", false});
-        r.failed_phase = "start";
-        r.findings.push_back(probes::Finding{probes::Severity::error, "probe.interrupted",
-                                             "the run was interrupted (" + why + ") before this probe started", ""});
-    };
-    if (run.type == ProbeType::sstp) fill(run.sstp.emplace());
-    else fill(run.ikev2.emplace());
+    ProbeRun run{row.probe->kind().empty_result()};
+    auto& r = run.outcome();
+    fill_outcome(r, row);
+    r.phases.push_back(probes::Phase{"start", probes::PhaseOutcome::interrupted, 0,
+                                     "not started: the run was interrupted (" + why + ")", false});
+    r.failed_phase = "start";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "probe.interrupted",
+                                         "the run was interrupted (" + why + ") before this probe started", ""});
     return run;
-}
-
-asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
-    const ProbeSpec& p = *row.probe;
-    const TargetSpec& t = *row.target;
-    ProbeRun run;
-    run.type = p.type;
-    if (p.type == ProbeType::sstp) {
-        probes::SstpOptions o;
-        o.host = t.host;
-        o.port = t.sstp_port;
-        o.address = row.address;
-        o.tls.sni = t.sni.empty() ? t.host : t.sni;
-        o.tls.ca_file = t.ca;
-        o.vantage = row.vantage->vantage;
-        o.timeout_seconds = p.timeout;
-        o.phase_timeout_seconds = p.sstp.phase_timeout;
-        o.stop = stop;
-        run.sstp = co_await probes::sstp_probe(o);
-        probes::diagnose_sstp(*run.sstp, o);
-    } else {
-        probes::Ikev2Options o;
-        o.host = t.host;
-        o.port = t.ikev2_port;
-        o.nat_t_port = p.ikev2.nat_t_port;
-        o.address = row.address;
-        o.preset = p.ikev2.preset;
-        o.proposals = p.ikev2.proposals;
-        o.id = p.ikev2.id;
-        o.ca_file = t.ca;
-        o.expected_name = t.sni.empty() ? t.host : t.sni;
-        o.fragment_size = p.ikev2.fragment_size;
-        o.offer_fragmentation = p.ikev2.fragmentation;
-        o.sa_init_only = p.ikev2.sa_init_only;
-        o.vantage = row.vantage->vantage;
-        o.timeout_seconds = p.timeout;
-        o.stop = stop;
-        // One co_await per statement (GCC 12 and co_await inside a conditional expression).
-        if (p.ikev2.audit_weak) run.ikev2 = co_await probes::ikev2_probe_with_audit(o);
-        else run.ikev2 = co_await probes::ikev2_probe(o);
-        probes::diagnose_ikev2(*run.ikev2, o);
-    }
-    co_return run;
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -306,7 +281,7 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     for (std::size_t i = 0; i < plan.size(); ++i) {
         auto& r = result.rows[i];
         r.probe = plan[i].probe->name;
-        r.type = plan[i].probe->type;
+        r.type = plan[i].probe->kind().name();
         r.target = plan[i].target->name;
         r.host = plan[i].target->host;
         r.address = plan[i].address;

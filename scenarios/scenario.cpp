@@ -1,18 +1,20 @@
 #include "scenarios/scenario.hpp"
 
-namespace vpnprobe::scenarios {
+#include "scenarios/probe_kind.hpp"
 
-const char* to_string(ProbeType t) { return t == ProbeType::sstp ? "sstp" : "ikev2"; }
+namespace vpnprobe::scenarios {
 
 bool CertificateExpect::any() const {
     return !fingerprints.empty() || subject || issuer || !san_includes.empty() || min_days_left || !ekus.empty() ||
            key_type || min_key_bits || signature_algorithm || chain_valid;
 }
 
-bool Ikev2Expect::any() const {
-    return !proposal_in.empty() || !notifies_present.empty() || !notifies_absent.empty() || fragmentation ||
-           nat_detected || no_weak_accepted || certreq_matches_ca || auth_verified;
+std::uint16_t TargetSpec::port_for(const ProbeKind& kind) const {
+    auto it = ports.find(kind.name());
+    return it == ports.end() ? kind.default_port() : it->second;
 }
+
+const ProbeKind& ProbeSpec::kind() const { return *probe_kinds().at(options.index()); }
 
 const VantageSpec* Scenario::vantage(const std::string& name) const {
     for (const auto& v : vantage_points)

@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "probes/vantage.hpp"
+#include "scenarios/kinds/kinds.hpp"
 
 namespace vpnprobe::scenarios {
+
+class ProbeKind;  // scenarios/probe_kind.hpp
 
 // Where a thing was written in the scenario file, for messages that point at it.
 struct Mark {
@@ -31,11 +34,12 @@ struct TargetSpec {
     std::string sni;  // the name clients dial: TLS SNI and certificate name check; default host
     std::optional<std::string> ca;  // trust anchors for the chain verdict and CERTREQ; default system store.
         // A relative path in the file is made relative to the file's folder.
-    std::uint16_t sstp_port = 443;
-    std::uint16_t ikev2_port = 500;
+    std::map<std::string, std::uint16_t> ports;  // by kind name (`ports:`); a kind not named uses its default
     bool all_addresses = true;  // probe every address the name resolves to, each its own row
     Mark mark;
     Mark ca_mark;
+
+    std::uint16_t port_for(const ProbeKind& kind) const;
 };
 
 struct CertificateExpect {
@@ -52,29 +56,6 @@ struct CertificateExpect {
     bool any() const;
 };
 
-struct TlsExpect {
-    std::optional<std::string> min_version;  // TLSv1.2, TLSv1.3
-    std::vector<std::string> ciphers;  // allowed IANA names
-    bool any() const { return min_version || !ciphers.empty(); }
-};
-
-struct SstpExpect {
-    std::optional<std::string> crypto_binding_hash;  // "SHA256" must be among the offered hashes
-    bool any() const { return crypto_binding_hash.has_value(); }
-};
-
-struct Ikev2Expect {
-    std::vector<std::string> proposal_in;  // chosen proposal (strongSwan syntax) is one of these
-    std::vector<std::string> notifies_present;  // in the IKE_SA_INIT response
-    std::vector<std::string> notifies_absent;
-    std::optional<bool> fragmentation;  // server offered IKEV2_FRAGMENTATION_SUPPORTED
-    std::optional<bool> nat_detected;
-    std::optional<bool> no_weak_accepted;  // needs audit_weak
-    std::optional<bool> certreq_matches_ca;
-    std::optional<bool> auth_verified;
-    bool any() const;
-};
-
 struct TimingExpect {
     std::optional<double> total_max_seconds;
     std::map<std::string, double> phase_max_seconds;
@@ -88,42 +69,22 @@ struct Expectations {
     std::vector<std::string> findings;  // finding checks that must be present (e.g. ikev2.no_fragmentation)
     std::vector<std::string> no_findings;  // finding checks that must be absent
     CertificateExpect certificate;
-    TlsExpect tls;
-    SstpExpect sstp;
-    Ikev2Expect ikev2;
+    KindExpects kinds;  // each kind's own (`expect.sstp`, `expect.tls`, `expect.ikev2`): only the probe's is read
     TimingExpect timing;
     Mark mark;
 };
 
-enum class ProbeType { sstp, ikev2 };
-const char* to_string(ProbeType t);
-
-struct SstpProbeOptions {
-    double phase_timeout = 0;
-};
-
-struct Ikev2ProbeOptions {
-    std::string preset;  // "" = windows-default
-    std::vector<std::string> proposals;  // strongSwan syntax; excludes preset
-    std::string id;
-    std::size_t fragment_size = 1280;
-    bool fragmentation = true;  // offer IKE fragmentation
-    bool sa_init_only = false;
-    bool audit_weak = false;
-    std::uint16_t nat_t_port = 4500;
-};
-
 struct ProbeSpec {
     std::string name;
-    ProbeType type = ProbeType::sstp;
     std::vector<std::string> targets;  // names; empty = every target
     std::vector<std::string> vantage_points;  // names; empty = every vantage point
     double timeout = 10;
-    SstpProbeOptions sstp;
-    Ikev2ProbeOptions ikev2;
+    KindOptions options;  // the kind's own options; which alternative it holds is the probe's kind (`type:`)
     Expectations expect;  // for every vantage point ...
     std::map<std::string, Expectations> expect_by_vantage;  // ... except these, which replace it whole
     Mark mark;
+
+    const ProbeKind& kind() const;
 };
 
 struct Scenario {

@@ -31,16 +31,8 @@ void optional_field(json::object& o, const char* key, const std::optional<T>& v)
 
 json::object to_json(const Ikev2Result& r) {
     json::object o;
-    o["probe"] = "ikev2";
-    o["host"] = r.host;
-    o["port"] = r.port;
-    o["address"] = r.address;
-    o["vantage"] = r.vantage;
-    o["success"] = r.success;
-    o["failed_phase"] = r.failed_phase;
-    o["windows_error"] = r.windows_error;
-    o["total_seconds"] = r.total_seconds;
-    o["phases"] = to_json_array(r.phases);
+    outcome_head(o, "ikev2", r);
+    outcome_phases(o, r);
     const Ikev2Facts& f = r.ike;
     json::object ike;
     ike["offered"] = f.offered;
@@ -92,7 +84,7 @@ json::object to_json(const Ikev2Result& r) {
         weak.push_back(std::move(x));
     }
     o["weak_audit"] = std::move(weak);
-    o["findings"] = to_json_array(r.findings);
+    outcome_findings(o, r);
     return o;
 }
 

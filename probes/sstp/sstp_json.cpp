@@ -24,17 +24,9 @@ json::object to_json(const TlsFacts& t) {
 
 json::object to_json(const SstpResult& r) {
     json::object o;
-    o["probe"] = "sstp";
-    o["host"] = r.host;
-    o["port"] = r.port;
-    o["address"] = r.address;
-    o["vantage"] = r.vantage;
-    o["success"] = r.success;
+    outcome_head(o, "sstp", r);
     o["handshake_ok"] = r.handshake_ok;
-    o["failed_phase"] = r.failed_phase;
-    o["windows_error"] = r.windows_error;
-    o["total_seconds"] = r.total_seconds;
-    o["phases"] = to_json_array(r.phases);
+    outcome_phases(o, r);
     if (r.tls) o["tls"] = to_json(*r.tls);
     const SstpFacts& s = r.sstp;
     json::object sstp;
@@ -56,7 +48,7 @@ json::object to_json(const SstpResult& r) {
     sstp["sstp_echo_requests_answered"] = s.sstp_echo_requests_answered;
     sstp["close"] = s.close;
     o["sstp"] = std::move(sstp);
-    o["findings"] = to_json_array(r.findings);
+    outcome_findings(o, r);
     return o;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "scenarios/probe_kind.hpp"
 #include "scenarios/results.hpp"
 
 namespace vpnprobe::testsupport {
@@ -58,20 +59,18 @@ inline scenarios::ProbeRun healthy_sstp(double days_left = 200, double phase_sec
     r.sstp.hash_protocols = {"SHA256"};
     r.handshake_ok = true;
     r.success = true;
-    scenarios::ProbeRun run;
-    run.type = scenarios::ProbeType::sstp;
-    run.sstp = r;
-    return run;
+    return scenarios::ProbeRun{r};
 }
 
 inline scenarios::ProbeRun expired_sstp() {
     auto run = healthy_sstp(-30);
-    run.sstp->tls->chain_verdict.valid = false;
-    run.sstp->tls->chain_verdict.openssl_reason = "certificate has expired";
-    run.sstp->success = false;
-    run.sstp->windows_error = "0x800B0101 CERT_E_EXPIRED (-2146762495)";
-    run.sstp->findings.push_back(probes::Finding{probes::Severity::error, "certificate.expired", "expired 30 days ago",
-                                                 run.sstp->windows_error});
+    run.as<probes::SstpResult>().tls->chain_verdict.valid = false;
+    run.as<probes::SstpResult>().tls->chain_verdict.openssl_reason = "certificate has expired";
+    run.as<probes::SstpResult>().success = false;
+    run.as<probes::SstpResult>().windows_error = "0x800B0101 CERT_E_EXPIRED (-2146762495)";
+    run.as<probes::SstpResult>().findings.push_back(probes::Finding{probes::Severity::error, "certificate.expired",
+                                                                    "expired 30 days ago",
+                                                                    run.as<probes::SstpResult>().windows_error});
     return run;
 }
 
@@ -86,10 +85,7 @@ inline scenarios::ProbeRun refused_sstp() {
     r.windows_error = "809";
     r.findings.push_back(
         probes::Finding{probes::Severity::error, "sstp.tcp_refused", "nothing listens on TCP 443", "809"});
-    scenarios::ProbeRun run;
-    run.type = scenarios::ProbeType::sstp;
-    run.sstp = r;
-    return run;
+    return scenarios::ProbeRun{r};
 }
 
 inline scenarios::ProbeRun healthy_ikev2(bool fragmentation = true) {
@@ -115,15 +111,12 @@ inline scenarios::ProbeRun healthy_ikev2(bool fragmentation = true) {
     f.auth_verified = true;
     f.auth_method = "ECDSA_SHA256_P256";
     r.success = true;
-    scenarios::ProbeRun run;
-    run.type = scenarios::ProbeType::ikev2;
-    run.ikev2 = r;
-    return run;
+    return scenarios::ProbeRun{r};
 }
 
 inline scenarios::ProbeRun lost_fragments_ikev2() {
     auto run = healthy_ikev2(false);
-    auto& r = *run.ikev2;
+    auto& r = run.as<probes::Ikev2Result>();
     r.phases.clear();
     add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth"}, 0.005, "ike_auth", probes::PhaseOutcome::timeout,
                "no answer to IKE_AUTH on UDP 4500 within 3.0 s");
@@ -153,10 +146,7 @@ inline scenarios::ProbeRun harness_failed_ikev2() {
                                          "the probe could not run its ike_sa_init phase from gone: network namespace "
                                          "/var/run/netns/gone: No such file or directory",
                                          ""});
-    scenarios::ProbeRun run;
-    run.type = scenarios::ProbeType::ikev2;
-    run.ikev2 = r;
-    return run;
+    return scenarios::ProbeRun{r};
 }
 
 // A row as the runner makes it, with its runs judged.
@@ -167,7 +157,7 @@ inline scenarios::RowResult sample_row(std::string target, std::string vantage, 
     row.target = std::move(target);
     row.vantage = std::move(vantage);
     row.probe = std::move(probe);
-    row.type = runs.front().type;
+    row.type = runs.front().kind().name();
     row.host = "vpn.example.com";
     row.address = "192.0.2.1";
     row.runs = std::move(runs);

@@ -13,11 +13,7 @@ namespace {
 
 struct App {
     CLI::App app{"vpnprobe"};
-    vpnprobe::cli::SstpCommand sstp{app};
-    vpnprobe::cli::Ikev2Command ikev2{app};
-    vpnprobe::cli::CertCheckCommand cert_check{app};
-    vpnprobe::cli::RunCommand run{app};
-    vpnprobe::cli::ServeCommand serve{app};
+    std::vector<std::unique_ptr<vpnprobe::cli::Command>> commands = vpnprobe::cli::make_commands(app);
 };
 
 // The help line of `option` in `command`'s help (with its continuation lines), "" when absent.

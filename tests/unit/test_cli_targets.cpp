@@ -24,8 +24,7 @@ using vpnprobe::cli::UsageError;
 
 struct Cli {
     CLI::App app{"vpnprobe"};
-    vpnprobe::cli::SstpCommand sstp{app};
-    vpnprobe::cli::Ikev2Command ikev2{app};
+    std::vector<std::unique_ptr<vpnprobe::cli::Command>> commands = vpnprobe::cli::make_commands(app);
 };
 
 // Parses and runs one command line; returns its exit code and stdout. UsageError propagates.
@@ -38,7 +37,8 @@ std::pair<int, std::string> run(std::vector<std::string> args) {
     testing::internal::CaptureStdout();
     int code = -1;
     try {
-        code = cli.sstp.selected() ? cli.sstp.run() : cli.ikev2.run();
+        for (const auto& command : cli.commands)
+            if (command->selected()) code = command->run();
     } catch (...) {
         testing::internal::GetCapturedStdout();
         throw;

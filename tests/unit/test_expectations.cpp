@@ -110,14 +110,14 @@ TEST(Expectations, ExpiredCertificateCarriesTheWindowsError) {
 
 TEST(Expectations, TlsAndSstp) {
     Expectations e;
-    e.tls.min_version = "TLSv1.2";
-    e.tls.ciphers = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"};
-    e.sstp.crypto_binding_hash = "SHA256";
+    std::get<SstpExpect>(e.kinds).tls.min_version = "TLSv1.2";
+    std::get<SstpExpect>(e.kinds).tls.ciphers = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"};
+    std::get<SstpExpect>(e.kinds).crypto_binding_hash = "SHA256";
     EXPECT_TRUE(all_held(evaluate(e, healthy_sstp())));
     auto old = healthy_sstp();
-    old.sstp->tls->version = "TLSv1";
-    old.sstp->tls->cipher = "TLS_RSA_WITH_AES_128_CBC_SHA";
-    old.sstp->sstp.hash_protocols = {"SHA1"};
+    old.as<vpnprobe::probes::SstpResult>().tls->version = "TLSv1";
+    old.as<vpnprobe::probes::SstpResult>().tls->cipher = "TLS_RSA_WITH_AES_128_CBC_SHA";
+    old.as<vpnprobe::probes::SstpResult>().sstp.hash_protocols = {"SHA1"};
     auto out = evaluate(e, old);
     EXPECT_FALSE(find(out, "tls.min_version").held);
     EXPECT_FALSE(find(out, "tls.ciphers").held);
@@ -126,7 +126,7 @@ TEST(Expectations, TlsAndSstp) {
 
 TEST(Expectations, Ikev2Facts) {
     Expectations e;
-    auto& i = e.ikev2;
+    auto& i = std::get<Ikev2Expect>(e.kinds);
     i.proposal_in = {"aes256-sha256-modp2048", "aes256gcm16-prfsha384-ecp384"};
     i.notifies_present = {"IKEV2_FRAGMENTATION_SUPPORTED"};
     i.notifies_absent = {"COOKIE"};
@@ -146,17 +146,18 @@ TEST(Expectations, Ikev2Facts) {
 
 TEST(Expectations, WeakAuditMustBeCompleteToProveAnything) {
     Expectations e;
-    e.ikev2.no_weak_accepted = true;
+    std::get<Ikev2Expect>(e.kinds).no_weak_accepted = true;
     auto run = healthy_ikev2();
     EXPECT_FALSE(find(evaluate(e, run), "ikev2.no_weak_accepted").held) << "no audit ran";
-    run.ikev2->weak_audit = {{"3des-sha256-modp2048", "3DES", false, true, "NO_PROPOSAL_CHOSEN"},
-                             {"aes256-sha1-modp2048", "SHA-1", false, true, "NO_PROPOSAL_CHOSEN"}};
+    run.as<vpnprobe::probes::Ikev2Result>().weak_audit = {
+        {"3des-sha256-modp2048", "3DES", false, true, "NO_PROPOSAL_CHOSEN"},
+        {"aes256-sha1-modp2048", "SHA-1", false, true, "NO_PROPOSAL_CHOSEN"}};
     EXPECT_TRUE(find(evaluate(e, run), "ikev2.no_weak_accepted").held);
-    run.ikev2->weak_audit[1].answered = false;
+    run.as<vpnprobe::probes::Ikev2Result>().weak_audit[1].answered = false;
     auto o = find(evaluate(e, run), "ikev2.no_weak_accepted");
     EXPECT_FALSE(o.held);
     EXPECT_EQ(o.actual, "audit incomplete");
-    run.ikev2->weak_audit[1] = {"aes256-sha1-modp2048", "SHA-1", true, true, "accepted"};
+    run.as<vpnprobe::probes::Ikev2Result>().weak_audit[1] = {"aes256-sha1-modp2048", "SHA-1", true, true, "accepted"};
     o = find(evaluate(e, run), "ikev2.no_weak_accepted");
     EXPECT_FALSE(o.held);
     EXPECT_THAT(o.actual, HasSubstr("accepts aes256-sha1-modp2048"));
@@ -261,7 +262,7 @@ TEST(Expectations, AHarnessErrorNeverHoldsWhateverIsExpected) {
     EXPECT_THAT(find(out, "failed_phase").detail, HasSubstr("did not run"));
 
     // The same without the finding: a phase marked local is enough (a result not yet diagnosed).
-    run.ikev2->findings.clear();
+    run.as<vpnprobe::probes::Ikev2Result>().findings.clear();
     EXPECT_THAT(run.harness_error(), HasSubstr("ike_sa_init"));
     EXPECT_FALSE(all_held(evaluate(expect_failure, run)));
 

@@ -29,7 +29,7 @@ const Finding* finding(const Ikev2Result& r, const std::string& check) {
 
 // A result whose IKE_AUTH timed out after a good SA_INIT.
 Ikev2Result silent_ike_auth(bool fragmentation, std::optional<bool> port_answers) {
-    auto r = *healthy_ikev2(fragmentation).ikev2;
+    auto r = healthy_ikev2(fragmentation).as<vpnprobe::probes::Ikev2Result>();
     r.phases.clear();
     add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth"}, 0.01, "ike_auth", PhaseOutcome::timeout,
                "no answer to IKE_AUTH on UDP 4500 within 3.0 s");
@@ -42,7 +42,7 @@ Ikev2Result silent_ike_auth(bool fragmentation, std::optional<bool> port_answers
 }
 
 TEST(Ikev2Diagnosis, HealthyResultIsASuccessWithoutErrors) {
-    auto r = *healthy_ikev2().ikev2;
+    auto r = healthy_ikev2().as<vpnprobe::probes::Ikev2Result>();
     diagnose_ikev2(r, options());
     EXPECT_TRUE(r.success);
     EXPECT_EQ(r.failed_phase, "");
@@ -76,7 +76,7 @@ TEST(Ikev2Diagnosis, NothingOnTheNatTPortIsABlockedPort) {
 }
 
 TEST(Ikev2Diagnosis, InvalidIkeSpiIsAPortSplit) {
-    auto r = *healthy_ikev2().ikev2;
+    auto r = healthy_ikev2().as<vpnprobe::probes::Ikev2Result>();
     r.phases.back() = Phase{"ike_auth", PhaseOutcome::failed, 0.01, "IKE_AUTH answered with INVALID_IKE_SPI", false};
     r.phases.pop_back();
     r.phases.back() = Phase{"ike_auth", PhaseOutcome::failed, 0.01, "IKE_AUTH answered with INVALID_IKE_SPI", false};
@@ -146,7 +146,7 @@ TEST(Ikev2Diagnosis, LocalFailuresDoNotBlameTheServer) {
 }
 
 TEST(Ikev2Diagnosis, BadSignatureIs13801) {
-    auto r = *healthy_ikev2().ikev2;
+    auto r = healthy_ikev2().as<vpnprobe::probes::Ikev2Result>();
     r.ike.auth_verified = false;
     r.ike.auth_detail = "signature does not verify";
     diagnose_ikev2(r, options());
@@ -156,7 +156,7 @@ TEST(Ikev2Diagnosis, BadSignatureIs13801) {
 }
 
 TEST(Ikev2Diagnosis, WeakChoicesAndAuditFindings) {
-    auto r = *healthy_ikev2().ikev2;
+    auto r = healthy_ikev2().as<vpnprobe::probes::Ikev2Result>();
     r.ike.dh_group = 2;
     r.weak_audit = {{"3des-sha256-modp2048", "3DES", true, true, "accepted"},
                     {"aes256-sha1-modp2048", "SHA-1", false, false, "no answer"}};
@@ -170,7 +170,7 @@ TEST(Ikev2Diagnosis, WeakChoicesAndAuditFindings) {
 }
 
 TEST(Ikev2Diagnosis, NatIsReportedAsInformation) {
-    auto r = *healthy_ikev2().ikev2;
+    auto r = healthy_ikev2().as<vpnprobe::probes::Ikev2Result>();
     r.ike.nat_detected = true;
     r.ike.nat_destination_mismatch = true;
     r.ike.nat_source_mismatch = false;

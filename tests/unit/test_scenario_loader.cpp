@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scenarios/probe_kind.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "tests/support/run_command.hpp"
 
@@ -87,26 +88,26 @@ TEST(ScenarioLoader, GoodFileBecomesTheModel) {
     EXPECT_EQ(s.vantage_points[1].vantage.interface, "eth1");
     ASSERT_EQ(s.targets.size(), 1u);
     EXPECT_EQ(s.targets[0].sni, "vpn.example.com");
-    EXPECT_EQ(s.targets[0].sstp_port, 8443);
+    EXPECT_EQ(s.targets[0].ports.at("sstp"), 8443);
     EXPECT_EQ(s.targets[0].ca.value_or(""), "/etc/ssl/certs/ca.pem");
     ASSERT_EQ(s.probes.size(), 2u);
     const auto& sstp = s.probes[0];
-    EXPECT_EQ(sstp.type, ProbeType::sstp);
+    EXPECT_EQ(sstp.kind().name(), "sstp");
     EXPECT_EQ(sstp.timeout, 5);
-    EXPECT_EQ(sstp.sstp.phase_timeout, 2);
+    EXPECT_EQ(std::get<SstpProbeOptions>(sstp.options).phase_timeout, 2);
     EXPECT_EQ(sstp.expect.certificate.fingerprints.size(), 2u);
     EXPECT_EQ(sstp.expect.certificate.min_days_left.value_or(0), 30);
     EXPECT_EQ(sstp.expect.certificate.san_includes, std::vector<std::string>{"vpn.example.com"});
-    EXPECT_EQ(sstp.expect.tls.min_version.value_or(""), "TLSv1.2");
+    EXPECT_EQ(std::get<SstpExpect>(sstp.expect.kinds).tls.min_version.value_or(""), "TLSv1.2");
     EXPECT_EQ(sstp.expect.timing.phase_max_seconds.at("tls_handshake"), 1);
     ASSERT_EQ(sstp.expect_by_vantage.count("office"), 1u);
     EXPECT_EQ(sstp.expect_by_vantage.at("office").failed_phase.value_or("?"), "tcp_connect");
     const auto& ike = s.probes[1];
-    EXPECT_EQ(ike.type, ProbeType::ikev2);
+    EXPECT_EQ(ike.kind().name(), "ikev2");
     EXPECT_EQ(ike.targets, std::vector<std::string>{"gw"});
-    EXPECT_EQ(ike.ikev2.preset, "windows-default");
-    EXPECT_TRUE(ike.ikev2.audit_weak);
-    EXPECT_EQ(ike.expect.ikev2.no_weak_accepted, true);
+    EXPECT_EQ(std::get<Ikev2ProbeOptions>(ike.options).preset, "windows-default");
+    EXPECT_TRUE(std::get<Ikev2ProbeOptions>(ike.options).audit_weak);
+    EXPECT_EQ(std::get<Ikev2Expect>(ike.expect.kinds).no_weak_accepted, true);
 }
 
 TEST(ScenarioLoader, UnknownKeyIsRefusedWithItsPositionAndTheKnownKeys) {
