@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "scenarios/probe_kind.hpp"
 
 namespace {
 
@@ -56,6 +57,15 @@ TEST(CliHelp, Ikev2ShowsItsDefaults) {
     expect_default("ikev2", "--preset", "default windows-default");
     expect_default("ikev2", "--id", "default vpnprobe");
     expect_default("ikev2", "--format", "=text");
+}
+
+// What every probe kind's command shares, for every kind of the registry.
+TEST(CliHelp, EveryProbeKindShowsTheSharedDefaults) {
+    for (const auto* kind : vpnprobe::scenarios::probe_kinds()) {
+        expect_default(kind->name(), "--timeout", "=10");
+        expect_default(kind->name(), "--format", "=text");
+        for (const auto& option : kind->options()) EXPECT_NE(option_help(kind->name(), option.cli_flag), "");
+    }
 }
 
 TEST(CliHelp, CertCheckShowsItsDefaults) {

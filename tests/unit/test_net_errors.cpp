@@ -4,6 +4,7 @@
 // (ENETUNREACH); with lo up a closed loopback port refuses (ECONNREFUSED, ICMP port unreachable for UDP); an
 // "unreachable" route gives EHOSTUNREACH; an address not on the machine cannot be the source (EADDRNOTAVAIL);
 // an interface that does not exist is ENODEV. And no error text carries a Boost source location.
+// Each probe runs through the registry of probe kinds (its run, then its diagnosis), as a scenario row does.
 #include <gtest/gtest.h>
 
 #include <sched.h>
@@ -17,15 +18,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
-#include "probes/ikev2/ikev2_probe.hpp"
 #include "probes/net_errors.hpp"
-#include "probes/sstp/sstp_probe.hpp"
+#include "scenarios/probe_kind.hpp"
 
 namespace asio = boost::asio;
 using namespace vpnprobe::probes;
+using vpnprobe::scenarios::find_probe_kind;
+using vpnprobe::scenarios::KindOptions;
+using vpnprobe::scenarios::ProbeKind;
+using vpnprobe::scenarios::ProbeResult;
+using vpnprobe::scenarios::RowTarget;
 
 namespace {
 
@@ -48,42 +54,37 @@ std::string in_fresh_netns(const std::string& setup, const std::function<void()>
     return why;
 }
 
-SstpResult sstp(const std::string& target_address, std::uint16_t port, VantagePoint vp = {}) {
-    SstpOptions o;
-    o.host = target_address;
-    o.port = port;
-    o.timeout_seconds = 5;
-    o.vantage = vp;
-    SstpResult r;
+// Runs a kind of the registry as the scenario runner does (its run, then its diagnosis).
+ProbeResult run_kind(const std::string& kind_name, const std::string& target_address, std::uint16_t port,
+                     VantagePoint vp, double timeout_seconds) {
+    const ProbeKind* kind = find_probe_kind(kind_name);
+    if (!kind) throw std::logic_error("no probe kind " + kind_name);
+    RowTarget t;
+    t.host = target_address;
+    t.port = port;
+    t.name_clients_dial = target_address;
+    t.vantage = vp;
+    t.timeout = timeout_seconds;
+    const KindOptions options = kind->default_options();
+    ProbeResult r = kind->empty_result();
     asio::io_context io;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            r = co_await sstp_probe(o);
-            diagnose_sstp(r, o);
+            r = co_await kind->run(t, options);
+            kind->diagnose(r, t, options);
         },
         asio::detached);
     io.run();
     return r;
 }
 
+SstpResult sstp(const std::string& target_address, std::uint16_t port, VantagePoint vp = {}) {
+    return std::get<SstpResult>(run_kind("sstp", target_address, port, vp, 5));
+}
+
 Ikev2Result ikev2(const std::string& target_address, std::uint16_t port, VantagePoint vp = {}) {
-    Ikev2Options o;
-    o.host = target_address;
-    o.port = port;
-    o.timeout_seconds = 3;
-    o.vantage = vp;
-    Ikev2Result r;
-    asio::io_context io;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            r = co_await ikev2_probe(o);
-            diagnose_ikev2(r, o);
-        },
-        asio::detached);
-    io.run();
-    return r;
+    return std::get<Ikev2Result>(run_kind("ikev2", target_address, port, vp, 3));
 }
 
 template <typename R>
