@@ -167,7 +167,7 @@ constexpr Algorithm algorithm_table[] = {
     integ(2, "AUTH_HMAC_SHA1_96", "HMAC_SHA1_96").mac(12, 20, "SHA1").wireshark("HMAC_SHA1_96 [RFC2404]").prf_from(2),
     integ(3, "AUTH_DES_MAC", "DES_MAC"),
     integ(4, "AUTH_KPDK_MD5", "KPDK_MD5"),
-    integ(5, "AUTH_AES_XCBC_96", "AES_XCBC_96").mac(12, 16, "").wireshark("AES_XCBC_96 [RFC3566]").prf_from(4),
+    integ(5, "AUTH_AES_XCBC_96", "AES_XCBC_96").mac(12, 16, "").prf_from(4),
     integ(6, "AUTH_HMAC_MD5_128", "HMAC_MD5_128"),
     integ(7, "AUTH_HMAC_SHA1_160", "HMAC_SHA1_160"),
     integ(8, "AUTH_AES_CMAC_96", "AES_CMAC_96").prf_from(8),

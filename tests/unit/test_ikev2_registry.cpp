@@ -205,7 +205,8 @@ TEST(Ikev2Registry, EveryKeywordNamesARowAndRoundTrips) {
 }
 
 // What the probe's keylog writes today (probes/ikev2/ikev2_probe.cpp, wireshark_encr_name/wireshark_integ_name):
-// the table must give the same names, so the probe can switch to it without changing its output.
+// the table gives the same names, so the probe can switch to it, except for AES-XCBC-96 (below). That the names
+// are Wireshark's own is checked by tshark in test_ikev2_sk.
 TEST(Ikev2Registry, WiresharkNamesAreThoseOfTheKeylog) {
     using T = TransformType;
     EXPECT_EQ(wireshark_algorithm_name(T::encr, encr_alg::triple_des, 0), "3DES [RFC2451]");
@@ -219,7 +220,9 @@ TEST(Ikev2Registry, WiresharkNamesAreThoseOfTheKeylog) {
     EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::none, 0), "NONE [RFC4306]");
     EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::hmac_md5_96, 0), "HMAC_MD5_96 [RFC2403]");
     EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::hmac_sha1_96, 0), "HMAC_SHA1_96 [RFC2404]");
-    EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::aes_xcbc_96, 0), "AES_XCBC_96 [RFC3566]");
+    // The probe's keylog prints "AES_XCBC_96 [RFC3566]", a name Wireshark (4.0, packet-isakmp.c) does not have and
+    // refuses ("invalid value"): the table says it has none.
+    EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::aes_xcbc_96, 0), std::nullopt);
     EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::hmac_sha2_256_128, 0), "HMAC_SHA2_256_128 [RFC4868]");
     EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::hmac_sha2_384_192, 0), "HMAC_SHA2_384_192 [RFC4868]");
     EXPECT_EQ(wireshark_algorithm_name(T::integ, integ_alg::hmac_sha2_512_256, 0), "HMAC_SHA2_512_256 [RFC4868]");
