@@ -237,6 +237,11 @@ TEST(Ikev2Registry, PresetsUseOnlyImplementedAlgorithms) {
     for (const auto& name : vpnprobe::probes::ikev2_preset_names())
         for (const auto& p : vpnprobe::probes::ikev2_preset(name)) proposals.push_back(p);
     for (const auto& w : vpnprobe::probes::ikev2_weak_offers()) proposals.push_back(w.proposal);
+    // The weak offers' group texts come from the table's descriptions, unchanged from when they were typed in.
+    const auto weak = vpnprobe::probes::ikev2_weak_offers();
+    ASSERT_EQ(weak.size(), 5u);
+    EXPECT_EQ(weak[3].why_weak, "DH group 2 (1024-bit MODP)");
+    EXPECT_EQ(weak[4].why_weak, "DH group 5 (1536-bit MODP)");
     ASSERT_GE(proposals.size(), 20u);
     for (const auto& text : proposals) {
         SCOPED_TRACE(text);
