@@ -11,6 +11,8 @@ packages=(
   iproute2 nftables iptables openssl ca-certificates python3 procps util-linux libnetfilter-queue-dev
   # report tests: JUnit validated against its schema, Prometheus text parsed back by the reference parser
   libxml2-utils python3-prometheus-client curl
+  # IKEv2 SK tests: Wireshark decrypts what protocol/ikev2 seals (an independent judge; skipped without it)
+  tshark
   # a namespace that cannot be entered (capsh drops CAP_SYS_ADMIN for one command)
   libcap2-bin
   # the scenario JSON Schema is checked against the shipped examples

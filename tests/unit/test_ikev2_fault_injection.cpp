@@ -29,6 +29,7 @@
 #include "protocol/ikev2/ikev2_keys.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
 #include "tests/support/test_certificate.hpp"
 
 namespace {
@@ -98,6 +99,11 @@ public:
         s4500_.close(ignored);
     }
     int requests(bool nat_t) const { return nat_t ? seen4500_ : seen500_; }
+    // Protected requests that opened with the initiator's keys (the probe's IKE_AUTH, its Delete).
+    int authentic_requests() const { return authentic_; }
+    // The port the NAT_DETECTION_DESTINATION_IP hash claims the probe's request came from: 0 for the true one;
+    // anything else is what a NAT would make the server see.
+    void pretend_probe_port(std::uint16_t port) { pretend_port_ = port; }
 
     // A correct IKE_SA_INIT answer: the first proposal, our KE and Nonce, keys derived. Returns its bytes.
     Bytes accept_sa_init(const ike::Message& req, bool offer_fragmentation = true) {
@@ -121,6 +127,26 @@ public:
         m.payloads.push_back(ike::SaPayload{{chosen}});
         m.payloads.push_back(ike::KePayload{kex_->group(), kex_->public_value()});
         m.payloads.push_back(ike::NoncePayload{nr});
+        // NAT-D as a real server sends it (RFC 7296 2.23): SOURCE over its own address and port, DESTINATION over
+        // the probe's as the request arrived.
+        auto bytes_of = [](const asio::ip::address& a) {
+            if (a.is_v4()) {
+                auto b = a.to_v4().to_bytes();
+                return Bytes(b.begin(), b.end());
+            }
+            auto b = a.to_v6().to_bytes();
+            return Bytes(b.begin(), b.end());
+        };
+        m.payloads.push_back(
+            ike::NotifyPayload{0,
+                               {},
+                               ike::notify::nat_detection_source_ip,
+                               ike::nat_detection_hash(spi_i_, spi_r_, bytes_of(local_.address()), local_.port())});
+        m.payloads.push_back(ike::NotifyPayload{0,
+                                                {},
+                                                ike::notify::nat_detection_destination_ip,
+                                                ike::nat_detection_hash(spi_i_, spi_r_, bytes_of(peer_.address()),
+                                                                        pretend_port_ ? pretend_port_ : peer_.port())});
         if (offer_fragmentation)
             m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
         sa_init_response_ = ike::encode_message(m);
@@ -137,22 +163,18 @@ public:
     std::vector<Bytes> protect_bytes(const ike::Message& req, ike::PayloadType first, const Bytes& plain,
                                      int fragments = 0, int claimed_total = 0) {
         auto cipher = ike::responder_sk_cipher(*keys_);
-        ike::Message m = response_header(req.header.exchange, req.header.message_id);
-        if (fragments == 0) {
-            m.payloads.push_back(ike::SkPayload{first, {}});
-            return {seal(m, cipher, plain)};
-        }
+        const ike::Header h = response_header(req.header.exchange, req.header.message_id).header;
+        if (fragments == 0) return {ike::seal_message(h, first, plain, cipher)};
+        // Split into exactly `fragments` pieces (not by size, as seal_fragments does), so a total can lie.
         std::vector<Bytes> out;
         std::size_t chunk = (plain.size() + fragments - 1) / fragments;
         for (int i = 0; i < fragments; ++i) {
             std::size_t from = std::min(plain.size(), i * chunk);
             std::size_t to = std::min(plain.size(), from + chunk);
-            ike::Message f = m;
-            f.payloads.push_back(ike::SkfPayload{static_cast<std::uint16_t>(i + 1),
-                                                 static_cast<std::uint16_t>(claimed_total ? claimed_total : fragments),
-                                                 i == 0 ? first : ike::PayloadType::none,
-                                                 {}});
-            out.push_back(seal(f, cipher, ByteView(plain.data() + from, to - from)));
+            out.push_back(ike::seal_fragment(h, static_cast<std::uint16_t>(i + 1),
+                                             static_cast<std::uint16_t>(claimed_total ? claimed_total : fragments),
+                                             i == 0 ? first : ike::PayloadType::none,
+                                             ByteView(plain.data() + from, to - from), cipher));
         }
         return out;
     }
@@ -183,13 +205,6 @@ public:
     }
 
 private:
-    static Bytes seal(const ike::Message& m, const ike::SkCipher& cipher, ByteView plain) {
-        Bytes out = ike::encode_unencrypted_prefix(m, cipher.sealed_size(plain.size()));
-        Bytes sealed = cipher.seal(out, plain);
-        out.insert(out.end(), sealed.begin(), sealed.end());
-        return out;
-    }
-
     asio::awaitable<void> serve(udp::socket& s, bool nat_t) {
         std::vector<std::uint8_t> buf(65536);
         for (;;) {
@@ -207,6 +222,10 @@ private:
             auto req = ike::decode_message(dgram);
             if (!req) continue;
             ++(nat_t ? seen4500_ : seen500_);
+            peer_ = from;
+            local_ = s.local_endpoint();
+            if (keys_ && req->find<ike::SkPayload>() && ike::open_message(dgram, ike::initiator_sk_cipher(*keys_)))
+                ++authentic_;
             for (const auto& reply : script_(*this, *req, nat_t)) {
                 Bytes wire = nat_t ? ike::add_non_esp_marker(reply) : reply;
                 co_await s.async_send_to(asio::buffer(wire), from, asio::redirect_error(asio::use_awaitable, ec));
@@ -217,7 +236,9 @@ private:
 
     udp::socket s500_, s4500_;
     Script script_;
-    int seen500_ = 0, seen4500_ = 0;
+    int seen500_ = 0, seen4500_ = 0, authentic_ = 0;
+    udp::endpoint peer_, local_;
+    std::uint16_t pretend_port_ = 0;
     std::optional<ike::KeyExchange> kex_;
     std::optional<ike::IkeSaKeys> keys_;
     std::uint64_t spi_i_ = 0, spi_r_ = 0;
@@ -237,9 +258,10 @@ ike::Message sa_init_error_header(const ike::Message& request) {
 
 class Ikev2FaultInjection : public ::testing::Test {
 protected:
-    Ikev2Result run(IkeFaultInjector::Script script, double deadline = kDeadline) {
+    Ikev2Result run(IkeFaultInjector::Script script, double deadline = kDeadline, std::uint16_t pretend_port = 0) {
         asio::io_context io;
         IkeFaultInjector injector(io, std::move(script));
+        injector.pretend_probe_port(pretend_port);
         Ikev2Options o;
         o.host = "localhost";
         o.address = "127.0.0.1";
@@ -262,6 +284,7 @@ protected:
         Ikev2Result r = fut.get();
         vpnprobe::probes::diagnose_ikev2(r, o);
         requests4500_ = injector.requests(true);
+        authentic_requests_ = injector.authentic_requests();
         return r;
     }
 
@@ -277,6 +300,7 @@ protected:
     }
 
     int requests4500_ = 0;
+    int authentic_requests_ = 0;
 };
 
 // The injector itself: a faithful exchange succeeds in every phase, the signature verifies.
@@ -292,6 +316,21 @@ TEST_F(Ikev2FaultInjection, CorrectExchangeSucceeds) {
     EXPECT_EQ(r.ike.eap_request, "Identity");
     EXPECT_TRUE(r.ike.deleted);
     EXPECT_EQ(r.failed_phase, "");
+    EXPECT_EQ(authentic_requests_, 2) << "the probe's IKE_AUTH and Delete open with protocol/'s open_message";
+    // The probe's NAT-D check and protocol/'s nat_detection_hash agree: no translation on loopback.
+    EXPECT_EQ(r.ike.nat_detected, false);
+}
+
+TEST_F(Ikev2FaultInjection, TranslatedSourcePortIsDetectedFromNatD) {
+    auto script = [](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
+        if (is(m, ike::ExchangeType::ike_sa_init)) return {inj.accept_sa_init(m)};
+        if (is(m, ike::ExchangeType::ike_auth)) return inj.protect(m, inj.eap_path_answer());
+        return inj.protect(m, {});
+    };
+    auto r = run(script, kDeadline, 40000);
+    EXPECT_EQ(r.ike.nat_detected, true);
+    EXPECT_EQ(r.ike.nat_destination_mismatch, true) << "the server saw another source port than the probe used";
+    EXPECT_EQ(r.ike.nat_source_mismatch, false);
 }
 
 TEST_F(Ikev2FaultInjection, GarbageAnswersToSaInitEndInATimeoutThatSaysSo) {
