@@ -64,7 +64,8 @@ StepStatus IkeAuthExchange::build(std::vector<Bytes>& datagrams) {
     std::vector<ike::Payload> inner;
     try {
         inner = request_payloads();
-        datagrams = seal_request(sa_, ike::ExchangeType::ike_auth, kMessageId, inner, config_.fragment_size);
+        datagrams =
+            seal_request(sa_, ike::ExchangeType::ike_auth, kMessageId, inner, config_.fragment_size, random_.bytes);
     } catch (const std::exception& e) {
         return fail(FailureReason::internal, "cannot build IKE_AUTH: " + describe_exception(e), true);
     }

@@ -427,7 +427,7 @@ private:
         PhaseTimer phase(r_.phases, "delete");
         in_delete_ = true;  // the polite end itself: a stop request lets it finish, by the deadline
         stop_io_ = false;
-        InformationalExchange step(sa_, r_.ike, message_id, opt_.fragment_size, step_log());
+        InformationalExchange step(sa_, r_.ike, message_id, opt_.fragment_size, random_, step_log());
         int unused_retransmissions = 0;
         // A short wait: the delete is a courtesy to the server, not worth the rest of the deadline.
         auto until = std::min(deadline_, clock::now() + std::chrono::seconds(2));

@@ -8,13 +8,18 @@ namespace ike = vpnprobe::protocol::ikev2;
 using protocol::Bytes;
 
 InformationalExchange::InformationalExchange(IkeSaState& sa, Ikev2Facts& facts, std::uint32_t message_id,
-                                             std::size_t fragment_size, Ikev2Log log)
-    : sa_(sa), facts_(facts), message_id_(message_id), fragment_size_(fragment_size), log_(std::move(log)) {}
+                                             std::size_t fragment_size, Ikev2Randomness random, Ikev2Log log)
+    : sa_(sa),
+      facts_(facts),
+      message_id_(message_id),
+      fragment_size_(fragment_size),
+      random_(std::move(random)),
+      log_(std::move(log)) {}
 
 StepStatus InformationalExchange::build(std::vector<Bytes>& datagrams) {
     try {
         datagrams = seal_request(sa_, ike::ExchangeType::informational, message_id_, {ike::DeletePayload{1, 0, {}}},
-                                 fragment_size_);
+                                 fragment_size_, random_.bytes);
     } catch (const std::exception& e) {
         return fail(FailureReason::internal, "cannot build the Delete: " + describe_exception(e), true);
     }

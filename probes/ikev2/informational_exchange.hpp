@@ -11,7 +11,7 @@ class InformationalExchange : public Ikev2Exchange {
 public:
     // message_id: 1 after IKE_SA_INIT alone, 2 after our IKE_AUTH request went out.
     InformationalExchange(IkeSaState& sa, Ikev2Facts& facts, std::uint32_t message_id, std::size_t fragment_size,
-                          Ikev2Log log);
+                          Ikev2Randomness random, Ikev2Log log);
 
     StepStatus build(std::vector<protocol::Bytes>& datagrams) override;
     bool take(const protocol::Bytes& datagram) override;
@@ -22,6 +22,7 @@ private:
     Ikev2Facts& facts_;
     std::uint32_t message_id_;
     std::size_t fragment_size_;
+    Ikev2Randomness random_;
     Ikev2Log log_;
     std::optional<ProtectedResponse> response_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/ikev2/ikev2_keys.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
 
 namespace vpnprobe::probes {
 
@@ -19,47 +20,23 @@ constexpr std::size_t kMaxReassembledBytes = 64 * 1024;
 }  // namespace
 
 std::vector<Bytes> seal_request(const IkeSaState& sa, ike::ExchangeType exchange, std::uint32_t message_id,
-                                const std::vector<ike::Payload>& payloads, std::size_t fragment_size) {
-    auto cipher = ike::initiator_sk_cipher(*sa.keys);
-    auto inner = ike::encode_inner_payloads(payloads);
-    ike::Message m;
-    m.header.spi_i = sa.spi_i;
-    m.header.spi_r = sa.spi_r;
-    m.header.exchange = exchange;
-    m.header.flags = ike::flag_initiator;
-    m.header.message_id = message_id;
-    std::size_t overhead = ike::header_size + ike::generic_payload_header_size + 4;  // + non-ESP marker
-    std::size_t ip_udp = sa.is_v6 ? 48 : 28;
-    std::size_t limit = fragment_size > ip_udp + overhead + 64 ? fragment_size - ip_udp : 1280 - ip_udp;
-    std::size_t whole = overhead + cipher.sealed_size(inner.bytes.size());
-    if (whole <= limit || !sa.peer_fragmentation) {
-        m.payloads.push_back(ike::SkPayload{inner.first_type, {}});
-        std::size_t n = cipher.sealed_size(inner.bytes.size());
-        Bytes out = ike::encode_unencrypted_prefix(m, n);
-        Bytes sealed = cipher.seal(out, inner.bytes);
-        out.insert(out.end(), sealed.begin(), sealed.end());
-        return {out};
-    }
-    // Largest plaintext chunk whose sealed fragment fits the limit.
-    std::size_t room = limit - overhead - ike::skf_fixed_size;
-    std::size_t chunk = 1;
-    while (cipher.sealed_size(chunk + 1) <= room) ++chunk;
-    std::size_t total = (inner.bytes.size() + chunk - 1) / chunk;
-    std::vector<Bytes> out;
-    for (std::size_t i = 0; i < total; ++i) {
-        ByteView part(inner.bytes.data() + i * chunk, std::min(chunk, inner.bytes.size() - i * chunk));
-        ike::Message f = m;
-        f.payloads.push_back(ike::SkfPayload{static_cast<std::uint16_t>(i + 1),
-                                             static_cast<std::uint16_t>(total),
-                                             i == 0 ? inner.first_type : ike::PayloadType::none,
-                                             {}});
-        std::size_t n = cipher.sealed_size(part.size());
-        Bytes bytes = ike::encode_unencrypted_prefix(f, n);
-        Bytes sealed = cipher.seal(bytes, part);
-        bytes.insert(bytes.end(), sealed.begin(), sealed.end());
-        out.push_back(std::move(bytes));
-    }
-    return out;
+                                const std::vector<ike::Payload>& payloads, std::size_t fragment_size,
+                                const ike::IvSource& iv) {
+    ike::Header h;
+    h.spi_i = sa.spi_i;
+    h.spi_r = sa.spi_r;
+    h.exchange = exchange;
+    h.flags = ike::flag_initiator;
+    h.message_id = message_id;
+    // fragment_size limits the IP payload (RFC 7383 2.5.1): less the IP and UDP headers and the non-ESP marker
+    // of port 4500, what is left for the IKE message. Unusably small limits fall back to 1280.
+    constexpr std::size_t marker = 4;
+    const std::size_t ip_udp = sa.is_v6 ? 48 : 28;
+    const std::size_t ip_payload =
+        fragment_size > ip_udp + ike::sk_message_overhead + marker + 64 ? fragment_size : 1280;
+    std::optional<std::size_t> limit;
+    if (sa.peer_fragmentation) limit = ip_payload - ip_udp - marker;
+    return ike::seal_protected(h, payloads, ike::initiator_sk_cipher(*sa.keys), limit, iv);
 }
 
 ProtectedResponse::ProtectedResponse(const IkeSaState& sa, ike::ExchangeType exchange, std::uint32_t message_id,
@@ -98,14 +75,12 @@ bool ProtectedResponse::take(const Bytes& b) {
     }
     auto cipher = ike::responder_sk_cipher(*sa_.keys);
     if (const auto* sk = m->find<ike::SkPayload>()) {
-        ByteView prefix(b.data(), b.size() - sk->encrypted.size());
-        auto plain = cipher.open(prefix, sk->encrypted);
-        if (!plain) {
+        auto inner = ike::open_sk(b, *sk, cipher);
+        if (!inner && ike::could_be_forged(inner.error())) {
             if (log_) log_("   fails its integrity check: dropped");
-            drop("a response failed its integrity check (" + plain.error().to_string() + ")");
+            drop("a response failed its integrity check (" + inner.error().to_string() + ")");
             return false;
         }
-        auto inner = ike::decode_inner_payloads(sk->first_inner, *plain);
         if (!inner) {
             error_ = "malformed payloads inside the encrypted response: " + inner.error().to_string();
             return true;
@@ -125,8 +100,7 @@ bool ProtectedResponse::take(const Bytes& b) {
         case ike::FragmentReassembler::Admission::take:
             break;
         }
-        ByteView prefix(b.data(), b.size() - f->encrypted.size());
-        auto plain = cipher.open(prefix, f->encrypted);
+        auto plain = ike::open_skf(b, *f, cipher);
         if (!plain) {
             if (log_) log_("   fragment " + std::to_string(f->fragment_number) + " fails its integrity check: dropped");
             drop("fragments failed their integrity check");

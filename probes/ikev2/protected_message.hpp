@@ -1,6 +1,7 @@
 // Encrypted IKEv2 messages (SK, RFC 7296 3.14) and their fragments (SKF, RFC 7383) for the exchanges after
 // IKE_SA_INIT: sealing our request, collecting and opening the server's response. Pure: no socket, no clock.
-// (The probe's own copy until seal/open land in protocol/ikev2/ as pure functions.)
+// The message layout itself is protocol/ikev2/ikev2_sk's (shared with the fault injector); this adds what the
+// probe decides: our fragment size limit, and which datagrams are dropped, which are fatal.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "probes/ikev2/ikev2_exchange.hpp"
 #include "protocol/ikev2/ikev2_fragments.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
 
 namespace vpnprobe::probes {
 
@@ -19,7 +21,7 @@ namespace vpnprobe::probes {
 std::vector<protocol::Bytes> seal_request(const IkeSaState& sa, protocol::ikev2::ExchangeType exchange,
                                           std::uint32_t message_id,
                                           const std::vector<protocol::ikev2::Payload>& payloads,
-                                          std::size_t fragment_size);
+                                          std::size_t fragment_size, const protocol::ikev2::IvSource& iv = {});
 
 // Collects the protected response to one request: SK, or SKF fragments in any order (duplicates ignored),
 // decrypted and decoded. What cannot be authenticated is dropped, never fatal: anyone on the path can send

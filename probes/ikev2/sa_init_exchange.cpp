@@ -1,9 +1,8 @@
 #include "probes/ikev2/sa_init_exchange.hpp"
 
-#include <openssl/evp.h>
-
 #include "probes/net_errors.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
 
 namespace vpnprobe::probes {
 
@@ -14,32 +13,20 @@ using protocol::ByteView;
 
 namespace {
 
-Bytes sha1(ByteView data) {
-    Bytes out(20);
-    unsigned int n = 0;
-    EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha1(), nullptr);
-    return out;
-}
-
 Bytes be64(std::uint64_t v) {
     Bytes b;
     protocol::put_u64(b, v);
     return b;
 }
 
-// NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port) (RFC 7296 2.23).
+// NAT_DETECTION_*_IP data for an endpoint (RFC 7296 2.23).
 Bytes nat_hash(std::uint64_t spi_i, std::uint64_t spi_r, const asio::ip::udp::endpoint& ep) {
-    Bytes in = be64(spi_i);
-    protocol::put_bytes(in, be64(spi_r));
     if (ep.address().is_v4()) {
         auto a = ep.address().to_v4().to_bytes();
-        in.insert(in.end(), a.begin(), a.end());
-    } else {
-        auto a = ep.address().to_v6().to_bytes();
-        in.insert(in.end(), a.begin(), a.end());
+        return ike::nat_detection_hash(spi_i, spi_r, ByteView(a.data(), a.size()), ep.port());
     }
-    protocol::put_u16(in, ep.port());
-    return sha1(in);
+    auto a = ep.address().to_v6().to_bytes();
+    return ike::nat_detection_hash(spi_i, spi_r, ByteView(a.data(), a.size()), ep.port());
 }
 
 std::uint64_t u64_of(const Bytes& b) {
