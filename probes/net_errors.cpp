@@ -89,6 +89,24 @@ std::string host_port_text(const std::string& host, unsigned port) {
     return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+FailureReason socket_failure_reason(int sys_errno) {
+    switch (sys_errno) {
+    case ECONNREFUSED:
+        return FailureReason::refused;
+    case ENETUNREACH:
+        return FailureReason::network_unreachable;
+    case EHOSTUNREACH:
+        return FailureReason::host_unreachable;
+    case ETIMEDOUT:
+        return FailureReason::connection_timed_out;
+    case ECONNRESET:
+    case EPIPE:
+        return FailureReason::peer_closed;
+    default:
+        return FailureReason::socket_error;
+    }
+}
+
 bool is_path_errno(int e) { return e == ENETUNREACH || e == EHOSTUNREACH; }
 
 }  // namespace vpnprobe::probes

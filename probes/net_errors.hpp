@@ -6,6 +6,8 @@
 #include <exception>
 #include <string>
 
+#include "probes/failure_reason.hpp"
+
 namespace boost::system {
 class error_code;
 }
@@ -32,6 +34,11 @@ int errno_of(const std::exception& e);
 // "[2001:db8::1]:443" for an IPv6 literal, "vpn.example.com:443" otherwise: how a host and port are
 // printed together everywhere (RFC 3986 3.2.2).
 std::string host_port_text(const std::string& host, unsigned port);
+
+// The failure reason a socket errno stands for: refused (ECONNREFUSED: a TCP reset, or ICMP port unreachable
+// for UDP), network_unreachable, host_unreachable, connection_timed_out (ETIMEDOUT), peer_closed (ECONNRESET,
+// EPIPE); socket_error for any other errno, and for 0.
+FailureReason socket_failure_reason(int sys_errno);
 
 // ENETUNREACH, EHOSTUNREACH: the path to the server fails (a route, a router's ICMP), not the probe itself.
 bool is_path_errno(int e);

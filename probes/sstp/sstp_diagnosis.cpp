@@ -1,6 +1,5 @@
 // Turns an SSTP probe's phases and facts into findings, each with what a Windows client would show.
 // The probe records; this judges. Order matters: the first error finding is the headline.
-#include <cerrno>
 #include <cstdio>
 
 #include "probes/net_errors.hpp"
@@ -17,7 +16,14 @@ void add(SstpResult& r, Severity s, std::string check, std::string detail, std::
     r.findings.push_back(Finding{s, std::move(check), std::move(detail), std::move(windows_error)});
 }
 
-// A failed or timed-out phase, as the finding an operator reads first.
+// Why a TCP connection failed: the probe's reason; for a phase that carries only the errno, the errno's.
+FailureReason connect_reason(const Phase& p) {
+    if (p.reason != FailureReason::none && p.reason != FailureReason::socket_error) return p.reason;
+    return socket_failure_reason(p.sys_errno);
+}
+
+// A failed or timed-out phase, as the finding an operator reads first: by its phase and FailureReason (and
+// errno), never by the words of its error, which the finding only quotes.
 void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
     const std::string where = host_port_text(r.host, r.port);
     if (p.outcome == PhaseOutcome::interrupted) {
@@ -27,7 +33,7 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
             "");
         return;
     }
-    if (p.local) {
+    if (p.local || p.reason == FailureReason::local) {
         add(r, Severity::error, "probe.local",
             "the probe could not run its " + p.name + " phase from " + r.vantage +
                 " (a problem on the probe's side, not the server's): " + p.error,
@@ -42,37 +48,44 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
         // Named for what happened: only a reset is a refusal. A Windows client shows 809 for each (the server
         // "is not responding"), so the finding's name and text carry the difference.
         std::string check, why;
-        if (timeout || p.sys_errno == ETIMEDOUT) {
+        const FailureReason reason = timeout ? FailureReason::timeout : connect_reason(p);
+        switch (reason) {
+        case FailureReason::timeout:
+        case FailureReason::connection_timed_out:
             check = "sstp.tcp_timeout";
             why = "no answer to the TCP connection attempt to " + where +
                   " (TCP filtered on the path, or the server is down): " + p.error;
-        } else if (p.sys_errno == ECONNREFUSED) {
+            break;
+        case FailureReason::refused:
             check = "sstp.tcp_refused";
             why = "nothing accepts SSTP on " + where + ": " + p.error;
-        } else if (p.sys_errno == ENETUNREACH) {
+            break;
+        case FailureReason::network_unreachable:
             check = "sstp.network_unreachable";
             why = "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error;
-        } else if (p.sys_errno == EHOSTUNREACH) {
+            break;
+        case FailureReason::host_unreachable:
             check = "sstp.no_route";
             why = where + " cannot be reached from " + r.vantage + ": " + p.error;
-        } else {
+            break;
+        default:
             check = "sstp.tcp_failed";
             why = "the TCP connection to " + where + " failed: " + p.error;
+            break;
         }
         add(r, Severity::error, check, why, win(winerr::ERROR_VPN_TIMEOUT));
     } else if (p.name == "tls_handshake") {
-        bool mismatch = p.error.find("version") != std::string::npos ||
-                        p.error.find("handshake failure") != std::string::npos ||
-                        p.error.find("no shared cipher") != std::string::npos;
         if (timeout)
             add(r, Severity::error, "sstp.tls_timeout",
                 "the TCP connection opened but the TLS handshake got no answer: something accepts TCP on " + where +
                     " but does not speak TLS (a load balancer without a backend?): " + p.error,
                 win(winerr::ERROR_VPN_TIMEOUT));
+        else if (p.reason == FailureReason::tls_no_common_algorithm)
+            add(r, Severity::error, "sstp.tls_no_common_algorithm", "TLS handshake failed: " + p.error,
+                win(winerr::SEC_E_ALGORITHM_MISMATCH));
         else
-            add(r, Severity::error, mismatch ? "sstp.tls_no_common_algorithm" : "sstp.tls_failed",
-                "TLS handshake failed: " + p.error,
-                mismatch ? win(winerr::SEC_E_ALGORITHM_MISMATCH) : win(winerr::ERROR_VPN_TIMEOUT));
+            add(r, Severity::error, "sstp.tls_failed", "TLS handshake failed: " + p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
     } else if (p.name == "http") {
         if (timeout)
             add(r, Severity::error, "sstp.http_timeout",

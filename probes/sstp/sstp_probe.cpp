@@ -1,15 +1,15 @@
 // The SSTP probe's I/O. Phases, in order: resolve, tcp_connect, tls_handshake, http, call_connect,
-// ppp_lcp, disconnect. Each phase runs under a watchdog whose deadline is the earlier of the phase's own
-// and the whole probe's; when it fires the socket is closed and the phase ends as "timeout".
+// ppp_lcp, disconnect. It runs on a ProbeSession (deadlines, stop, log, failing a phase, resolve) and a
+// TlsConnection (tcp_connect, tls_handshake): each phase runs under the session's watchdog, whose deadline is
+// the earlier of the phase's own and the whole probe's; when it fires the socket is closed and the phase
+// ends as "timeout". Every failure carries its FailureReason; sstp_diagnosis judges by it.
 #include "probes/sstp/sstp_probe.hpp"
 
 #include <openssl/rand.h>
 
-#include <unistd.h>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <algorithm>
+#include <array>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -17,11 +17,9 @@
 #include <optional>
 #include <stdexcept>
 
-#include "probes/async_resolve.hpp"
-#include "probes/local_checks.hpp"
 #include "probes/net_errors.hpp"
-#include "probes/tls_client.hpp"
-#include "probes/watchdog.hpp"
+#include "probes/probe_session.hpp"
+#include "probes/tls_connect.hpp"
 #include "protocol/sstp/ppp_lcp.hpp"
 #include "protocol/sstp/sstp.hpp"
 
@@ -29,8 +27,6 @@ namespace vpnprobe::probes {
 
 namespace asio = boost::asio;
 namespace proto = vpnprobe::protocol;
-using tcp = asio::ip::tcp;
-using clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 namespace {
@@ -55,141 +51,69 @@ std::string random_guid() {
     return s;
 }
 
-std::string seconds_text(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g s", s);
-    return buf;
+SessionSettings session_settings(const SstpOptions& o) {
+    return SessionSettings{o.host, o.port, o.vantage, o.timeout_seconds, o.phase_timeout_seconds, o.log, o.stop};
 }
 
-// What went wrong with an I/O call, in words an operator understands.
-std::string describe_io_error(const error_code& ec) {
-    if (ec == asio::error::eof) return "server closed the connection";
-    if (ec == asio::error::connection_reset) return "connection reset by the server (TCP RST)";
-    if (ec == asio::error::connection_refused) return "connection refused (TCP RST: nothing listens on the port)";
-    if (ec == asio::ssl::error::stream_truncated) return "server closed the TLS connection without close_notify";
-    if (ec.category() == asio::error::get_ssl_category()) {
-        std::string reason = ec.message();
-        std::string queued = drain_openssl_errors();
-        return "TLS error: " + reason + (queued.empty() ? "" : " (" + queued + ")");
-    }
-    return describe_error_code(ec);
-}
+// A packet that may be a keep-alive: was it one, and did our answer go out?
+enum class Keepalive { not_one, answered, send_failed };
 
 class SstpSession {
 public:
     SstpSession(const asio::any_io_executor& ex, const SstpOptions& opt, SstpResult& result)
-        : ex_(ex), opt_(opt), r_(result), watchdog_(ex), stop_(opt.stop, [this] { on_stop(); }) {
-        start_ = clock::now();
-        double whole = opt_.timeout_seconds > 0 ? opt_.timeout_seconds : 10;
-        deadline_ = start_ + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(whole));
-        phase_seconds_ = opt_.phase_timeout_seconds > 0 ? opt_.phase_timeout_seconds : whole;
-        if (opt_.stop && opt_.stop->requested()) on_stop();
-    }
+        : opt_(opt),
+          r_(result),
+          s_(ex, result, session_settings(opt), SessionIo{[this] { tls_.close(); }, [this] { tls_.cancel(); }}) {}
 
     asio::awaitable<void> run() {
-        r_.host = opt_.host;
-        r_.port = opt_.port;
-        r_.vantage = opt_.vantage.label();
         r_.sstp.correlation_id = random_guid();
         // One co_await per statement: GCC 12 miscompiles co_await inside && (see ikev2_probe.cpp).
-        bool ok = co_await resolve();
-        if (ok) ok = co_await connect();
+        auto address = co_await s_.resolve(opt_.address);
+        bool ok = address.has_value();
+        if (ok) ok = co_await tls_.connect(s_, *address, opt_.port, opt_.tls);
         if (ok) ok = co_await tls_handshake();
         if (ok) ok = co_await http();
         if (ok) ok = co_await call_connect();
         if (ok) ok = co_await ppp_lcp();
         if (ok) co_await disconnect();
         else co_await abort_if_possible();
-        if (interrupted_) co_await polite_end();
-        watchdog_.disarm();
-        close_socket();
-        r_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
+        if (s_.interrupted()) co_await polite_end();
+        s_.disarm_watchdog();
+        tls_.close();
+        s_.finish();
     }
 
 private:
     // ---- plumbing ---------------------------------------------------------------------------------
 
-    // Verbose lines carry the time since the probe started, so a stall shows as a gap.
-    void log(const std::string& line) const {
-        if (!opt_.log) return;
-        char stamp[32];
-        std::snprintf(stamp, sizeof stamp, "[%9.3f ms] ",
-                      std::chrono::duration<double, std::milli>(clock::now() - start_).count());
-        opt_.log(stamp + line);
-    }
+    void log(const std::string& line) const { s_.log(line); }
 
-    clock::time_point phase_deadline() const {
-        auto own =
-            clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(phase_seconds_));
-        return std::min(own, deadline_);
-    }
+    // The last send or read failed: the phase ends with what it said (or as timeout / interrupted).
+    bool fail_io(PhaseTimer& phase) { return s_.fail(phase, io_reason_, io_error_); }
 
-    void arm_watchdog() {
-        watchdog_.arm(phase_deadline(), [this] { close_socket(); });
-    }
-
-    void close_socket() {
-        error_code ignored;
-        if (stream_) stream_->lowest_layer().close(ignored);
-    }
-
-    bool expired() const { return watchdog_.fired() || clock::now() >= deadline_; }
-
-    // Asked to stop (SIGINT, SIGTERM): the I/O in flight is cancelled (not the socket closed, so the TLS
-    // session stays usable for CALL_ABORT and close_notify), no new I/O starts, and the whole probe gets
-    // kPoliteEndSeconds more at most. A stop during our own disconnect lets it finish.
-    void on_stop() {
-        interrupted_ = true;
-        auto polite = clock::now() +
-                      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
-        deadline_ = std::min(deadline_, polite);
-        if (in_polite_end_) return;
-        stop_io_ = true;
-        error_code ignored;
-        if (stream_) stream_->lowest_layer().cancel(ignored);
-    }
-
-    // Ends the current phase as failed, or as timeout when the watchdog ended it, or as interrupted.
-    bool fail(PhaseTimer& phase, const std::string& why) {
-        if (interrupted_ && !in_polite_end_) {
-            phase.finish(PhaseOutcome::interrupted,
-                         "interrupted (" + opt_.stop->reason() + ") while waiting: " + waiting_for_);
-        } else if (expired()) {
-            bool whole = clock::now() >= deadline_;
-            phase.finish(PhaseOutcome::timeout,
-                         "no answer within " + seconds_text(whole ? opt_.timeout_seconds : phase_seconds_) +
-                             (whole ? " (probe deadline)" : " (phase deadline)") + " while waiting: " + waiting_for_);
-        } else {
-            phase.finish(PhaseOutcome::failed, why);
-        }
-        return false;
-    }
-
-    bool fail_local(PhaseTimer& phase, const std::string& why, int sys_errno = 0) {
-        Phase& p = phase.finish(PhaseOutcome::failed, why);
-        p.local = true;
-        p.sys_errno = sys_errno;
-        return false;
+    void io_failed(FailureReason reason, std::string why) {
+        io_reason_ = reason;
+        io_error_ = std::move(why);
     }
 
     asio::awaitable<bool> send(const proto::Bytes& bytes, const std::string& description) {
         if (!description.empty()) log("-> " + description);
-        if (stop_io_) co_return false;
+        if (s_.io_stopped()) co_return false;
         error_code ec;
-        co_await asio::async_write(*stream_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) io_error_ = describe_io_error(ec);
+        co_await asio::async_write(tls_.stream(), asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) io_failed(io_failure_reason(ec), describe_io_error(ec));
         co_return !ec;
     }
 
     // Reads whatever the server sends next into rx_. False on error (io_error_ says why).
     asio::awaitable<bool> read_more() {
         std::array<std::uint8_t, 4096> buf;
-        if (stop_io_) co_return false;
+        if (s_.io_stopped()) co_return false;
         error_code ec;
         std::size_t n =
-            co_await stream_->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+            co_await tls_.stream().async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
-            io_error_ = describe_io_error(ec);
+            io_failed(io_failure_reason(ec), describe_io_error(ec));
             co_return false;
         }
         rx_.insert(rx_.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
@@ -201,30 +125,33 @@ private:
         for (;;) {
             auto length = proto::sstp_packet_length(rx_);
             if (!length) {
-                io_error_ = "malformed SSTP packet from the server: " + length.error().to_string();
+                io_failed(FailureReason::malformed,
+                          "malformed SSTP packet from the server: " + length.error().to_string());
                 co_return std::nullopt;
             }
             if (*length && rx_.size() >= **length) {
                 std::size_t n = **length;
                 auto packet = proto::decode_sstp_packet(proto::ByteView(rx_.data(), n));
                 if (!packet) {
-                    io_error_ = "malformed SSTP packet from the server: " + packet.error().to_string() + " (packet: " +
-                                proto::to_hex(proto::ByteView(rx_.data(), std::min<std::size_t>(n, 64))) +
-                                (n > 64 ? "..." : "") + ")";
+                    io_failed(FailureReason::malformed,
+                              "malformed SSTP packet from the server: " + packet.error().to_string() + " (packet: " +
+                                  proto::to_hex(proto::ByteView(rx_.data(), std::min<std::size_t>(n, 64))) +
+                                  (n > 64 ? "..." : "") + ")");
                     co_return std::nullopt;
                 }
                 rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(n));
                 log("<- " + proto::describe(*packet) + describe_ppp_inside(*packet));
                 co_return std::move(packet).value();
             }
-            if (!co_await read_more()) {
+            bool more = co_await read_more();
+            if (!more) {
                 // Say what was cut off: a lying length field shows only as a packet that never completes.
                 if (!rx_.empty()) {
                     std::string partial = "truncated SSTP packet: " + std::to_string(rx_.size()) + " byte(s) of " +
                                           (*length ? std::to_string(**length) : std::string("a 4-byte header")) +
                                           " received";
                     io_error_ += " (" + partial + ")";
-                    waiting_for_ += " (" + partial + ")";
+                    s_.waiting_for_more(" (" + partial + ")");
                 }
                 co_return std::nullopt;
             }
@@ -237,127 +164,39 @@ private:
     }
 
     asio::awaitable<bool> send_sstp_data(const proto::Bytes& ppp_frame) {
-        co_return co_await send(proto::encode_sstp_data(ppp_frame),
-                                "SSTP data: " + proto::describe_ppp_frame(ppp_frame));
+        const std::string description = "SSTP data: " + proto::describe_ppp_frame(ppp_frame);
+        bool sent = co_await send(proto::encode_sstp_data(ppp_frame), description);
+        co_return sent;
     }
 
     // Keep-alives are answered whatever phase we are in: SSTP ECHO_REQUEST and LCP Echo-Request.
-    // Returns true when the packet was one of those (and was answered).
-    asio::awaitable<bool> answer_keepalive(const proto::SstpPacket& p, bool& send_failed) {
-        send_failed = false;
+    asio::awaitable<Keepalive> answer_keepalive(const proto::SstpPacket& p) {
         if (const auto* c = p.control(); c && c->type == proto::SstpMessageType::echo_request) {
-            send_failed = !co_await send(proto::encode_echo_response(), "SSTP_MSG_ECHO_RESPONSE");
+            bool sent = co_await send(proto::encode_echo_response(), "SSTP_MSG_ECHO_RESPONSE");
             ++r_.sstp.sstp_echo_requests_answered;
-            co_return true;
+            co_return sent ? Keepalive::answered : Keepalive::send_failed;
         }
         if (const auto* d = p.data()) {
             auto lcp = proto::decode_lcp_frame(d->ppp_frame);
             if (lcp && lcp->code == proto::LcpCode::echo_request) {
-                send_failed =
-                    !co_await send_sstp_data(proto::encode_lcp_echo_reply(lcp->identifier, magic_, lcp->data));
+                bool sent = co_await send_sstp_data(proto::encode_lcp_echo_reply(lcp->identifier, magic_, lcp->data));
                 ++r_.sstp.lcp_echo_requests_answered;
-                co_return true;
+                co_return sent ? Keepalive::answered : Keepalive::send_failed;
             }
         }
-        co_return false;
+        co_return Keepalive::not_one;
     }
 
     // ---- phases -----------------------------------------------------------------------------------
 
-    asio::awaitable<bool> resolve() {
-        PhaseTimer phase(r_.phases, "resolve");
-        if (!opt_.address.empty()) {
-            address_ = opt_.address;
-        } else {
-            waiting_for_ = "the resolver";
-            auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, phase_deadline(), opt_.stop);
-            if (interrupted_) co_return fail(phase, "interrupted");
-            if (!out.error.empty()) {
-                phase.finish(out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, out.error).local = out.local;
-                co_return false;
-            }
-            address_ = out.addresses.front();
-        }
-        r_.address = address_;
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
-    }
-
-    asio::awaitable<bool> connect() {
-        PhaseTimer phase(r_.phases, "tcp_connect");
-        error_code ec;
-        auto addr = asio::ip::make_address(address_, ec);
-        if (ec) co_return fail(phase, "not an IP address: " + address_);
-        tcp::endpoint ep(addr, opt_.port);
-        // A CA bundle that cannot be read is the harness's problem: found before anything is sent, and
-        // reported as such (it would otherwise surface only after the handshake, as a failed phase).
-        if (opt_.tls.ca_file)
-            if (auto problem = certificate_file_problem(*opt_.tls.ca_file))
-                co_return fail_local(phase, "the CA file cannot be used: " + *problem);
-        try {
-            ctx_ = make_probe_tls_context(opt_.tls);
-        } catch (const std::exception& e) {
-            co_return fail_local(phase, "cannot set up TLS: " + describe_exception(e));
-        }
-        // Even the socket object can fail here (its reactor needs an epoll descriptor): all of it is local.
-        std::optional<tcp::socket> sock;
-        try {
-            sock.emplace(ex_);
-            int fd = open_vantage_socket(opt_.vantage, addr.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-            error_code assigned;
-            sock->assign(ep.protocol(), fd, assigned);
-            if (assigned) {
-                ::close(fd);
-                throw boost::system::system_error(assigned);
-            }
-            if (!opt_.vantage.source.empty()) sock->bind(tcp::endpoint(asio::ip::make_address(opt_.vantage.source), 0));
-        } catch (const std::exception& e) {
-            co_return fail_local(phase, "cannot open the socket at the vantage point: " + describe_exception(e),
-                                 errno_of(e));
-        }
-        stream_.emplace(std::move(*sock), *ctx_);
-        log("-> TCP SYN to " + host_port_text(address_, opt_.port) + " from " + r_.vantage);
-        waiting_for_ = "TCP connection to " + host_port_text(address_, opt_.port);
-        if (stop_io_) co_return fail(phase, "interrupted");
-        arm_watchdog();
-        co_await stream_->lowest_layer().async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            fail(phase, describe_io_error(ec));
-            if (!expired()) r_.phases.back().sys_errno = errno_of(ec);
-            co_return false;
-        }
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
-    }
-
     asio::awaitable<bool> tls_handshake() {
-        PhaseTimer phase(r_.phases, "tls_handshake");
-        try {
-            set_sni(*stream_, opt_.tls.sni);
-        } catch (const std::exception& e) {
-            co_return fail(phase, describe_exception(e));
-        }
-        waiting_for_ = "the server's TLS handshake messages";
-        if (stop_io_) co_return fail(phase, "interrupted");
-        arm_watchdog();
-        log("-> TLS ClientHello" +
-            (opt_.tls.sni.empty() || is_ip_literal(opt_.tls.sni) ? std::string(" (no SNI)") : " SNI " + opt_.tls.sni));
-        error_code ec;
-        co_await stream_->async_handshake(asio::ssl::stream_base::client,
-                                          asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return fail(phase, describe_io_error(ec));
-        try {
-            r_.tls = collect_tls_facts(stream_->native_handle(), opt_.tls, std::time(nullptr));
-        } catch (const std::exception& e) {
-            // A CA bundle that cannot be read is the operator's mistake, not the server's: say so.
-            co_return fail_local(phase,
-                                 "TLS established, but the certificate could not be checked: " + describe_exception(e));
-        }
-        log("<- TLS established: " + r_.tls->version + " " + r_.tls->cipher +
-            (r_.tls->chain.empty() ? "" : ", certificate " + r_.tls->chain.front().subject));
-        phase.finish(PhaseOutcome::ok);
+        auto facts = co_await tls_.handshake(s_, opt_.tls);
+        if (!facts) co_return false;
+        r_.tls = std::move(*facts);
         co_return true;
     }
+
+    // ---- phases -----------------------------------------------------------------------------------
 
     asio::awaitable<bool> http() {
         PhaseTimer phase(r_.phases, "http");
@@ -366,12 +205,12 @@ private:
         std::string request = std::string("SSTP_DUPLEX_POST ") + kSstpUri + " HTTP/1.1\r\n" + "Host: " + host_header +
                               "\r\n" + "SSTPCORRELATIONID: " + r_.sstp.correlation_id + "\r\n" +
                               "Content-Length: 18446744073709551615\r\n\r\n";
-        arm_watchdog();
+        s_.arm_watchdog();
         for (std::size_t start = 0, end; (end = request.find("\r\n", start)) != start; start = end + 2)
             log("-> HTTP " + request.substr(start, end - start));
-        waiting_for_ = "sending the HTTP request";
-        if (!co_await send(proto::Bytes(request.begin(), request.end()), "")) co_return fail(phase, io_error_);
-        waiting_for_ = "the HTTP response to SSTP_DUPLEX_POST";
+        s_.waiting_for("sending the HTTP request");
+        if (!co_await send(proto::Bytes(request.begin(), request.end()), "")) co_return fail_io(phase);
+        s_.waiting_for("the HTTP response to SSTP_DUPLEX_POST");
         std::size_t header_end;
         static const std::string terminator = "\r\n\r\n";
         for (;;) {
@@ -381,23 +220,25 @@ private:
                 break;
             }
             if (rx_.size() > kMaxHttpHeader)
-                co_return fail(phase, "HTTP response header longer than " + std::to_string(kMaxHttpHeader) +
-                                          " bytes: not an SSTP server");
+                co_return s_.fail(phase, FailureReason::sstp_header_too_long,
+                                  "HTTP response header longer than " + std::to_string(kMaxHttpHeader) +
+                                      " bytes: not an SSTP server");
             if (!co_await read_more()) {
-                if (!rx_.empty() && !expired()) {
-                    co_return fail(phase, io_error_ + " after a partial HTTP response: " +
-                                              printable(std::string(rx_.begin(), rx_.end())));
+                if (!rx_.empty() && !s_.expired()) {
+                    co_return s_.fail(phase, io_reason_,
+                                      io_error_ + " after a partial HTTP response: " +
+                                          printable(std::string(rx_.begin(), rx_.end())));
                 }
-                co_return fail(phase, io_error_);
+                co_return fail_io(phase);
             }
         }
         std::string header(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(header_end));
         rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(header_end));
         parse_http_header(header);
         if (r_.sstp.http_status != 200)
-            co_return fail(phase, r_.sstp.http_status
-                                      ? "server answered '" + r_.sstp.http_status_line + "' instead of 200"
-                                      : "not an HTTP response: " + printable(r_.sstp.http_status_line));
+            co_return s_.fail(phase, FailureReason::sstp_not_sstp,
+                              r_.sstp.http_status ? "server answered '" + r_.sstp.http_status_line + "' instead of 200"
+                                                  : "not an HTTP response: " + printable(r_.sstp.http_status_line));
         phase.finish(PhaseOutcome::ok);
         co_return true;
     }
@@ -445,19 +286,17 @@ private:
 
     asio::awaitable<bool> call_connect() {
         PhaseTimer phase(r_.phases, "call_connect");
-        arm_watchdog();
-        waiting_for_ = "sending SSTP_MSG_CALL_CONNECT_REQUEST";
+        s_.arm_watchdog();
+        s_.waiting_for("sending SSTP_MSG_CALL_CONNECT_REQUEST");
         if (!co_await send(proto::encode_call_connect_request(), "SSTP_MSG_CALL_CONNECT_REQUEST protocol=PPP"))
-            co_return fail(phase, io_error_);
-        waiting_for_ = "SSTP_MSG_CALL_CONNECT_ACK or NAK";
+            co_return fail_io(phase);
+        s_.waiting_for("SSTP_MSG_CALL_CONNECT_ACK or NAK");
         for (int i = 0; i < kMaxPacketsPerWait; ++i) {
             auto p = co_await read_packet();
-            if (!p) co_return fail(phase, io_error_);
-            bool send_failed = false;
-            if (co_await answer_keepalive(*p, send_failed)) {
-                if (send_failed) co_return fail(phase, io_error_);
-                continue;
-            }
+            if (!p) co_return fail_io(phase);
+            Keepalive keepalive = co_await answer_keepalive(*p);
+            if (keepalive == Keepalive::send_failed) co_return fail_io(phase);
+            if (keepalive == Keepalive::answered) continue;
             const auto* c = p->control();
             if (!c) continue;  // PPP before the ACK is out of order; keep waiting for the answer
             using T = proto::SstpMessageType;
@@ -475,46 +314,51 @@ private:
                 r_.sstp.connect_naked = true;
                 const auto* st = c->find<proto::SstpStatusInfo>();
                 r_.sstp.nak_status = st ? proto::describe(*st) : "no Status Info attribute";
-                co_return fail(phase, "server refused the call: SSTP_MSG_CALL_CONNECT_NAK " + r_.sstp.nak_status);
+                co_return s_.fail(phase, FailureReason::sstp_call_refused,
+                                  "server refused the call: SSTP_MSG_CALL_CONNECT_NAK " + r_.sstp.nak_status);
             }
             if (c->type == T::call_abort || c->type == T::call_disconnect)
-                co_return fail(phase, "server ended the call with " + proto::describe(*p));
+                co_return s_.fail(phase, FailureReason::sstp_call_ended,
+                                  "server ended the call with " + proto::describe(*p));
         }
-        co_return fail(phase, "no CALL_CONNECT_ACK among " + std::to_string(kMaxPacketsPerWait) + " packets");
+        co_return s_.fail(phase, FailureReason::sstp_no_answer_among_packets,
+                          "no CALL_CONNECT_ACK among " + std::to_string(kMaxPacketsPerWait) + " packets");
     }
 
     // LCP until both directions are acknowledged (RFC 1661 Opened). We offer MRU and Magic-Number as
     // Windows does; options the server rejects are dropped and ones it naks take its value.
     asio::awaitable<bool> ppp_lcp() {
         PhaseTimer phase(r_.phases, "ppp_lcp");
-        arm_watchdog();
+        s_.arm_watchdog();
         RAND_bytes(reinterpret_cast<unsigned char*>(&magic_), sizeof magic_);
         if (magic_ == 0) magic_ = 1;
         std::vector<proto::LcpOption> ours{proto::LcpMru{1400}, proto::LcpMagicNumber{magic_}};
         std::uint8_t our_id = 1;
         bool our_acked = false, their_acked = false;
-        waiting_for_ = "sending LCP Configure-Request";
-        if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours)))
-            co_return fail(phase, io_error_);
-        waiting_for_ = "LCP negotiation with the server";
+        s_.waiting_for("sending LCP Configure-Request");
+        if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours))) co_return fail_io(phase);
+        s_.waiting_for("LCP negotiation with the server");
         for (int i = 0; i < kMaxLcpPackets && !(our_acked && their_acked); ++i) {
             auto p = co_await read_packet();
-            if (!p) co_return fail(phase, io_error_);
-            bool send_failed = false;
-            if (co_await answer_keepalive(*p, send_failed)) {
-                if (send_failed) co_return fail(phase, io_error_);
-                continue;
-            }
+            if (!p) co_return fail_io(phase);
+            Keepalive keepalive = co_await answer_keepalive(*p);
+            if (keepalive == Keepalive::send_failed) co_return fail_io(phase);
+            if (keepalive == Keepalive::answered) continue;
             if (const auto* c = p->control()) {
                 if (c->type == proto::SstpMessageType::call_abort || c->type == proto::SstpMessageType::call_disconnect)
-                    co_return fail(phase, "server ended the call during LCP with " + proto::describe(*p));
+                    co_return s_.fail(phase, FailureReason::sstp_call_ended,
+                                      "server ended the call during LCP with " + proto::describe(*p));
                 continue;
             }
             auto frame = proto::decode_ppp_frame(p->data()->ppp_frame);
-            if (!frame) co_return fail(phase, "malformed PPP frame from the server: " + frame.error().to_string());
+            if (!frame)
+                co_return s_.fail(phase, FailureReason::malformed,
+                                  "malformed PPP frame from the server: " + frame.error().to_string());
             if (frame->protocol != proto::ppp_protocol_lcp) continue;  // e.g. an early EAP request
             auto lcp = proto::decode_lcp_frame(p->data()->ppp_frame);
-            if (!lcp) co_return fail(phase, "malformed LCP packet from the server: " + lcp.error().to_string());
+            if (!lcp)
+                co_return s_.fail(phase, FailureReason::malformed,
+                                  "malformed LCP packet from the server: " + lcp.error().to_string());
             using C = proto::LcpCode;
             switch (lcp->code) {
             case C::configure_request: {
@@ -525,7 +369,7 @@ private:
                         r_.sstp.auth_protocol = proto::lcp_auth_protocol_name(*auth);
                 }
                 if (!co_await send_sstp_data(proto::encode_lcp_configure_ack(lcp->identifier, lcp->options)))
-                    co_return fail(phase, io_error_);
+                    co_return fail_io(phase);
                 their_acked = true;
                 break;
             }
@@ -555,19 +399,21 @@ private:
                     if (const auto* m = std::get_if<proto::LcpMagicNumber>(&x)) magic_ = m->magic;
                 ++our_id;
                 if (!co_await send_sstp_data(proto::encode_lcp_configure_request(our_id, ours)))
-                    co_return fail(phase, io_error_);
+                    co_return fail_io(phase);
                 break;
             }
             case C::terminate_request:
                 (void)co_await send_sstp_data(proto::encode_lcp_terminate_ack(lcp->identifier));
-                co_return fail(phase, "server terminated LCP (Terminate-Request)");
+                co_return s_.fail(phase, FailureReason::sstp_lcp_terminated,
+                                  "server terminated LCP (Terminate-Request)");
             default:
                 break;
             }
         }
         r_.sstp.lcp_opened = our_acked && their_acked;
         if (!r_.sstp.lcp_opened)
-            co_return fail(phase, "LCP did not open within " + std::to_string(kMaxLcpPackets) + " packets");
+            co_return s_.fail(phase, FailureReason::sstp_lcp_not_opened,
+                              "LCP did not open within " + std::to_string(kMaxLcpPackets) + " packets");
         phase.finish(PhaseOutcome::ok);
         co_return true;
     }
@@ -576,51 +422,50 @@ private:
     // authentication), so the probe ends here the way a client that gives up politely does.
     asio::awaitable<void> disconnect() {
         PhaseTimer phase(r_.phases, "disconnect");
-        if (stop_io_) {
-            fail(phase, "interrupted");
+        if (s_.io_stopped()) {
+            s_.fail(phase, FailureReason::interrupted, "interrupted");
             co_return;
         }
-        in_polite_end_ = true;  // already the polite end: a stop request lets it finish (by the deadline)
+        s_.enter_polite_end();  // already the polite end: a stop request lets it finish (by the deadline)
         call_disconnect_sent_ = true;
-        arm_watchdog();
-        waiting_for_ = "sending SSTP_MSG_CALL_DISCONNECT";
+        s_.arm_watchdog();
+        s_.waiting_for("sending SSTP_MSG_CALL_DISCONNECT");
         proto::SstpStatusInfo status{};
         if (!co_await send(proto::encode_call_disconnect(status), "SSTP_MSG_CALL_DISCONNECT")) {
-            fail(phase, io_error_);
+            fail_io(phase);
             co_return;
         }
-        waiting_for_ = "SSTP_MSG_CALL_DISCONNECT_ACK";
+        s_.waiting_for("SSTP_MSG_CALL_DISCONNECT_ACK");
         for (int i = 0; i < kMaxPacketsPerWait; ++i) {
             auto p = co_await read_packet();
             if (!p) {
-                fail(phase, io_error_);
+                fail_io(phase);
                 co_return;
             }
-            bool send_failed = false;
-            if (co_await answer_keepalive(*p, send_failed)) {
-                if (send_failed) {
-                    fail(phase, io_error_);
-                    co_return;
-                }
-                continue;
+            Keepalive keepalive = co_await answer_keepalive(*p);
+            if (keepalive == Keepalive::send_failed) {
+                fail_io(phase);
+                co_return;
             }
+            if (keepalive == Keepalive::answered) continue;
             if (const auto* c = p->control(); c && c->type == proto::SstpMessageType::call_disconnect_ack) {
                 r_.sstp.close = "CALL_DISCONNECT acknowledged (SSTP_MSG_CALL_DISCONNECT_ACK)";
-                co_await tls_close();
+                co_await tls_.close_notify(s_);
                 phase.finish(PhaseOutcome::ok);
                 co_return;
             }
         }
-        fail(phase, "no CALL_DISCONNECT_ACK among " + std::to_string(kMaxPacketsPerWait) + " packets");
+        s_.fail(phase, FailureReason::sstp_no_answer_among_packets,
+                "no CALL_DISCONNECT_ACK among " + std::to_string(kMaxPacketsPerWait) + " packets");
     }
 
     // A phase failed with the TLS session still up: tell the server, as MS-SSTP asks, without waiting.
     asio::awaitable<void> abort_if_possible() {
-        if (interrupted_) co_return;  // polite_end() says goodbye
-        if (!stream_ || !r_.tls || expired() || !stream_->lowest_layer().is_open()) co_return;
+        if (s_.interrupted()) co_return;  // polite_end() says goodbye
+        if (!r_.tls || s_.expired() || !tls_.is_open()) co_return;
         // Before the HTTP 200 there is no SSTP session: a plain HTTPS server would get binary junk.
         if (r_.phases.empty() || r_.phases.back().name == "tls_handshake" || r_.phases.back().name == "http") co_return;
-        arm_watchdog();
+        s_.arm_watchdog();
         proto::SstpStatusInfo status{};
         status.status = static_cast<std::uint32_t>(proto::SstpStatus::negotiation_timeout);
         if (co_await send(proto::encode_call_abort(status), "SSTP_MSG_CALL_ABORT"))
@@ -631,55 +476,33 @@ private:
     // where the SSTP session is up (after the HTTP 200), close_notify wherever the TLS session is up.
     asio::awaitable<void> polite_end() {
         const bool tls_up = r_.tls.has_value();
-        stop_io_ = false;
-        in_polite_end_ = true;
-        if (!stream_ || !tls_up || tls_closed_ || !stream_->lowest_layer().is_open() || expired()) co_return;
+        s_.enter_polite_end();
+        if (!tls_up || tls_.close_notify_sent() || !tls_.is_open() || s_.expired()) co_return;
         const Phase* http = r_.phase("http");
         if (http && http->outcome == PhaseOutcome::ok && !call_disconnect_sent_) {
-            arm_watchdog();
+            s_.arm_watchdog();
             proto::SstpStatusInfo status{};
             status.status = static_cast<std::uint32_t>(proto::SstpStatus::negotiation_timeout);
             if (co_await send(proto::encode_call_abort(status), "SSTP_MSG_CALL_ABORT (interrupted)"))
-                r_.sstp.close = "CALL_ABORT sent (interrupted by " + opt_.stop->reason() + ")";
+                r_.sstp.close = "CALL_ABORT sent (interrupted by " + s_.stop_reason() + ")";
         }
-        if (expired()) co_return;
-        co_await tls_close();
-        if (r_.sstp.close.empty()) r_.sstp.close = "TLS close_notify sent (interrupted by " + opt_.stop->reason() + ")";
+        if (s_.expired()) co_return;
+        co_await tls_.close_notify(s_);
+        if (r_.sstp.close.empty()) r_.sstp.close = "TLS close_notify sent (interrupted by " + s_.stop_reason() + ")";
     }
 
-    // close_notify, waiting briefly for the server's: a courtesy, never a failure of the probe.
-    asio::awaitable<void> tls_close() {
-        tls_closed_ = true;
-        auto soon = std::min(deadline_, clock::now() + std::chrono::milliseconds(500));
-        watchdog_.arm(soon, [this] { close_socket(); });
-        error_code ec;
-        co_await stream_->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-        log("-> TLS close_notify" + std::string(ec ? " (server did not answer with its own)" : ", answered"));
-    }
-
-    asio::any_io_executor ex_;
     const SstpOptions& opt_;
     SstpResult& r_;
-    Watchdog watchdog_;
-    clock::time_point start_, deadline_;
-    double phase_seconds_ = 10;
-    std::shared_ptr<asio::ssl::context> ctx_;
-    std::optional<asio::ssl::stream<tcp::socket>> stream_;
-    std::string address_;
+    TlsConnection tls_;  // before the session, whose I/O hooks close and cancel it
+    ProbeSession s_;
     proto::Bytes rx_;
-    std::string io_error_;
-    std::string waiting_for_;
+    FailureReason io_reason_ = FailureReason::none;  // why the last send or read failed
+    std::string io_error_;  // ... in words
     std::uint32_t magic_ = 0;
-    bool interrupted_ = false;  // a stop was requested
-    bool stop_io_ = false;  // ... so no new I/O starts until polite_end()
-    bool in_polite_end_ = false;  // our own disconnect or polite_end() runs: a stop lets it finish
     bool call_disconnect_sent_ = false;
-    bool tls_closed_ = false;
-    StopSubscription stop_;  // last: unsubscribes before the members it touches go
 };
 
 }  // namespace
-
 
 asio::awaitable<SstpResult> sstp_probe(SstpOptions options) {
     if (options.host.empty()) throw std::invalid_argument("sstp probe: empty host");

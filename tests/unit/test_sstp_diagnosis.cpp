@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "probes/sstp/sstp_probe.hpp"
+#include "probes/windows_errors.hpp"
 
 namespace {
 
@@ -86,6 +87,7 @@ TEST(SstpDiagnosis, TlsVersionMismatchNamesSchannelError) {
     auto r = with_phases(
         {{"resolve", PhaseOutcome::ok}, {"tcp_connect", PhaseOutcome::ok}, {"tls_handshake", PhaseOutcome::failed}},
         "TLS error: unsupported protocol version");
+    r.phases.back().reason = FailureReason::tls_no_common_algorithm;  // the probe's verdict, from OpenSSL's code
     diagnose_sstp(r, options());
     ASSERT_NE(find(r, "sstp.tls_no_common_algorithm"), nullptr);
     EXPECT_NE(r.windows_error.find("0x80090331"), std::string::npos) << r.windows_error;
@@ -143,6 +145,130 @@ TEST(SstpDiagnosis, ProbeSideFailureBlamesNoServerAndNamesNoWindowsError) {
     ASSERT_NE(find(r, "probe.local"), nullptr);
     EXPECT_EQ(find(r, "sstp.tcp_refused"), nullptr);
     EXPECT_EQ(r.windows_error, "");
+}
+
+}  // namespace
+
+namespace {
+
+// Every (phase, outcome, reason) the SSTP probe can record, with the finding and the Windows error it must
+// give. The reason decides, never the words: each row is judged with two error texts, one of them made of the
+// words the diagnosis used to search for ("version", "handshake failure", "no shared cipher").
+struct Row {
+    const char* phase;
+    PhaseOutcome outcome;
+    FailureReason reason;
+    const char* check;
+    std::string windows_error;
+};
+
+const std::string k809 = winerr::describe(winerr::ERROR_VPN_TIMEOUT);
+const std::string k868 = winerr::describe(winerr::ERROR_NO_DNS);
+const std::string kMismatch = winerr::describe(winerr::SEC_E_ALGORITHM_MISMATCH);
+
+const std::vector<Row>& rows() {
+    using O = PhaseOutcome;
+    using R = FailureReason;
+    static const std::vector<Row> table{
+        {"resolve", O::failed, R::resolve_failed, "sstp.resolve", k868},
+        {"resolve", O::timeout, R::timeout, "sstp.resolve", k868},
+        {"resolve", O::failed, R::local, "probe.local", ""},
+        {"resolve", O::interrupted, R::interrupted, "probe.interrupted", ""},
+        {"tcp_connect", O::failed, R::refused, "sstp.tcp_refused", k809},
+        {"tcp_connect", O::failed, R::network_unreachable, "sstp.network_unreachable", k809},
+        {"tcp_connect", O::failed, R::host_unreachable, "sstp.no_route", k809},
+        {"tcp_connect", O::failed, R::connection_timed_out, "sstp.tcp_timeout", k809},
+        {"tcp_connect", O::failed, R::peer_closed, "sstp.tcp_failed", k809},
+        {"tcp_connect", O::failed, R::socket_error, "sstp.tcp_failed", k809},
+        {"tcp_connect", O::timeout, R::timeout, "sstp.tcp_timeout", k809},
+        {"tcp_connect", O::failed, R::local, "probe.local", ""},
+        {"tcp_connect", O::interrupted, R::interrupted, "probe.interrupted", ""},
+        {"tls_handshake", O::failed, R::tls_no_common_algorithm, "sstp.tls_no_common_algorithm", kMismatch},
+        {"tls_handshake", O::failed, R::tls_failed, "sstp.tls_failed", k809},
+        {"tls_handshake", O::failed, R::peer_closed, "sstp.tls_failed", k809},
+        {"tls_handshake", O::failed, R::socket_error, "sstp.tls_failed", k809},
+        {"tls_handshake", O::failed, R::internal, "sstp.tls_failed", k809},
+        {"tls_handshake", O::timeout, R::timeout, "sstp.tls_timeout", k809},
+        {"tls_handshake", O::failed, R::local, "probe.local", ""},
+        {"tls_handshake", O::interrupted, R::interrupted, "probe.interrupted", ""},
+        {"http", O::failed, R::sstp_not_sstp, "sstp.http_rejected", k809},
+        {"http", O::failed, R::sstp_header_too_long, "sstp.http_rejected", k809},
+        {"http", O::failed, R::peer_closed, "sstp.http_rejected", k809},
+        {"http", O::failed, R::tls_failed, "sstp.http_rejected", k809},
+        {"http", O::timeout, R::timeout, "sstp.http_timeout", k809},
+        {"http", O::interrupted, R::interrupted, "probe.interrupted", ""},
+        {"call_connect", O::failed, R::sstp_call_refused, "sstp.call_connect_failed", k809},
+        {"call_connect", O::failed, R::sstp_call_ended, "sstp.call_connect_failed", k809},
+        {"call_connect", O::failed, R::sstp_no_answer_among_packets, "sstp.call_connect_failed", k809},
+        {"call_connect", O::failed, R::malformed, "sstp.call_connect_failed", k809},
+        {"call_connect", O::failed, R::peer_closed, "sstp.call_connect_failed", k809},
+        {"call_connect", O::timeout, R::timeout, "sstp.call_connect_timeout", k809},
+        {"call_connect", O::interrupted, R::interrupted, "probe.interrupted", ""},
+        {"ppp_lcp", O::failed, R::sstp_call_ended, "sstp.lcp_failed", k809},
+        {"ppp_lcp", O::failed, R::malformed, "sstp.lcp_failed", k809},
+        {"ppp_lcp", O::failed, R::sstp_lcp_terminated, "sstp.lcp_failed", k809},
+        {"ppp_lcp", O::failed, R::sstp_lcp_not_opened, "sstp.lcp_failed", k809},
+        {"ppp_lcp", O::failed, R::peer_closed, "sstp.lcp_failed", k809},
+        {"ppp_lcp", O::timeout, R::timeout, "sstp.lcp_timeout", k809},
+        {"ppp_lcp", O::interrupted, R::interrupted, "probe.interrupted", ""},
+        {"disconnect", O::failed, R::sstp_no_answer_among_packets, "sstp.disconnect", ""},
+        {"disconnect", O::failed, R::peer_closed, "sstp.disconnect", ""},
+        {"disconnect", O::timeout, R::timeout, "sstp.disconnect", ""},
+    };
+    return table;
+}
+
+// The phases up to `row`'s, all ok before it, as the probe records them.
+SstpResult result_for(const Row& row, const std::string& error) {
+    static const char* order[] = {"resolve",      "tcp_connect", "tls_handshake", "http",
+                                  "call_connect", "ppp_lcp",     "disconnect"};
+    SstpResult r = with_phases({});
+    for (const char* name : order) {
+        if (std::string(name) == row.phase) break;
+        r.phases.push_back(Phase{name, PhaseOutcome::ok, 0.01, ""});
+    }
+    Phase failed{row.phase, row.outcome, 0.01, error};
+    failed.reason = row.reason;
+    failed.local = row.reason == FailureReason::local;
+    r.phases.push_back(failed);
+    r.sstp.lcp_opened = std::string(row.phase) == "disconnect";
+    return r;
+}
+
+TEST(SstpDiagnosisTable, EveryPhaseAndReasonGivesItsFindingAndWindowsError) {
+    for (const auto& row : rows()) {
+        for (const std::string error : {"something went wrong",
+                                        "TLS error: wrong version number; sslv3 alert "
+                                        "handshake failure; no shared cipher"}) {
+            SCOPED_TRACE(std::string(row.phase) + " " + to_string(row.outcome) + " " + to_string(row.reason) + " / " +
+                         error);
+            auto r = result_for(row, error);
+            diagnose_sstp(r, options());
+            ASSERT_FALSE(r.findings.empty());
+            EXPECT_EQ(r.findings.front().check, row.check);
+            EXPECT_EQ(r.findings.front().windows_error, row.windows_error);
+            EXPECT_EQ(r.failed_phase, row.phase);
+            // The finding quotes the phase's words for the operator.
+            EXPECT_NE(r.findings.front().detail.find(error), std::string::npos) << r.findings.front().detail;
+            const bool only_the_goodbye = std::string(row.phase) == "disconnect";
+            EXPECT_EQ(r.success, only_the_goodbye);
+            EXPECT_EQ(r.windows_error, row.windows_error);
+        }
+    }
+}
+
+// The words the diagnosis used to search for decide nothing: "handshake failure" and "no shared cipher" in
+// a TLS failure whose reason is not a mismatch stay a TLS failure, and a mismatch needs no such words.
+TEST(SstpDiagnosisTable, RewordingATlsErrorChangesNoFinding) {
+    Row failure{"tls_handshake", PhaseOutcome::failed, FailureReason::tls_failed, "", ""};
+    auto r = result_for(failure, "TLS error: sslv3 alert handshake failure (no shared cipher, unsupported version)");
+    diagnose_sstp(r, options());
+    EXPECT_EQ(r.findings.front().check, "sstp.tls_failed");
+    Row mismatch{"tls_handshake", PhaseOutcome::failed, FailureReason::tls_no_common_algorithm, "", ""};
+    auto m = result_for(mismatch, "the server said no");
+    diagnose_sstp(m, options());
+    EXPECT_EQ(m.findings.front().check, "sstp.tls_no_common_algorithm");
+    EXPECT_EQ(m.windows_error, kMismatch);
 }
 
 }  // namespace

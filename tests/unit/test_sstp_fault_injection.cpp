@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "probes/sstp/sstp_probe.hpp"
+#include "probes/windows_errors.hpp"
 #include "protocol/sstp/ppp_lcp.hpp"
 #include "protocol/sstp/sstp.hpp"
 #include "tests/support/test_certificate.hpp"
@@ -54,6 +55,7 @@ using proto::Bytes;
 using proto::LcpCode;
 using proto::SstpMessageType;
 using testing::HasSubstr;
+using vpnprobe::probes::FailureReason;
 using vpnprobe::probes::PhaseOutcome;
 using vpnprobe::probes::Severity;
 using vpnprobe::probes::SstpOptions;
@@ -107,7 +109,8 @@ Step shutdown_tls() { return {Step::Kind::shutdown_tls, {}, 0, {}}; }
 // Accepts one connection on 127.0.0.1, port 0, and plays its script; records what the probe sent.
 class Injector {
 public:
-    Injector(asio::io_context& io, std::vector<Step> script, bool speak_tls)
+    Injector(asio::io_context& io, std::vector<Step> script, bool speak_tls,
+             const std::function<void(SSL_CTX*)>& configure_tls = {})
         : tls_ctx_(ssl::context::tls_server),
           acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
           linger_(io),
@@ -117,6 +120,7 @@ public:
         if (SSL_CTX_use_certificate(tls_ctx_.native_handle(), certificate.cert()) != 1 ||
             SSL_CTX_use_PrivateKey(tls_ctx_.native_handle(), certificate.key()) != 1)
             throw std::runtime_error("cannot load the test certificate into the server context");
+        if (configure_tls) configure_tls(tls_ctx_.native_handle());
     }
 
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -350,10 +354,11 @@ std::string what(std::exception_ptr e) {
 
 // Probe and injector on one io_context, both as coroutines; then the diagnosis.
 ProbeRun run_probe(std::vector<Step> script, double timeout_seconds, bool speak_tls = true,
-                   std::shared_ptr<vpnprobe::probes::StopSignal> stop = nullptr) {
+                   std::shared_ptr<vpnprobe::probes::StopSignal> stop = nullptr,
+                   const std::function<void(SSL_CTX*)>& configure_tls = {}) {
     ProbeRun run;
     asio::io_context io;
-    Injector injector(io, std::move(script), speak_tls);
+    Injector injector(io, std::move(script), speak_tls, configure_tls);
 
     auto log = std::make_shared<std::vector<std::string>>();
     SstpOptions options;
@@ -492,8 +497,9 @@ protected:
     }
 
     void play(std::vector<Step> script, double timeout_seconds, bool speak_tls = true,
-              std::shared_ptr<vpnprobe::probes::StopSignal> stop = nullptr) {
-        run = run_probe(std::move(script), timeout_seconds, speak_tls, stop);
+              std::shared_ptr<vpnprobe::probes::StopSignal> stop = nullptr,
+              const std::function<void(SSL_CTX*)>& configure_tls = {}) {
+        run = run_probe(std::move(script), timeout_seconds, speak_tls, stop, configure_tls);
         // Whatever the server does, the probe ends by itself and does not throw.
         ASSERT_TRUE(run.probe_ended) << "the probe did not end: it hangs";
         ASSERT_EQ(run.probe_exception, "");
@@ -517,6 +523,13 @@ protected:
         const auto& failed = r.phases.back();
         EXPECT_EQ(failed.name, phase);
         EXPECT_EQ(failed.outcome, outcome) << failed.error;
+        // The failure is typed: a timeout as such, anything else with a reason of its own.
+        if (outcome == PhaseOutcome::timeout) {
+            EXPECT_EQ(failed.reason, FailureReason::timeout);
+        } else {
+            EXPECT_NE(failed.reason, FailureReason::none);
+            EXPECT_NE(failed.reason, FailureReason::timeout);
+        }
         for (const char* w : words) {
             EXPECT_THAT(failed.error, HasSubstr(w));
         }
@@ -596,6 +609,35 @@ TEST_F(SstpFaultInjection, ServerThatAcceptsTcpButNeverSpeaksTlsIsATlsTimeout) {
 TEST_F(SstpFaultInjection, NonTlsAnswerToClientHelloIsATlsFailure) {
     play({send("SSH-2.0-OpenSSH_9.2\r\n"), stall()}, kFailureDeadline, /*speak_tls=*/false);
     expect_stopped_at("tls_handshake", PhaseOutcome::failed, {"TLS error"});
+}
+
+// An OpenSSL server with no cipher suite in common with the probe's offer (TLS 1.3 with CCM_8 only, which no
+// default client offers) answers with alert handshake_failure, as SoftEther does: a Schannel client shows
+// SEC_E_ALGORITHM_MISMATCH. Decided from OpenSSL's reason code in the probe, not from the words.
+TEST_F(SstpFaultInjection, ServerWithNoCipherSuiteInCommonIsAnAlgorithmMismatch) {
+    play({stall()}, kFailureDeadline, true, nullptr, [](SSL_CTX* ctx) {
+        SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+        if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_CCM_8_SHA256") != 1)
+            throw std::runtime_error("cannot restrict the server's TLS 1.3 cipher suites");
+    });
+    expect_stopped_at("tls_handshake", PhaseOutcome::failed, {"TLS error", "handshake failure"});
+    EXPECT_EQ(run.result.phases.back().reason, FailureReason::tls_no_common_algorithm);
+    ASSERT_FALSE(run.result.findings.empty());
+    EXPECT_EQ(run.result.findings.front().check, "sstp.tls_no_common_algorithm");
+    EXPECT_EQ(run.result.windows_error,
+              vpnprobe::probes::winerr::describe(vpnprobe::probes::winerr::SEC_E_ALGORITHM_MISMATCH));
+}
+
+// Bytes that are not TLS in answer to the ClientHello are OpenSSL's "wrong version number": a failed
+// handshake, but no negotiation took place, so no algorithm mismatch (the words contain "version").
+TEST_F(SstpFaultInjection, NonTlsAnswerIsNoAlgorithmMismatch) {
+    play({send("HTTP/1.1 400 Bad Request\r\n\r\n"), stall()}, kFailureDeadline, /*speak_tls=*/false);
+    expect_stopped_at("tls_handshake", PhaseOutcome::failed, {"TLS error"});
+    EXPECT_EQ(run.result.phases.back().reason, FailureReason::tls_failed);
+    ASSERT_FALSE(run.result.findings.empty());
+    EXPECT_EQ(run.result.findings.front().check, "sstp.tls_failed");
+    EXPECT_EQ(run.result.windows_error,
+              vpnprobe::probes::winerr::describe(vpnprobe::probes::winerr::ERROR_VPN_TIMEOUT));
 }
 
 // ---- 2. stall after the 200 ------------------------------------------------------------------------
