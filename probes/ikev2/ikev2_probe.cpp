@@ -1,9 +1,10 @@
 // The IKEv2 probe's I/O driver. Phases: resolve, ike_sa_init (UDP 500), ike_auth (UDP 4500, EAP path, fragments
 // both ways), delete (encrypted INFORMATIONAL). The exchanges themselves are pure steps (sa_init_exchange,
-// ike_auth_exchange, informational_exchange: build, take, process); this driver alone owns the sockets, the
-// deadline, the stop request and retransmission: every exchange retransmits with doubling intervals until the
-// probe's deadline, as RFC 7296 2.1 asks of an initiator. A new exchange (an EAP round, CREATE_CHILD_SA) is one
-// more step and one more drive() in run().
+// ike_auth_exchange, informational_exchange: build, take, process); this driver alone owns the sockets and
+// retransmission: every exchange retransmits with doubling intervals until the probe's deadline, as RFC 7296
+// 2.1 asks of an initiator. Deadlines, the stop request and its polite end, failing a phase, the -v log and
+// resolve are the shared ProbeSession's. A new exchange (an EAP round, CREATE_CHILD_SA) is one more step and
+// one more drive() in run().
 #include "probes/ikev2/ikev2_probe.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <stdexcept>
 
@@ -25,6 +25,7 @@
 #include "probes/ikev2/sa_init_exchange.hpp"
 #include "probes/local_checks.hpp"
 #include "probes/net_errors.hpp"
+#include "probes/probe_session.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
 
 namespace vpnprobe::probes {
@@ -42,20 +43,6 @@ std::string seconds_text(double s) {
     return buf;
 }
 
-// The reason for a socket error on the path (an ICMP error, no route), by its errno.
-FailureReason reason_of_errno(int e) {
-    switch (e) {
-    case ENETUNREACH:
-        return FailureReason::network_unreachable;
-    case EHOSTUNREACH:
-        return FailureReason::host_unreachable;
-    case ECONNREFUSED:
-        return FailureReason::refused;
-    default:
-        return FailureReason::socket_error;
-    }
-}
-
 // How one exchange ended in the driver: its step's verdict, or silence (no complete answer by the deadline,
 // a socket error, a stop request).
 struct ExchangeEnd {
@@ -68,17 +55,14 @@ struct ExchangeEnd {
 class Ikev2Session {
 public:
     Ikev2Session(const asio::any_io_executor& ex, const Ikev2Options& opt, Ikev2Result& r)
-        : ex_(ex), opt_(opt), r_(r), random_(system_randomness()), stop_(opt.stop, [this] { on_stop(); }) {
-        start_ = clock::now();
-        deadline_ = start_ + std::chrono::duration_cast<clock::duration>(
-                                 std::chrono::duration<double>(opt_.timeout_seconds > 0 ? opt_.timeout_seconds : 10));
-        if (opt_.stop && opt_.stop->requested()) on_stop();
-    }
+        : ex_(ex),
+          opt_(opt),
+          r_(r),
+          random_(system_randomness()),
+          s_(ex, r, SessionSettings{opt.host, opt.port, opt.vantage, opt.timeout_seconds, 0, opt.log, opt.stop},
+             SessionIo{{}, [this] { cancel_io(); }}) {}
 
     asio::awaitable<void> run() {
-        r_.host = opt_.host;
-        r_.port = opt_.port;
-        r_.vantage = opt_.vantage.label();
         // One co_await per statement: GCC 12 miscompiles co_await inside a short-circuit condition (the
         // coroutine's resume index is garbage on the first resume).
         bool ok = co_await resolve();
@@ -89,14 +73,14 @@ public:
             ok = co_await ike_auth();
             if (ok) {
                 co_await delete_sa(*sock4500_, 2);
-            } else if (interrupted_ && sa_.keys) {
+            } else if (s_.interrupted() && sa_.keys) {
                 // Interrupted with an IKE SA set up: delete it, as the next request (2) when our IKE_AUTH
                 // went out, else as request 1 on the port the SA was made on.
                 if (ike_auth_sent_) co_await delete_sa(*sock4500_, 2);
                 else co_await delete_sa(*sock500_, 1);
             }
         }
-        r_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
+        s_.finish();
     }
 
     // One IKE_SA_INIT with the given proposals, for the weak-proposal audit: the answer in words.
@@ -104,7 +88,6 @@ public:
         WeakProposalResult w;
         w.proposal = offer.proposal;
         w.why_weak = offer.why_weak;
-        r_.vantage = opt_.vantage.label();
         bool resolved = co_await resolve();
         if (!resolved) {
             w.answer = "cannot resolve: " + r_.phases.back().error;
@@ -121,97 +104,59 @@ public:
     }
 
 private:
-    void log(const std::string& line) const {
-        if (!opt_.log) return;
-        char stamp[32];
-        std::snprintf(stamp, sizeof stamp, "[%9.3f ms] ",
-                      std::chrono::duration<double, std::milli>(clock::now() - start_).count());
-        opt_.log(stamp + line);
-    }
+    void log(const std::string& line) const { s_.log(line); }
 
     // The steps' log: the same time-stamped lines, or none at all (the steps then build no text).
     Ikev2Log step_log() {
-        if (!opt_.log) return {};
-        return [this](const std::string& line) { log(line); };
-    }
-
-    bool fail(PhaseTimer& phase, PhaseOutcome outcome, FailureReason reason, const std::string& why, bool local = false,
-              int sys_errno = 0) {
-        Phase& p = phase.finish(outcome, why);
-        p.reason = reason;
-        p.local = local;
-        p.sys_errno = sys_errno;
-        return false;
+        if (!s_.verbose()) return {};
+        return [this](const std::string& line) { s_.log(line); };
     }
 
     bool fail_step(PhaseTimer& phase, const StepFailure& f) {
-        return fail(phase, PhaseOutcome::failed, f.reason, f.error, f.local);
+        if (f.local) return s_.fail_local(phase, f.error);
+        s_.record(phase, PhaseOutcome::failed, f.reason, f.error);
+        return false;
     }
 
     // Opening the socket failed. No route to the server (connect(2) on a UDP socket looks the route up) is the
     // path's fault, not the probe's; anything else (no namespace, source address not here) is the probe's own.
     bool fail_socket(PhaseTimer& phase, const std::string& what, const std::exception& e) {
         int sys_errno = errno_of(e);
-        bool local = !is_path_errno(sys_errno);
-        return fail(phase, PhaseOutcome::failed, local ? FailureReason::local : reason_of_errno(sys_errno),
-                    what + describe_exception(e), local, sys_errno);
+        if (!is_path_errno(sys_errno)) return s_.fail_local(phase, what + describe_exception(e), sys_errno);
+        s_.record(phase, PhaseOutcome::failed, socket_failure_reason(sys_errno), what + describe_exception(e), false,
+                  sys_errno);
+        return false;
     }
 
-    // Asked to stop (SIGINT, SIGTERM): the wait in flight ends, no new exchange starts, and the probe has
-    // kPoliteEndSeconds more at most, for the Delete of an IKE SA it set up. A stop during our own
-    // Delete lets it finish.
-    void on_stop() {
-        interrupted_ = true;
-        auto polite = clock::now() +
-                      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(kPoliteEndSeconds));
-        deadline_ = std::min(deadline_, polite);
-        if (in_delete_) return;
-        stop_io_ = true;
+    // A stop request (SIGINT, SIGTERM): the wait in flight ends; the sockets stay, for the Delete of an IKE SA
+    // set up (the session's polite end).
+    void cancel_io() {
         if (sock500_) sock500_->cancel();
         if (sock4500_) sock4500_->cancel();
-    }
-
-    bool fail_interrupted(PhaseTimer& phase, const std::string& waiting_for) {
-        return fail(phase, PhaseOutcome::interrupted, FailureReason::interrupted,
-                    "interrupted (" + opt_.stop->reason() + ") while waiting for " + waiting_for);
     }
 
     // A silent exchange: interrupted, a socket error, or no (complete) answer by the deadline.
     bool fail_silent(PhaseTimer& phase, const ExchangeEnd& end, const std::string& exchange, const IkeUdpSocket& sock,
                      const std::string& counts, const std::string& detail) {
-        if (interrupted_) return fail_interrupted(phase, "an answer to " + exchange);
-        if (!end.error.empty())
-            return fail(phase, PhaseOutcome::failed, reason_of_errno(end.sys_errno), end.error, false, end.sys_errno);
-        return fail(phase, PhaseOutcome::timeout, FailureReason::timeout,
-                    "no answer to " + exchange + " on UDP " + std::to_string(sock.remote().port()) + " within " +
-                        seconds_text(phase.elapsed()) + " (" + std::to_string(end.sends) + " transmissions" + counts +
-                        ")" + detail);
+        s_.waiting_for("an answer to " + exchange);
+        if (s_.interrupted()) return s_.fail(phase, FailureReason::interrupted, "interrupted");
+        if (!end.error.empty()) {
+            s_.record(phase, PhaseOutcome::failed, socket_failure_reason(end.sys_errno), end.error, false,
+                      end.sys_errno);
+            return false;
+        }
+        return s_.fail_timeout(phase, "no answer to " + exchange + " on UDP " + std::to_string(sock.remote().port()) +
+                                          " within " + seconds_text(phase.elapsed()) + " (" +
+                                          std::to_string(end.sends) + " transmissions" + counts + ")" + detail);
     }
 
     // ---- resolve --------------------------------------------------------------------------------------------
 
     asio::awaitable<bool> resolve() {
-        PhaseTimer phase(r_.phases, "resolve");
-        std::string address = opt_.address;
-        if (address.empty()) {
-            auto out = co_await resolve_with_deadline(opt_.vantage, opt_.host, deadline_, opt_.stop);
-            if (interrupted_) co_return fail_interrupted(phase, "the resolver");
-            if (!out.error.empty()) {
-                FailureReason reason = out.local       ? FailureReason::local
-                                       : out.timed_out ? FailureReason::timeout
-                                                       : FailureReason::resolve_failed;
-                co_return fail(phase, out.timed_out ? PhaseOutcome::timeout : PhaseOutcome::failed, reason, out.error,
-                               out.local);
-            }
-            address = out.addresses.front();
-        }
-        boost::system::error_code ec;
-        server_ = asio::ip::make_address(address, ec);
-        if (ec)
-            co_return fail(phase, PhaseOutcome::failed, FailureReason::local, "not an IP address: " + address, true);
-        r_.address = address;
+        auto address = co_await s_.resolve(opt_.address);
+        if (!address) co_return false;
+        server_ = *address;
         sa_.is_v6 = server_.is_v6();
-        phase.finish(PhaseOutcome::ok);
         co_return true;
     }
 
@@ -224,7 +169,7 @@ private:
         double rto = opt_.retransmit_seconds > 0 ? opt_.retransmit_seconds : 0.5;
         sends = 0;
         for (;;) {
-            if (clock::now() >= until || stop_io_) co_return false;
+            if (clock::now() >= until || s_.io_stopped()) co_return false;
             for (const auto& d : datagrams) {
                 bool sent = co_await sock.send(d, error);
                 if (!sent) co_return false;
@@ -295,8 +240,7 @@ private:
                 if (auto problem = certificate_file_problem(*opt_.ca_file))
                     throw std::runtime_error("the CA file cannot be used: " + *problem);
         } catch (const std::exception& e) {
-            return fail(phase, PhaseOutcome::failed, FailureReason::local,
-                        "cannot prepare IKE_SA_INIT: " + describe_exception(e), true);
+            return s_.fail_local(phase, "cannot prepare IKE_SA_INIT: " + describe_exception(e));
         }
         if (opt_.ca_file) {
             try {
@@ -325,7 +269,7 @@ private:
         config.peer_text = host_port_text(r_.address, opt_.port);
         SaInitExchange step(std::move(config), sa_, r_.ike, random_, step_log());
         ExchangeEnd end =
-            co_await drive(step, *sock500_, deadline_, r_.ike.sa_init_retransmissions, &r_.ike.sa_init_round_trips);
+            co_await drive(step, *sock500_, s_.deadline(), r_.ike.sa_init_retransmissions, &r_.ike.sa_init_round_trips);
         if (end.how == ExchangeEnd::How::silent)
             co_return fail_silent(phase, end, "IKE_SA_INIT", *sock500_, "", step.no_answer_detail());
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
@@ -367,7 +311,7 @@ private:
         ike_auth_sent_ = end.sends > 0;
         if (end.how == ExchangeEnd::How::silent) {
             fail_silent(phase, end, "IKE_AUTH", *sock4500_, step.no_answer_counts(), step.no_answer_detail());
-            if (!interrupted_ && end.error.empty() && moves_port()) co_await check_nat_t_port();
+            if (!s_.interrupted() && end.error.empty() && moves_port()) co_await check_nat_t_port();
             co_return false;
         }
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
@@ -381,10 +325,10 @@ private:
     // a server that does not know the IKE SA (a load balancer that splits the ports). The IKE_AUTH wait
     // leaves room for one question that tells them apart: does a fresh IKE_SA_INIT on that port get answered?
     clock::time_point ike_auth_until() const {
-        if (!moves_port()) return deadline_;
+        if (!moves_port()) return s_.deadline();
         auto reserve = std::chrono::duration_cast<clock::duration>(
             std::chrono::duration<double>(std::min(1.5, opt_.timeout_seconds * 0.25)));
-        return std::max(clock::now(), deadline_ - reserve);
+        return std::max(clock::now(), s_.deadline() - reserve);
     }
 
     asio::awaitable<void> check_nat_t_port() {
@@ -395,7 +339,7 @@ private:
         o.sa_init_non_esp_marker = true;
         o.sa_init_only = true;
         o.keylog_file.clear();
-        o.timeout_seconds = std::max(0.1, std::chrono::duration<double>(deadline_ - clock::now()).count());
+        o.timeout_seconds = std::max(0.1, std::chrono::duration<double>(s_.deadline() - clock::now()).count());
         if (opt_.log)
             o.log = [this](const std::string& line) {
                 log("   [port " + std::to_string(opt_.nat_t_port) + " check] " + line);
@@ -407,16 +351,15 @@ private:
         const Phase* p = scratch.phase("ike_sa_init");
         if (p && p->local) {
             // The check could not be made here (no descriptors left, ...): that says nothing about port 4500.
-            fail(phase, PhaseOutcome::failed, FailureReason::local,
-                 "the check of UDP " + std::to_string(opt_.nat_t_port) + " could not run: " + p->error, true);
+            s_.fail_local(phase, "the check of UDP " + std::to_string(opt_.nat_t_port) + " could not run: " + p->error);
             co_return;
         }
         r_.ike.nat_t_port_answers_sa_init = scratch.ike.sa_init_answered;
         if (scratch.ike.sa_init_answered) phase.finish(PhaseOutcome::ok);
         else
-            fail(phase, p ? p->outcome : PhaseOutcome::failed, p ? p->reason : FailureReason::internal,
-                 "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +
-                     (p && !p->error.empty() ? ": " + p->error : ""));
+            s_.record(phase, p ? p->outcome : PhaseOutcome::failed, p ? p->reason : FailureReason::internal,
+                      "a fresh IKE_SA_INIT on UDP " + std::to_string(opt_.nat_t_port) + " was not answered either" +
+                          (p && !p->error.empty() ? ": " + p->error : ""));
     }
 
     // ---- INFORMATIONAL Delete ----------------------------------------------------------------------------------
@@ -425,32 +368,27 @@ private:
     // half-open IKE SA for every probe: servers limit those per client address (strongSwan's block_threshold).
     asio::awaitable<void> delete_sa(IkeUdpSocket& sock, std::uint32_t message_id) {
         PhaseTimer phase(r_.phases, "delete");
-        in_delete_ = true;  // the polite end itself: a stop request lets it finish, by the deadline
-        stop_io_ = false;
+        s_.enter_polite_end();  // a stop request lets the Delete finish, by the (shortened) deadline
         InformationalExchange step(sa_, r_.ike, message_id, opt_.fragment_size, random_, step_log());
         int unused_retransmissions = 0;
         // A short wait: the delete is a courtesy to the server, not worth the rest of the deadline.
-        auto until = std::min(deadline_, clock::now() + std::chrono::seconds(2));
+        auto until = std::min(s_.deadline(), clock::now() + std::chrono::seconds(2));
         ExchangeEnd end = co_await drive(step, sock, until, unused_retransmissions);
         if (end.how == ExchangeEnd::How::done) phase.finish(PhaseOutcome::ok);
         else if (end.how == ExchangeEnd::How::failed) fail_step(phase, step.failure());
-        else fail(phase, PhaseOutcome::timeout, FailureReason::timeout, "no answer to the INFORMATIONAL Delete");
+        else s_.fail_timeout(phase, "no answer to the INFORMATIONAL Delete");
     }
 
     asio::any_io_executor ex_;
     const Ikev2Options& opt_;
     Ikev2Result& r_;
     Ikev2Randomness random_;
-    clock::time_point start_, deadline_;
     asio::ip::address server_;
     std::optional<IkeUdpSocket> sock500_, sock4500_;
     IkeSaState sa_;
     std::optional<std::vector<Bytes>> ca_key_hashes_;  // of the CA file's certificates, for CERTREQ
-    bool interrupted_ = false;  // a stop was requested
-    bool stop_io_ = false;  // ... so no new exchange starts (the Delete clears it)
-    bool in_delete_ = false;
     bool ike_auth_sent_ = false;  // our IKE_AUTH request (message 1) went out
-    StopSubscription stop_;  // last: unsubscribes before the members it touches go
+    ProbeSession s_;  // last: its stop subscription ends before the sockets its hook cancels go
 };
 
 }  // namespace
