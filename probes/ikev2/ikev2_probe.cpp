@@ -113,8 +113,7 @@ private:
     }
 
     bool fail_step(PhaseTimer& phase, const StepFailure& f) {
-        if (f.local) return s_.fail_local(phase, f.error);
-        s_.record(phase, PhaseOutcome::failed, f.reason, f.error);
+        s_.record(phase, PhaseOutcome::failed, f.reason, f.error, f.local);
         return false;
     }
 
