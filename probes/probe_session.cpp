@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "probes/async_resolve.hpp"
+#include "probes/net_errors.hpp"
 
 namespace vpnprobe::probes {
 
@@ -122,6 +123,13 @@ bool ProbeSession::fail(PhaseTimer& phase, FailureReason reason, const std::stri
 bool ProbeSession::fail_local(PhaseTimer& phase, const std::string& why, int sys_errno) {
     record(phase, PhaseOutcome::failed, FailureReason::local, why, true, sys_errno);
     return false;
+}
+
+bool ProbeSession::fail_open(PhaseTimer& phase, const std::string& what, const std::exception& e) {
+    const int sys_errno = errno_of(e);
+    const std::string why = what + describe_exception(e);
+    if (is_path_errno(sys_errno)) return fail(phase, socket_failure_reason(sys_errno), why, sys_errno);
+    return fail_local(phase, why, sys_errno);
 }
 
 bool ProbeSession::fail_timeout(PhaseTimer& phase, const std::string& why) {

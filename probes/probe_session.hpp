@@ -38,6 +38,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -124,6 +125,10 @@ public:
     // The harness's own failure (no namespace, an unreadable CA file, no descriptors): reason local, `local`
     // set; says nothing about the server.
     bool fail_local(PhaseTimer& phase, const std::string& why, int sys_errno = 0);
+    // Opening a socket at the vantage point threw. No route to the server (ENETUNREACH, EHOSTUNREACH: connect(2)
+    // on a UDP socket looks the route up) is the path's, failed with its reason; anything else (no namespace,
+    // the source address not here, no descriptors) is the harness's own: local. `what` prefixes the words.
+    bool fail_open(PhaseTimer& phase, const std::string& what, const std::exception& e);
     // A timeout the probe decided itself (a UDP probe whose retransmissions ran out): reason timeout.
     bool fail_timeout(PhaseTimer& phase, const std::string& why);
     // Exactly this outcome and reason, nothing classified: for the cases above that do not fit.

@@ -104,8 +104,7 @@ asio::awaitable<bool> TlsConnection::connect(ProbeSession& s, const asio::ip::ad
         }
         if (!vantage.source.empty()) sock->bind(tcp::endpoint(asio::ip::make_address(vantage.source), 0));
     } catch (const std::exception& e) {
-        co_return s.fail_local(phase, "cannot open the socket at the vantage point: " + describe_exception(e),
-                               errno_of(e));
+        co_return s.fail_open(phase, "cannot open the socket at the vantage point: ", e);
     }
     stream_.emplace(std::move(*sock), *ctx_);
     const std::string where = host_port_text(address.to_string(), port);

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
 #include <regex>
+#include <system_error>
 
 #include "probes/net_errors.hpp"
 #include "probes/probe_session.hpp"
@@ -79,6 +80,27 @@ TEST(ProbeSession, ALocalFailureIsMarkedAsTheHarnesss) {
     EXPECT_TRUE(p.local);
     EXPECT_EQ(p.sys_errno, EMFILE);
     EXPECT_NE(harness_error(out.phases, {}), "");
+}
+
+// A socket that cannot be opened: the harness's failure, unless the route to the server is missing.
+TEST(ProbeSession, ASocketThatCannotBeOpenedIsLocalUnlessThePathFails) {
+    asio::io_context io;
+    ProbeOutcome out;
+    Hooks hooks;
+    ProbeSession s(io.get_executor(), out, settings(), hooks.io());
+    PhaseTimer own(out.phases, "tcp_connect");
+    s.fail_open(own, "cannot open the socket: ", std::system_error(EADDRNOTAVAIL, std::generic_category(), "bind"));
+    EXPECT_TRUE(out.phases[0].local);
+    EXPECT_EQ(out.phases[0].reason, FailureReason::local);
+    EXPECT_EQ(out.phases[0].sys_errno, EADDRNOTAVAIL);
+    EXPECT_NE(out.phases[0].error.find("cannot open the socket: bind"), std::string::npos) << out.phases[0].error;
+    PhaseTimer path(out.phases, "ike_sa_init");
+    s.fail_open(path,
+                "cannot open the UDP socket: ", std::system_error(ENETUNREACH, std::generic_category(), "connect"));
+    EXPECT_FALSE(out.phases[1].local);
+    EXPECT_EQ(out.phases[1].outcome, PhaseOutcome::failed);
+    EXPECT_EQ(out.phases[1].reason, FailureReason::network_unreachable);
+    EXPECT_EQ(out.phases[1].sys_errno, ENETUNREACH);
 }
 
 // Once the deadline has passed, what the I/O reported is the consequence: the phase is a timeout, named by
