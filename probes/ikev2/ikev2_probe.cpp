@@ -117,16 +117,6 @@ private:
         return false;
     }
 
-    // Opening the socket failed. No route to the server (connect(2) on a UDP socket looks the route up) is the
-    // path's fault, not the probe's; anything else (no namespace, source address not here) is the probe's own.
-    bool fail_socket(PhaseTimer& phase, const std::string& what, const std::exception& e) {
-        int sys_errno = errno_of(e);
-        if (!is_path_errno(sys_errno)) return s_.fail_local(phase, what + describe_exception(e), sys_errno);
-        s_.record(phase, PhaseOutcome::failed, socket_failure_reason(sys_errno), what + describe_exception(e), false,
-                  sys_errno);
-        return false;
-    }
-
     // A stop request (SIGINT, SIGTERM): the wait in flight ends; the sockets stay, for the Delete of an IKE SA
     // set up (the session's polite end).
     void cancel_io() {
@@ -257,8 +247,8 @@ private:
         try {
             sock500_.emplace(ex_, opt_.vantage, server_, opt_.port, opt_.sa_init_non_esp_marker);
         } catch (const std::exception& e) {
-            co_return fail_socket(phase,
-                                  "cannot open the UDP socket to " + host_port_text(r_.address, opt_.port) + ": ", e);
+            co_return s_.fail_open(phase,
+                                   "cannot open the UDP socket to " + host_port_text(r_.address, opt_.port) + ": ", e);
         }
         SaInitConfig config;
         config.offer_fragmentation = opt_.offer_fragmentation;
@@ -293,8 +283,8 @@ private:
         try {
             sock4500_.emplace(ex_, opt_.vantage, server_, auth_port, opt_.nat_t_port != 0);
         } catch (const std::exception& e) {
-            co_return fail_socket(phase,
-                                  "cannot open the UDP socket to " + host_port_text(r_.address, auth_port) + ": ", e);
+            co_return s_.fail_open(phase,
+                                   "cannot open the UDP socket to " + host_port_text(r_.address, auth_port) + ": ", e);
         }
         IkeAuthConfig config;
         config.id = opt_.id;
@@ -310,7 +300,9 @@ private:
         ike_auth_sent_ = end.sends > 0;
         if (end.how == ExchangeEnd::How::silent) {
             fail_silent(phase, end, "IKE_AUTH", *sock4500_, step.no_answer_counts(), step.no_answer_detail());
-            if (!s_.interrupted() && end.error.empty() && moves_port()) co_await check_nat_t_port();
+            // Silence on the moved port (not a stop, not a socket error): is that port open at all?
+            const bool ask_nat_t_port = !s_.interrupted() && end.error.empty() && moves_port();
+            if (ask_nat_t_port) co_await check_nat_t_port();
             co_return false;
         }
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
