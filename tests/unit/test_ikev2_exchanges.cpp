@@ -9,9 +9,11 @@
 #include <iterator>
 
 #include "probes/ikev2/ike_auth_exchange.hpp"
+#include "probes/ikev2/informational_exchange.hpp"
 #include "probes/ikev2/sa_init_exchange.hpp"
 #include "protocol/ikev2/ikev2_crypto_cipher.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
 
 namespace {
 
@@ -453,6 +455,76 @@ TEST(Ikev2IkeAuthStep, InvalidIkeSpiIsItsReason) {
     ASSERT_EQ(h.step->process(), StepStatus::failed);
     EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_ike_spi);
     EXPECT_NE(h.step->failure().error.find("UDP 4500"), std::string::npos);
+}
+
+// The response in SKF fragments (RFC 7383), sent last-first: reassembled only when all are there.
+TEST(Ikev2IkeAuthStep, FragmentedResponseIsReassembled) {
+    AuthHarness h;
+    std::vector<Bytes> request;
+    ASSERT_EQ(h.step->build(request), StepStatus::need_more);
+    ike::Header header;
+    header.spi_i = h.init.sa.spi_i;
+    header.spi_r = h.init.sa.spi_r;
+    header.exchange = ike::ExchangeType::ike_auth;
+    header.flags = ike::flag_response;
+    header.message_id = 1;
+    auto inner = ike::encode_inner_payloads({ike::Payload::idr(ike::IdPayload{ike::id_type::fqdn, Bytes(300, 'a')}),
+                                             ike::NotifyPayload{0, {}, ike::notify::authentication_failed, {}}});
+    auto fragments =
+        ike::seal_fragments(header, inner.first_type, inner.bytes, ike::responder_sk_cipher(*h.init.sa.keys), 200);
+    ASSERT_GE(fragments.size(), 3u);
+    for (std::size_t i = fragments.size(); i-- > 1;) EXPECT_FALSE(h.step->take(fragments[i])) << "fragment " << i + 1;
+    EXPECT_NE(h.step->no_answer_counts().find(std::to_string(fragments.size() - 1) + " of " +
+                                              std::to_string(fragments.size())),
+              std::string::npos)
+        << h.step->no_answer_counts();
+    ASSERT_TRUE(h.step->take(fragments.front()));
+    ASSERT_EQ(h.step->process(), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_authentication_failed);
+    EXPECT_EQ(h.init.facts.fragments_received, static_cast<int>(fragments.size()));
+    EXPECT_EQ(h.init.facts.idr, "IDr: ID_FQDN " + std::string(300, 'a'));
+}
+
+// Our request in fragments when the server offered fragmentation and it exceeds our fragment size.
+TEST(Ikev2IkeAuthStep, LargeRequestIsSentInFragments) {
+    AuthHarness h;
+    ASSERT_TRUE(h.init.sa.peer_fragmentation);
+    IkeAuthConfig c;
+    c.fragment_size = 200;
+    c.id = std::string(400, 'x') + ".example";
+    IkeAuthExchange step(c, h.init.sa, h.init.facts, fixed_randomness(), Ikev2Log{});
+    std::vector<Bytes> request;
+    ASSERT_EQ(step.build(request), StepStatus::need_more) << step.failure().error;
+    ASSERT_GT(request.size(), 1u);
+    EXPECT_EQ(h.init.facts.fragments_sent, static_cast<int>(request.size()));
+    for (const auto& d : request) {
+        EXPECT_LE(d.size() + 4 + 28, 200u) << "IP + UDP + non-ESP marker + the fragment fit the limit";
+        auto m = ike::decode_message(d);
+        ASSERT_TRUE(m.ok());
+        EXPECT_NE(m->find<ike::SkfPayload>(), nullptr);
+    }
+}
+
+// ---- INFORMATIONAL Delete -------------------------------------------------------------------------------------
+
+TEST(Ikev2InformationalStep, AnsweredDeleteIsDone) {
+    AuthHarness h;
+    InformationalExchange step(h.init.sa, h.init.facts, 1, 1280, fixed_randomness(), Ikev2Log{});
+    std::vector<Bytes> request;
+    ASSERT_EQ(step.build(request), StepStatus::need_more);
+    ASSERT_EQ(request.size(), 1u);
+    // The request opens with the initiator's keys and carries the Delete of the IKE SA.
+    auto opened = ike::open_message(request.front(), ike::initiator_sk_cipher(*h.init.sa.keys));
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    EXPECT_EQ(opened->header.message_id, 1u);
+    EXPECT_NE(opened->find<ike::DeletePayload>(), nullptr);
+    ike::Header header = opened->header;
+    header.flags = ike::flag_response;
+    Bytes empty_answer =
+        ike::seal_message(header, std::vector<ike::Payload>{}, ike::responder_sk_cipher(*h.init.sa.keys));
+    ASSERT_TRUE(step.take(empty_answer));
+    EXPECT_EQ(step.process(), StepStatus::done);
+    EXPECT_TRUE(h.init.facts.deleted);
 }
 
 }  // namespace
