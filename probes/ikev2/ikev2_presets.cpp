@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "protocol/ikev2/ikev2_registry.hpp"
+
 namespace vpnprobe::probes {
 
 std::vector<std::string> ikev2_preset(const std::string& name) {
@@ -24,13 +26,23 @@ std::vector<std::string> ikev2_preset(const std::string& name) {
 
 std::vector<std::string> ikev2_preset_names() { return {"windows-default", "windows-aes256-dh2048", "modern"}; }
 
+namespace {
+
+// "DH group 2 (1024-bit MODP)": the group's description from the IKEv2 registry's row.
+std::string weak_group(std::uint16_t group) {
+    return "DH group " + std::to_string(group) + " (" + protocol::ikev2::dh_group_description(group) + ")";
+}
+
+}  // namespace
+
 std::vector<WeakOffer> ikev2_weak_offers() {
+    namespace ike = protocol::ikev2;
     return {
         {"3des-sha256-modp2048", "3DES encryption (64-bit block, Sweet32)"},
         {"aes256-sha1-modp2048", "SHA-1 integrity and PRF"},
         {"aes256-md5-modp2048", "MD5 integrity and PRF"},
-        {"aes256-sha256-modp1024", "DH group 2 (1024-bit MODP)"},
-        {"aes256-sha256-modp1536", "DH group 5 (1536-bit MODP)"},
+        {"aes256-sha256-modp1024", weak_group(ike::dh_group::modp1024)},
+        {"aes256-sha256-modp1536", weak_group(ike::dh_group::modp1536)},
     };
 }
 

@@ -21,9 +21,6 @@ namespace {
 using CipherCtxFree = OpensslDeleter<EVP_CIPHER_CTX_free>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
-constexpr std::size_t aead_salt_size = 4;  // RFC 5282 (GCM), RFC 7634 (ChaCha20-Poly1305)
-constexpr std::size_t aead_iv_size = 8;
-
 [[noreturn]] void throw_openssl(const std::string& what) {
     std::string text = what;
     while (unsigned long e = ERR_get_error()) {
@@ -35,21 +32,21 @@ constexpr std::size_t aead_iv_size = 8;
     throw std::runtime_error(text);
 }
 
+// The registry rows (ikev2_registry.hpp) of transforms this module implements, or nullptr.
+const Algorithm* sk_encr(std::uint16_t encr_id) {
+    const Algorithm* a = find_algorithm(TransformType::encr, encr_id);
+    return a && a->sk_supported() ? a : nullptr;
+}
+const Algorithm* sk_integ(std::uint16_t integ_id) {
+    const Algorithm* a = find_algorithm(TransformType::integ, integ_id);
+    return a && a->sk_supported() ? a : nullptr;
+}
+
 // Cipher key length in bytes, 0 if the transform/key length pair is not supported.
 std::size_t cipher_key_size(std::uint16_t encr_id, std::uint16_t key_bits) {
-    switch (encr_id) {
-    case encr_alg::triple_des:
-        return key_bits == 0 || key_bits == 192 ? 24 : 0;
-    case encr_alg::aes_cbc:
-    case encr_alg::aes_gcm_8:
-    case encr_alg::aes_gcm_12:
-    case encr_alg::aes_gcm_16:
-        return key_bits == 128 || key_bits == 192 || key_bits == 256 ? key_bits / 8u : 0;
-    case encr_alg::chacha20_poly1305:
-        return key_bits == 0 || key_bits == 256 ? 32 : 0;
-    default:
-        return 0;
-    }
+    const Algorithm* a = sk_encr(encr_id);
+    if (!a || !a->allows_key_bits(key_bits)) return 0;
+    return (a->key_length_attribute ? key_bits : a->fixed_key_bits) / 8u;
 }
 
 const EVP_CIPHER* evp_cipher(std::uint16_t encr_id, std::size_t key_size) {
@@ -64,34 +61,6 @@ const EVP_CIPHER* evp_cipher(std::uint16_t encr_id, std::size_t key_size) {
         return key_size == 16 ? EVP_aes_128_gcm() : key_size == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
     case encr_alg::chacha20_poly1305:
         return EVP_chacha20_poly1305();
-    default:
-        return nullptr;
-    }
-}
-
-std::size_t aead_tag_size(std::uint16_t encr_id) {
-    switch (encr_id) {
-    case encr_alg::aes_gcm_8:
-        return 8;
-    case encr_alg::aes_gcm_12:
-        return 12;
-    default:
-        return 16;
-    }
-}
-
-const char* integ_digest(std::uint16_t integ_id) {
-    switch (integ_id) {
-    case integ_alg::hmac_md5_96:
-        return "MD5";
-    case integ_alg::hmac_sha1_96:
-        return "SHA1";
-    case integ_alg::hmac_sha2_256_128:
-        return "SHA256";
-    case integ_alg::hmac_sha2_384_192:
-        return "SHA384";
-    case integ_alg::hmac_sha2_512_256:
-        return "SHA512";
     default:
         return nullptr;
     }
@@ -137,58 +106,24 @@ bool is_supported_encr(std::uint16_t encr_id, std::uint16_t key_bits) {
     return cipher_key_size(encr_id, key_bits) != 0;
 }
 
-bool is_supported_integ(std::uint16_t integ_id) {
-    return integ_id == integ_alg::none || integ_id == integ_alg::aes_xcbc_96 || integ_digest(integ_id) != nullptr;
-}
+bool is_supported_integ(std::uint16_t integ_id) { return sk_integ(integ_id) != nullptr; }
 
 std::size_t encr_key_material_size(std::uint16_t encr_id, std::uint16_t key_bits) {
     const std::size_t key = cipher_key_size(encr_id, key_bits);
     if (key == 0) {
         throw std::invalid_argument("unsupported IKEv2 encryption transform " + encr_name(encr_id, key_bits));
     }
-    return key + (is_aead(encr_id) ? aead_salt_size : 0);
+    return key + sk_encr(encr_id)->salt_size;
 }
 
 std::size_t integ_key_size(std::uint16_t integ_id) {
-    switch (integ_id) {
-    case integ_alg::none:
-        return 0;
-    case integ_alg::hmac_md5_96:
-        return 16;
-    case integ_alg::hmac_sha1_96:
-        return 20;
-    case integ_alg::aes_xcbc_96:
-        return 16;
-    case integ_alg::hmac_sha2_256_128:
-        return 32;
-    case integ_alg::hmac_sha2_384_192:
-        return 48;
-    case integ_alg::hmac_sha2_512_256:
-        return 64;
-    default:
-        require_integ(integ_id);
-        return 0;
-    }
+    require_integ(integ_id);
+    return sk_integ(integ_id)->key_size;
 }
 
 std::size_t integ_icv_size(std::uint16_t integ_id) {
-    switch (integ_id) {
-    case integ_alg::none:
-        return 0;
-    case integ_alg::hmac_md5_96:
-    case integ_alg::hmac_sha1_96:
-    case integ_alg::aes_xcbc_96:
-        return 12;
-    case integ_alg::hmac_sha2_256_128:
-        return 16;
-    case integ_alg::hmac_sha2_384_192:
-        return 24;
-    case integ_alg::hmac_sha2_512_256:
-        return 32;
-    default:
-        require_integ(integ_id);
-        return 0;
-    }
+    require_integ(integ_id);
+    return sk_integ(integ_id)->icv_size;
 }
 
 void check_sk_transforms(std::uint16_t encr_id, std::uint16_t key_bits, std::uint16_t integ_id) {
@@ -210,7 +145,8 @@ Bytes integrity_checksum(std::uint16_t integ_id, ByteView key, ByteView data) {
         throw std::invalid_argument(integ_name(integ_id) + " needs a " + std::to_string(integ_key_size(integ_id)) +
                                     "-byte key, got " + std::to_string(key.size()));
     }
-    Bytes mac = integ_id == integ_alg::aes_xcbc_96 ? aes_xcbc_mac(key, data) : hmac(integ_digest(integ_id), key, data);
+    Bytes mac =
+        integ_id == integ_alg::aes_xcbc_96 ? aes_xcbc_mac(key, data) : hmac(sk_integ(integ_id)->digest, key, data);
     mac.resize(integ_icv_size(integ_id));
     return mac;
 }
@@ -232,19 +168,11 @@ SkCipher::SkCipher(std::uint16_t encr_id, std::uint16_t encr_key_bits, std::uint
     encr_key_.assign(encr_key_material.begin(), encr_key_material.begin() + static_cast<std::ptrdiff_t>(key));
     salt_.assign(encr_key_material.begin() + static_cast<std::ptrdiff_t>(key), encr_key_material.end());
     integ_key_.assign(integ_key.begin(), integ_key.end());
+    const Algorithm* encr = sk_encr(encr_id);
+    iv_size_ = encr->iv_size;
+    block_size_ = encr->block_size;
+    icv_size_ = encr->aead ? encr->icv_size : sk_integ(integ_id)->icv_size;
 }
-
-std::size_t SkCipher::iv_size() const {
-    if (is_aead(encr_)) return aead_iv_size;
-    return encr_ == encr_alg::triple_des ? 8 : 16;
-}
-
-std::size_t SkCipher::block_size() const {
-    if (is_aead(encr_)) return 1;
-    return encr_ == encr_alg::triple_des ? 8 : 16;
-}
-
-std::size_t SkCipher::icv_size() const { return is_aead(encr_) ? aead_tag_size(encr_) : integ_icv_size(integ_); }
 
 std::size_t SkCipher::padding_size(std::size_t plaintext_size) const {
     const std::size_t b = block_size();
@@ -310,7 +238,7 @@ Bytes SkCipher::seal_with_padding(ByteView prefix, ByteView plaintext, ByteView 
         throw_openssl("AEAD encrypt");
     }
     ciphertext.resize(static_cast<std::size_t>(n + m));
-    Bytes tag(aead_tag_size(encr_));
+    Bytes tag(icv_size_);
     if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tag.size()), tag.data()) != 1) {
         throw_openssl("AEAD tag");
     }

@@ -2,7 +2,8 @@
 // (RFC 7383), on OpenSSL 3 EVP_CIPHER.
 //
 // Supported transforms (IDs are the Transform Type 1 and 3 values of ikev2_registry.hpp's encr_alg:: and
-// integ_alg::, passed as plain numbers):
+// integ_alg::, passed as plain numbers; the registry's Algorithm rows mark them with their sizes, and this module
+// reads them from there, keeping only the mapping to OpenSSL's ciphers and MACs):
 //   ENCR_3DES, ENCR_AES_CBC (128/192/256) with one of AUTH_HMAC_MD5_96, AUTH_HMAC_SHA1_96, AUTH_AES_XCBC_96,
 //     AUTH_HMAC_SHA2_256_128, AUTH_HMAC_SHA2_384_192, AUTH_HMAC_SHA2_512_256 (RFC 4868: truncated HMAC);
 //   ENCR_AES_GCM_8/12/16 (128/192/256, RFC 5282) and ENCR_CHACHA20_POLY1305 (RFC 7634) with integrity NONE.
@@ -75,9 +76,10 @@ public:
 
     std::uint16_t encr_id() const { return encr_; }
     std::uint16_t integ_id() const { return integ_; }
-    std::size_t iv_size() const;  // 16 AES-CBC, 8 3DES, 8 AEAD
-    std::size_t block_size() const;  // padding granularity: 16 AES-CBC, 8 3DES, 1 AEAD
-    std::size_t icv_size() const;  // truncated MAC or AEAD tag: 12/16/24/32, 8/12/16
+    // From the registry's row (ikev2_registry.hpp's Algorithm), looked up once when constructed.
+    std::size_t iv_size() const { return iv_size_; }  // 16 AES-CBC, 8 3DES, 8 AEAD
+    std::size_t block_size() const { return block_size_; }  // padding granularity: 16 AES-CBC, 8 3DES, 1 AEAD
+    std::size_t icv_size() const { return icv_size_; }  // truncated MAC or AEAD tag: 12/16/24/32, 8/12/16
 
     // Padding bytes seal() adds for `plaintext_size` bytes of payloads (not counting the Pad Length byte).
     std::size_t padding_size(std::size_t plaintext_size) const;
@@ -110,6 +112,9 @@ private:
     std::uint16_t encr_ = 0;
     std::uint16_t key_bits_ = 0;
     std::uint16_t integ_ = 0;
+    std::size_t iv_size_ = 0;
+    std::size_t block_size_ = 0;
+    std::size_t icv_size_ = 0;
     Bytes encr_key_;  // cipher key without salt
     Bytes salt_;  // AEAD only
     Bytes integ_key_;

@@ -48,31 +48,46 @@ enum class Kind { modp, ecp, curve };
 struct Group {
     std::uint16_t id;
     Kind kind;
-    const char* name;
     // OpenSSL's name: the named FFC group, the curve, or the key type. Group 2 has none (OpenSSL 3.0 knows no
     // "modp_1024"), so its domain parameters are built from the RFC 2409 prime.
     const char* ossl_name;
     int curve_nid;  // ECP only
-    std::size_t size;  // prime length (MODP), field size (ECP), key length (curves)
+    // From the registry's row (ikev2_registry.hpp), filled in by groups():
+    const char* name = nullptr;  // "MODP_2048"
+    std::size_t size = 0;  // prime length (MODP), field size (ECP: half the KE data), key length (curves)
 };
 
-constexpr std::array<Group, 12> groups = {{
-    {dh_group::modp1024, Kind::modp, "MODP_1024", nullptr, 0, 128},
-    {dh_group::modp1536, Kind::modp, "MODP_1536", "modp_1536", 0, 192},
-    {dh_group::modp2048, Kind::modp, "MODP_2048", "modp_2048", 0, 256},
-    {dh_group::modp3072, Kind::modp, "MODP_3072", "modp_3072", 0, 384},
-    {dh_group::modp4096, Kind::modp, "MODP_4096", "modp_4096", 0, 512},
-    {dh_group::modp6144, Kind::modp, "MODP_6144", "modp_6144", 0, 768},
-    {dh_group::modp8192, Kind::modp, "MODP_8192", "modp_8192", 0, 1024},
-    {dh_group::ecp256, Kind::ecp, "ECP_256", "P-256", NID_X9_62_prime256v1, 32},
-    {dh_group::ecp384, Kind::ecp, "ECP_384", "P-384", NID_secp384r1, 48},
-    {dh_group::ecp521, Kind::ecp, "ECP_521", "P-521", NID_secp521r1, 66},
-    {dh_group::curve25519, Kind::curve, "CURVE_25519", "X25519", 0, 32},
-    {dh_group::curve448, Kind::curve, "CURVE_448", "X448", 0, 56},
+// The groups implemented here and their OpenSSL names; names and sizes come from the registry.
+constexpr std::array<Group, 12> implemented_groups = {{
+    {dh_group::modp1024, Kind::modp, nullptr, 0},
+    {dh_group::modp1536, Kind::modp, "modp_1536", 0},
+    {dh_group::modp2048, Kind::modp, "modp_2048", 0},
+    {dh_group::modp3072, Kind::modp, "modp_3072", 0},
+    {dh_group::modp4096, Kind::modp, "modp_4096", 0},
+    {dh_group::modp6144, Kind::modp, "modp_6144", 0},
+    {dh_group::modp8192, Kind::modp, "modp_8192", 0},
+    {dh_group::ecp256, Kind::ecp, "P-256", NID_X9_62_prime256v1},
+    {dh_group::ecp384, Kind::ecp, "P-384", NID_secp384r1},
+    {dh_group::ecp521, Kind::ecp, "P-521", NID_secp521r1},
+    {dh_group::curve25519, Kind::curve, "X25519", 0},
+    {dh_group::curve448, Kind::curve, "X448", 0},
 }};
 
+const std::array<Group, 12>& groups() {
+    static const std::array<Group, 12> filled = [] {
+        std::array<Group, 12> out = implemented_groups;
+        for (Group& g : out) {
+            const Algorithm* a = find_algorithm(TransformType::ke, g.id);
+            g.name = a->name.data();  // a string literal in the registry, so NUL-terminated
+            g.size = g.kind == Kind::ecp ? a->ke_size / 2u : a->ke_size;
+        }
+        return out;
+    }();
+    return filled;
+}
+
 const Group* find_group(std::uint16_t id) {
-    for (const Group& g : groups) {
+    for (const Group& g : groups()) {
         if (g.id == id) return &g;
     }
     return nullptr;

@@ -13,26 +13,12 @@ constexpr std::array<TransformType, 5> wire_order = {TransformType::encr, Transf
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
-// strongSwan derives an IKE PRF from each integrity algorithm when none is configured.
+// strongSwan derives an IKE PRF from each integrity algorithm when none is configured (the registry's
+// derived_prf column).
 std::optional<std::uint16_t> prf_for_integrity(std::uint16_t integ_id) {
-    switch (integ_id) {
-    case integ_alg::hmac_md5_96:
-        return prf_alg::hmac_md5;
-    case integ_alg::hmac_sha1_96:
-        return prf_alg::hmac_sha1;
-    case integ_alg::hmac_sha2_256_128:
-        return prf_alg::hmac_sha2_256;
-    case integ_alg::hmac_sha2_384_192:
-        return prf_alg::hmac_sha2_384;
-    case integ_alg::hmac_sha2_512_256:
-        return prf_alg::hmac_sha2_512;
-    case integ_alg::aes_xcbc_96:
-        return prf_alg::aes128_xcbc;
-    case integ_alg::aes_cmac_96:
-        return prf_alg::aes128_cmac;
-    default:
-        return std::nullopt;
-    }
+    const Algorithm* a = find_algorithm(TransformType::integ, integ_id);
+    if (!a || a->derived_prf == 0) return std::nullopt;
+    return a->derived_prf;
 }
 
 std::vector<Transform> derived_prfs(const std::vector<Transform>& integrity) {

@@ -53,115 +53,177 @@ constexpr Entry transform_type_table[] = {
 };
 
 // name = IANA / RFC 7296 constant; short_name = strongSwan's display name (encryption_algorithm_names etc.).
-constexpr Entry encr_table[] = {
-    {1, "ENCR_DES_IV64", "DES_IV64"},
-    {2, "ENCR_DES", "DES_CBC"},
-    {3, "ENCR_3DES", "3DES_CBC"},
-    {4, "ENCR_RC5", "RC5_CBC"},
-    {5, "ENCR_IDEA", "IDEA_CBC"},
-    {6, "ENCR_CAST", "CAST_CBC"},
-    {7, "ENCR_BLOWFISH", "BLOWFISH_CBC"},
-    {8, "ENCR_3IDEA", "3IDEA"},
-    {9, "ENCR_DES_IV32", "DES_IV32"},
-    {11, "ENCR_NULL", "NULL"},
-    {12, "ENCR_AES_CBC", "AES_CBC"},
-    {13, "ENCR_AES_CTR", "AES_CTR"},
-    {14, "ENCR_AES_CCM_8", "AES_CCM_8"},
-    {15, "ENCR_AES_CCM_12", "AES_CCM_12"},
-    {16, "ENCR_AES_CCM_16", "AES_CCM_16"},
-    {18, "ENCR_AES_GCM_8", "AES_GCM_8"},
-    {19, "ENCR_AES_GCM_12", "AES_GCM_12"},
-    {20, "ENCR_AES_GCM_16", "AES_GCM_16"},
-    {21, "ENCR_NULL_AUTH_AES_GMAC", "NULL_AES_GMAC"},
-    {23, "ENCR_CAMELLIA_CBC", "CAMELLIA_CBC"},
-    {24, "ENCR_CAMELLIA_CTR", "CAMELLIA_CTR"},
-    {25, "ENCR_CAMELLIA_CCM_8", "CAMELLIA_CCM_8"},
-    {26, "ENCR_CAMELLIA_CCM_12", "CAMELLIA_CCM_12"},
-    {27, "ENCR_CAMELLIA_CCM_16", "CAMELLIA_CCM_16"},
-    {28, "ENCR_CHACHA20_POLY1305", "CHACHA20_POLY1305"},
-    {29, "ENCR_AES_CCM_8_IIV", "AES_CCM_8_IIV"},
-    {30, "ENCR_AES_GCM_16_IIV", "AES_GCM_16_IIV"},
-    {31, "ENCR_CHACHA20_POLY1305_IIV", "CHACHA20_POLY1305_IIV"},
-    {32, "ENCR_KUZNYECHIK_MGM_KTREE", "KUZNYECHIK_MGM_KTREE"},
-    {33, "ENCR_MAGMA_MGM_KTREE", "MAGMA_MGM_KTREE"},
-    {34, "ENCR_KUZNYECHIK_MGM_MAC_KTREE", "KUZNYECHIK_MGM_MAC_KTREE"},
-    {35, "ENCR_MAGMA_MGM_MAC_KTREE", "MAGMA_MGM_MAC_KTREE"},
-};
-
-constexpr Entry prf_table[] = {
-    {1, "PRF_HMAC_MD5", ""},      {2, "PRF_HMAC_SHA1", ""},     {3, "PRF_HMAC_TIGER", ""},
-    {4, "PRF_AES128_XCBC", ""},   {5, "PRF_HMAC_SHA2_256", ""}, {6, "PRF_HMAC_SHA2_384", ""},
-    {7, "PRF_HMAC_SHA2_512", ""}, {8, "PRF_AES128_CMAC", ""},   {9, "PRF_HMAC_STREEBOG_512", ""},
-};
-
-constexpr Entry integ_table[] = {
-    {0, "NONE", "NONE"},
-    {1, "AUTH_HMAC_MD5_96", "HMAC_MD5_96"},
-    {2, "AUTH_HMAC_SHA1_96", "HMAC_SHA1_96"},
-    {3, "AUTH_DES_MAC", "DES_MAC"},
-    {4, "AUTH_KPDK_MD5", "KPDK_MD5"},
-    {5, "AUTH_AES_XCBC_96", "AES_XCBC_96"},
-    {6, "AUTH_HMAC_MD5_128", "HMAC_MD5_128"},
-    {7, "AUTH_HMAC_SHA1_160", "HMAC_SHA1_160"},
-    {8, "AUTH_AES_CMAC_96", "AES_CMAC_96"},
-    {9, "AUTH_AES_128_GMAC", "AES_128_GMAC"},
-    {10, "AUTH_AES_192_GMAC", "AES_192_GMAC"},
-    {11, "AUTH_AES_256_GMAC", "AES_256_GMAC"},
-    {12, "AUTH_HMAC_SHA2_256_128", "HMAC_SHA2_256_128"},
-    {13, "AUTH_HMAC_SHA2_384_192", "HMAC_SHA2_384_192"},
-    {14, "AUTH_HMAC_SHA2_512_256", "HMAC_SHA2_512_256"},
-};
-
-// short_name here is the description used by dh_group_description.
-constexpr Entry dh_table[] = {
-    {0, "NONE", "no key exchange"},
-    {1, "MODP_768", "768-bit MODP"},
-    {2, "MODP_1024", "1024-bit MODP"},
-    {5, "MODP_1536", "1536-bit MODP"},
-    {14, "MODP_2048", "2048-bit MODP"},
-    {15, "MODP_3072", "3072-bit MODP"},
-    {16, "MODP_4096", "4096-bit MODP"},
-    {17, "MODP_6144", "6144-bit MODP"},
-    {18, "MODP_8192", "8192-bit MODP"},
-    {19, "ECP_256", "256-bit random ECP (NIST P-256)"},
-    {20, "ECP_384", "384-bit random ECP (NIST P-384)"},
-    {21, "ECP_521", "521-bit random ECP (NIST P-521)"},
-    {22, "MODP_1024_160", "1024-bit MODP with 160-bit prime order subgroup"},
-    {23, "MODP_2048_224", "2048-bit MODP with 224-bit prime order subgroup"},
-    {24, "MODP_2048_256", "2048-bit MODP with 256-bit prime order subgroup"},
-    {25, "ECP_192", "192-bit random ECP (NIST P-192)"},
-    {26, "ECP_224", "224-bit random ECP (NIST P-224)"},
-    {27, "ECP_224_BP", "brainpoolP224r1"},
-    {28, "ECP_256_BP", "brainpoolP256r1"},
-    {29, "ECP_384_BP", "brainpoolP384r1"},
-    {30, "ECP_512_BP", "brainpoolP512r1"},
-    {31, "CURVE_25519", "Curve25519"},
-    {32, "CURVE_448", "Curve448"},
-    {33, "GOST3410_2012_256", "GOST3410_2012_256"},
-    {34, "GOST3410_2012_512", "GOST3410_2012_512"},
-    {35, "ML_KEM_512", "ML-KEM-512"},
-    {36, "ML_KEM_768", "ML-KEM-768"},
-    {37, "ML_KEM_1024", "ML-KEM-1024"},
-};
-
 constexpr Entry esn_table[] = {{0, "NO_ESN", "NO_EXT_SEQ"}, {1, "ESN", "EXT_SEQ"}};
 
-std::span<const Entry> transform_table(std::uint8_t type) {
-    switch (type) {
-    case 1:
-        return encr_table;
-    case 2:
-        return prf_table;
-    case 3:
-        return integ_table;
-    case 5:
-        return esn_table;
-    default:
-        break;
+// The one row per algorithm (ikev2_registry.hpp). Sizes and Wireshark names: RFC 7296 3.14, RFC 4868, RFC 5282,
+// RFC 7634; Wireshark's epan/dissectors/packet-isakmp.c. KE sizes: the MODP prime's length, ECP x and y, the
+// curves' u-coordinate.
+// Builders for the rows below, so that each algorithm is one line naming only the columns it uses.
+struct Row {
+    Algorithm a;
+    constexpr operator Algorithm() const { return a; }
+    constexpr Row aead() const {
+        return with([](Algorithm& x) { x.aead = true; });
     }
-    if (type == 4 || (type >= 6 && type <= 12)) return dh_table;  // ADDKEn take KE method IDs (RFC 9370)
-    return {};
+    constexpr Row key_lengths(std::uint16_t b1, std::uint16_t b2, std::uint16_t b3) const {
+        return with([&](Algorithm& x) { x.key_length_attribute = true, x.key_lengths = {b1, b2, b3}; });
+    }
+    constexpr Row any_key_length() const {
+        return with([](Algorithm& x) { x.key_length_attribute = true; });
+    }
+    constexpr Row fixed_key(std::uint16_t bits) const {
+        return with([&](Algorithm& x) { x.fixed_key_bits = bits; });
+    }
+    // ENCR implemented for SK: IV and padding block; AEAD also tag and salt.
+    constexpr Row sk(std::uint8_t iv, std::uint8_t block, std::uint8_t tag = 0, std::uint8_t salt = 0) const {
+        return with([&](Algorithm& x) { x.iv_size = iv, x.block_size = block, x.icv_size = tag, x.salt_size = salt; });
+    }
+    // INTEG implemented for SK: truncated MAC, key, HMAC digest (empty for AES-XCBC).
+    constexpr Row mac(std::uint8_t icv, std::uint8_t key, std::string_view digest) const {
+        return with([&](Algorithm& x) { x.icv_size = icv, x.key_size = key, x.digest = digest; });
+    }
+    constexpr Row ke_size(std::uint16_t bytes) const {
+        return with([&](Algorithm& x) { x.ke_size = bytes; });
+    }
+    constexpr Row wireshark(std::string_view name) const {
+        return with([&](Algorithm& x) { x.wireshark_name = name; });
+    }
+    constexpr Row prf_from(std::uint16_t prf) const {
+        return with([&](Algorithm& x) { x.derived_prf = prf; });
+    }
+
+private:
+    template <typename F>
+    constexpr Row with(F f) const {
+        Row r = *this;
+        f(r.a);
+        return r;
+    }
+};
+
+constexpr Row row(TransformType type, std::uint16_t id, std::string_view name, std::string_view display,
+                  std::string_view description = {}) {
+    Algorithm a;
+    a.type = type, a.id = id, a.name = name, a.display_name = display, a.description = description;
+    return Row{a};
 }
+constexpr Row encr(std::uint16_t id, std::string_view name, std::string_view display) {
+    return row(TransformType::encr, id, name, display);
+}
+constexpr Row prf(std::uint16_t id, std::string_view name) { return row(TransformType::prf, id, name, name); }
+constexpr Row integ(std::uint16_t id, std::string_view name, std::string_view display) {
+    return row(TransformType::integ, id, name, display);
+}
+constexpr Row ke(std::uint16_t id, std::string_view name, std::string_view description) {
+    return row(TransformType::ke, id, name, name, description);
+}
+
+// One line per algorithm, wider than the usual 120 columns so that it stays one line.
+// clang-format off
+constexpr Algorithm algorithm_table[] = {
+    encr(1, "ENCR_DES_IV64", "DES_IV64"),
+    encr(2, "ENCR_DES", "DES_CBC").fixed_key(64),
+    encr(3, "ENCR_3DES", "3DES_CBC").fixed_key(192).sk(8, 8).wireshark("3DES [RFC2451]"),
+    encr(4, "ENCR_RC5", "RC5_CBC").any_key_length(),
+    encr(5, "ENCR_IDEA", "IDEA_CBC"),
+    encr(6, "ENCR_CAST", "CAST_CBC").any_key_length(),
+    encr(7, "ENCR_BLOWFISH", "BLOWFISH_CBC").any_key_length(),
+    encr(8, "ENCR_3IDEA", "3IDEA"),
+    encr(9, "ENCR_DES_IV32", "DES_IV32"),
+    encr(11, "ENCR_NULL", "NULL").wireshark("NULL [RFC2410]"),
+    encr(12, "ENCR_AES_CBC", "AES_CBC").key_lengths(128, 192, 256).sk(16, 16).wireshark("AES-CBC-{bits} [RFC3602]"),
+    encr(13, "ENCR_AES_CTR", "AES_CTR").key_lengths(128, 192, 256).wireshark("AES-CTR-{bits} [RFC5930]"),
+    encr(14, "ENCR_AES_CCM_8", "AES_CCM_8").aead().key_lengths(128, 192, 256),
+    encr(15, "ENCR_AES_CCM_12", "AES_CCM_12").aead().key_lengths(128, 192, 256),
+    encr(16, "ENCR_AES_CCM_16", "AES_CCM_16").aead().key_lengths(128, 192, 256),
+    encr(18, "ENCR_AES_GCM_8", "AES_GCM_8").aead().key_lengths(128, 192, 256).sk(8, 1, 8, 4).wireshark("AES-GCM-{bits} with 8 octet ICV [RFC5282]"),
+    encr(19, "ENCR_AES_GCM_12", "AES_GCM_12").aead().key_lengths(128, 192, 256).sk(8, 1, 12, 4).wireshark("AES-GCM-{bits} with 12 octet ICV [RFC5282]"),
+    encr(20, "ENCR_AES_GCM_16", "AES_GCM_16").aead().key_lengths(128, 192, 256).sk(8, 1, 16, 4).wireshark("AES-GCM-{bits} with 16 octet ICV [RFC5282]"),
+    encr(21, "ENCR_NULL_AUTH_AES_GMAC", "NULL_AES_GMAC").aead().key_lengths(128, 192, 256),
+    encr(23, "ENCR_CAMELLIA_CBC", "CAMELLIA_CBC").key_lengths(128, 192, 256),
+    encr(24, "ENCR_CAMELLIA_CTR", "CAMELLIA_CTR").key_lengths(128, 192, 256),
+    encr(25, "ENCR_CAMELLIA_CCM_8", "CAMELLIA_CCM_8").aead().key_lengths(128, 192, 256),
+    encr(26, "ENCR_CAMELLIA_CCM_12", "CAMELLIA_CCM_12").aead().key_lengths(128, 192, 256),
+    encr(27, "ENCR_CAMELLIA_CCM_16", "CAMELLIA_CCM_16").aead().key_lengths(128, 192, 256),
+    encr(28, "ENCR_CHACHA20_POLY1305", "CHACHA20_POLY1305").aead().fixed_key(256).sk(8, 1, 16, 4),
+    encr(29, "ENCR_AES_CCM_8_IIV", "AES_CCM_8_IIV").aead().key_lengths(128, 192, 256),
+    encr(30, "ENCR_AES_GCM_16_IIV", "AES_GCM_16_IIV").aead().key_lengths(128, 192, 256),
+    encr(31, "ENCR_CHACHA20_POLY1305_IIV", "CHACHA20_POLY1305_IIV").aead(),
+    encr(32, "ENCR_KUZNYECHIK_MGM_KTREE", "KUZNYECHIK_MGM_KTREE").aead(),
+    encr(33, "ENCR_MAGMA_MGM_KTREE", "MAGMA_MGM_KTREE").aead(),
+    encr(34, "ENCR_KUZNYECHIK_MGM_MAC_KTREE", "KUZNYECHIK_MGM_MAC_KTREE").aead(),
+    encr(35, "ENCR_MAGMA_MGM_MAC_KTREE", "MAGMA_MGM_MAC_KTREE").aead(),
+    prf(1, "PRF_HMAC_MD5"),
+    prf(2, "PRF_HMAC_SHA1"),
+    prf(3, "PRF_HMAC_TIGER"),
+    prf(4, "PRF_AES128_XCBC"),
+    prf(5, "PRF_HMAC_SHA2_256"),
+    prf(6, "PRF_HMAC_SHA2_384"),
+    prf(7, "PRF_HMAC_SHA2_512"),
+    prf(8, "PRF_AES128_CMAC"),
+    prf(9, "PRF_HMAC_STREEBOG_512"),
+    integ(0, "NONE", "NONE").wireshark("NONE [RFC4306]"),
+    integ(1, "AUTH_HMAC_MD5_96", "HMAC_MD5_96").mac(12, 16, "MD5").wireshark("HMAC_MD5_96 [RFC2403]").prf_from(1),
+    integ(2, "AUTH_HMAC_SHA1_96", "HMAC_SHA1_96").mac(12, 20, "SHA1").wireshark("HMAC_SHA1_96 [RFC2404]").prf_from(2),
+    integ(3, "AUTH_DES_MAC", "DES_MAC"),
+    integ(4, "AUTH_KPDK_MD5", "KPDK_MD5"),
+    integ(5, "AUTH_AES_XCBC_96", "AES_XCBC_96").mac(12, 16, "").prf_from(4),
+    integ(6, "AUTH_HMAC_MD5_128", "HMAC_MD5_128"),
+    integ(7, "AUTH_HMAC_SHA1_160", "HMAC_SHA1_160"),
+    integ(8, "AUTH_AES_CMAC_96", "AES_CMAC_96").prf_from(8),
+    integ(9, "AUTH_AES_128_GMAC", "AES_128_GMAC"),
+    integ(10, "AUTH_AES_192_GMAC", "AES_192_GMAC"),
+    integ(11, "AUTH_AES_256_GMAC", "AES_256_GMAC"),
+    integ(12, "AUTH_HMAC_SHA2_256_128", "HMAC_SHA2_256_128").mac(16, 32, "SHA256").wireshark("HMAC_SHA2_256_128 [RFC4868]").prf_from(5),
+    integ(13, "AUTH_HMAC_SHA2_384_192", "HMAC_SHA2_384_192").mac(24, 48, "SHA384").wireshark("HMAC_SHA2_384_192 [RFC4868]").prf_from(6),
+    integ(14, "AUTH_HMAC_SHA2_512_256", "HMAC_SHA2_512_256").mac(32, 64, "SHA512").wireshark("HMAC_SHA2_512_256 [RFC4868]").prf_from(7),
+    ke(0, "NONE", "no key exchange"),
+    ke(1, "MODP_768", "768-bit MODP").ke_size(96),
+    ke(2, "MODP_1024", "1024-bit MODP").ke_size(128),
+    ke(5, "MODP_1536", "1536-bit MODP").ke_size(192),
+    ke(14, "MODP_2048", "2048-bit MODP").ke_size(256),
+    ke(15, "MODP_3072", "3072-bit MODP").ke_size(384),
+    ke(16, "MODP_4096", "4096-bit MODP").ke_size(512),
+    ke(17, "MODP_6144", "6144-bit MODP").ke_size(768),
+    ke(18, "MODP_8192", "8192-bit MODP").ke_size(1024),
+    ke(19, "ECP_256", "256-bit random ECP (NIST P-256)").ke_size(64),
+    ke(20, "ECP_384", "384-bit random ECP (NIST P-384)").ke_size(96),
+    ke(21, "ECP_521", "521-bit random ECP (NIST P-521)").ke_size(132),
+    ke(22, "MODP_1024_160", "1024-bit MODP with 160-bit prime order subgroup").ke_size(128),
+    ke(23, "MODP_2048_224", "2048-bit MODP with 224-bit prime order subgroup").ke_size(256),
+    ke(24, "MODP_2048_256", "2048-bit MODP with 256-bit prime order subgroup").ke_size(256),
+    ke(25, "ECP_192", "192-bit random ECP (NIST P-192)").ke_size(48),
+    ke(26, "ECP_224", "224-bit random ECP (NIST P-224)").ke_size(56),
+    ke(27, "ECP_224_BP", "brainpoolP224r1").ke_size(56),
+    ke(28, "ECP_256_BP", "brainpoolP256r1").ke_size(64),
+    ke(29, "ECP_384_BP", "brainpoolP384r1").ke_size(96),
+    ke(30, "ECP_512_BP", "brainpoolP512r1").ke_size(128),
+    ke(31, "CURVE_25519", "Curve25519").ke_size(32),
+    ke(32, "CURVE_448", "Curve448").ke_size(56),
+    ke(33, "GOST3410_2012_256", "GOST3410_2012_256"),
+    ke(34, "GOST3410_2012_512", "GOST3410_2012_512"),
+    ke(35, "ML_KEM_512", "ML-KEM-512"),
+    ke(36, "ML_KEM_768", "ML-KEM-768"),
+    ke(37, "ML_KEM_1024", "ML-KEM-1024"),
+};
+// clang-format on
+
+// Row number + 1 (0: none) by transform type and ID, built at compile time: the SK code looks rows up on every
+// message, so find_algorithm() must not scan the table. Every ID in the table is below 64 (the build fails
+// otherwise).
+constexpr std::size_t max_indexed_id = 64;
+constexpr auto algorithm_index = [] {
+    std::array<std::array<std::uint8_t, max_indexed_id>, 5> index{};
+    static_assert(std::size(algorithm_table) < 255);
+    for (std::size_t i = 0; i < std::size(algorithm_table); ++i) {
+        const Algorithm& a = algorithm_table[i];
+        index.at(static_cast<std::size_t>(a.type)).at(a.id) = static_cast<std::uint8_t>(i + 1);
+    }
+    return index;
+}();
+
+// KE method IDs answer for the ADDKEn types too (RFC 9370).
+bool is_ke_type(std::uint8_t type) { return type == 4 || (type >= 6 && type <= 12); }
 
 // name = IANA; short_name = strongSwan's notify_type_short_names where it has one.
 constexpr Entry notify_table[] = {
@@ -550,129 +612,68 @@ std::string protocol_name(std::uint8_t protocol) { return name_or(protocol_table
 
 std::string transform_type_name(std::uint8_t type) { return name_or(transform_type_table, type, "TRANSFORM_TYPE_"); }
 
+bool Algorithm::allows_key_bits(std::uint16_t key_bits) const {
+    if (!key_length_attribute) return key_bits == 0 || (fixed_key_bits != 0 && key_bits == fixed_key_bits);
+    if (key_bits == 0) return false;
+    if (key_lengths == std::array<std::uint16_t, 3>{}) return true;
+    return std::find(key_lengths.begin(), key_lengths.end(), key_bits) != key_lengths.end();
+}
+
+std::span<const Algorithm> algorithms() { return algorithm_table; }
+
+const Algorithm* find_algorithm(TransformType type, std::uint16_t id) {
+    if (is_ke_type(static_cast<std::uint8_t>(type))) type = TransformType::ke;
+    const auto t = static_cast<std::size_t>(type);
+    if (t == 0 || t >= algorithm_index.size() || id >= max_indexed_id) return nullptr;
+    const std::uint8_t row = algorithm_index[t][id];
+    return row == 0 ? nullptr : &algorithm_table[row - 1];
+}
+
+std::optional<std::string> wireshark_algorithm_name(TransformType type, std::uint16_t id, std::uint16_t key_bits) {
+    const Algorithm* a = find_algorithm(type, id);
+    if (!a || a->wireshark_name.empty()) return std::nullopt;
+    std::string name(a->wireshark_name);
+    if (auto at = name.find("{bits}"); at != std::string::npos) name.replace(at, 6, std::to_string(key_bits));
+    return name;
+}
+
 std::string transform_id_name(std::uint8_t type, std::uint16_t id) {
-    std::span<const Entry> table = transform_table(type);
-    if (const Entry* e = find(table, id)) return std::string(e->name);
+    if (type == static_cast<std::uint8_t>(TransformType::esn)) {
+        if (const Entry* e = find(esn_table, id)) return std::string(e->name);
+    } else if (const Algorithm* a = find_algorithm(static_cast<TransformType>(type), id)) {
+        return std::string(a->name);
+    }
     return transform_type_name(type) + "_" + std::to_string(id);
 }
 
 std::string transform_display_name(std::uint8_t type, std::uint16_t id) {
-    std::span<const Entry> table = transform_table(type);
-    if (const Entry* e = find(table, id)) {
-        // The DH table's short_name column holds the description, not a display name.
-        if (table.data() == dh_table || e->short_name.empty()) return std::string(e->name);
-        return std::string(e->short_name);
+    if (type == static_cast<std::uint8_t>(TransformType::esn)) {
+        if (const Entry* e = find(esn_table, id)) return std::string(e->short_name);
+    } else if (const Algorithm* a = find_algorithm(static_cast<TransformType>(type), id)) {
+        return std::string(a->display_name);
     }
     return transform_type_name(type) + "_" + std::to_string(id);
 }
 
 std::string dh_group_description(std::uint16_t group) {
-    if (const Entry* e = find(dh_table, group)) return std::string(e->short_name);
+    if (const Algorithm* a = find_algorithm(TransformType::ke, group)) return std::string(a->description);
     return "key exchange method " + std::to_string(group);
 }
 
 std::optional<std::size_t> ke_data_size(std::uint16_t group) {
-    switch (group) {
-    case dh_group::modp768:
-        return 96;
-    case dh_group::modp1024:
-        return 128;
-    case dh_group::modp1536:
-        return 192;
-    case dh_group::modp2048:
-        return 256;
-    case dh_group::modp3072:
-        return 384;
-    case dh_group::modp4096:
-        return 512;
-    case dh_group::modp6144:
-        return 768;
-    case dh_group::modp8192:
-        return 1024;
-    case dh_group::modp1024s160:
-        return 128;
-    case dh_group::modp2048s224:
-        return 256;
-    case dh_group::modp2048s256:
-        return 256;
-    case dh_group::ecp192:
-        return 48;
-    case dh_group::ecp224:
-        return 56;
-    case dh_group::ecp256:
-        return 64;
-    case dh_group::ecp384:
-        return 96;
-    case dh_group::ecp521:
-        return 132;
-    case dh_group::ecp224bp:
-        return 56;
-    case dh_group::ecp256bp:
-        return 64;
-    case dh_group::ecp384bp:
-        return 96;
-    case dh_group::ecp512bp:
-        return 128;
-    case dh_group::curve25519:
-        return 32;
-    case dh_group::curve448:
-        return 56;
-    default:
-        return std::nullopt;
-    }
+    const Algorithm* a = find_algorithm(TransformType::ke, group);
+    if (!a || a->ke_size == 0) return std::nullopt;
+    return a->ke_size;
 }
 
 bool is_aead(std::uint16_t id) {
-    switch (id) {
-    case encr_alg::aes_ccm_8:
-    case encr_alg::aes_ccm_12:
-    case encr_alg::aes_ccm_16:
-    case encr_alg::aes_gcm_8:
-    case encr_alg::aes_gcm_12:
-    case encr_alg::aes_gcm_16:
-    case encr_alg::null_auth_aes_gmac:
-    case encr_alg::camellia_ccm_8:
-    case encr_alg::camellia_ccm_12:
-    case encr_alg::camellia_ccm_16:
-    case encr_alg::chacha20_poly1305:
-    case 29:
-    case 30:
-    case 31:
-    case 32:
-    case 33:
-    case 34:
-    case 35:
-        return true;
-    default:
-        return false;
-    }
+    const Algorithm* a = find_algorithm(TransformType::encr, id);
+    return a && a->aead;
 }
 
 bool needs_key_length(std::uint16_t id) {
-    switch (id) {
-    case encr_alg::rc5:
-    case encr_alg::cast:
-    case encr_alg::blowfish:
-    case encr_alg::aes_cbc:
-    case encr_alg::aes_ctr:
-    case encr_alg::aes_ccm_8:
-    case encr_alg::aes_ccm_12:
-    case encr_alg::aes_ccm_16:
-    case encr_alg::aes_gcm_8:
-    case encr_alg::aes_gcm_12:
-    case encr_alg::aes_gcm_16:
-    case encr_alg::null_auth_aes_gmac:
-    case encr_alg::camellia_cbc:
-    case encr_alg::camellia_ctr:
-    case encr_alg::camellia_ccm_8:
-    case encr_alg::camellia_ccm_12:
-    case encr_alg::camellia_ccm_16:
-    case 29:  // AES-CCM-8-IIV
-    case 30:  // AES-GCM-16-IIV
-        return true;
-    default:
-        return false;
-    }
+    const Algorithm* a = find_algorithm(TransformType::encr, id);
+    return a && a->key_length_attribute;
 }
 
 std::optional<AlgorithmKeyword> find_algorithm_keyword(std::string_view keyword) {

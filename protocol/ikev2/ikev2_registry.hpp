@@ -12,9 +12,11 @@
 // classes, because the structures hold the raw integers and compare against them all the time.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -188,6 +190,58 @@ enum : std::uint16_t { no_esn = 0, esn = 1 };
 
 // Transform attribute types (RFC 7296 section 3.3.5). Key Length is the only one defined, always TV.
 inline constexpr std::uint16_t attribute_key_length = 14;
+
+// ---- one row per algorithm ------------------------------------------------------------------------------
+// Every ENCR, PRF, INTEG and KE transform this code knows, in one table: its names, whether it is AEAD, its
+// key length rules, the sizes the SK payload code needs, the KE data size, Wireshark's name for it. The name
+// functions below, is_aead(), needs_key_length(), ke_data_size(), the SK protection in ikev2_crypto_cipher
+// (which transforms it supports, and their sizes) and the proposal parser (strongSwan's PRF for an integrity
+// algorithm) all read this table. strongSwan's keywords are a table of their own further down, because one
+// algorithm has several (one per key length, and aliases); each names a (type, id) row of this table.
+struct Algorithm {
+    TransformType type = TransformType::encr;
+    std::uint16_t id = 0;
+    std::string_view name;  // IANA: "ENCR_AES_CBC", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"
+    std::string_view display_name;  // strongSwan's log spelling: "AES_CBC", "HMAC_SHA2_256_128", "MODP_2048"
+    std::string_view description;  // KE only: "2048-bit MODP", "256-bit random ECP (NIST P-256)"
+    bool aead = false;  // ENCR: combined mode, takes no INTEG transform
+    // ENCR key length: either the transform carries a Key Length attribute (required; one of key_lengths, or
+    // any value when key_lengths is all zero), or it has a fixed key of fixed_key_bits and carries none.
+    bool key_length_attribute = false;
+    std::array<std::uint16_t, 3> key_lengths{};
+    std::uint16_t fixed_key_bits = 0;  // 0 when unknown or not fixed
+    // Sizes in bytes for SK payload protection (RFC 7296 3.14); 0 where ikev2_crypto_cipher does not implement
+    // the transform. ENCR: IV, padding block, AEAD tag (icv_size), AEAD salt in the key material. INTEG:
+    // truncated MAC (icv_size) and key.
+    std::uint8_t iv_size = 0;
+    std::uint8_t block_size = 0;
+    std::uint8_t icv_size = 0;
+    std::uint8_t key_size = 0;
+    std::uint8_t salt_size = 0;
+    std::uint16_t ke_size = 0;  // KE: key exchange data length, 0 when unknown or not fixed (ML-KEM)
+    std::string_view digest;  // INTEG by HMAC: OpenSSL's digest name ("SHA256")
+    // Wireshark's ikev2_decryption_table name, "{bits}" standing for the key length; empty: Wireshark has none.
+    std::string_view wireshark_name;
+    std::uint16_t derived_prf = 0;  // INTEG: the PRF strongSwan derives from it when none is configured
+
+    // ikev2_crypto_cipher can protect SK payloads with it (INTEG NONE counts, for AEAD).
+    bool sk_supported() const {
+        if (type == TransformType::encr) return iv_size != 0;
+        return type == TransformType::integ && (id == 0 || icv_size != 0);
+    }
+    // Whether `key_bits` (the Key Length attribute, 0 for none) is allowed: one of key_lengths when the
+    // attribute is required, else 0 or the fixed key size.
+    bool allows_key_bits(std::uint16_t key_bits) const;
+};
+
+// The whole table, in IANA order per transform type (ENCR, PRF, INTEG, KE).
+std::span<const Algorithm> algorithms();
+// The row for a transform, or nullptr. KE ids also answer for ADDKE1..7 (types 6..12, RFC 9370).
+const Algorithm* find_algorithm(TransformType type, std::uint16_t id);
+// Wireshark's IKEv2 decryption table name of an ENCR (with its key length) or INTEG transform:
+// "AES-CBC-256 [RFC3602]", "AES-GCM-128 with 16 octet ICV [RFC5282]", "HMAC_SHA2_256_128 [RFC4868]",
+// "NONE [RFC4306]" for integrity NONE; nullopt when Wireshark has no name for it.
+std::optional<std::string> wireshark_algorithm_name(TransformType type, std::uint16_t id, std::uint16_t key_bits);
 
 // IANA-style name: "ENCR_AES_CBC", "PRF_HMAC_SHA2_256", "AUTH_HMAC_SHA2_256_128", "MODP_2048", "ECP_256",
 // "CURVE_25519", "ESN"; "ENCR_99" when unknown.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocol/ikev2/ikev2_fragments.hpp"
+#include "protocol/ikev2/ikev2_keylog.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ikev2/ikev2_sk.hpp"
 #include "tests/support/run_command.hpp"
@@ -458,56 +459,25 @@ TEST(Ikev2NatDetection, AddressesOfOtherSizesAreRefused) {
 
 // ---- Wireshark as the judge ------------------------------------------------------------------------------------
 
-// Names of Wireshark's ikev2_decryption_table (the keylog the probe writes); Wireshark 4.0 has none for
-// AES-XCBC-96 and ChaCha20-Poly1305, so those suites are not offered to it.
-std::string ws_encr(const Suite& s) {
-    const std::string bits = std::to_string(s.bits);
-    switch (s.encr) {
-    case encr_alg::triple_des:
-        return "3DES [RFC2451]";
-    case encr_alg::aes_cbc:
-        return "AES-CBC-" + bits + " [RFC3602]";
-    case encr_alg::aes_gcm_8:
-        return "AES-GCM-" + bits + " with 8 octet ICV [RFC5282]";
-    case encr_alg::aes_gcm_12:
-        return "AES-GCM-" + bits + " with 12 octet ICV [RFC5282]";
-    case encr_alg::aes_gcm_16:
-        return "AES-GCM-" + bits + " with 16 octet ICV [RFC5282]";
-    default:
-        return "";
-    }
-}
-std::string ws_integ(std::uint16_t integ) {
-    switch (integ) {
-    case integ_alg::none:
-        return "NONE [RFC4306]";
-    case integ_alg::hmac_md5_96:
-        return "HMAC_MD5_96 [RFC2403]";
-    case integ_alg::hmac_sha1_96:
-        return "HMAC_SHA1_96 [RFC2404]";
-    case integ_alg::hmac_sha2_256_128:
-        return "HMAC_SHA2_256_128 [RFC4868]";
-    case integ_alg::hmac_sha2_384_192:
-        return "HMAC_SHA2_384_192 [RFC4868]";
-    case integ_alg::hmac_sha2_512_256:
-        return "HMAC_SHA2_512_256 [RFC4868]";
-    default:
-        return "";
-    }
-}
-
-// One line of the ikev2_decryption_table UAT. Wireshark reads a quoted field as text, so the hex fields (SPIs
-// and keys) must be bare: a quoted SPI is 16 characters, and Wireshark 4.0 refuses it ("Length of Initiator's
-// SPI must be 8 octets"). The algorithm names are text and quoted.
-std::string uat_line(ByteView ei, ByteView er, const std::string& encr, ByteView ai, ByteView ar,
-                     const std::string& integ) {
-    return "0102030405060708,1112131415161718," + to_hex(ei) + "," + to_hex(er) + ",\"" + encr + "\"," + to_hex(ai) +
-           "," + to_hex(ar) + ",\"" + integ + "\"";
-}
-
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(Ikev2Keylog, LineHasBareHexAndQuotedNames) {
+    IkeSaKeys keys;
+    keys.encr_id = encr_alg::aes_cbc, keys.encr_key_bits = 128, keys.integ_id = integ_alg::hmac_sha2_256_128;
+    keys.sk_ei = Bytes{0x01, 0x02}, keys.sk_er = Bytes{0x03}, keys.sk_ai = Bytes{0xaa}, keys.sk_ar = Bytes{0xbb};
+    EXPECT_EQ(
+        wireshark_keylog_line(0x0102030405060708, 0xa1a2a3a4a5a6a7a8, keys),
+        "0102030405060708,a1a2a3a4a5a6a7a8,0102,03,\"AES-CBC-128 [RFC3602]\",aa,bb,\"HMAC_SHA2_256_128 [RFC4868]\"");
+    keys.encr_id = encr_alg::aes_gcm_16, keys.encr_key_bits = 256, keys.integ_id = integ_alg::none;
+    keys.sk_ai.clear(), keys.sk_ar.clear();
+    EXPECT_EQ(
+        wireshark_keylog_line(1, 2, keys),
+        "0000000000000001,0000000000000002,0102,03,\"AES-GCM-256 with 16 octet ICV [RFC5282]\",,,\"NONE [RFC4306]\"");
+    keys.encr_id = encr_alg::chacha20_poly1305, keys.encr_key_bits = 0;  // Wireshark 4.0 has no name for it
+    EXPECT_NE(wireshark_keylog_line(1, 2, keys).find("\"CHACHA20_POLY1305\""), std::string::npos);
 }
 
 // A classic pcap (Ethernet, IPv4, UDP 500 -> 500) holding the messages.
@@ -547,7 +517,10 @@ TEST(Ikev2SkWireshark, TsharkDecryptsWhatWeSeal) {
     const std::string dir = dir_template;
     int checked = 0;
     for (const Suite& s : all_suites()) {
-        if (ws_encr(s).empty() || ws_integ(s.integ).empty()) continue;  // not in Wireshark's table
+        // Wireshark 4.0 has no AES-XCBC-96 or ChaCha20-Poly1305 in its table.
+        if (!wireshark_algorithm_name(TransformType::encr, s.encr, s.bits) ||
+            !wireshark_algorithm_name(TransformType::integ, s.integ, 0))
+            continue;
         SCOPED_TRACE(suite_name(s));
         const Bytes ei = counting(0x30, encr_key_material_size(s.encr, s.bits));
         const Bytes ai = counting(0xb0, integ_key_size(s.integ));
@@ -562,7 +535,10 @@ TEST(Ikev2SkWireshark, TsharkDecryptsWhatWeSeal) {
         const Bytes resp = seal_message(response, {VendorIdPayload{from_hex("bb05060708")}}, responder);
         const std::string pcap = dir + "/sk.pcap";
         write_pcap(pcap, {req, resp});
-        const std::string uat = uat_line(ei, er, ws_encr(s), ai, ar, ws_integ(s.integ));
+        IkeSaKeys keys;
+        keys.encr_id = s.encr, keys.encr_key_bits = s.bits, keys.integ_id = s.integ;
+        keys.sk_ei = ei, keys.sk_er = er, keys.sk_ai = ai, keys.sk_ar = ar;
+        const std::string uat = wireshark_keylog_line(0x0102030405060708, 0x1112131415161718, keys);
         // -o needs the UAT line quoted for the shell: single quotes around it (it contains no single quote).
         const auto r =
             vpnprobe::testsupport::run_command("tshark -n -r " + pcap + " -o 'uat:ikev2_decryption_table:" + uat +
@@ -590,7 +566,9 @@ TEST(Ikev2SkWireshark, TsharkRefusesAWrongKey) {
     ASSERT_NE(::mkdtemp(dir_template), nullptr);
     const std::string pcap = std::string(dir_template) + "/sk.pcap";
     write_pcap(pcap, {req});
-    const std::string uat = uat_line(wrong, wrong, ws_encr(s), {}, {}, "NONE [RFC4306]");
+    IkeSaKeys keys;
+    keys.encr_id = s.encr, keys.encr_key_bits = s.bits, keys.integ_id = s.integ, keys.sk_ei = wrong, keys.sk_er = wrong;
+    const std::string uat = wireshark_keylog_line(0x0102030405060708, 0x1112131415161718, keys);
     const auto r =
         vpnprobe::testsupport::run_command("tshark -n -r " + pcap + " -o 'uat:ikev2_decryption_table:" + uat +
                                            "' -T fields -e isakmp.vid_bytes 2>" + pcap + ".err");
