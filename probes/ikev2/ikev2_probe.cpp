@@ -19,13 +19,13 @@
 #include "probes/ikev2/ca_key_hashes.hpp"
 #include "probes/ikev2/ike_auth_exchange.hpp"
 #include "probes/ikev2/ike_udp.hpp"
-#include "probes/ikev2/ikev2_keylog.hpp"
 #include "probes/ikev2/ikev2_presets.hpp"
 #include "probes/ikev2/informational_exchange.hpp"
 #include "probes/ikev2/sa_init_exchange.hpp"
 #include "probes/local_checks.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/probe_session.hpp"
+#include "protocol/ikev2/ikev2_keylog.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
 
 namespace vpnprobe::probes {
@@ -271,7 +271,7 @@ private:
         if (opt_.keylog_file.empty() || !sa_.keys) return;
         std::FILE* f = std::fopen(opt_.keylog_file.c_str(), "a");
         if (!f) return;
-        std::fputs(wireshark_keylog_line(sa_).c_str(), f);
+        std::fputs((ike::wireshark_keylog_line(sa_.spi_i, sa_.spi_r, *sa_.keys) + "\n").c_str(), f);
         std::fclose(f);
     }
 
