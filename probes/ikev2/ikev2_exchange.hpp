@@ -68,7 +68,8 @@ class Ikev2Exchange {
 public:
     virtual ~Ikev2Exchange() = default;
 
-    // The request: one message, or the fragments of one. failed when it cannot be built.
+    // The request: one message, or the fragments of one. need_more when it is built (its answer is awaited),
+    // failed when it cannot be built.
     virtual StepStatus build(std::vector<protocol::Bytes>& datagrams) = 0;
     // One datagram from the server: true when it completed the response (or made it fatally wrong), false
     // when it is not (yet) the answer: not ours, a fragment of several, forged.

@@ -36,7 +36,7 @@ public:
     StepStatus process() override;
     std::string no_answer_detail() const override;
 
-    // The request last built (decoded), and the answer last taken.
+    // The request last built, and the key exchange group of its KE payload.
     const protocol::ikev2::Message& request() const { return request_; }
     std::uint16_t group() const { return group_; }
 
