@@ -46,6 +46,7 @@ enum class FailureReason : std::uint8_t {
     ikev2_incomplete_answer,  // an answer that lacks a payload it must carry (SA, KE, Nonce, AUTH, ...)
     ikev2_unprotected_answer,  // an IKE_AUTH answer outside SK
     ikev2_bad_certificate,  // the server's CERT payload does not parse
+    ikev2_bad_key_exchange,  // no shared secret from the server's KE payload (a public value not on the group)
 };
 
 const char* to_string(FailureReason r);

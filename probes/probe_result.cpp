@@ -84,6 +84,8 @@ const char* to_string(FailureReason r) {
         return "ikev2_unprotected_answer";
     case FailureReason::ikev2_bad_certificate:
         return "ikev2_bad_certificate";
+    case FailureReason::ikev2_bad_key_exchange:
+        return "ikev2_bad_key_exchange";
     }
     return "?";
 }

@@ -24,7 +24,7 @@ bool has_notify(const std::vector<Ikev2Notify>& v, const std::string& name) {
 // No route to the server, in either exchange: a Windows client shows 809 (no answer); the finding says why.
 void path_finding(Ikev2Result& r, const Phase& p) {
     const std::string where = host_port_text(r.address.empty() ? r.host : r.address, r.port);
-    if (p.sys_errno == ENETUNREACH)
+    if (p.sys_errno == ENETUNREACH || p.reason == FailureReason::network_unreachable)
         add(r, Severity::error, "ikev2.network_unreachable",
             "the network of " + where + " cannot be reached from " + r.vantage + ": " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
@@ -32,6 +32,14 @@ void path_finding(Ikev2Result& r, const Phase& p) {
         add(r, Severity::error, "ikev2.no_route", where + " cannot be reached from " + r.vantage + ": " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
 }
+
+// The path failed at its own errno, or at the reason the probe gave for it.
+bool path_failed(const Phase& p) {
+    return p.sys_errno == ENETUNREACH || p.sys_errno == EHOSTUNREACH ||
+           p.reason == FailureReason::network_unreachable || p.reason == FailureReason::host_unreachable;
+}
+
+bool refused(const Phase& p) { return p.sys_errno == ECONNREFUSED || p.reason == FailureReason::refused; }
 
 void sa_init_finding(Ikev2Result& r, const Phase& p) {
     if (p.outcome == PhaseOutcome::timeout) {
@@ -41,24 +49,23 @@ void sa_init_finding(Ikev2Result& r, const Phase& p) {
                 "down or not listening; " +
                 p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
-    } else if (r.ike.error_notify == "NO_PROPOSAL_CHOSEN") {
+    } else if (p.reason == FailureReason::ikev2_no_proposal_chosen || r.ike.error_notify == "NO_PROPOSAL_CHOSEN") {
         add(r, Severity::error, "ikev2.no_proposal_chosen",
             "the server accepts none of the proposals offered (" + r.ike.offered +
                 "): the client's and the server's IKE policies do not match",
             win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
-    } else if (r.ike.error_notify == "INVALID_KE_PAYLOAD") {
+    } else if (p.reason == FailureReason::ikev2_invalid_ke || r.ike.error_notify == "INVALID_KE_PAYLOAD") {
         add(r, Severity::error, "ikev2.invalid_ke",
             "the server insists on a key-exchange group the client does not offer: " + p.error,
             win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
-    } else if (p.error.find("chose what we did not offer") != std::string::npos ||
-               p.error.find("KE payload is for group") != std::string::npos) {
+    } else if (p.reason == FailureReason::ikev2_invalid_choice) {
         add(r, Severity::error, "ikev2.invalid_choice",
             "the server's IKE_SA_INIT answer is not a valid choice from the offer (" + p.error +
                 "): a client discards it, retransmits until it gives up, and shows 809",
             win(winerr::ERROR_VPN_TIMEOUT));
-    } else if (p.sys_errno == ENETUNREACH || p.sys_errno == EHOSTUNREACH) {
+    } else if (path_failed(p)) {
         path_finding(r, p);
-    } else if (p.sys_errno == ECONNREFUSED || p.error.find("port unreachable") != std::string::npos) {
+    } else if (refused(p)) {
         add(r, Severity::error, "ikev2.sa_init_refused", "nothing listens for IKE: " + p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
     } else {
@@ -73,15 +80,16 @@ void ike_auth_finding(Ikev2Result& r, const Phase& p) {
     const std::string split_advice =
         ": UDP 500 and 4500 reach different servers. A load balancer must keep both ports of a client on one "
         "backend (port following / source persistence across 500 and 4500); ";
-    if (p.sys_errno == ENETUNREACH || p.sys_errno == EHOSTUNREACH) {
+    if (path_failed(p)) {
         path_finding(r, p);
-    } else if (p.sys_errno == ECONNREFUSED) {
+    } else if (refused(p)) {
         add(r, Severity::error, "ikev2.ike_auth_port_unreachable",
             "IKE_SA_INIT was answered, but an ICMP port unreachable came back for IKE_AUTH: nothing listens on the "
             "NAT-T port; " +
                 p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
-    } else if (has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI")) {
+    } else if (p.reason == FailureReason::ikev2_invalid_ike_spi ||
+               has_notify(r.ike.ike_auth_notifies, "INVALID_IKE_SPI")) {
         add(r, Severity::error, "ikev2.ports_split",
             "IKE_SA_INIT on UDP 500 was answered but IKE_AUTH on UDP 4500 was answered with INVALID_IKE_SPI" +
                 split_advice + p.error,
@@ -117,7 +125,9 @@ void ike_auth_finding(Ikev2Result& r, const Phase& p) {
             "IKE_SA_INIT was answered but IKE_AUTH was not: the port is blocked, or the server dropped the request; " +
                 p.error,
             win(winerr::ERROR_VPN_TIMEOUT));
-    } else if (has_notify(r.ike.ike_auth_notifies, "AUTHENTICATION_FAILED") && r.ike.chain.empty()) {
+    } else if ((p.reason == FailureReason::ikev2_authentication_failed ||
+                has_notify(r.ike.ike_auth_notifies, "AUTHENTICATION_FAILED")) &&
+               r.ike.chain.empty()) {
         add(r, Severity::warning, "ikev2.no_eap",
             "the server answered an IKE_AUTH without client AUTH with AUTHENTICATION_FAILED: it does not offer EAP "
             "to this identity, so its certificate cannot be fetched without client credentials",

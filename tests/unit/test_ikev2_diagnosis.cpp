@@ -181,4 +181,60 @@ TEST(Ikev2Diagnosis, NatIsReportedAsInformation) {
     EXPECT_TRUE(r.success);
 }
 
+// Findings follow the typed reason, never the words of the error: rewording a message changes no verdict.
+TEST(Ikev2Diagnosis, SaInitFailuresAreNamedByTheirReason) {
+    const std::tuple<FailureReason, const char*, const char*> cases[] = {
+        {FailureReason::ikev2_invalid_choice, "ikev2.invalid_choice", "809"},
+        {FailureReason::ikev2_no_proposal_chosen, "ikev2.no_proposal_chosen", "13868"},
+        {FailureReason::ikev2_invalid_ke, "ikev2.invalid_ke", "13868"},
+        {FailureReason::refused, "ikev2.sa_init_refused", "809"},
+        {FailureReason::network_unreachable, "ikev2.network_unreachable", "809"},
+        {FailureReason::host_unreachable, "ikev2.no_route", "809"},
+        {FailureReason::ikev2_cookie_loop, "ikev2.sa_init_failed", "809"},
+        {FailureReason::ikev2_bad_key_exchange, "ikev2.sa_init_failed", "809"}};
+    for (auto [reason, check, windows] : cases) {
+        Ikev2Result r;
+        r.host = "vpn.example.com";
+        add_phases(r.phases, {"resolve", "ike_sa_init"}, 0.01, "ike_sa_init", PhaseOutcome::failed,
+                   "words that name nothing");
+        r.phases.back().reason = reason;
+        diagnose_ikev2(r, options());
+        ASSERT_FALSE(r.findings.empty()) << check;
+        EXPECT_EQ(r.findings.front().check, check) << to_string(reason);
+        EXPECT_EQ(r.windows_error.substr(0, std::string(windows).size()), windows) << check;
+    }
+}
+
+TEST(Ikev2Diagnosis, ErrorWordsAloneNameNothing) {
+    Ikev2Result r;
+    add_phases(r.phases, {"resolve", "ike_sa_init"}, 0.01, "ike_sa_init", PhaseOutcome::failed,
+               "port unreachable (ICMP); the server's answer chose what we did not offer");
+    r.phases.back().reason = FailureReason::ikev2_incomplete_answer;
+    diagnose_ikev2(r, options());
+    ASSERT_FALSE(r.findings.empty());
+    EXPECT_EQ(r.findings.front().check, "ikev2.sa_init_failed");
+}
+
+TEST(Ikev2Diagnosis, IkeAuthFailuresAreNamedByTheirReason) {
+    const std::tuple<FailureReason, const char*> cases[] = {
+        {FailureReason::ikev2_invalid_ike_spi, "ikev2.ports_split"},
+        {FailureReason::refused, "ikev2.ike_auth_port_unreachable"},
+        {FailureReason::network_unreachable, "ikev2.network_unreachable"},
+        {FailureReason::ikev2_authentication_failed, "ikev2.no_eap"},
+        {FailureReason::ikev2_incomplete_answer, "ikev2.ike_auth_failed"}};
+    for (auto [reason, check] : cases) {
+        auto r = *healthy_ikev2().ikev2;
+        r.phases.clear();
+        add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth"}, 0.01, "ike_auth", PhaseOutcome::failed,
+                   "words that name nothing");
+        r.phases.back().reason = reason;
+        r.ike.chain.clear();
+        r.ike.chain_verdict.reset();
+        r.ike.auth_verified.reset();
+        diagnose_ikev2(r, options());
+        ASSERT_FALSE(r.findings.empty()) << check;
+        EXPECT_EQ(r.findings.front().check, check) << to_string(reason);
+    }
+}
+
 }  // namespace

@@ -258,6 +258,15 @@ ike::Message sa_init_error_header(const ike::Message& request) {
 
 class Ikev2FaultInjection : public ::testing::Test {
 protected:
+    // GCC 12 reports -Wmismatched-new-delete in Asio's co_spawn entry point once it is inlined into this function:
+    // the coroutine frame comes from Asio's recycling allocator (aligned_alloc) and goes back through the frame's
+    // own sized operator delete, which frees it the same way. A compiler false positive (GCC PR middle-end/109224;
+    // Asio issue 1391); no new or delete of ours is involved, and the other co_spawn sites do not trigger it.
+    // Silenced for this one function, which only runs the probe.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
     Ikev2Result run(IkeFaultInjector::Script script, double deadline = kDeadline, std::uint16_t pretend_port = 0) {
         asio::io_context io;
         IkeFaultInjector injector(io, std::move(script));
@@ -282,11 +291,19 @@ protected:
         io.run_for(kHangGuard);
         EXPECT_EQ(fut.wait_for(std::chrono::seconds(0)), std::future_status::ready) << "the probe hung";
         Ikev2Result r = fut.get();
+        for (const auto& p : r.phases) {
+            if (p.outcome == PhaseOutcome::ok) continue;
+            EXPECT_NE(p.reason, vpnprobe::probes::FailureReason::none)
+                << p.name << " ended without a reason: " << p.error;
+        }
         vpnprobe::probes::diagnose_ikev2(r, o);
         requests4500_ = injector.requests(true);
         authentic_requests_ = injector.authentic_requests();
         return r;
     }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     static const vpnprobe::probes::Phase& phase(const Ikev2Result& r, const std::string& name) {
         static const vpnprobe::probes::Phase none{"(missing)", PhaseOutcome::skipped, 0, "", false};

@@ -1,0 +1,243 @@
+#include "probes/ikev2/sa_init_exchange.hpp"
+
+#include "probes/net_errors.hpp"
+#include "protocol/ikev2/ikev2_registry.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
+
+namespace vpnprobe::probes {
+
+namespace ike = vpnprobe::protocol::ikev2;
+namespace asio = boost::asio;
+using protocol::Bytes;
+using protocol::ByteView;
+
+namespace {
+
+Bytes be64(std::uint64_t v) {
+    Bytes b;
+    protocol::put_u64(b, v);
+    return b;
+}
+
+// NAT_DETECTION_*_IP data for an endpoint (RFC 7296 2.23).
+Bytes nat_hash(std::uint64_t spi_i, std::uint64_t spi_r, const asio::ip::udp::endpoint& ep) {
+    if (ep.address().is_v4()) {
+        auto a = ep.address().to_v4().to_bytes();
+        return ike::nat_detection_hash(spi_i, spi_r, ByteView(a.data(), a.size()), ep.port());
+    }
+    auto a = ep.address().to_v6().to_bytes();
+    return ike::nat_detection_hash(spi_i, spi_r, ByteView(a.data(), a.size()), ep.port());
+}
+
+std::uint64_t u64_of(const Bytes& b) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8 && i < b.size(); ++i) v = (v << 8) | b[i];
+    return v;
+}
+
+}  // namespace
+
+SaInitExchange::SaInitExchange(SaInitConfig config, IkeSaState& sa, Ikev2Facts& facts, Ikev2Randomness random,
+                               Ikev2Log log)
+    : config_(std::move(config)), sa_(sa), facts_(facts), random_(std::move(random)), log_(std::move(log)) {}
+
+StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
+    if (attempts_++ == 0) {
+        const ike::Transform* ke = sa_.offered.empty() ? nullptr : sa_.offered.front().first(ike::TransformType::ke);
+        group_ = ke ? ke->id : static_cast<std::uint16_t>(ike::dh_group::modp2048);
+        try {
+            sa_.spi_i = u64_of(random_.bytes(8));
+            sa_.ni = random_.bytes(32);
+        } catch (const std::exception& e) {
+            return fail(FailureReason::local, "no random bytes: " + describe_exception(e), true);
+        }
+    }
+    // A fresh key pair for every request, of the group last asked for.
+    try {
+        kex_.emplace(random_.key_exchange(group_));
+    } catch (const std::exception& e) {
+        return fail(FailureReason::local, "key exchange: " + describe_exception(e), true);
+    }
+    ike::Message m;
+    m.header.spi_i = sa_.spi_i;
+    m.header.exchange = ike::ExchangeType::ike_sa_init;
+    m.header.flags = ike::flag_initiator;
+    m.header.message_id = 0;
+    // The cookie comes first (RFC 7296 2.6).
+    if (!cookie_.empty()) m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::cookie, cookie_});
+    m.payloads.push_back(ike::SaPayload{sa_.offered});
+    m.payloads.push_back(ike::KePayload{kex_->group(), kex_->public_value()});
+    m.payloads.push_back(ike::NoncePayload{sa_.ni});
+    m.payloads.push_back(
+        ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_hash(sa_.spi_i, 0, config_.local)});
+    m.payloads.push_back(
+        ike::NotifyPayload{0, {}, ike::notify::nat_detection_destination_ip, nat_hash(sa_.spi_i, 0, config_.remote)});
+    if (config_.offer_fragmentation)
+        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
+    m.payloads.push_back(ike::make_signature_hash_algorithms(
+        {ike::hash_algorithm::sha2_256, ike::hash_algorithm::sha2_384, ike::hash_algorithm::sha2_512}));
+    Bytes bytes = ike::encode_message(m);
+    m.header.length = static_cast<std::uint32_t>(bytes.size());
+    request_ = std::move(m);
+    if (log_) {
+        log_("-> " + ike::describe(request_) + " to " + config_.peer_text);
+        log_(ike::describe_detailed(request_));
+    }
+    datagrams.clear();
+    datagrams.push_back(std::move(bytes));
+    answer_.reset();
+    return StepStatus::need_more;
+}
+
+bool SaInitExchange::take(const Bytes& b) {
+    auto m = ike::decode_message(b);
+    if (!m) {
+        if (log_) log_("<- undecodable datagram: " + m.error().to_string());
+        decode_error_ = m.error().to_string();
+        return false;
+    }
+    if (m->header.spi_i != sa_.spi_i || !m->header.response() || m->header.exchange != ike::ExchangeType::ike_sa_init)
+        return false;
+    if (log_) {
+        log_("<- " + ike::describe(*m));
+        log_(ike::describe_detailed(*m));
+    }
+    answer_ = std::move(m).value();
+    answer_bytes_ = b;
+    return true;
+}
+
+std::string SaInitExchange::no_answer_detail() const {
+    return decode_error_.empty() ? "" : "; undecodable answers were received: " + decode_error_;
+}
+
+StepStatus SaInitExchange::process() {
+    if (!answer_) return fail(FailureReason::internal, "IKE_SA_INIT processed without an answer");
+    const ike::Message& answer = *answer_;
+    facts_.sa_init_answered = true;
+    for (const auto& p : answer.payloads)
+        if (const auto* n = p.get<ike::NotifyPayload>()) facts_.sa_init_notifies.push_back(notify_fact(*n));
+    if (const auto* c = answer.find_notify(ike::notify::cookie)) {
+        // attempts_ - 1: the rounds already answered with a COOKIE or INVALID_KE_PAYLOAD before this one.
+        if (attempts_ - 1 >= kMaxCookieRounds + static_cast<int>(kMaxInvalidKeRounds) ||
+            ++facts_.cookie_rounds > kMaxCookieRounds)
+            return fail(FailureReason::ikev2_cookie_loop, "server keeps asking for a COOKIE");
+        cookie_ = c->data;
+        if (log_) log_("   server asks for a COOKIE (" + std::to_string(cookie_.size()) + " bytes): retrying with it");
+        facts_.sa_init_notifies.clear();
+        return StepStatus::need_more;
+    }
+    if (const auto* n = answer.find_notify(ike::notify::invalid_ke_payload)) {
+        auto wanted = ike::invalid_ke_group(*n);
+        if (!wanted)
+            return fail(FailureReason::malformed, "malformed INVALID_KE_PAYLOAD: " + wanted.error().to_string());
+        facts_.invalid_ke_groups.push_back(*wanted);
+        bool offered = false;
+        for (const auto& p : sa_.offered)
+            for (const auto& t : p.of_type(ike::TransformType::ke)) offered = offered || t.id == *wanted;
+        if (!offered || facts_.invalid_ke_groups.size() > kMaxInvalidKeRounds) {
+            facts_.error_notify = "INVALID_KE_PAYLOAD";
+            return fail(FailureReason::ikev2_invalid_ke, "server wants key exchange group " +
+                                                             ike::transform_display_name(4, *wanted) +
+                                                             (offered ? " again" : ", which we did not offer"));
+        }
+        group_ = *wanted;
+        if (log_) log_("   server wants " + ike::transform_display_name(4, group_) + " (INVALID_KE_PAYLOAD): retrying");
+        facts_.sa_init_notifies.clear();
+        return StepStatus::need_more;
+    }
+    for (const auto& p : answer.payloads) {
+        const auto* n = p.get<ike::NotifyPayload>();
+        if (n && n->type < ike::first_status_notify) {
+            facts_.error_notify = ike::notify_name(n->type);
+            return fail(n->type == ike::notify::no_proposal_chosen ? FailureReason::ikev2_no_proposal_chosen
+                                                                   : FailureReason::ikev2_error_notify,
+                        "server refused IKE_SA_INIT: " + facts_.error_notify);
+        }
+    }
+    sa_.sa_init_response = answer_bytes_;
+    return process_final(answer);
+}
+
+StepStatus SaInitExchange::process_final(const ike::Message& m) {
+    sa_.spi_r = m.header.spi_r;
+    const auto* sa = m.find<ike::SaPayload>();
+    const auto* ke = m.find<ike::KePayload>();
+    const auto* nr = m.find<ike::NoncePayload>();
+    if (!sa || sa->proposals.size() != 1 || !ke || !nr)
+        return fail(FailureReason::ikev2_incomplete_answer,
+                    "IKE_SA_INIT response lacks SA (one proposal), KE or Nonce");
+    sa_.chosen = sa->proposals.front();
+    const ike::Proposal& chosen = sa_.chosen;
+    // A choice we did not offer, or a key share for another group, is not an answer we can use (RFC 7296
+    // 3.3.6, 1.2): said by name rather than mistaken for a negotiated SA.
+    if (auto bad = ike::check_chosen_proposal(sa_.offered, chosen); !bad.empty())
+        return fail(FailureReason::ikev2_invalid_choice, "the server's answer chose what we did not offer: " + bad +
+                                                             " (it chose " + ike::describe(chosen) + ")");
+    if (const auto* chosen_ke = chosen.first(ike::TransformType::ke); chosen_ke && chosen_ke->id != ke->group)
+        return fail(FailureReason::ikev2_invalid_choice, "the server's KE payload is for group " +
+                                                             std::to_string(ke->group) + ", not the chosen group " +
+                                                             std::to_string(chosen_ke->id));
+    if (ke->group != kex_->group())
+        return fail(FailureReason::ikev2_invalid_choice,
+                    "the server's KE payload is for group " + std::to_string(ke->group) +
+                        ", not the group we sent a key share for (" + std::to_string(kex_->group()) + ")");
+    for (const auto& t : chosen.transforms) facts_.chosen_transforms.push_back(ike::describe(t));
+    try {
+        facts_.chosen_proposal = ike::format_proposal(chosen);
+    } catch (const std::exception&) {
+        facts_.chosen_proposal = ike::describe(chosen);
+    }
+    facts_.dh_group = ke->group;
+    for (const auto& p : m.payloads) {
+        if (const auto* v = p.get<ike::VendorIdPayload>()) facts_.vendor_ids.push_back(ike::vendor_id_name(v->data));
+        if (const auto* c = p.get<ike::CertReqPayload>()) {
+            auto hashes = ike::ca_key_hashes(*c);
+            if (hashes)
+                for (const auto& h : *hashes) {
+                    facts_.certreq_ca_hashes.push_back(protocol::to_hex(h));
+                    sa_.server_ca_hashes.emplace_back(h.begin(), h.end());
+                }
+        }
+    }
+    sa_.peer_fragmentation = facts_.fragmentation_offered =
+        m.find_notify(ike::notify::ikev2_fragmentation_supported) != nullptr;
+    if (const auto* n = m.find_notify(ike::notify::signature_hash_algorithms)) {
+        auto algs = ike::signature_hash_algorithms(*n);
+        if (algs)
+            for (auto a : *algs) facts_.signature_hash_algorithms.push_back(ike::hash_algorithm_short_name(a));
+    }
+    // NAT-D: the server's SOURCE hash is over its own address as it sent it, its DESTINATION hash over our
+    // address as it saw it. A difference means an address was translated on the way (RFC 7296 2.23).
+    const auto* nat_s = m.find_notify(ike::notify::nat_detection_source_ip);
+    const auto* nat_d = m.find_notify(ike::notify::nat_detection_destination_ip);
+    if (nat_s && nat_d) {
+        facts_.nat_source_mismatch = nat_s->data != nat_hash(sa_.spi_i, sa_.spi_r, config_.remote);
+        facts_.nat_destination_mismatch = nat_d->data != nat_hash(sa_.spi_i, sa_.spi_r, config_.local);
+        facts_.nat_detected = *facts_.nat_source_mismatch || *facts_.nat_destination_mismatch;
+    }
+    if (config_.ca_key_hashes && !sa_.server_ca_hashes.empty()) {
+        bool match = false;
+        for (const auto& ours : *config_.ca_key_hashes)
+            for (const auto& theirs : sa_.server_ca_hashes) match = match || ours == theirs;
+        facts_.certreq_matches_ca = match;
+    }
+    // Keys
+    const auto* encr = chosen.first(ike::TransformType::encr);
+    const auto* prf = chosen.first(ike::TransformType::prf);
+    const auto* integ = chosen.first(ike::TransformType::integ);
+    if (!encr || !prf) return fail(FailureReason::ikev2_incomplete_answer, "chosen proposal lacks ENCR or PRF");
+    try {
+        Bytes shared = kex_->compute_shared(ke->data);
+        sa_.keys = ike::derive_ike_sa_keys(prf->id, encr->id, encr->key_length.value_or(0),
+                                           integ ? integ->id : static_cast<std::uint16_t>(ike::integ_alg::none), sa_.ni,
+                                           nr->nonce, shared, be64(sa_.spi_i), be64(sa_.spi_r));
+        sa_.nr = nr->nonce;
+    } catch (const std::exception& e) {
+        return fail(FailureReason::ikev2_bad_key_exchange,
+                    "cannot derive keys from the server's answer: " + describe_exception(e));
+    }
+    return StepStatus::done;
+}
+
+}  // namespace vpnprobe::probes

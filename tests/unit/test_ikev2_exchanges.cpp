@@ -1,0 +1,530 @@
+// The IKEv2 exchange steps without sockets: COOKIE, INVALID_KE_PAYLOAD and NAT-D handling of IKE_SA_INIT,
+// and IKE_AUTH's answers, driven with messages built by the codec or taken from real captures
+// (tests/data/ikev2). Random values come from a fixed source, so each request is reproducible. The NAT-D
+// hashes the "server" sends are computed here with OpenSSL directly, not with the probe's code.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "probes/ikev2/ike_auth_exchange.hpp"
+#include "probes/ikev2/informational_exchange.hpp"
+#include "probes/ikev2/sa_init_exchange.hpp"
+#include "protocol/ikev2/ikev2_crypto_cipher.hpp"
+#include "protocol/ikev2/ikev2_registry.hpp"
+#include "protocol/ikev2/ikev2_sk.hpp"
+
+namespace {
+
+using namespace vpnprobe::probes;
+namespace ike = vpnprobe::protocol::ikev2;
+using vpnprobe::protocol::Bytes;
+namespace asio = boost::asio;
+
+Bytes read_capture(const std::string& name) {
+    std::ifstream in(std::string(VPNPROBE_TEST_DATA) + "/ikev2/" + name, std::ios::binary);
+    EXPECT_TRUE(in) << "cannot open " << name;
+    return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A fixed private key for every group (at most the field size; 56 bytes for curve448).
+Bytes fixed_private_key(std::uint16_t group) { return Bytes(group == ike::dh_group::curve448 ? 56 : 32, 0x11); }
+
+// Deterministic randomness: the first 8 bytes asked for (SPIi) are `spi_i`, every other byte 0x5a.
+Ikev2Randomness fixed_randomness(std::uint64_t spi_i = 0x0102030405060708ull) {
+    Ikev2Randomness r;
+    auto first = std::make_shared<bool>(true);
+    r.bytes = [first, spi_i](std::size_t n) {
+        Bytes b(n, 0x5a);
+        if (*first && n == 8) {
+            for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(spi_i >> (56 - 8 * i));
+            *first = false;
+        }
+        return b;
+    };
+    r.key_exchange = [](std::uint16_t group) {
+        return ike::KeyExchange::from_private_key(group, fixed_private_key(group));
+    };
+    return r;
+}
+
+const asio::ip::udp::endpoint kLocal(asio::ip::make_address("10.0.0.2"), 500);
+const asio::ip::udp::endpoint kServer(asio::ip::make_address("192.0.2.1"), 500);
+constexpr std::uint64_t kSpiR = 0x1112131415161718ull;
+
+Bytes be64(std::uint64_t v) {
+    Bytes b;
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(v >> (56 - 8 * i)));
+    return b;
+}
+
+// SHA-1(SPIi | SPIr | IPv4 | port), RFC 7296 2.23, computed independently of the probe.
+Bytes nat_d(std::uint64_t spi_i, std::uint64_t spi_r, const asio::ip::udp::endpoint& ep) {
+    Bytes in = be64(spi_i);
+    Bytes r = be64(spi_r);
+    in.insert(in.end(), r.begin(), r.end());
+    auto a = ep.address().to_v4().to_bytes();
+    in.insert(in.end(), a.begin(), a.end());
+    in.push_back(static_cast<std::uint8_t>(ep.port() >> 8));
+    in.push_back(static_cast<std::uint8_t>(ep.port()));
+    Bytes out(20);
+    unsigned n = 0;
+    EVP_Digest(in.data(), in.size(), out.data(), &n, EVP_sha1(), nullptr);
+    return out;
+}
+
+struct Harness {
+    IkeSaState sa;
+    Ikev2Facts facts;
+    std::unique_ptr<SaInitExchange> step;
+
+    explicit Harness(const std::string& offer, Ikev2Randomness random = fixed_randomness()) {
+        sa.offered = ike::parse_proposals(offer);
+        SaInitConfig c;
+        c.local = kLocal;
+        c.remote = kServer;
+        step = std::make_unique<SaInitExchange>(c, sa, facts, std::move(random), Ikev2Log{});
+    }
+
+    ike::Message build() {
+        std::vector<Bytes> datagrams;
+        EXPECT_EQ(step->build(datagrams), StepStatus::need_more);
+        EXPECT_EQ(datagrams.size(), 1u);
+        auto m = ike::decode_message(datagrams.front());
+        EXPECT_TRUE(m.ok());
+        return m.ok() ? m.value() : ike::Message{};
+    }
+
+    // The server's answer, taken and processed.
+    StepStatus answer(const Bytes& bytes) {
+        EXPECT_TRUE(step->take(bytes)) << "not taken as the answer";
+        return step->process();
+    }
+    StepStatus answer(ike::Message m) { return answer(ike::encode_message(m)); }
+};
+
+ike::Message response_header(std::uint64_t spi_i, std::uint64_t spi_r = 0) {
+    ike::Message m;
+    m.header.spi_i = spi_i;
+    m.header.spi_r = spi_r;
+    m.header.exchange = ike::ExchangeType::ike_sa_init;
+    m.header.flags = ike::flag_response;
+    m.header.message_id = 0;
+    return m;
+}
+
+ike::Message notify_answer(std::uint64_t spi_i, std::uint16_t type, Bytes data) {
+    auto m = response_header(spi_i);
+    m.payloads.push_back(ike::NotifyPayload{0, {}, type, std::move(data)});
+    return m;
+}
+
+// A complete answer to `request` accepting its first proposal, with the given NAT-D hashes.
+struct ServerAnswer {
+    ike::Message message;
+    std::optional<ike::KeyExchange> kex;
+};
+ServerAnswer accepting_answer(const ike::Message& request, const asio::ip::udp::endpoint& server_as_sent,
+                              const asio::ip::udp::endpoint& client_as_seen) {
+    ServerAnswer a;
+    a.message = response_header(request.header.spi_i, kSpiR);
+    const auto* sa = request.find<ike::SaPayload>();
+    const auto* ke = request.find<ike::KePayload>();
+    // The proposal whose group the key share is for, as a server does after INVALID_KE_PAYLOAD.
+    ike::Proposal chosen = sa->proposals.front();
+    for (const auto& p : sa->proposals)
+        if (const auto* t = p.first(ike::TransformType::ke); t && t->id == ke->group) {
+            chosen = p;
+            break;
+        }
+    a.kex.emplace(ike::KeyExchange::from_private_key(ke->group, Bytes(ke->group == 32 ? 56 : 32, 0x22)));
+    a.message.payloads.push_back(ike::SaPayload{{chosen}});
+    a.message.payloads.push_back(ike::KePayload{ke->group, a.kex->public_value()});
+    a.message.payloads.push_back(ike::NoncePayload{Bytes(32, 0x33)});
+    a.message.payloads.push_back(ike::NotifyPayload{
+        0, {}, ike::notify::nat_detection_source_ip, nat_d(request.header.spi_i, kSpiR, server_as_sent)});
+    a.message.payloads.push_back(ike::NotifyPayload{
+        0, {}, ike::notify::nat_detection_destination_ip, nat_d(request.header.spi_i, kSpiR, client_as_seen)});
+    a.message.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
+    return a;
+}
+
+// ---- COOKIE (RFC 7296 2.6) ----------------------------------------------------------------------------------
+
+TEST(Ikev2SaInitStep, CookieIsSentFirstInTheRebuiltRequest) {
+    Harness h("aes256-sha256-modp2048");
+    auto first = h.build();
+    ASSERT_EQ(h.answer(notify_answer(first.header.spi_i, ike::notify::cookie, Bytes(16, 0xc0))), StepStatus::need_more);
+    EXPECT_EQ(h.facts.cookie_rounds, 1);
+    auto second = h.build();
+    ASSERT_FALSE(second.payloads.empty());
+    const auto* n = second.payloads.front().get<ike::NotifyPayload>();
+    ASSERT_NE(n, nullptr) << "the first payload is the COOKIE notify";
+    EXPECT_EQ(n->type, ike::notify::cookie);
+    EXPECT_EQ(n->data, Bytes(16, 0xc0));
+    EXPECT_EQ(second.header.spi_i, first.header.spi_i) << "same IKE SA";
+    EXPECT_EQ(second.find<ike::NoncePayload>()->nonce, first.find<ike::NoncePayload>()->nonce)
+        << "RFC 7296 2.6: the same Ni";
+    EXPECT_EQ(second.payloads.size(), first.payloads.size() + 1) << "everything else is resent";
+    EXPECT_EQ(first.find_notify(ike::notify::cookie), nullptr);
+}
+
+TEST(Ikev2SaInitStep, CookieLoopFailsWithItsReason) {
+    Harness h("aes256-sha256-modp2048");
+    StepStatus s = StepStatus::need_more;
+    int rounds = 0;
+    while (s == StepStatus::need_more && rounds < 10) {
+        auto req = h.build();
+        s = h.answer(
+            notify_answer(req.header.spi_i, ike::notify::cookie, Bytes(16, static_cast<std::uint8_t>(rounds))));
+        ++rounds;
+    }
+    ASSERT_EQ(s, StepStatus::failed);
+    EXPECT_EQ(rounds, SaInitExchange::kMaxCookieRounds + 1);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_cookie_loop);
+    EXPECT_FALSE(h.step->failure().local);
+}
+
+// ---- INVALID_KE_PAYLOAD (RFC 7296 1.2) ----------------------------------------------------------------------
+
+Bytes group_data(std::uint16_t g) { return Bytes{static_cast<std::uint8_t>(g >> 8), static_cast<std::uint8_t>(g)}; }
+
+TEST(Ikev2SaInitStep, InvalidKeForAnOfferedGroupRetriesWithThatGroup) {
+    Harness h("aes256-sha256-modp2048,aes256-sha256-ecp256");
+    auto first = h.build();
+    EXPECT_EQ(first.find<ike::KePayload>()->group, ike::dh_group::modp2048);
+    ASSERT_EQ(
+        h.answer(notify_answer(first.header.spi_i, ike::notify::invalid_ke_payload, group_data(ike::dh_group::ecp256))),
+        StepStatus::need_more);
+    auto second = h.build();
+    EXPECT_EQ(second.find<ike::KePayload>()->group, ike::dh_group::ecp256);
+    EXPECT_EQ(h.facts.invalid_ke_groups, std::vector<std::uint16_t>{ike::dh_group::ecp256});
+    // The retry is answered: the IKE SA is set up with the asked group.
+    auto a = accepting_answer(second, kServer, kLocal);
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    EXPECT_EQ(h.facts.dh_group, ike::dh_group::ecp256);
+}
+
+TEST(Ikev2SaInitStep, InvalidKeForAGroupNotOfferedFailsWithItsReason) {
+    Harness h("aes256-sha256-modp2048");
+    auto first = h.build();
+    ASSERT_EQ(
+        h.answer(notify_answer(first.header.spi_i, ike::notify::invalid_ke_payload, group_data(ike::dh_group::ecp384))),
+        StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_ke);
+    EXPECT_NE(h.step->failure().error.find("which we did not offer"), std::string::npos) << h.step->failure().error;
+    EXPECT_EQ(h.facts.error_notify, "INVALID_KE_PAYLOAD");
+}
+
+// Followed at most kMaxInvalidKeRounds times (README: "at most twice"); the next one is a failure.
+TEST(Ikev2SaInitStep, InvalidKeBeyondTheAllowedRoundsFailsWithItsReason) {
+    Harness h("aes256-sha256-modp2048,aes256-sha256-ecp256,aes256-sha256-ecp384");
+    const std::uint16_t asked[] = {ike::dh_group::ecp256, ike::dh_group::ecp384, ike::dh_group::modp2048};
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto req = h.build();
+        if (i > 0) {
+            EXPECT_EQ(req.find<ike::KePayload>()->group, asked[i - 1]) << "retried with the asked group";
+        }
+        auto s = h.answer(notify_answer(req.header.spi_i, ike::notify::invalid_ke_payload, group_data(asked[i])));
+        if (i < SaInitExchange::kMaxInvalidKeRounds) {
+            ASSERT_EQ(s, StepStatus::need_more) << i;
+        } else {
+            ASSERT_EQ(s, StepStatus::failed) << i;
+            EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_ke);
+            EXPECT_NE(h.step->failure().error.find("again"), std::string::npos) << h.step->failure().error;
+        }
+    }
+    EXPECT_EQ(h.facts.invalid_ke_groups.size(), 3u);
+}
+
+TEST(Ikev2SaInitStep, MalformedInvalidKeIsMalformed) {
+    Harness h("aes256-sha256-modp2048");
+    auto first = h.build();
+    ASSERT_EQ(h.answer(notify_answer(first.header.spi_i, ike::notify::invalid_ke_payload, Bytes{0x01})),
+              StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::malformed);
+}
+
+// libreswan's real INVALID_KE_PAYLOAD answer, with our SPIi made the capture's by the random source.
+TEST(Ikev2SaInitStep, LibreswanInvalidKeCapture) {
+    Bytes capture = read_capture("libreswan-invalid-ke.bin");
+    auto decoded = ike::decode_message(capture);
+    ASSERT_TRUE(decoded.ok());
+    const auto* n = decoded->find_notify(ike::notify::invalid_ke_payload);
+    ASSERT_NE(n, nullptr);
+    ASSERT_EQ(*ike::invalid_ke_group(*n), ike::dh_group::modp2048) << "the capture asks for MODP 2048";
+    {
+        // Offered (as the second group): retried with it.
+        Harness h("aes256-sha256-ecp256,aes256-sha256-modp2048", fixed_randomness(decoded->header.spi_i));
+        EXPECT_EQ(h.build().find<ike::KePayload>()->group, ike::dh_group::ecp256);
+        ASSERT_EQ(h.answer(capture), StepStatus::need_more) << h.step->failure().error;
+        EXPECT_EQ(h.build().find<ike::KePayload>()->group, ike::dh_group::modp2048);
+    }
+    {
+        // Not offered: failed.
+        Harness h("aes256-sha256-ecp256", fixed_randomness(decoded->header.spi_i));
+        h.build();
+        ASSERT_EQ(h.answer(capture), StepStatus::failed);
+        EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_ke);
+    }
+}
+
+TEST(Ikev2SaInitStep, LibreswanNoProposalChosenCapture) {
+    Bytes capture = read_capture("libreswan-no-proposal-chosen.bin");
+    auto decoded = ike::decode_message(capture);
+    ASSERT_TRUE(decoded.ok());
+    Harness h("aes256-sha256-modp2048", fixed_randomness(decoded->header.spi_i));
+    h.build();
+    ASSERT_EQ(h.answer(capture), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_no_proposal_chosen);
+    EXPECT_EQ(h.facts.error_notify, "NO_PROPOSAL_CHOSEN");
+}
+
+TEST(Ikev2SaInitStep, AnswersForAnotherSpiAreNotTaken) {
+    Harness h("aes256-sha256-modp2048");
+    auto first = h.build();
+    EXPECT_FALSE(h.step->take(ike::encode_message(notify_answer(first.header.spi_i + 1, ike::notify::cookie, {1}))));
+    EXPECT_FALSE(h.step->take(Bytes{1, 2, 3}));
+    EXPECT_NE(h.step->no_answer_detail().find("undecodable"), std::string::npos);
+}
+
+// ---- NAT-D (RFC 7296 2.23) ----------------------------------------------------------------------------------
+
+TEST(Ikev2SaInitStep, NatDetectionHashesThatMatchMeanNoNat) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    auto a = accepting_answer(req, kServer, kLocal);
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    ASSERT_TRUE(h.facts.nat_detected.has_value());
+    EXPECT_FALSE(*h.facts.nat_detected);
+    EXPECT_FALSE(*h.facts.nat_source_mismatch);
+    EXPECT_FALSE(*h.facts.nat_destination_mismatch);
+    EXPECT_TRUE(h.sa.keys.has_value());
+    EXPECT_EQ(h.sa.spi_r, kSpiR);
+    EXPECT_TRUE(h.facts.fragmentation_offered);
+    // Our own NAT-D hashes in the request are over SPIr 0 and our socket's addresses.
+    EXPECT_EQ(req.find_notify(ike::notify::nat_detection_source_ip)->data, nat_d(req.header.spi_i, 0, kLocal));
+    EXPECT_EQ(req.find_notify(ike::notify::nat_detection_destination_ip)->data, nat_d(req.header.spi_i, 0, kServer));
+}
+
+TEST(Ikev2SaInitStep, NatDetectionSourceMismatch) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    // The server sent from an address we did not send to (it is behind a NAT).
+    auto a = accepting_answer(req, asio::ip::udp::endpoint(asio::ip::make_address("10.9.9.9"), 500), kLocal);
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    EXPECT_TRUE(*h.facts.nat_detected);
+    EXPECT_TRUE(*h.facts.nat_source_mismatch);
+    EXPECT_FALSE(*h.facts.nat_destination_mismatch);
+}
+
+TEST(Ikev2SaInitStep, NatDetectionDestinationMismatch) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    // The server saw us from another address and port (we are behind a NAT).
+    auto a = accepting_answer(req, kServer, asio::ip::udp::endpoint(asio::ip::make_address("203.0.113.7"), 40500));
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    EXPECT_TRUE(*h.facts.nat_detected);
+    EXPECT_FALSE(*h.facts.nat_source_mismatch);
+    EXPECT_TRUE(*h.facts.nat_destination_mismatch);
+}
+
+TEST(Ikev2SaInitStep, WithoutNatDetectionNotifiesNothingIsConcluded) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    auto a = accepting_answer(req, kServer, kLocal);
+    std::erase_if(a.message.payloads, [](const ike::Payload& p) {
+        const auto* n = p.get<ike::NotifyPayload>();
+        return n && n->type == ike::notify::nat_detection_destination_ip;
+    });
+    ASSERT_EQ(h.answer(a.message), StepStatus::done);
+    EXPECT_FALSE(h.facts.nat_detected.has_value());
+}
+
+// ---- the answer against the offer ---------------------------------------------------------------------------
+
+TEST(Ikev2SaInitStep, AChoiceNotOfferedIsAnInvalidChoice) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    auto a = accepting_answer(req, kServer, kLocal);
+    auto& sa = std::get<ike::SaPayload>(a.message.payloads.front().body);
+    sa.proposals.front() = ike::parse_proposal("aes128-sha256-modp2048");
+    ASSERT_EQ(h.answer(a.message), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_choice);
+}
+
+TEST(Ikev2SaInitStep, AKeyShareForAnotherGroupIsAnInvalidChoice) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    auto a = accepting_answer(req, kServer, kLocal);
+    auto server_ke = ike::KeyExchange::from_private_key(ike::dh_group::ecp256, Bytes(32, 0x22));
+    for (auto& p : a.message.payloads)
+        if (auto* ke = std::get_if<ike::KePayload>(&p.body)) *ke = ike::KePayload{19, server_ke.public_value()};
+    ASSERT_EQ(h.answer(a.message), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_choice);
+}
+
+TEST(Ikev2SaInitStep, AnErrorNotifyIsAnErrorNotify) {
+    Harness h("aes256-sha256-modp2048");
+    auto req = h.build();
+    ASSERT_EQ(h.answer(notify_answer(req.header.spi_i, ike::notify::authentication_failed, {})), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_error_notify);
+}
+
+TEST(Ikev2SaInitStep, TheSameRandomnessGivesTheSameRequest) {
+    Harness a("aes256-sha256-modp2048");
+    Harness b("aes256-sha256-modp2048");
+    std::vector<Bytes> da, db;
+    a.step->build(da);
+    b.step->build(db);
+    EXPECT_EQ(da, db);
+    Harness c("aes256-sha256-modp2048", fixed_randomness(0x99));
+    std::vector<Bytes> dc;
+    c.step->build(dc);
+    EXPECT_NE(da, dc);
+}
+
+// ---- IKE_AUTH -----------------------------------------------------------------------------------------------
+
+struct AuthHarness {
+    Harness init{"aes256-sha256-modp2048"};
+    std::optional<ServerAnswer> server;
+    std::unique_ptr<IkeAuthExchange> step;
+
+    AuthHarness() {
+        auto req = init.build();
+        server = accepting_answer(req, kServer, kLocal);
+        EXPECT_EQ(init.answer(server->message), StepStatus::done);
+        IkeAuthConfig c;
+        c.sa_init_port = 500;
+        c.port = 4500;
+        step = std::make_unique<IkeAuthExchange>(c, init.sa, init.facts, fixed_randomness(), Ikev2Log{});
+    }
+
+    // The responder's answer: the payloads sealed under the responder's keys (SK_er, SK_ar).
+    Bytes sealed_answer(const std::vector<ike::Payload>& payloads) {
+        auto cipher = ike::responder_sk_cipher(*init.sa.keys);
+        auto inner = ike::encode_inner_payloads(payloads);
+        ike::Message m;
+        m.header.spi_i = init.sa.spi_i;
+        m.header.spi_r = init.sa.spi_r;
+        m.header.exchange = ike::ExchangeType::ike_auth;
+        m.header.flags = ike::flag_response;
+        m.header.message_id = 1;
+        m.payloads.push_back(ike::SkPayload{inner.first_type, {}});
+        Bytes out = ike::encode_unencrypted_prefix(m, cipher.sealed_size(inner.bytes.size()));
+        Bytes sealed = cipher.seal(out, inner.bytes);
+        out.insert(out.end(), sealed.begin(), sealed.end());
+        return out;
+    }
+};
+
+TEST(Ikev2IkeAuthStep, AuthenticationFailedIsItsReason) {
+    AuthHarness h;
+    std::vector<Bytes> request;
+    ASSERT_EQ(h.step->build(request), StepStatus::need_more) << h.step->failure().error;
+    ASSERT_EQ(request.size(), 1u);
+    ASSERT_TRUE(h.step->take(h.sealed_answer({ike::NotifyPayload{0, {}, ike::notify::authentication_failed, {}}})));
+    ASSERT_EQ(h.step->process(), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_authentication_failed);
+    ASSERT_EQ(h.init.facts.ike_auth_notifies.size(), 1u);
+    EXPECT_EQ(h.init.facts.ike_auth_notifies.front().name, "AUTHENTICATION_FAILED");
+}
+
+TEST(Ikev2IkeAuthStep, ForgedAnswersAreDroppedNotTaken) {
+    AuthHarness h;
+    std::vector<Bytes> request;
+    ASSERT_EQ(h.step->build(request), StepStatus::need_more);
+    Bytes answer = h.sealed_answer({ike::NotifyPayload{0, {}, ike::notify::authentication_failed, {}}});
+    answer.back() ^= 1;  // the ICV no longer matches
+    EXPECT_FALSE(h.step->take(answer));
+    EXPECT_NE(h.step->no_answer_detail().find("integrity"), std::string::npos) << h.step->no_answer_detail();
+}
+
+TEST(Ikev2IkeAuthStep, InvalidIkeSpiIsItsReason) {
+    AuthHarness h;
+    std::vector<Bytes> request;
+    ASSERT_EQ(h.step->build(request), StepStatus::need_more);
+    ike::Message m;
+    m.header.spi_i = h.init.sa.spi_i;
+    m.header.exchange = ike::ExchangeType::informational;
+    m.header.flags = 0;
+    m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::invalid_ike_spi, {}});
+    ASSERT_TRUE(h.step->take(ike::encode_message(m)));
+    ASSERT_EQ(h.step->process(), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_ike_spi);
+    EXPECT_NE(h.step->failure().error.find("UDP 4500"), std::string::npos);
+}
+
+// The response in SKF fragments (RFC 7383), sent last-first: reassembled only when all are there.
+TEST(Ikev2IkeAuthStep, FragmentedResponseIsReassembled) {
+    AuthHarness h;
+    std::vector<Bytes> request;
+    ASSERT_EQ(h.step->build(request), StepStatus::need_more);
+    ike::Header header;
+    header.spi_i = h.init.sa.spi_i;
+    header.spi_r = h.init.sa.spi_r;
+    header.exchange = ike::ExchangeType::ike_auth;
+    header.flags = ike::flag_response;
+    header.message_id = 1;
+    auto inner = ike::encode_inner_payloads({ike::Payload::idr(ike::IdPayload{ike::id_type::fqdn, Bytes(300, 'a')}),
+                                             ike::NotifyPayload{0, {}, ike::notify::authentication_failed, {}}});
+    auto fragments =
+        ike::seal_fragments(header, inner.first_type, inner.bytes, ike::responder_sk_cipher(*h.init.sa.keys), 200);
+    ASSERT_GE(fragments.size(), 3u);
+    for (std::size_t i = fragments.size(); i-- > 1;) EXPECT_FALSE(h.step->take(fragments[i])) << "fragment " << i + 1;
+    EXPECT_NE(h.step->no_answer_counts().find(std::to_string(fragments.size() - 1) + " of " +
+                                              std::to_string(fragments.size())),
+              std::string::npos)
+        << h.step->no_answer_counts();
+    ASSERT_TRUE(h.step->take(fragments.front()));
+    ASSERT_EQ(h.step->process(), StepStatus::failed);
+    EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_authentication_failed);
+    EXPECT_EQ(h.init.facts.fragments_received, static_cast<int>(fragments.size()));
+    EXPECT_EQ(h.init.facts.idr, "IDr: ID_FQDN " + std::string(300, 'a'));
+}
+
+// Our request in fragments when the server offered fragmentation and it exceeds our fragment size.
+TEST(Ikev2IkeAuthStep, LargeRequestIsSentInFragments) {
+    AuthHarness h;
+    ASSERT_TRUE(h.init.sa.peer_fragmentation);
+    IkeAuthConfig c;
+    c.fragment_size = 200;
+    c.id = std::string(400, 'x') + ".example";
+    IkeAuthExchange step(c, h.init.sa, h.init.facts, fixed_randomness(), Ikev2Log{});
+    std::vector<Bytes> request;
+    ASSERT_EQ(step.build(request), StepStatus::need_more) << step.failure().error;
+    ASSERT_GT(request.size(), 1u);
+    EXPECT_EQ(h.init.facts.fragments_sent, static_cast<int>(request.size()));
+    for (const auto& d : request) {
+        EXPECT_LE(d.size() + 4 + 28, 200u) << "IP + UDP + non-ESP marker + the fragment fit the limit";
+        auto m = ike::decode_message(d);
+        ASSERT_TRUE(m.ok());
+        EXPECT_NE(m->find<ike::SkfPayload>(), nullptr);
+    }
+}
+
+// ---- INFORMATIONAL Delete -------------------------------------------------------------------------------------
+
+TEST(Ikev2InformationalStep, AnsweredDeleteIsDone) {
+    AuthHarness h;
+    InformationalExchange step(h.init.sa, h.init.facts, 1, 1280, fixed_randomness(), Ikev2Log{});
+    std::vector<Bytes> request;
+    ASSERT_EQ(step.build(request), StepStatus::need_more);
+    ASSERT_EQ(request.size(), 1u);
+    // The request opens with the initiator's keys and carries the Delete of the IKE SA.
+    auto opened = ike::open_message(request.front(), ike::initiator_sk_cipher(*h.init.sa.keys));
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    EXPECT_EQ(opened->header.message_id, 1u);
+    EXPECT_NE(opened->find<ike::DeletePayload>(), nullptr);
+    ike::Header header = opened->header;
+    header.flags = ike::flag_response;
+    Bytes empty_answer =
+        ike::seal_message(header, std::vector<ike::Payload>{}, ike::responder_sk_cipher(*h.init.sa.keys));
+    ASSERT_TRUE(step.take(empty_answer));
+    EXPECT_EQ(step.process(), StepStatus::done);
+    EXPECT_TRUE(h.init.facts.deleted);
+}
+
+}  // namespace
