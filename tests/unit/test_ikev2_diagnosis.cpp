@@ -223,7 +223,7 @@ TEST(Ikev2Diagnosis, IkeAuthFailuresAreNamedByTheirReason) {
         {FailureReason::ikev2_authentication_failed, "ikev2.no_eap"},
         {FailureReason::ikev2_incomplete_answer, "ikev2.ike_auth_failed"}};
     for (auto [reason, check] : cases) {
-        auto r = *healthy_ikev2().ikev2;
+        auto r = healthy_ikev2().as<Ikev2Result>();
         r.phases.clear();
         add_phases(r.phases, {"resolve", "ike_sa_init", "ike_auth"}, 0.01, "ike_auth", PhaseOutcome::failed,
                    "words that name nothing");
