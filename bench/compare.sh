@@ -75,6 +75,8 @@ have_blackbox=false; have prometheus-blackbox-exporter prometheus-blackbox-expor
 [ ${#missing[@]} -eq 0 ] || echo "compare.sh: skipping the rows of: ${missing[*]} (apt-get install ${missing[*]})" >&2
 
 WORK=$(mktemp -d)
+export VPNPROBE ROUNDS PER_SAMPLE RUN_COUNT STIME_SECONDS SSTP_ADDR SSTP_PORT SSTP_SNI SSTP_CA IKE_ADDR IKE_CA IKE_ID \
+  WORK BLACKBOX_PORT HOME_NET
 BLACKBOX_PID=""
 cleanup() {
   [ -z "$BLACKBOX_PID" ] || kill "$BLACKBOX_PID" 2>/dev/null || true
@@ -117,16 +119,19 @@ EOF
   kill -0 "$BLACKBOX_PID" 2>/dev/null || die "blackbox_exporter did not start: $(cat "$WORK/blackbox.log")"
 fi
 
-python3 - "$WORK/config.json" <<EOF
-import json, sys
+# The settings for compare_measure.py, as JSON (through the environment: no quoting of paths into code).
+C_BLACKBOX_PID=$BLACKBOX_PID C_NMAP=$have_nmap C_IKE_SCAN=$have_ike_scan python3 - "$WORK/config.json" <<'EOF'
+import json, os, sys
+e = os.environ
 json.dump({
-    "vpnprobe": "$VPNPROBE", "rounds": $ROUNDS, "per_sample": $PER_SAMPLE, "run_count": $RUN_COUNT,
-    "stime_seconds": $STIME_SECONDS, "sstp_addr": "$SSTP_ADDR", "sstp_port": $SSTP_PORT, "sstp_sni": "$SSTP_SNI",
-    "sstp_ca": "$SSTP_CA", "ike_addr": "$IKE_ADDR", "ike_ca": "$IKE_CA", "ike_id": "$IKE_ID",
-    "sstp_scenario": "$WORK/sstp.yaml", "ike_scenario": "$WORK/ike.yaml",
-    "blackbox_pid": $([ -n "$BLACKBOX_PID" ] && echo "$BLACKBOX_PID" || echo null),
-    "blackbox_port": $BLACKBOX_PORT, "nmap": $($have_nmap && echo True || echo False),
-    "ike_scan": $($have_ike_scan && echo True || echo False), "home_net": $HOME_NET}, open(sys.argv[1], "w"))
+    "vpnprobe": e["VPNPROBE"], "rounds": int(e["ROUNDS"]), "per_sample": int(e["PER_SAMPLE"]),
+    "run_count": int(e["RUN_COUNT"]), "stime_seconds": int(e["STIME_SECONDS"]),
+    "sstp_addr": e["SSTP_ADDR"], "sstp_port": int(e["SSTP_PORT"]), "sstp_sni": e["SSTP_SNI"],
+    "sstp_ca": e["SSTP_CA"], "ike_addr": e["IKE_ADDR"], "ike_ca": e["IKE_CA"], "ike_id": e["IKE_ID"],
+    "sstp_scenario": e["WORK"] + "/sstp.yaml", "ike_scenario": e["WORK"] + "/ike.yaml",
+    "blackbox_pid": int(e["C_BLACKBOX_PID"]) if e["C_BLACKBOX_PID"] else None,
+    "blackbox_port": int(e["BLACKBOX_PORT"]), "nmap": e["C_NMAP"] == "true",
+    "ike_scan": e["C_IKE_SCAN"] == "true", "home_net": int(e["HOME_NET"])}, open(sys.argv[1], "w"))
 EOF
 
 echo "vpnprobe: $VPNPROBE; vantage $NS; SSTP $SSTP_ADDR:$SSTP_PORT (SoftEther, rsa); IKEv2 $IKE_ADDR (strongSwan, weak)"

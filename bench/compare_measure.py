@@ -212,7 +212,9 @@ def main():
     print(f"{'ratio (medians)':80} {'wall':>6} {'CPU':>6}")
     for mine, anchor in pairs:
         if mine in med and anchor in med:
-            print(f"{mine + ' / ' + anchor:80} {med[mine][0] / med[anchor][0]:>6.1f} {med[mine][1] / med[anchor][1]:>6.1f}")
+            # (the exporter's CPU is counted in clock ticks: a short sample can read 0)
+            ratios = [f"{m / a:>6.1f}" if a > 0 else "   n/a" for m, a in zip(med[mine], med[anchor])]
+            print(f"{mine + ' / ' + anchor:80} {ratios[0]} {ratios[1]}")
         else:
             print(f"{mine + ' / ' + anchor:80}    n/a (a row failed)")
     if ike_answers:
