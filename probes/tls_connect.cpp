@@ -103,6 +103,7 @@ asio::awaitable<bool> TlsConnection::connect(ProbeSession& s, const asio::ip::ad
             throw boost::system::system_error(assigned);
         }
         if (!vantage.source.empty()) sock->bind(tcp::endpoint(asio::ip::make_address(vantage.source), 0));
+        sock->set_option(tcp::no_delay(true));
     } catch (const std::exception& e) {
         co_return s.fail_open(phase, "cannot open the socket at the vantage point: ", e);
     }
@@ -157,12 +158,21 @@ asio::awaitable<std::optional<TlsFacts>> TlsConnection::handshake(ProbeSession& 
     co_return facts;
 }
 
-asio::awaitable<void> TlsConnection::close_notify(ProbeSession& s) {
+asio::awaitable<void> TlsConnection::close_notify(ProbeSession& s, PeerClose peer) {
     close_notify_sent_ = true;
-    s.arm_watchdog(std::min(s.deadline(), ProbeSession::clock::now() + std::chrono::milliseconds(500)));
+    // Without a wait the watchdog still bounds the write of ours (a full send buffer), by the phase's deadline.
+    if (peer == PeerClose::wait)
+        s.arm_watchdog(std::min(s.deadline(), ProbeSession::clock::now() + std::chrono::milliseconds(500)));
+    else s.arm_watchdog();
+    // SSL_shutdown sends close_notify, and then (as Asio calls it) reads until the peer's arrives. Marking the
+    // peer's as received makes it stop after sending ours: nothing of the server's is read or claimed.
+    if (peer == PeerClose::dont_wait) SSL_set_shutdown(stream_->native_handle(), SSL_RECEIVED_SHUTDOWN);
     error_code ec;
     co_await stream_->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-    s.log("-> TLS close_notify" + std::string(ec ? " (server did not answer with its own)" : ", answered"));
+    if (peer == PeerClose::dont_wait)
+        s.log("-> TLS close_notify" + std::string(ec ? " could not be sent: " + describe_io_error(ec)
+                                                     : " (not waiting for the server's: RFC 8446 6.1)"));
+    else s.log("-> TLS close_notify" + std::string(ec ? " (server did not answer with its own)" : ", answered"));
 }
 
 }  // namespace vpnprobe::probes

@@ -11,7 +11,7 @@
 //     std::optional<TlsFacts> facts;
 //     if (ok) facts = co_await tls.handshake(s, options.tls);
 //     ... tls.stream() for the protocol's own I/O (describe_io_error / io_failure_reason for its errors) ...
-//     co_await tls.close_notify(s);
+//     co_await tls.close_notify(s);  // sends ours, does not wait for the server's
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -36,7 +36,8 @@ public:
 
     // Phase "tcp_connect": checks the CA file (an unusable one is the harness's failure, found before anything
     // is sent), makes the TLS context, opens the socket at the session's vantage point and connects, under the
-    // phase's watchdog. False when the phase failed (reason local, refused, network_unreachable,
+    // phase's watchdog. The socket has TCP_NODELAY: the probe's small writes wait for an answer each, so
+    // Nagle's algorithm would hold each one back until the previous write's delayed ACK (about 40 ms). False when the phase failed (reason local, refused, network_unreachable,
     // host_unreachable, connection_timed_out, socket_error; or timeout, interrupted).
     boost::asio::awaitable<bool> connect(ProbeSession& session, const boost::asio::ip::address& address,
                                          std::uint16_t port, const TlsOptions& tls);
@@ -46,9 +47,13 @@ public:
     // (reason tls_no_common_algorithm, tls_failed, peer_closed, ...; local when the chain cannot be checked).
     boost::asio::awaitable<std::optional<TlsFacts>> handshake(ProbeSession& session, const TlsOptions& tls);
 
-    // close_notify, waiting briefly (500 ms, within the probe's deadline) for the server's: a courtesy, never
-    // a failure of the probe. Logged.
-    boost::asio::awaitable<void> close_notify(ProbeSession& session);
+    // Whether close_notify waits for the server's own close_notify (or its closing of the connection).
+    enum class PeerClose {
+        dont_wait,  // send ours and be done: RFC 8446 6.1 lets a closing side not wait (SoftEther never sends one)
+        wait,  // wait briefly (500 ms, within the probe's deadline), e.g. so that the server closes first
+    };
+    // Sends close_notify: a courtesy, never a failure of the probe. Logged.
+    boost::asio::awaitable<void> close_notify(ProbeSession& session, PeerClose peer = PeerClose::dont_wait);
     bool close_notify_sent() const { return close_notify_sent_; }
 
     // The stream, once connect() has made it.

@@ -7,6 +7,7 @@
 // one more drive() in run().
 #include "probes/ikev2/ikev2_probe.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -36,6 +37,13 @@ using protocol::Bytes;
 using clock = std::chrono::steady_clock;
 
 namespace {
+
+// The Delete's wait for its answer: this many of the probe's own longest round trip, at least the floor (a
+// jittery path, a busy server), at most the cap (the fixed wait it replaces). A server that answers a Delete
+// does so about as fast as it answered IKE_SA_INIT and IKE_AUTH; libreswan never answers it at all.
+constexpr int kDeleteWaitRoundTrips = 4;
+constexpr auto kDeleteWaitFloor = std::chrono::milliseconds(200);
+constexpr auto kDeleteWaitCap = std::chrono::seconds(2);
 
 std::string seconds_text(double s) {
     char buf[32];
@@ -152,11 +160,14 @@ private:
     // ---- sending and receiving with retransmission: the one place ----------------------------------------------
 
     // Sends `datagrams` (one message, or the fragments of one) and collects answers until `accept` says the
-    // exchange is complete, retransmitting everything at doubling intervals until `until`.
+    // exchange is complete, retransmitting everything at doubling intervals (the first after `first_rto`
+    // seconds, default the probe's) until `until`. An answered exchange's round trip is noted.
     asio::awaitable<bool> exchange(IkeUdpSocket& sock, const std::vector<Bytes>& datagrams, clock::time_point until,
-                                   Ikev2Exchange& step, std::string& error, int& sends, int& retransmissions) {
-        double rto = opt_.retransmit_seconds > 0 ? opt_.retransmit_seconds : 0.5;
+                                   Ikev2Exchange& step, std::string& error, int& sends, int& retransmissions,
+                                   double first_rto = 0) {
+        double rto = first_rto > 0 ? first_rto : opt_.retransmit_seconds > 0 ? opt_.retransmit_seconds : 0.5;
         sends = 0;
+        const auto first_sent = clock::now();
         for (;;) {
             if (clock::now() >= until || s_.io_stopped()) co_return false;
             for (const auto& d : datagrams) {
@@ -176,7 +187,12 @@ private:
                     if (timed_out) break;
                     co_return false;
                 }
-                if (step.take(*msg)) co_return true;
+                if (step.take(*msg)) {
+                    // From the first transmission: after a retransmission an overestimate, which only
+                    // lengthens the Delete's wait.
+                    longest_round_trip_ = std::max(longest_round_trip_, clock::now() - first_sent);
+                    co_return true;
+                }
             }
             rto *= 2;
         }
@@ -185,7 +201,7 @@ private:
     // Runs one exchange step to its end: build, send and retransmit until the response is complete, process;
     // again while the step needs more (a COOKIE, another KE group, the next EAP round).
     asio::awaitable<ExchangeEnd> drive(Ikev2Exchange& step, IkeUdpSocket& sock, clock::time_point until,
-                                       int& retransmissions, int* round_trips = nullptr) {
+                                       int& retransmissions, int* round_trips = nullptr, double first_rto = 0) {
         ExchangeEnd end;
         for (;;) {
             std::vector<Bytes> datagrams;
@@ -194,7 +210,8 @@ private:
                 co_return end;
             }
             end.error.clear();
-            bool got = co_await exchange(sock, datagrams, until, step, end.error, end.sends, retransmissions);
+            bool got =
+                co_await exchange(sock, datagrams, until, step, end.error, end.sends, retransmissions, first_rto);
             if (round_trips) ++*round_trips;
             if (!got) {
                 end.how = ExchangeEnd::How::silent;
@@ -363,11 +380,25 @@ private:
         InformationalExchange step(sa_, r_.ike, message_id, opt_.fragment_size, random_, step_log());
         int unused_retransmissions = 0;
         // A short wait: the delete is a courtesy to the server, not worth the rest of the deadline.
-        auto until = std::min(s_.deadline(), clock::now() + std::chrono::seconds(2));
-        ExchangeEnd end = co_await drive(step, sock, until, unused_retransmissions);
+        const clock::duration wait = delete_wait();
+        const auto until = std::min(s_.deadline(), clock::now() + wait);
+        const double wait_seconds = std::chrono::duration<double>(wait).count();
+        log("   waiting up to " + seconds_text(wait_seconds) + " for the answer to the Delete");
+        // Retransmitted once within the wait, so that one lost datagram does not leave the IKE SA behind.
+        ExchangeEnd end =
+            co_await drive(step, sock, until, unused_retransmissions, nullptr, std::max(0.05, wait_seconds / 2));
         if (end.how == ExchangeEnd::How::done) phase.finish(PhaseOutcome::ok);
         else if (end.how == ExchangeEnd::How::failed) fail_step(phase, step.failure());
         else s_.fail_timeout(phase, "no answer to the INFORMATIONAL Delete");
+    }
+
+    // A few of this probe's own round trips (the longest of its answered exchanges), between the floor and the
+    // cap. After a stop request the cap: that Delete is the polite end's, bounded by its own shortened deadline,
+    // and the probe's last chance to remove an IKE SA whose IKE_AUTH may never have been answered.
+    clock::duration delete_wait() const {
+        if (s_.interrupted() || longest_round_trip_ == clock::duration::zero()) return kDeleteWaitCap;
+        return std::clamp<clock::duration>(kDeleteWaitRoundTrips * longest_round_trip_, kDeleteWaitFloor,
+                                           kDeleteWaitCap);
     }
 
     asio::any_io_executor ex_;
@@ -379,6 +410,7 @@ private:
     IkeSaState sa_;
     std::optional<std::vector<Bytes>> ca_key_hashes_;  // of the CA file's certificates, for CERTREQ
     bool ike_auth_sent_ = false;  // our IKE_AUTH request (message 1) went out
+    clock::duration longest_round_trip_{};  // of this probe's answered exchanges, for the Delete's wait
     ProbeSession s_;  // last: its stop subscription ends before the sockets its hook cancels go
 };
 

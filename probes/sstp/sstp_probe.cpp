@@ -55,8 +55,8 @@ SessionSettings session_settings(const SstpOptions& o) {
     return SessionSettings{o.host, o.port, o.vantage, o.timeout_seconds, o.phase_timeout_seconds, o.log, o.stop};
 }
 
-// A packet that may be a keep-alive: was it one, and did our answer go out?
-enum class Keepalive { not_one, answered, send_failed };
+// A packet that may be a keep-alive: was it one, and did our answer go out (or was it rightly not answered)?
+enum class Keepalive { not_one, answered, ignored, send_failed };
 
 class SstpSession {
 public:
@@ -169,7 +169,11 @@ private:
         co_return sent;
     }
 
-    // Keep-alives are answered whatever phase we are in: SSTP ECHO_REQUEST and LCP Echo-Request.
+    // Keep-alives: SSTP ECHO_REQUEST is answered whatever phase we are in; LCP Echo-Request only once LCP is
+    // Opened, as RFC 1661 5.8 asks (silently discarded in any other state). SoftEther sends one before it has
+    // acknowledged our Configure-Request; answered with our Magic-Number (which it then rejected) it held its
+    // Configure-Ack back ~330 ms in 12 of 14 such probes, answered with magic 0 in 14 of 29, unanswered in 6
+    // of 30 (bench/README.md).
     asio::awaitable<Keepalive> answer_keepalive(const proto::SstpPacket& p) {
         if (const auto* c = p.control(); c && c->type == proto::SstpMessageType::echo_request) {
             bool sent = co_await send(proto::encode_echo_response(), "SSTP_MSG_ECHO_RESPONSE");
@@ -179,6 +183,10 @@ private:
         if (const auto* d = p.data()) {
             auto lcp = proto::decode_lcp_frame(d->ppp_frame);
             if (lcp && lcp->code == proto::LcpCode::echo_request) {
+                if (!r_.sstp.lcp_opened) {
+                    log("   LCP Echo-Request before LCP is Opened: not answered (RFC 1661 5.8)");
+                    co_return Keepalive::ignored;
+                }
                 bool sent = co_await send_sstp_data(proto::encode_lcp_echo_reply(lcp->identifier, magic_, lcp->data));
                 ++r_.sstp.lcp_echo_requests_answered;
                 co_return sent ? Keepalive::answered : Keepalive::send_failed;
@@ -296,7 +304,7 @@ private:
             if (!p) co_return fail_io(phase);
             Keepalive keepalive = co_await answer_keepalive(*p);
             if (keepalive == Keepalive::send_failed) co_return fail_io(phase);
-            if (keepalive == Keepalive::answered) continue;
+            if (keepalive != Keepalive::not_one) continue;  // answered, or rightly not
             const auto* c = p->control();
             if (!c) continue;  // PPP before the ACK is out of order; keep waiting for the answer
             using T = proto::SstpMessageType;
@@ -343,7 +351,7 @@ private:
             if (!p) co_return fail_io(phase);
             Keepalive keepalive = co_await answer_keepalive(*p);
             if (keepalive == Keepalive::send_failed) co_return fail_io(phase);
-            if (keepalive == Keepalive::answered) continue;
+            if (keepalive != Keepalive::not_one) continue;  // answered, or rightly not
             if (const auto* c = p->control()) {
                 if (c->type == proto::SstpMessageType::call_abort || c->type == proto::SstpMessageType::call_disconnect)
                     co_return s_.fail(phase, FailureReason::sstp_call_ended,
@@ -447,7 +455,7 @@ private:
                 fail_io(phase);
                 co_return;
             }
-            if (keepalive == Keepalive::answered) continue;
+            if (keepalive != Keepalive::not_one) continue;  // answered, or rightly not
             if (const auto* c = p->control(); c && c->type == proto::SstpMessageType::call_disconnect_ack) {
                 r_.sstp.close = "CALL_DISCONNECT acknowledged (SSTP_MSG_CALL_DISCONNECT_ACK)";
                 co_await tls_.close_notify(s_);
@@ -487,7 +495,9 @@ private:
                 r_.sstp.close = "CALL_ABORT sent (interrupted by " + s_.stop_reason() + ")";
         }
         if (s_.expired()) co_return;
-        co_await tls_.close_notify(s_);
+        // Here (unlike after a CALL_DISCONNECT_ACK) the server may still be busy with the call: waiting briefly
+        // for its answer lets it close first, so that it ends the connection as its own (SoftEther does).
+        co_await tls_.close_notify(s_, TlsConnection::PeerClose::wait);
         if (r_.sstp.close.empty()) r_.sstp.close = "TLS close_notify sent (interrupted by " + s_.stop_reason() + ")";
     }
 

@@ -573,4 +573,26 @@ TEST_F(Ikev2FaultInjection, SilentNatTPortIsNamedBlocked) {
     EXPECT_TRUE(has_finding(r, "ikev2.nat_t_port_blocked"));
 }
 
+// libreswan never answers our Delete. The Delete's wait is bounded (by this probe's own round trips), and a
+// silent Delete ends the delete phase as it always has: a timeout with its words, one warning, and a probe
+// that otherwise succeeded. Within its wait the Delete is retransmitted once, for a datagram lost on the way.
+TEST_F(Ikev2FaultInjection, SilentDeleteEndsTheDeletePhaseWithAWarningOnly) {
+    auto r = run([](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
+        if (is(m, ike::ExchangeType::ike_sa_init)) return {inj.accept_sa_init(m)};
+        if (is(m, ike::ExchangeType::ike_auth)) return inj.protect(m, inj.eap_path_answer());
+        return {};  // the Delete: never answered
+    });
+    EXPECT_EQ(phase(r, "ike_auth").outcome, PhaseOutcome::ok) << phase(r, "ike_auth").error;
+    EXPECT_EQ(phase(r, "delete").outcome, PhaseOutcome::timeout);
+    EXPECT_EQ(phase(r, "delete").reason, vpnprobe::probes::FailureReason::timeout);
+    EXPECT_THAT(phase(r, "delete").error, HasSubstr("no answer to the INFORMATIONAL Delete"));
+    EXPECT_FALSE(r.ike.deleted);
+    EXPECT_EQ(r.failed_phase, "") << "an unanswered Delete is a courtesy missing, not a failed probe";
+    bool warned = false;
+    for (const auto& f : r.findings)
+        if (f.check == "ikev2.delete") warned = f.severity == vpnprobe::probes::Severity::warning;
+    EXPECT_TRUE(warned) << "the unanswered Delete is one warning";
+    EXPECT_EQ(authentic_requests_, 3) << "the IKE_AUTH request, the Delete and its one retransmission";
+}
+
 }  // namespace

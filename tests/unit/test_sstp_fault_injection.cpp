@@ -941,4 +941,60 @@ TEST_F(SstpFaultInjection, EchoRequestBeforeTheAckIsAnsweredAndTheProbeGoesOn) {
     EXPECT_TRUE(run.result.success);
 }
 
+// ---- 10. the end of the call, and LCP keep-alives before LCP is Opened -----------------------------------
+
+// SoftEther acknowledges CALL_DISCONNECT and never sends close_notify. The probe sends its own and does not
+// wait for the server's (RFC 8446 6.1): the disconnect phase is clean, `close` says how the call ended, and
+// the server's TLS read ends with our close_notify (a clean end of file, not a truncated stream).
+TEST_F(SstpFaultInjection, ServerThatNeverSendsCloseNotifyStillGetsACleanDisconnect) {
+    auto script = complete_exchange(MagicAnswer::ack, /*sstp_echo_before_ack=*/false);
+    ASSERT_EQ(script.back().kind, Step::Kind::shutdown_tls);
+    script.back() = stall();  // no close_notify, no close: read until the probe has gone
+    play(script, kFailureDeadline);
+    const SstpResult& r = run.result;
+    ASSERT_NE(r.phase("disconnect"), nullptr);
+    EXPECT_EQ(r.phase("disconnect")->outcome, PhaseOutcome::ok) << r.phase("disconnect")->error;
+    EXPECT_EQ(r.sstp.close, "CALL_DISCONNECT acknowledged (SSTP_MSG_CALL_DISCONNECT_ACK)");
+    EXPECT_TRUE(r.success);
+    EXPECT_EQ(r.failed_phase, "");
+    bool clean_eof = std::any_of(run.injector_notes.begin(), run.injector_notes.end(),
+                                 [](const std::string& n) { return n.find("read: End of file") != std::string::npos; });
+    EXPECT_TRUE(clean_eof) << "the server's TLS read did not end with close_notify";
+    // The probe's close_notify completed without an answer: it did not wait for one (a wait would have ended
+    // by the watchdog, and said that the server did not answer).
+    bool sent_without_waiting = std::any_of(run.probe_log.begin(), run.probe_log.end(), [](const std::string& l) {
+        return l.find("-> TLS close_notify (not waiting for the server's") != std::string::npos;
+    });
+    EXPECT_TRUE(sent_without_waiting);
+}
+
+// An LCP Echo-Request before LCP is Opened is silently discarded (RFC 1661 5.8): answering it would carry a
+// Magic-Number the server may yet reject (SoftEther then stalls). Once LCP is Opened, Echo-Requests are answered.
+TEST_F(SstpFaultInjection, LcpEchoRequestBeforeLcpIsOpenedIsNotAnswered) {
+    constexpr std::uint8_t kEarlyEchoId = 0x41;
+    std::vector<Step> s = up_to_call_connect_request();
+    s.push_back(send(call_connect_ack()));
+    s.push_back(send(lcp(proto::encode_lcp_echo_request(kEarlyEchoId, kServerMagic, kEchoData))));
+    s.push_back(read_packet());  // the probe's Configure-Request
+    s.push_back(send(server_configure_request()));
+    s.push_back(read_packet());  // the probe's Configure-Ack of it
+    s.push_back(send_made([](const Injector& in) {
+        auto request = last_configure_request(in);
+        if (!request) return Bytes{};
+        return lcp(proto::encode_lcp_configure_ack(request->identifier, request->options));
+    }));
+    s.push_back(send(lcp(proto::encode_lcp_echo_request(kEchoId, kServerMagic, kEchoData))));
+    s.push_back(read_packet());  // CALL_DISCONNECT and the Echo-Reply, in either order
+    s.push_back(read_packet());
+    s.push_back(send(proto::encode_call_disconnect_ack()));
+    s.push_back(shutdown_tls());
+    play(s, kFailureDeadline);
+    EXPECT_TRUE(run.result.success);
+    EXPECT_TRUE(run.result.sstp.lcp_opened);
+    auto replies = lcp_packets(run.received, LcpCode::echo_reply);
+    ASSERT_EQ(replies.size(), 1u) << "only the Echo-Request after LCP was Opened is answered";
+    EXPECT_EQ(replies[0].identifier, kEchoId);
+    EXPECT_EQ(run.result.sstp.lcp_echo_requests_answered, 1);
+}
+
 }  // namespace
