@@ -40,7 +40,7 @@ ir() {  # scenario, count -> total instructions
 }
 cpu() {  # scenario, count -> user+sys seconds
     /usr/bin/time -f '%U %S' -o "$dir/time" "$bin" run "$dir/$1.yaml" --count "$2" --format json > /dev/null || true
-    awk '{print $1 + $2}' "$dir/time"
+    tail -n 1 "$dir/time" | awk '{print $1 + $2}'
 }
 printf '%-14s %14s %14s\n' case "Ir/probe" "${TIME:+cpu ms/probe}"
 for c in sstp-system sstp-ca ikev2-sa-init ikev2-full; do
