@@ -3,8 +3,9 @@
 // run (a scenario, one scrape of `serve`) loads each distinct source once (TrustCache) and every probe of the
 // run shares it; a probe given none loads its own (TrustSource::load), as a single CLI probe does.
 //
-// Thread-safe once loaded: nothing in it changes after load (the X509_STORE is only read by chain
-// verification, which OpenSSL allows from many threads at once; the TLS client context only makes SSL objects).
+// Thread-safe once loaded: we never change it after load, and OpenSSL lets many threads verify against one
+// X509_STORE at once (the system store's hashed directory, /usr/lib/ssl/certs, is still consulted per lookup and
+// caches what it reads, under the store's own lock); the TLS client context only makes SSL objects.
 // Header kept free of OpenSSL and Asio types.
 #pragma once
 
