@@ -88,7 +88,9 @@ TEST_F(TrustSourceLab, SharedSourceGivesTheSameVerdictAsAProbeThatLoadsItsOwn) {
                 EXPECT_TRUE(found) << finding << " in " << boost::json::serialize(probes::to_json(b));
             }
             // The lab CA trusts the healthy server; the system store trusts none of the lab's certificates.
-            if (addr == "SSTP_RSA_ADDR") EXPECT_EQ(b.tls->chain_verdict.valid, ca.has_value());
+            if (addr == "SSTP_RSA_ADDR") {
+                EXPECT_EQ(b.tls->chain_verdict.valid, ca.has_value());
+            }
         }
     }
 }
