@@ -1,5 +1,7 @@
 #include "probes/certificate.hpp"
+#include "probes/certificate_x509.hpp"
 #include "probes/openssl_key.hpp"
+#include "probes/trust_source.hpp"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -36,9 +38,7 @@ namespace {
 
 template <auto Free>
 using Deleter = protocol::OpensslDeleter<Free>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
 using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, Deleter<EXTENDED_KEY_USAGE_free>>;
@@ -498,46 +498,57 @@ std::string format_time_utc(std::time_t t) {
     return buf;
 }
 
+X509Ptr parse_certificate(ByteView der) { return parse_der(der); }
+
 CertificateFacts inspect_certificate(ByteView der, std::time_t now) {
     X509Ptr x = parse_der(der);
+    return inspect_certificate(x.get(), now);
+}
+
+CertificateFacts inspect_certificate(X509* x, std::time_t now) {
     CertificateFacts f;
-    f.der.assign(der.begin(), der.end());
+    // OpenSSL keeps the encoding it decoded, so this copies bytes rather than encoding anew.
+    const int der_len = i2d_X509(x, nullptr);
+    if (der_len <= 0) throw std::runtime_error("cannot encode the certificate: " + openssl_errors());
+    f.der.resize(static_cast<std::size_t>(der_len));
+    unsigned char* out = f.der.data();
+    i2d_X509(x, &out);
     f.inspected_at = now;
 
-    f.subject = name_text(X509_get_subject_name(x.get()));
-    f.issuer = name_text(X509_get_issuer_name(x.get()));
-    const X509_NAME* subject = X509_get_subject_name(x.get());
+    f.subject = name_text(X509_get_subject_name(x));
+    f.issuer = name_text(X509_get_issuer_name(x));
+    const X509_NAME* subject = X509_get_subject_name(x);
     for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0;)
         f.subject_cn = asn1_string_utf8(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
 
-    const ASN1_INTEGER* serial = X509_get0_serialNumber(x.get());
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(x);
     f.serial_hex =
         protocol::to_hex(ByteView(ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))));
     if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) f.serial_hex = "-" + f.serial_hex;
     if (f.serial_hex.empty()) f.serial_hex = "00";
 
-    f.not_before = asn1_time_to_time_t(X509_get0_notBefore(x.get()));
-    f.not_after = asn1_time_to_time_t(X509_get0_notAfter(x.get()));
+    f.not_before = asn1_time_to_time_t(X509_get0_notBefore(x));
+    f.not_after = asn1_time_to_time_t(X509_get0_notAfter(x));
     f.days_left = std::difftime(f.not_after, now) / 86400.0;
 
-    read_key(x.get(), f);
-    f.signature_algorithm = signature_algorithm(x.get());
-    read_sans(x.get(), f);
-    read_key_usage(x.get(), f);
-    read_ekus(x.get(), f);
-    read_crl_urls(x.get(), f);
-    read_ocsp_urls(x.get(), f);
+    read_key(x, f);
+    f.signature_algorithm = signature_algorithm(x);
+    read_sans(x, f);
+    read_key_usage(x, f);
+    read_ekus(x, f);
+    read_crl_urls(x, f);
+    read_ocsp_urls(x, f);
 
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
-    if (X509_digest(x.get(), EVP_sha256(), md, &md_len) != 1)
+    if (X509_digest(x, EVP_sha256(), md, &md_len) != 1)
         throw std::runtime_error("SHA-256 of the certificate failed: " + openssl_errors());
     f.sha256_fingerprint = upper(protocol::to_hex(ByteView(md, md_len), ":"));
 
-    f.is_ca = (X509_get_extension_flags(x.get()) & EXFLAG_CA) != 0;
+    f.is_ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
     // X509_self_signed rather than X509_check_issued(x, x): the latter also demands keyCertSign, which a
     // self-signed server certificate (digitalSignature, keyEncipherment) usually lacks, and it is still self-signed.
-    f.self_signed = X509_self_signed(x.get(), 1) == 1;
+    f.self_signed = X509_self_signed(x, 1) == 1;
     ERR_clear_error();
     return f;
 }
@@ -571,6 +582,18 @@ bool host_name_matches(const CertificateFacts& cert, const std::string& host) {
 
 namespace {
 
+// A verdict for a chain that cannot be verified at all (nothing sent, a certificate that does not parse).
+ChainVerdict unverifiable(std::string reason) {
+    ChainVerdict v;
+    v.valid = false;
+    v.openssl_error = X509_V_ERR_UNSPECIFIED;
+    v.openssl_reason = std::move(reason);
+    v.error_depth = 0;
+    v.all_errors = {{v.openssl_error, v.openssl_reason}};
+    v.all_error_depths = {0};
+    return v;
+}
+
 struct VerifyLog {
     std::vector<std::pair<int, std::string>> errors;
     std::vector<int> depths;
@@ -594,45 +617,54 @@ int record_and_continue(int ok, X509_STORE_CTX* ctx) {
 
 ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const std::optional<std::string>& ca_file,
                           std::time_t now) {
-    ChainVerdict v;
-    auto fail = [&](std::string reason) {
-        v.valid = false;
-        v.openssl_error = X509_V_ERR_UNSPECIFIED;
-        v.openssl_reason = std::move(reason);
-        v.error_depth = 0;
-        v.all_errors = {{v.openssl_error, v.openssl_reason}};
-        v.all_error_depths = {0};
-        return v;
-    };
-    if (chain_der.empty()) return fail("no certificate to verify");
-
+    if (chain_der.empty()) return unverifiable("no certificate to verify");
     std::vector<X509Ptr> certs;
     for (std::size_t i = 0; i < chain_der.size(); ++i) {
         try {
             certs.push_back(parse_der(chain_der[i]));
         } catch (const std::exception& e) {
-            return fail("certificate " + std::to_string(i) + " cannot be parsed: " + e.what());
+            return unverifiable("certificate " + std::to_string(i) + " cannot be parsed: " + e.what());
         }
     }
-
-    ERR_clear_error();
-    StorePtr store(X509_STORE_new());
-    if (!store) throw std::runtime_error("X509_STORE_new failed");
-    if (ca_file) {
-        if (X509_STORE_load_file(store.get(), ca_file->c_str()) != 1)
-            throw std::runtime_error("cannot load trust anchors from " + *ca_file + ": " + openssl_errors());
-    } else if (X509_STORE_set_default_paths(store.get()) != 1) {
-        throw std::runtime_error("cannot load the system trust store: " + openssl_errors());
+    std::shared_ptr<const TrustSource> trust;
+    try {
+        trust = TrustSource::load(ca_file);
+    } catch (const std::exception& e) {
+        if (!ca_file) throw;
+        throw std::runtime_error("cannot load trust anchors from " + *ca_file + ": " + e.what());
     }
+    std::vector<X509*> chain;
+    for (const auto& c : certs) chain.push_back(c.get());
+    return verify_chain(chain, *trust, now);
+}
 
+ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const TrustSource& trust, std::time_t now) {
+    std::vector<X509Ptr> certs;
+    for (std::size_t i = 0; i < chain_der.size(); ++i) {
+        try {
+            certs.push_back(parse_der(chain_der[i]));
+        } catch (const std::exception& e) {
+            return unverifiable("certificate " + std::to_string(i) + " cannot be parsed: " + e.what());
+        }
+    }
+    std::vector<X509*> chain;
+    for (const auto& c : certs) chain.push_back(c.get());
+    return verify_chain(chain, trust, now);
+}
+
+ChainVerdict verify_chain(const std::vector<X509*>& certs, const TrustSource& trust, std::time_t now) {
+    ChainVerdict v;
+    if (certs.empty()) return unverifiable("no certificate to verify");
+    ERR_clear_error();
     X509StackPtr untrusted(sk_X509_new_null());
     for (std::size_t i = 1; i < certs.size(); ++i) {
-        if (!sk_X509_push(untrusted.get(), certs[i].get())) throw std::runtime_error("sk_X509_push failed");
-        X509_up_ref(certs[i].get());
+        if (!sk_X509_push(untrusted.get(), certs[i])) throw std::runtime_error("sk_X509_push failed");
+        X509_up_ref(certs[i]);
     }
 
+    // The store is shared by every probe of the run, on any thread: verification only reads it.
     StoreCtxPtr ctx(X509_STORE_CTX_new());
-    if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs[0].get(), untrusted.get()) != 1)
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.store(), certs[0], untrusted.get()) != 1)
         throw std::runtime_error("X509_STORE_CTX_init failed: " + openssl_errors());
     // The caller's clock, not the system's: a report says "valid at <time>" and tests stay reproducible.
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), now);

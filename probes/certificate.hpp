@@ -71,6 +71,9 @@ struct ChainVerdict {
 };
 ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const std::optional<std::string>& ca_file,
                           std::time_t now);
+// The same against trust anchors already loaded (probes/trust_source.hpp), as the probes of a run share them.
+class TrustSource;
+ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const TrustSource& trust, std::time_t now);
 
 // What a Windows client would refuse, each with the error it would show. Validity is judged at
 // leaf.inspected_at; an empty dialled_name skips the name check. For ikev2 every refusal is 13801 (the IKEv2

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "probes/certificate_x509.hpp"
 #include "probes/vantage.hpp"
 
 namespace vpnprobe::probes {
@@ -80,7 +81,7 @@ void set_sni(ssl::stream<boost::asio::ip::tcp::socket>& stream, const std::strin
         throw std::runtime_error("cannot set SNI: " + drain_openssl_errors());
 }
 
-TlsFacts collect_tls_facts(SSL* ssl, const TlsOptions& options, std::time_t now) {
+TlsFacts collect_tls_facts(SSL* ssl, const std::string& sni, const TrustSource& trust, std::time_t now) {
     TlsFacts f;
     f.version = SSL_get_version(ssl);
     if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) {
@@ -93,21 +94,12 @@ TlsFacts collect_tls_facts(SSL* ssl, const TlsOptions& options, std::time_t now)
         const char* name = SSL_group_to_name(ssl, group);
         f.group = name ? name : "group " + std::to_string(group);
     }
-    f.sni = is_ip_literal(options.sni) ? "" : options.sni;
-    std::vector<Bytes> der_chain;
-    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
-        for (int i = 0; i < sk_X509_num(chain); ++i) {
-            X509* x = sk_X509_value(chain, i);
-            int len = i2d_X509(x, nullptr);
-            if (len <= 0) continue;
-            Bytes der(static_cast<std::size_t>(len));
-            unsigned char* p = der.data();
-            i2d_X509(x, &p);
-            der_chain.push_back(std::move(der));
-        }
-    }
-    for (const auto& der : der_chain) f.chain.push_back(inspect_certificate(der, now));
-    if (!der_chain.empty()) f.chain_verdict = verify_chain(der_chain, options.ca_file, now);
+    f.sni = is_ip_literal(sni) ? "" : sni;
+    std::vector<X509*> chain;
+    if (STACK_OF(X509)* sent = SSL_get_peer_cert_chain(ssl))
+        for (int i = 0; i < sk_X509_num(sent); ++i) chain.push_back(sk_X509_value(sent, i));
+    for (X509* x : chain) f.chain.push_back(inspect_certificate(x, now));
+    if (!chain.empty()) f.chain_verdict = verify_chain(chain, trust, now);
     return f;
 }
 

@@ -19,8 +19,9 @@ std::shared_ptr<boost::asio::ssl::context> make_probe_tls_context(const TlsOptio
 // Sets SNI on a stream before its handshake (an IP literal is not sent, as RFC 6066 says).
 void set_sni(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream, const std::string& sni);
 
-// Reads version, cipher, group and peer chain off a finished handshake and verifies the chain.
-TlsFacts collect_tls_facts(SSL* ssl, const TlsOptions& options, std::time_t now);
+// Reads version, cipher, group and peer chain off a finished handshake and verifies the chain against `trust`.
+// Each certificate is used as the handshake decoded it (inspected and verified, never decoded again).
+TlsFacts collect_tls_facts(SSL* ssl, const std::string& sni, const TrustSource& trust, std::time_t now);
 
 // OpenSSL's error queue as one line (and clears it), for handshake failures.
 std::string drain_openssl_errors();

@@ -83,11 +83,19 @@ asio::awaitable<bool> TlsConnection::connect(ProbeSession& s, const asio::ip::ad
     tcp::endpoint ep(address, port);
     // A CA bundle that cannot be read is the harness's problem: found before anything is sent, and reported as
     // such (it would otherwise surface only after the handshake, as a failed phase).
-    if (tls.ca_file)
-        if (auto problem = certificate_file_problem(*tls.ca_file))
-            co_return s.fail_local(phase, "the CA file cannot be used: " + *problem);
+    // A run's probes share the trust anchors and the TLS context it loaded once (tls.trust); a probe on its own
+    // loads a CA file here and the system store only after the handshake, when it needs it.
+    trust_ = tls.trust;
+    if (!trust_ && tls.ca_file) {
+        try {
+            trust_ = TrustSource::load(tls.ca_file);
+        } catch (const std::exception& e) {
+            co_return s.fail_local(phase, "the CA file cannot be used: " + describe_exception(e));
+        }
+    }
     try {
-        ctx_ = make_probe_tls_context(tls);
+        // A key-log file belongs to its own context (the callback finds the file through the context).
+        ctx_ = tls.trust && tls.keylog_file.empty() ? tls.trust->tls_context() : make_probe_tls_context(tls);
     } catch (const std::exception& e) {
         co_return s.fail_local(phase, "cannot set up TLS: " + describe_exception(e));
     }
@@ -146,7 +154,8 @@ asio::awaitable<std::optional<TlsFacts>> TlsConnection::handshake(ProbeSession& 
     }
     std::optional<TlsFacts> facts;
     try {
-        facts = collect_tls_facts(stream_->native_handle(), tls, std::time(nullptr));
+        if (!trust_) trust_ = TrustSource::load(tls.ca_file);
+        facts = collect_tls_facts(stream_->native_handle(), tls.sni, *trust_, std::time(nullptr));
     } catch (const std::exception& e) {
         // A CA bundle that cannot be read is the operator's mistake, not the server's: say so.
         s.fail_local(phase, "TLS established, but the certificate could not be checked: " + describe_exception(e));

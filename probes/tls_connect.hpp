@@ -34,16 +34,18 @@ class TlsConnection {
 public:
     using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
-    // Phase "tcp_connect": checks the CA file (an unusable one is the harness's failure, found before anything
-    // is sent), makes the TLS context, opens the socket at the session's vantage point and connects, under the
-    // phase's watchdog. The socket has TCP_NODELAY: the probe's small writes wait for an answer each, so
-    // Nagle's algorithm would hold each one back until the previous write's delayed ACK (about 40 ms). False when the phase failed (reason local, refused, network_unreachable,
-    // host_unreachable, connection_timed_out, socket_error; or timeout, interrupted).
+    // Phase "tcp_connect": without tls.trust, loads the CA file (an unusable one is the harness's failure, found
+    // before anything is sent); takes the TLS context (tls.trust's, unless a key-log file needs its own), opens
+    // the socket at the session's vantage point and connects, under the phase's watchdog. The socket has
+    // TCP_NODELAY: the probe's small writes wait for an answer each, so Nagle's algorithm would hold each one
+    // back until the previous write's delayed ACK (about 40 ms). False when the phase failed (reason local,
+    // refused, network_unreachable, host_unreachable, connection_timed_out, socket_error; or timeout, interrupted).
     boost::asio::awaitable<bool> connect(ProbeSession& session, const boost::asio::ip::address& address,
                                          std::uint16_t port, const TlsOptions& tls);
 
     // Phase "tls_handshake" on the connected socket: SNI (tls.sni; none for an IP literal), the handshake,
-    // then what it negotiated and the chain verdict against tls.ca_file. nullopt when the phase failed
+    // then what it negotiated and the chain verdict against tls.trust (else tls.ca_file, or the system store,
+    // loaded now). nullopt when the phase failed
     // (reason tls_no_common_algorithm, tls_failed, peer_closed, ...; local when the chain cannot be checked).
     boost::asio::awaitable<std::optional<TlsFacts>> handshake(ProbeSession& session, const TlsOptions& tls);
 
@@ -66,6 +68,7 @@ public:
     void cancel();
 
 private:
+    std::shared_ptr<const TrustSource> trust_;  // tls.trust, or loaded by this connection
     std::shared_ptr<boost::asio::ssl::context> ctx_;  // before the stream, which refers to it
     std::optional<Stream> stream_;
     bool close_notify_sent_ = false;

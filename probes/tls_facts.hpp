@@ -1,17 +1,21 @@
 // What a TLS handshake showed: negotiated parameters and the server's chain, inspected.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "probes/certificate.hpp"
+#include "probes/trust_source.hpp"
 
 namespace vpnprobe::probes {
 
 struct TlsOptions {
     std::string sni;  // "" = send none
     std::optional<std::string> ca_file;  // trust anchors for the chain verdict; none = system store
+    // ca_file's trust anchors and TLS context, loaded once for a whole run; nullptr = the probe loads them itself.
+    std::shared_ptr<const TrustSource> trust;
     std::string keylog_file;  // NSS key-log format (SSLKEYLOGFILE), "" = off
 };
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "probes/stop_signal.hpp"
+#include "probes/trust_source.hpp"
 #include "probes/vantage.hpp"
 #include "probes/windows_errors.hpp"
 #include "scenarios/kinds/kinds.hpp"
@@ -63,6 +64,9 @@ struct RowTarget {
     std::string address;  // "" = let the probe resolve
     std::string name_clients_dial;  // TLS SNI / the certificate name check
     std::optional<std::string> ca;
+    // The run's trust sources: a kind takes the one for `ca` (trust->get(ca)) when its probe needs it, so that
+    // the run loads each once; nullptr = the probe loads its own.
+    std::shared_ptr<probes::TrustCache> trust;
     probes::VantagePoint vantage;
     double timeout = 10;
     std::shared_ptr<probes::StopSignal> stop;

@@ -77,7 +77,8 @@ ProbeRun local_failure(const PlannedRow& row, const std::string& why) {
     return run;
 }
 
-RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
+RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
+                     std::shared_ptr<probes::TrustCache> trust) {
     const ProbeSpec& p = *row.probe;
     const TargetSpec& t = *row.target;
     RowTarget target;
@@ -86,6 +87,7 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
     target.address = row.address;
     target.name_clients_dial = t.sni.empty() ? t.host : t.sni;
     target.ca = t.ca;
+    target.trust = std::move(trust);
     target.vantage = row.vantage->vantage;
     target.timeout = p.timeout;
     target.stop = std::move(stop);
@@ -93,18 +95,20 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
 }
 
 // The kind runs its probe, then its diagnosis.
-asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
+asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
+                                    std::shared_ptr<probes::TrustCache> trust) {
     const ProbeKind& kind = row.probe->kind();
-    const RowTarget target = row_target(row, std::move(stop));
+    const RowTarget target = row_target(row, std::move(stop), std::move(trust));
     ProbeRun run{co_await kind.run(target, row.probe->options)};
     kind.diagnose(run.result, target, row.probe->options);
     co_return run;
 }
 
-asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop) {
+asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
+                                   std::shared_ptr<probes::TrustCache> trust) {
     std::string error;
     try {
-        co_return co_await run_probe(row, stop);
+        co_return co_await run_probe(row, stop, trust);
     } catch (const std::exception& e) {
         error = probes::describe_exception(e);  // without a Boost source location
     }
@@ -296,6 +300,10 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     int in_flight = 0;
     std::vector<int> row_in_flight(plan.size(), 0);
     std::vector<std::size_t> started(plan.size(), 0);  // runs of each row that started
+    // The trust anchors (and TLS context) of each distinct CA file, and of the system store, loaded once for the
+    // whole run when a row first needs them. Per run: each scrape of `serve` is a run, so a CA file replaced
+    // between scrapes is read anew by the next one.
+    auto trust = std::make_shared<probes::TrustCache>();
     asio::io_context io;
     auto stop = opt.stop;
     if (!stop && (opt.stop_on_signals || opt.remote_stop)) stop = std::make_shared<probes::StopSignal>();
@@ -322,7 +330,7 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
                 ++started[row];
                 result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
                 rr.peak_in_flight = std::max(rr.peak_in_flight, ++row_in_flight[row]);
-                rr.runs[repeat] = co_await run_once(plan[row], stop);
+                rr.runs[repeat] = co_await run_once(plan[row], stop, trust);
                 --row_in_flight[row];
                 --in_flight;
                 ++done;

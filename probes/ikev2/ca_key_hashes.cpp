@@ -31,8 +31,12 @@ Bytes subject_public_key_info(const Bytes& der) {
 }  // namespace
 
 std::vector<Bytes> ca_key_hashes_of_file(const std::string& pem_path) {
+    return ca_key_hashes_of(load_pem_certificates(pem_path));
+}
+
+std::vector<Bytes> ca_key_hashes_of(const std::vector<Bytes>& certificates_der) {
     std::vector<Bytes> hashes;
-    for (const auto& der : load_pem_certificates(pem_path)) {
+    for (const auto& der : certificates_der) {
         Bytes spki = subject_public_key_info(der);
         Bytes h(20);
         unsigned int n = 0;

@@ -2,7 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "probes/certificate.hpp"
+#include "probes/certificate_x509.hpp"
 #include "probes/net_errors.hpp"
 #include "protocol/ikev2/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
@@ -134,27 +134,35 @@ StepStatus IkeAuthExchange::process_payloads(const std::vector<ike::Payload>& pa
     if (log_)
         for (const auto& p : payloads) log_("   " + ike::describe(p));
     if (idr) facts_.idr = ike::describe(ike::Payload::idr(*idr));
+    // Each certificate decoded once, for its facts, the chain verdict and the AUTH signature's key.
+    std::vector<X509Ptr> parsed;
     for (const auto& der : certs) {
         try {
-            facts_.chain.push_back(inspect_certificate(der, config_.now));
+            parsed.push_back(parse_certificate(der));
+            facts_.chain.push_back(inspect_certificate(parsed.back().get(), config_.now));
         } catch (const std::exception& e) {
             return fail(FailureReason::ikev2_bad_certificate,
                         "server certificate does not parse: " + describe_exception(e));
         }
     }
-    if (!certs.empty()) {
+    if (!parsed.empty()) {
         try {
-            facts_.chain_verdict = verify_chain(certs, config_.ca_file, config_.now);
+            std::shared_ptr<const TrustSource> trust = config_.trust;
+            if (!trust) trust = TrustSource::load(config_.ca_file);
+            std::vector<X509*> chain;
+            for (const auto& x : parsed) chain.push_back(x.get());
+            facts_.chain_verdict = verify_chain(chain, *trust, config_.now);
         } catch (const std::exception& e) {
             return fail(FailureReason::local, "cannot check the chain: " + describe_exception(e), true);
         }
     }
-    if (auth && idr && !certs.empty()) {
+    if (auth && idr && !parsed.empty()) {
         facts_.auth_method = ike::auth_method_name(auth->method);
         Bytes idr_body = ike::encode_payload_body(ike::Payload::idr(*idr));
         Bytes octets =
             ike::auth_signed_octets(sa_.keys->prf_id, sa_.sa_init_response, sa_.ni, sa_.keys->sk_pr, idr_body);
-        auto check = ike::verify_auth_signature(auth->method, auth->data, octets, certs.front());
+        auto check = ike::verify_auth_signature_with_key(auth->method, auth->data, octets,
+                                                         X509_get0_pubkey(parsed.front().get()));
         facts_.auth_verified = check.verified;
         facts_.auth_detail = check.verified ? check.algorithm : check.failure + ": " + check.detail;
         if (!check.algorithm.empty()) facts_.auth_method += " (" + check.algorithm + ")";

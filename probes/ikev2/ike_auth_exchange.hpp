@@ -6,15 +6,18 @@
 #pragma once
 
 #include <ctime>
+#include <memory>
 
 #include "probes/ikev2/ikev2_exchange.hpp"
 #include "probes/ikev2/protected_message.hpp"
+#include "probes/trust_source.hpp"
 
 namespace vpnprobe::probes {
 
 struct IkeAuthConfig {
     std::string id;  // IDi; "" = "vpnprobe"
     std::optional<std::string> ca_file;  // trust anchors for the chain verdict
+    std::shared_ptr<const TrustSource> trust;  // ca_file's, already loaded; nullptr = load ca_file when needed
     // SHA-1 of each given CA's subjectPublicKeyInfo for our CERTREQ; nullopt: echo the server's CERTREQ.
     std::optional<std::vector<protocol::Bytes>> ca_key_hashes;
     std::size_t fragment_size = 1280;

@@ -17,7 +17,6 @@
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
-#include "probes/ikev2/ca_key_hashes.hpp"
 #include "probes/ikev2/ike_auth_exchange.hpp"
 #include "probes/ikev2/ike_udp.hpp"
 #include "probes/ikev2/ikev2_presets.hpp"
@@ -240,20 +239,24 @@ private:
             std::string text;
             for (const auto& p : sa_.offered) text += (text.empty() ? "" : ";") + ike::format_proposal(p);
             r_.ike.offered = text;
-            // An unusable CA file is the harness's problem, found before anything is sent (it would otherwise
-            // be ignored for the CERTREQ and surface only at IKE_AUTH, or never with sa_init_only).
-            if (opt_.ca_file)
-                if (auto problem = certificate_file_problem(*opt_.ca_file))
-                    throw std::runtime_error("the CA file cannot be used: " + *problem);
         } catch (const std::exception& e) {
             return s_.fail_local(phase, "cannot prepare IKE_SA_INIT: " + describe_exception(e));
         }
-        if (opt_.ca_file) {
+        // The run's trust source, or the CA file loaded here: an unusable one is the harness's problem, found
+        // before anything is sent (it would otherwise be ignored for the CERTREQ and surface only at IKE_AUTH,
+        // or never with sa_init_only). Without a CA file the system store waits until a chain needs it.
+        if (!trust_) trust_ = opt_.trust;
+        if (!trust_ && opt_.ca_file) {
             try {
-                ca_key_hashes_ = ca_key_hashes_of_file(*opt_.ca_file);
+                trust_ = TrustSource::load(opt_.ca_file);
             } catch (const std::exception& e) {
-                log("   cannot compare CERTREQ with the CA file: " + describe_exception(e));
+                return s_.fail_local(
+                    phase, "cannot prepare IKE_SA_INIT: the CA file cannot be used: " + describe_exception(e));
             }
+        }
+        if (trust_ && trust_->ca_file()) {
+            if (trust_->ca_key_hashes()) ca_key_hashes_ = trust_->ca_key_hashes();
+            else log("   cannot compare CERTREQ with the CA file: " + trust_->ca_key_hashes_error());
         }
         return true;
     }
@@ -306,6 +309,7 @@ private:
         IkeAuthConfig config;
         config.id = opt_.id;
         config.ca_file = opt_.ca_file;
+        config.trust = trust_;
         config.ca_key_hashes = ca_key_hashes_;
         config.fragment_size = opt_.fragment_size;
         config.now = std::time(nullptr);
@@ -346,6 +350,7 @@ private:
         o.nat_t_port = 0;
         o.sa_init_non_esp_marker = true;
         o.sa_init_only = true;
+        o.trust = trust_;
         o.keylog_file.clear();
         o.timeout_seconds = std::max(0.1, std::chrono::duration<double>(s_.deadline() - clock::now()).count());
         if (opt_.log)
@@ -408,6 +413,7 @@ private:
     asio::ip::address server_;
     std::optional<IkeUdpSocket> sock500_, sock4500_;
     IkeSaState sa_;
+    std::shared_ptr<const TrustSource> trust_;  // opt_.trust, or loaded by this probe
     std::optional<std::vector<Bytes>> ca_key_hashes_;  // of the CA file's certificates, for CERTREQ
     bool ike_auth_sent_ = false;  // our IKE_AUTH request (message 1) went out
     clock::duration longest_round_trip_{};  // of this probe's answered exchanges, for the Delete's wait
@@ -432,6 +438,13 @@ constexpr std::string_view kAuditCouldNotRun = "could not run here: ";
 asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options options) {
     auto ex = co_await asio::this_coro::executor;
     std::vector<WeakProposalResult> out;
+    // One load of the CA file for all the offers; one that fails is left to each offer, which says why.
+    if (!options.trust && options.ca_file) {
+        try {
+            options.trust = TrustSource::load(options.ca_file);
+        } catch (const std::exception&) {
+        }
+    }
     for (const auto& offer : ikev2_weak_offers()) {
         if (options.stop && options.stop->requested()) break;  // interrupted: the offers not made stay unanswered
         Ikev2Result scratch;

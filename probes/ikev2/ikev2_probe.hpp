@@ -14,6 +14,7 @@
 #include "probes/certificate.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/stop_signal.hpp"
+#include "probes/trust_source.hpp"
 #include "probes/vantage.hpp"
 
 namespace vpnprobe::probes {
@@ -27,6 +28,8 @@ struct Ikev2Options {
     std::string preset;  // "windows-default", "windows-aes256-dh2048", "modern"
     std::string id;  // IDi (FQDN, e-mail or address); default "vpnprobe"
     std::optional<std::string> ca_file;  // trust anchors for the server's chain
+    // ca_file's trust anchors and CERTREQ hashes, loaded once for a whole run; nullptr = the probe loads them.
+    std::shared_ptr<const TrustSource> trust;
     std::string expected_name;  // name the client checks against the server certificate; default host
     std::size_t fragment_size = 1280;  // our IKE fragments' size limit (IP payload, RFC 7383 2.5.1)
     bool sa_init_only = false;

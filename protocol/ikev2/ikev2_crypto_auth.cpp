@@ -315,6 +315,13 @@ SignatureCheck verify_auth_signature(std::uint8_t auth_method, ByteView auth_dat
     return verify_with_key(auth_method, auth_data, signed_octets, key);
 }
 
+SignatureCheck verify_auth_signature_with_key(std::uint8_t auth_method, ByteView auth_data, ByteView signed_octets,
+                                              EVP_PKEY* public_key) {
+    if (public_key == nullptr)
+        return failed("", "bad_certificate", "the certificate's public key is not usable: " + drain_openssl_errors());
+    return verify_with_key(auth_method, auth_data, signed_octets, public_key);
+}
+
 SignatureCheck verify_auth_signature_with_spki(std::uint8_t auth_method, ByteView auth_data, ByteView signed_octets,
                                                ByteView subject_public_key_info_der) {
     const unsigned char* p = subject_public_key_info_der.data();

@@ -15,6 +15,8 @@
 
 #include "protocol/bytes.hpp"
 
+struct evp_pkey_st;  // EVP_PKEY
+
 namespace vpnprobe::protocol::ikev2 {
 
 // The octets an AUTH payload covers (RFC 7296 section 2.15):
@@ -55,6 +57,11 @@ struct SignatureCheck {
 // as carried in a CERT payload of encoding 4).
 SignatureCheck verify_auth_signature(std::uint8_t auth_method, ByteView auth_data, ByteView signed_octets,
                                      ByteView certificate_der);
+
+// The same with the public key of a certificate the caller has already decoded (X509_get0_pubkey), so that the
+// certificate is not decoded again.
+SignatureCheck verify_auth_signature_with_key(std::uint8_t auth_method, ByteView auth_data, ByteView signed_octets,
+                                              evp_pkey_st* public_key);
 
 // The same with a DER SubjectPublicKeyInfo instead of a certificate (raw public keys, RFC 7670).
 SignatureCheck verify_auth_signature_with_spki(std::uint8_t auth_method, ByteView auth_data, ByteView signed_octets,

@@ -39,6 +39,8 @@ probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& option
     o.proposals = i.proposals;
     o.id = i.id;
     o.ca_file = t.ca;
+    // A CA file gives CERTREQ its hashes from the first exchange on; the system store serves only IKE_AUTH's chain.
+    if (t.trust && (t.ca || !i.sa_init_only)) o.trust = t.trust->get(t.ca);
     o.expected_name = t.name_clients_dial;
     o.fragment_size = i.fragment_size;
     o.offer_fragmentation = i.fragmentation;

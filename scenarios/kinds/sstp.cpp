@@ -40,6 +40,7 @@ probes::SstpOptions probe_options(const RowTarget& t, const KindOptions& options
     o.address = t.address;
     o.tls.sni = t.name_clients_dial;
     o.tls.ca_file = t.ca;
+    if (t.trust) o.tls.trust = t.trust->get(t.ca);  // every SSTP probe verifies a chain
     o.vantage = t.vantage;
     o.timeout_seconds = t.timeout;
     o.phase_timeout_seconds = std::get<SstpProbeOptions>(options).phase_timeout;
