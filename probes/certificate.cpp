@@ -26,6 +26,7 @@
 #include <ctime>
 #include <memory>
 #include <stdexcept>
+#include <variant>
 
 #include "probes/windows_errors.hpp"
 #include "protocol/openssl_util.hpp"
@@ -615,9 +616,10 @@ int record_and_continue(int ok, X509_STORE_CTX* ctx) {
 
 }  // namespace
 
-ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const std::optional<std::string>& ca_file,
-                          std::time_t now) {
-    if (chain_der.empty()) return unverifiable("no certificate to verify");
+namespace {
+
+// The chain decoded, leaf first; or, when a certificate does not parse, the verdict that says which.
+std::variant<std::vector<X509Ptr>, ChainVerdict> parse_chain(const std::vector<Bytes>& chain_der) {
     std::vector<X509Ptr> certs;
     for (std::size_t i = 0; i < chain_der.size(); ++i) {
         try {
@@ -626,6 +628,22 @@ ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const std::option
             return unverifiable("certificate " + std::to_string(i) + " cannot be parsed: " + e.what());
         }
     }
+    return certs;
+}
+
+ChainVerdict verify_parsed(const std::vector<X509Ptr>& certs, const TrustSource& trust, std::time_t now) {
+    std::vector<X509*> chain;
+    for (const auto& c : certs) chain.push_back(c.get());
+    return verify_chain(chain, trust, now);
+}
+
+}  // namespace
+
+ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const std::optional<std::string>& ca_file,
+                          std::time_t now) {
+    if (chain_der.empty()) return unverifiable("no certificate to verify");
+    auto parsed = parse_chain(chain_der);
+    if (auto* verdict = std::get_if<ChainVerdict>(&parsed)) return *verdict;
     std::shared_ptr<const TrustSource> trust;
     try {
         trust = TrustSource::load(ca_file);
@@ -633,23 +651,13 @@ ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const std::option
         if (!ca_file) throw;
         throw std::runtime_error("cannot load trust anchors from " + *ca_file + ": " + e.what());
     }
-    std::vector<X509*> chain;
-    for (const auto& c : certs) chain.push_back(c.get());
-    return verify_chain(chain, *trust, now);
+    return verify_parsed(std::get<std::vector<X509Ptr>>(parsed), *trust, now);
 }
 
 ChainVerdict verify_chain(const std::vector<Bytes>& chain_der, const TrustSource& trust, std::time_t now) {
-    std::vector<X509Ptr> certs;
-    for (std::size_t i = 0; i < chain_der.size(); ++i) {
-        try {
-            certs.push_back(parse_der(chain_der[i]));
-        } catch (const std::exception& e) {
-            return unverifiable("certificate " + std::to_string(i) + " cannot be parsed: " + e.what());
-        }
-    }
-    std::vector<X509*> chain;
-    for (const auto& c : certs) chain.push_back(c.get());
-    return verify_chain(chain, trust, now);
+    auto parsed = parse_chain(chain_der);
+    if (auto* verdict = std::get_if<ChainVerdict>(&parsed)) return *verdict;
+    return verify_parsed(std::get<std::vector<X509Ptr>>(parsed), trust, now);
 }
 
 ChainVerdict verify_chain(const std::vector<X509*>& certs, const TrustSource& trust, std::time_t now) {
