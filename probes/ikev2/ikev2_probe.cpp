@@ -443,6 +443,7 @@ asio::awaitable<std::vector<WeakProposalResult>> ikev2_weak_audit(Ikev2Options o
         try {
             options.trust = TrustSource::load(options.ca_file);
         } catch (const std::exception&) {
+            // Left unset: each offer's probe then loads the file itself and reports why it cannot (a harness error).
         }
     }
     for (const auto& offer : ikev2_weak_offers()) {
