@@ -28,6 +28,19 @@ using Type = KindOption::Type;
 
 const probes::Ikev2Result& ikev2(const ProbeResult& r) { return std::get<probes::Ikev2Result>(r); }
 
+// Every proposal (strongSwan syntax) must parse; the first that does not is refused at the key's position,
+// "<what> '<proposal>': <why>".
+void check_proposals(YamlReader& r, const YAML::Node& at, const std::vector<std::string>& proposals,
+                     const std::string& what) {
+    for (const auto& p : proposals) {
+        try {
+            (void)protocol::ikev2::parse_proposal(p);
+        } catch (const std::exception& e) {
+            r.fail(at, what + " '" + p + "': " + e.what());
+        }
+    }
+}
+
 probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& options) {
     const auto& i = std::get<Ikev2ProbeOptions>(options);
     probes::Ikev2Options o;
@@ -121,13 +134,7 @@ public:
         }
         if (o["proposals"]) {
             i.proposals = r.strings(o["proposals"], "proposals");
-            for (const auto& prop : i.proposals) {
-                try {
-                    (void)protocol::ikev2::parse_proposal(prop);
-                } catch (const std::exception& e) {
-                    r.fail(o["proposals"], "proposal '" + prop + "': " + e.what());
-                }
-            }
+            check_proposals(r, o["proposals"], i.proposals, "proposal");
         }
         if (o["id"]) i.id = r.string(o["id"], "id");
         const auto& fragment_size = option("fragment_size");
@@ -156,13 +163,7 @@ public:
                     "expect.ikev2");
         if (i["proposal_in"]) {
             e.proposal_in = r.strings(i["proposal_in"], "ikev2.proposal_in");
-            for (const auto& p : e.proposal_in) {
-                try {
-                    (void)protocol::ikev2::parse_proposal(p);
-                } catch (const std::exception& ex) {
-                    r.fail(i["proposal_in"], "ikev2.proposal_in: '" + p + "': " + ex.what());
-                }
-            }
+            check_proposals(r, i["proposal_in"], e.proposal_in, "ikev2.proposal_in:");
         }
         if (i["notifies_present"]) e.notifies_present = r.strings(i["notifies_present"], "ikev2.notifies_present");
         if (i["notifies_absent"]) e.notifies_absent = r.strings(i["notifies_absent"], "ikev2.notifies_absent");
