@@ -32,7 +32,9 @@
 # flight - 1): the run's fixed cost (binary, trust stores, the scenario, the 1,000 results kept for the
 # report) is in both runs and drops out.
 # env: VPNPROBE (default build/vpnprobe), SSTP_N, SA_N, FULL_N, GROUP (25), PARALLEL, THREADS (adds
-#      --threads N when set), BASELINE (1), BENCH_SOURCE, KEEP (1: keep the scenario and reports, print where)
+#      --threads N when set), BASELINE (1), BENCH_SOURCE, KEEP (1: keep the scenario and reports, print where),
+#      WRAP (a command the vpnprobe process runs under, inside the namespace: e.g. WRAP="strace -f -c -o FILE";
+#      its figures are then the wrapper's and the binary's together)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -166,9 +168,23 @@ EOF
 # ---- runs -----------------------------------------------------------------------------------------------
 threads=()
 [ -z "${THREADS:-}" ] || threads=(--threads "$THREADS")
-measure() {  # name parallel -> $BENCH_DIR/NAME.json (report), NAME.measure (figures)
+# CPU seconds (user+sys, all threads) of every process in a namespace: the servers' share of the cores
+ns_cpu() {
+  local pid sum=0 hz
+  hz=$(getconf CLK_TCK)
+  for pid in $(ip netns pids "$1" 2>/dev/null); do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  awk -v t="$sum" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'
+}
+measure() {  # name parallel -> $BENCH_DIR/NAME.json (report), NAME.measure (figures), NAME.servers
+  local s0 i0 s1 i1
+  s0=$(ns_cpu "$SSTP_RSA_NETNS") i0=$(ns_cpu "$IKE_NS")
   python3 "$HERE/scale_measure.py" "$BENCH_DIR/$1.json" ip netns exec "$VANTAGE_CLEAN" \
-    "$BIN" run "$SCEN" --format json --parallel "$2" "${threads[@]}" >"$BENCH_DIR/$1.measure"
+    ${WRAP:-} "$BIN" run "$SCEN" --format json --parallel "$2" "${threads[@]}" >"$BENCH_DIR/$1.measure"
+  s1=$(ns_cpu "$SSTP_RSA_NETNS") i1=$(ns_cpu "$IKE_NS")
+  awk -v a="$s0" -v b="$s1" -v c="$i0" -v d="$i1" 'BEGIN { printf "{\"softether_cpu_s\": %.2f, \"charon_cpu_s\": %.2f}\n", b - a, d - c }' \
+    >"$BENCH_DIR/$1.servers"
 }
 log "run: $((SSTP_N + SA_N + FULL_N)) rows, --parallel $PARALLEL${THREADS:+ --threads $THREADS}, $BIN"
 measure main "$PARALLEL"
@@ -188,7 +204,11 @@ print(f"rows: {rep['rows_total']} (SSTP {sys.argv[3]}, IKEv2 SA_INIT-only {sys.a
 print(f"wall: {m['wall_s']:.2f} s (process); the run's own total_seconds: {rep['total_seconds']:.2f} s")
 print(f"CPU: user {m['user_s']:.2f} s + sys {m['sys_s']:.2f} s = {cpu:.2f} s; utilisation {cpu / m['wall_s']:.2f} "
       f"cores (of {os.cpu_count()}); {cpu * 1000 / rep['rows_total']:.2f} ms CPU per probe; "
-      f"peak threads {m['peak_threads']}")
+      f"peak threads {m['peak_threads']}; waited for a CPU (runnable): {m['runqueue_wait_s']:.2f} s")
+srv = json.load(open(f"{d}/main.servers"))
+print(f"servers' CPU meanwhile (same 2 cores): SoftEther {srv['softether_cpu_s']:.2f} s, the bench's charon "
+      f"{srv['charon_cpu_s']:.2f} s; client + servers {cpu + srv['softether_cpu_s'] + srv['charon_cpu_s']:.2f} s "
+      f"= {(cpu + srv['softether_cpu_s'] + srv['charon_cpu_s']) / m['wall_s']:.2f} cores")
 print(f"peak RSS: {m['maxrss_kib'] / 1024:.1f} MiB; peak in flight {rep['peak_in_flight']} "
       f"(most sockets held at once, sampled: {m['peak_sockets']})")
 if baseline:
