@@ -218,6 +218,9 @@ if baseline:
     print(f"baseline (--parallel 1): peak RSS {b['maxrss_kib'] / 1024:.1f} MiB, wall {b['wall_s']:.2f} s, "
           f"CPU {b['user_s'] + b['sys_s']:.2f} s, exit {b['exit']}")
     print(f"RSS per in-flight probe: ({m['maxrss_kib']} - {b['maxrss_kib']}) KiB / ({inflight} - 1) = {per:.1f} KiB")
+    if inflight * 2 < rep["rows_total"]:
+        print("  (read with care: with fewer in flight than half the rows, the finished rows' results, kept for the "
+              "report, make both peaks; run one kind with PARALLEL = its rows for the figure per in-flight probe)")
 counts = collections.Counter()
 failed = []
 for r in rep["rows"]:
