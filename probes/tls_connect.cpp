@@ -176,8 +176,8 @@ asio::awaitable<void> TlsConnection::close_notify(ProbeSession& s, PeerClose pee
     if (peer == PeerClose::wait)
         s.arm_watchdog(std::min(s.deadline(), ProbeSession::clock::now() + std::chrono::milliseconds(500)));
     else s.arm_watchdog();
-    // SSL_shutdown sends close_notify, and then (as Asio calls it) reads until the peer's arrives. Marking the
-    // peer's as received makes it stop after sending ours: nothing of the server's is read or claimed.
+    // SSL_shutdown sends close_notify, and then (as TlsStream::shutdown calls it) reads until the peer's arrives.
+    // Marking the peer's as received makes it stop after sending ours: nothing of the server's is read or claimed.
     if (peer == PeerClose::dont_wait) SSL_set_shutdown(stream_->native_handle(), SSL_RECEIVED_SHUTDOWN);
     error_code ec = co_await stream_->shutdown();
     if (peer == PeerClose::dont_wait)
