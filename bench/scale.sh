@@ -180,6 +180,7 @@ ns_cpu() {
 measure() {  # name parallel -> $BENCH_DIR/NAME.json (report), NAME.measure (figures), NAME.servers
   local s0 i0 s1 i1
   s0=$(ns_cpu "$SSTP_RSA_NETNS") i0=$(ns_cpu "$IKE_NS")
+  # shellcheck disable=SC2086  # WRAP is a command with its arguments: split on purpose
   python3 "$HERE/scale_measure.py" "$BENCH_DIR/$1.json" ip netns exec "$VANTAGE_CLEAN" \
     ${WRAP:-} "$BIN" run "$SCEN" --format json --parallel "$2" "${threads[@]}" >"$BENCH_DIR/$1.measure"
   s1=$(ns_cpu "$SSTP_RSA_NETNS") i1=$(ns_cpu "$IKE_NS")
