@@ -16,6 +16,7 @@
 #include "probes/limits.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
+#include "probes/trust_source.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
 #include "scenarios/probe_kind.hpp"
 
@@ -113,6 +114,13 @@ int Ikev2Command::run() {
         } catch (const std::exception&) {
             addresses = {""};  // the probe's resolve phase reports the failure
         }
+    }
+    // Several probes that verify a chain or match CERTREQ hashes: the trust anchors and CERTREQ hashes are read once and shared, as a
+    // scenario run does. A source that does not load is left to each probe, which reports it as it always has.
+    if (addresses.size() > 1 && (opt.ca_file || !opt.sa_init_only)) {
+        try {
+            opt.trust = probes::TrustSource::load(opt.ca_file);
+        } catch (const std::exception&) {}
     }
     asio::io_context io;
     // SIGINT/SIGTERM: the probes end politely (Delete of an IKE SA that exists), their partial results
