@@ -300,4 +300,30 @@ ClientKeys client_keys(const PasswordHash& password_hash, const NtResponse& nt_r
                       asymmetric_start_key(master.value, false, false)};
 }
 
+Bytes eap_msk(const ClientKeys& keys) {
+    Bytes msk(64, 0);
+    std::copy(keys.master_send_key.begin(), keys.master_send_key.end(), msk.begin());
+    std::copy(keys.master_receive_key.begin(), keys.master_receive_key.end(), msk.begin() + 16);
+    return msk;
+}
+
+Bytes encode_response_value(const ResponseValue& value) {
+    Bytes out;
+    put_bytes(out, value.peer_challenge);
+    out.insert(out.end(), 8, 0);
+    put_bytes(out, value.nt_response);
+    put_u8(out, value.flags);
+    return out;
+}
+
+ResponseValue decode_response_value(ByteView value49) {
+    if (value49.size() != response_value_size)
+        throw std::invalid_argument("an MS-CHAPv2 Response value has 49 bytes, not " + std::to_string(value49.size()));
+    ResponseValue out;
+    std::copy_n(value49.begin(), 16, out.peer_challenge.begin());
+    std::copy_n(value49.begin() + 24, 24, out.nt_response.begin());
+    out.flags = value49[48];
+    return out;
+}
+
 }  // namespace vpnprobe::protocol::mschapv2

@@ -105,4 +105,24 @@ struct ClientKeys {
 };
 ClientKeys client_keys(const PasswordHash& password_hash, const NtResponse& nt_response);
 
+// The EAP-MSCHAPv2 Master Session Key ([MS-CHAP] 3.1.5.1, as hostapd/wpa_supplicant and strongSwan derive
+// it): in the authenticator's naming MasterReceiveKey | MasterSendKey | 32 zero bytes, which is the client's
+// MasterSendKey | MasterReceiveKey | 32 zero bytes. 64 bytes; IKEv2 signs its AUTH with it (RFC 7296 2.16),
+// MS-SSTP takes its first 32 bytes as the HLAK.
+Bytes eap_msk(const ClientKeys& keys);
+
+// ---- the Response value both CHAP (RFC 2759 section 4) and EAP-MSCHAPv2 carry ---------------------
+
+inline constexpr std::size_t response_value_size = 49;
+struct ResponseValue {
+    Challenge peer_challenge{};
+    NtResponse nt_response{};
+    std::uint8_t flags = 0;  // RFC 2759: MUST be zero
+    bool operator==(const ResponseValue&) const = default;
+};
+// Peer-Challenge (16) | 8 reserved zero bytes | NT-Response (24) | Flags (1).
+Bytes encode_response_value(const ResponseValue& value);
+// Exactly 49 bytes (the caller checked Value-Size); the reserved bytes are ignored as RFC 2759 says.
+ResponseValue decode_response_value(ByteView value49);
+
 }  // namespace vpnprobe::protocol::mschapv2
