@@ -326,4 +326,23 @@ ResponseValue decode_response_value(ByteView value49) {
     return out;
 }
 
+ClientResponse respond(const Challenge& authenticator, const Challenge& peer_challenge, std::string_view user_name,
+                       std::string_view password_utf8) {
+    Wiped<PasswordHash> hash;
+    hash.value = nt_password_hash(password_utf8);
+    ClientResponse out;
+    out.value.peer_challenge = peer_challenge;
+    out.value.nt_response = generate_nt_response(authenticator, peer_challenge, user_name, hash.value);
+    out.expected_authenticator_response =
+        generate_authenticator_response(hash.value, out.value.nt_response, peer_challenge, authenticator, user_name);
+    out.keys = client_keys(hash.value, out.value.nt_response);
+    return out;
+}
+
+SuccessCheck check_success(std::string_view success_message, const AuthenticatorResponse& expected) {
+    const auto parsed = parse_success_message(success_message);
+    if (!parsed) return SuccessCheck::malformed;
+    return authenticator_response_matches(*parsed, expected) ? SuccessCheck::proven : SuccessCheck::wrong_authenticator;
+}
+
 }  // namespace vpnprobe::protocol::mschapv2

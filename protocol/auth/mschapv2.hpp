@@ -125,4 +125,24 @@ Bytes encode_response_value(const ResponseValue& value);
 // Exactly 49 bytes (the caller checked Value-Size); the reserved bytes are ignored as RFC 2759 says.
 ResponseValue decode_response_value(ByteView value49);
 
+// ---- the client's side in one call ---------------------------------------------------------------
+
+// Everything a client computes from the authenticator's Challenge: the Response value to send, the
+// authenticator response the server must prove it knows in its Success message, and the keys (SSTP HLAK,
+// EAP MSK). The password is hashed once and the intermediate values are wiped. `peer_challenge` must be 16
+// random bytes from the caller (RFC 2759 section 4).
+struct ClientResponse {
+    ResponseValue value;
+    AuthenticatorResponse expected_authenticator_response{};
+    ClientKeys keys;
+};
+ClientResponse respond(const Challenge& authenticator, const Challenge& peer_challenge, std::string_view user_name,
+                       std::string_view password_utf8);
+
+// The authenticator's Success message judged: the server proved it knows the password, or the message is not
+// what RFC 2759 section 5 says, or it carries another authenticator response (a server that does not know
+// the password, or a man in the middle: a Windows client drops the connection, error 691).
+enum class SuccessCheck { proven, malformed, wrong_authenticator };
+SuccessCheck check_success(std::string_view success_message, const AuthenticatorResponse& expected);
+
 }  // namespace vpnprobe::protocol::mschapv2

@@ -185,6 +185,23 @@ TEST(MsChapV2, FailureMessage) {
     refused("E=691 garbage", "unknown_field", 6);
 }
 
+TEST(MsChapV2, RespondInOneCallAndJudgeTheSuccess) {
+    const ClientResponse r = respond(rfc_authenticator, rfc_peer, "User", "clientPass");
+    EXPECT_EQ(r.value.peer_challenge, rfc_peer);
+    EXPECT_EQ(upper(hex(r.value.nt_response)), "82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF");
+    EXPECT_EQ(r.value.flags, 0);
+    EXPECT_EQ(authenticator_response_text(r.expected_authenticator_response),
+              "S=407A5589115FD0D6209F510FE9C04566932CDA56");
+    EXPECT_EQ(upper(hex(r.keys.master_receive_key)), "8B7CDC149B993A1BA118CB153F56DCCB");
+
+    EXPECT_EQ(check_success("S=407A5589115FD0D6209F510FE9C04566932CDA56 M=welcome", r.expected_authenticator_response),
+              SuccessCheck::proven);
+    EXPECT_EQ(check_success("S=407A5589115FD0D6209F510FE9C04566932CDA57 M=welcome", r.expected_authenticator_response),
+              SuccessCheck::wrong_authenticator);
+    EXPECT_EQ(check_success("welcome", r.expected_authenticator_response), SuccessCheck::malformed);
+    EXPECT_EQ(check_success("", r.expected_authenticator_response), SuccessCheck::malformed);
+}
+
 // Without the legacy provider the error says what to install. A fresh process (the threadsafe death-test
 // style re-executes the test binary) with OPENSSL_MODULES pointing nowhere cannot load it.
 TEST(MsChapV2DeathTest, WithoutTheLegacyProviderTheErrorSaysWhatToInstall) {
