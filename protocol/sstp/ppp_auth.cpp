@@ -72,6 +72,18 @@ std::optional<std::string> ppp_auth_weakness(const LcpAuthProtocol& auth) {
     return std::nullopt;
 }
 
+LcpAuthAnswer answer_lcp_auth(const LcpAuthProtocol& asked, const PppAuthPolicy& policy) {
+    const auto algorithm = asked.chap_algorithm();
+    const bool is_eap = asked.protocol == ppp_protocol_eap;
+    const bool is_mschapv2 = algorithm == chap_algorithm_ms_chap_v2;
+    const bool is_weak = ppp_auth_weakness(asked).has_value();
+    if ((is_eap && policy.allow_eap) || (is_mschapv2 && policy.allow_mschapv2) || (is_weak && policy.allow_weak))
+        return LcpAuthAnswer{true, std::nullopt};
+    if (policy.allow_mschapv2 && !is_mschapv2) return LcpAuthAnswer{false, lcp_auth_chap(chap_algorithm_ms_chap_v2)};
+    if (policy.allow_eap && !is_eap) return LcpAuthAnswer{false, LcpAuthProtocol{ppp_protocol_eap, {}}};
+    return LcpAuthAnswer{false, std::nullopt};
+}
+
 // ---- CHAP -------------------------------------------------------------------------------------------
 
 std::string chap_code_name(ChapCode code) {

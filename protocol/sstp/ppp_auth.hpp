@@ -26,6 +26,24 @@ namespace vpnprobe::protocol {
 // std::nullopt for EAP and MS-CHAPv2.
 std::optional<std::string> ppp_auth_weakness(const LcpAuthProtocol& auth);
 
+// How a client answers the Authentication-Protocol option of the server's LCP Configure-Request (RFC 1661
+// 5.3: Ack what it accepts, Nak with what it would accept instead). EAP and MS-CHAPv2 are accepted; PAP,
+// CHAP-MD5 and MS-CHAPv1 only when `allow_weak` says so (the probe then reports them as weak); anything else,
+// or a weak protocol not allowed, is Naked with MS-CHAPv2 (or with EAP when MS-CHAPv2 is not allowed); with
+// allow_eap false, a server that asks for EAP is steered to MS-CHAPv2 the same way.
+struct PppAuthPolicy {
+    bool allow_eap = true;
+    bool allow_mschapv2 = true;
+    bool allow_weak = false;
+};
+struct LcpAuthAnswer {
+    bool accept = false;
+    std::optional<LcpAuthProtocol> instead;  // when not accepted: what to put in the Configure-Nak;
+        // std::nullopt when the policy allows nothing we could propose
+    bool operator==(const LcpAuthAnswer&) const = default;
+};
+LcpAuthAnswer answer_lcp_auth(const LcpAuthProtocol& asked, const PppAuthPolicy& policy);
+
 // ---- CHAP -------------------------------------------------------------------------------------------
 
 enum class ChapCode : std::uint8_t { challenge = 1, response = 2, success = 3, failure = 4 };

@@ -109,6 +109,33 @@ TEST(PppChap, LyingLengthsAreRefused) {
     EXPECT_TRUE(decode_chap_packet(from_hex("03070004 0000")).ok());
 }
 
+TEST(PppAuthPolicy, WhatTheClientAcksAndWhatItNaksWith) {
+    const LcpAuthProtocol eap{ppp_protocol_eap, {}};
+    const LcpAuthProtocol pap{ppp_protocol_pap, {}};
+    const LcpAuthProtocol mschapv2 = lcp_auth_chap(chap_algorithm_ms_chap_v2);
+    const LcpAuthProtocol md5 = lcp_auth_chap(chap_algorithm_md5);
+    const PppAuthPolicy normal;
+    EXPECT_EQ(answer_lcp_auth(eap, normal), (LcpAuthAnswer{true, std::nullopt}));
+    EXPECT_EQ(answer_lcp_auth(mschapv2, normal), (LcpAuthAnswer{true, std::nullopt}));
+    EXPECT_EQ(answer_lcp_auth(pap, normal), (LcpAuthAnswer{false, mschapv2})) << "weak, not allowed";
+    EXPECT_EQ(answer_lcp_auth(md5, normal), (LcpAuthAnswer{false, mschapv2}));
+    EXPECT_EQ(answer_lcp_auth(LcpAuthProtocol{0xc029, {}}, normal), (LcpAuthAnswer{false, mschapv2})) << "unknown";
+
+    PppAuthPolicy weak;
+    weak.allow_weak = true;
+    EXPECT_TRUE(answer_lcp_auth(pap, weak).accept);
+    EXPECT_TRUE(answer_lcp_auth(md5, weak).accept);
+
+    PppAuthPolicy mschapv2_only;
+    mschapv2_only.allow_eap = false;
+    EXPECT_EQ(answer_lcp_auth(eap, mschapv2_only), (LcpAuthAnswer{false, mschapv2})) << "steer EAP to MS-CHAPv2";
+    PppAuthPolicy eap_only;
+    eap_only.allow_mschapv2 = false;
+    EXPECT_EQ(answer_lcp_auth(mschapv2, eap_only), (LcpAuthAnswer{false, eap}));
+    PppAuthPolicy nothing{false, false, false};
+    EXPECT_EQ(answer_lcp_auth(eap, nothing), (LcpAuthAnswer{false, std::nullopt}));
+}
+
 TEST(PppPap, RequestAckNak) {
     const PapPacket request{PapCode::authenticate_request, 1, "alice", "pw", {}};
     // ff 03 c0 23 | 01 01 00 0d (Request, id 1, Length 13 = 4 + 1 + 5 + 1 + 2) | 05 "alice" | 02 "pw"
