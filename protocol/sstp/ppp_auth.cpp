@@ -76,7 +76,8 @@ LcpAuthAnswer answer_lcp_auth(const LcpAuthProtocol& asked, const PppAuthPolicy&
     const auto algorithm = asked.chap_algorithm();
     const bool is_eap = asked.protocol == ppp_protocol_eap;
     const bool is_mschapv2 = algorithm == chap_algorithm_ms_chap_v2;
-    const bool is_weak = ppp_auth_weakness(asked).has_value();
+    // Only the weak protocols this code can answer: MS-CHAPv1 is weak too, but not implemented.
+    const bool is_weak = asked.protocol == ppp_protocol_pap || algorithm == chap_algorithm_md5;
     if ((is_eap && policy.allow_eap) || (is_mschapv2 && policy.allow_mschapv2) || (is_weak && policy.allow_weak))
         return LcpAuthAnswer{true, std::nullopt};
     if (policy.allow_mschapv2 && !is_mschapv2) return LcpAuthAnswer{false, lcp_auth_chap(chap_algorithm_ms_chap_v2)};

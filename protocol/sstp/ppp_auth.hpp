@@ -27,8 +27,9 @@ namespace vpnprobe::protocol {
 std::optional<std::string> ppp_auth_weakness(const LcpAuthProtocol& auth);
 
 // How a client answers the Authentication-Protocol option of the server's LCP Configure-Request (RFC 1661
-// 5.3: Ack what it accepts, Nak with what it would accept instead). EAP and MS-CHAPv2 are accepted; PAP,
-// CHAP-MD5 and MS-CHAPv1 only when `allow_weak` says so (the probe then reports them as weak); anything else,
+// 5.3: Ack what it accepts, Nak with what it would accept instead). EAP and MS-CHAPv2 are accepted; PAP and
+// CHAP-MD5 only when `allow_weak` says so (the probe then reports them as weak); anything else (MS-CHAPv1,
+// which is not implemented, included),
 // or a weak protocol not allowed, is Naked with MS-CHAPv2 (or with EAP when MS-CHAPv2 is not allowed); with
 // allow_eap false, a server that asks for EAP is steered to MS-CHAPv2 the same way.
 struct PppAuthPolicy {

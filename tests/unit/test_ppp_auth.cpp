@@ -125,6 +125,8 @@ TEST(PppAuthPolicy, WhatTheClientAcksAndWhatItNaksWith) {
     weak.allow_weak = true;
     EXPECT_TRUE(answer_lcp_auth(pap, weak).accept);
     EXPECT_TRUE(answer_lcp_auth(md5, weak).accept);
+    EXPECT_EQ(answer_lcp_auth(lcp_auth_chap(chap_algorithm_ms_chap), weak), (LcpAuthAnswer{false, mschapv2}))
+        << "MS-CHAPv1 is not implemented, weak or not";
 
     PppAuthPolicy mschapv2_only;
     mschapv2_only.allow_eap = false;
