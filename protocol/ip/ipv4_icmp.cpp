@@ -1,5 +1,6 @@
 #include "protocol/ip/ipv4_icmp.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace vpnprobe::protocol {
@@ -199,6 +200,44 @@ Bytes encode_ipv4_echo_request(const Ipv4Address& source, const Ipv4Address& des
     ip.destination = destination;
     ip.payload = encode_icmp(echo);
     return encode_ipv4_packet(ip);
+}
+
+EchoClassification classify_echo_answer(const Ipv4Packet& packet, const Ipv4Address& our_address,
+                                        const Ipv4Address& target, std::uint16_t identifier, std::uint16_t sequence) {
+    EchoClassification out;
+    out.from = packet.source;
+    if (packet.destination != our_address || packet.protocol != ip_protocol_icmp) return out;
+    auto icmp = decode_icmp(packet.payload);
+    if (!icmp) {
+        out.answer = EchoAnswer::malformed;
+        return out;
+    }
+    out.icmp = *icmp;
+    if (icmp->is_echo_reply()) {
+        if (icmp->identifier == identifier && icmp->sequence == sequence)
+            out.answer = packet.source == target ? EchoAnswer::reply : EchoAnswer::reply_from_wrong_address;
+        return out;
+    }
+    const bool error = icmp->type == static_cast<std::uint8_t>(IcmpType::destination_unreachable) ||
+                       icmp->type == static_cast<std::uint8_t>(IcmpType::time_exceeded);
+    if (!error) return out;
+    // RFC 792: 4 unused bytes, then the original IP header and the first 8 bytes of its data - for our echo
+    // request the ICMP type, code, checksum, identifier and sequence. The quoted header is as the router saw
+    // it (its TTL and checksum may differ), so only the fields that identify our request are compared.
+    ByteReader r(icmp->data);
+    r.skip(4);
+    const std::size_t quoted_start = r.offset();
+    const std::uint8_t version_ihl = r.u8();
+    const std::size_t ihl = std::size_t{version_ihl & 0x0fu} * 4;
+    if (r.failed() || version_ihl >> 4 != 4 || ihl < ipv4_header_size || icmp->data.size() < quoted_start + ihl + 8)
+        return out;
+    ByteView quoted(icmp->data.data() + quoted_start, ihl + 8);
+    const bool ours = quoted[9] == ip_protocol_icmp && std::equal(target.begin(), target.end(), quoted.begin() + 16) &&
+                      quoted[ihl] == static_cast<std::uint8_t>(IcmpType::echo_request) &&
+                      (quoted[ihl + 4] << 8 | quoted[ihl + 5]) == identifier &&
+                      (quoted[ihl + 6] << 8 | quoted[ihl + 7]) == sequence;
+    if (ours) out.answer = EchoAnswer::icmp_error;
+    return out;
 }
 
 std::string describe(const IcmpMessage& message) {

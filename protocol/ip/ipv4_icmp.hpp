@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "protocol/bytes.hpp"
@@ -72,6 +73,24 @@ Bytes encode_icmp(const IcmpMessage& message);
 Bytes encode_ipv4_echo_request(const Ipv4Address& source, const Ipv4Address& destination, std::uint16_t identifier,
                                std::uint16_t sequence, ByteView data, std::uint16_t ip_identification = 0,
                                std::uint8_t ttl = 64);
+
+// What a packet that came back through the tunnel says about one echo request we sent (from `our_address` to
+// `target` with `identifier` and `sequence`):
+enum class EchoAnswer {
+    reply,  // an Echo Reply from the target with our identifier and sequence
+    reply_from_wrong_address,  // our identifier and sequence, but from another address: a NAT or a broken
+    // route answers in the target's place, the path was not proven
+    icmp_error,  // a Destination Unreachable or Time Exceeded quoting our echo request (icmp.code says which)
+    malformed,  // addressed to us and ICMP, but the ICMP does not decode (a checksum, a length)
+    unrelated,  // anything else: not for us, not ICMP, another echo (an earlier sequence), another error
+};
+struct EchoClassification {
+    EchoAnswer answer = EchoAnswer::unrelated;
+    std::optional<IcmpMessage> icmp;  // when it decoded
+    Ipv4Address from{};  // the packet's source (for an ICMP error: the router that sent it)
+};
+EchoClassification classify_echo_answer(const Ipv4Packet& packet, const Ipv4Address& our_address,
+                                        const Ipv4Address& target, std::uint16_t identifier, std::uint16_t sequence);
 
 // "ICMP Echo Reply id=0x1234 seq=1 56 bytes", "ICMP Destination Unreachable code=1 (host unreachable)".
 std::string describe(const IcmpMessage& message);

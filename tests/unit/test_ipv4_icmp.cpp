@@ -89,6 +89,50 @@ TEST(Ipv4Icmp, ErrorsFromRoutersAreDecodedAndNamed) {
     EXPECT_EQ(d->data, unreachable.data);
 }
 
+// What came back for an echo request 192.0.2.7 > 198.51.100.1 id 0x4242 seq 5.
+TEST(Ipv4Icmp, ClassifyingWhatComesBack) {
+    const Ipv4Address us = ip("192.0.2.7"), target = ip("198.51.100.1"), router = ip("203.0.113.9");
+    const Bytes request = encode_ipv4_echo_request(us, target, 0x4242, 5, from_hex("0102030405060708"));
+    auto reply_from = [&](const Ipv4Address& from, std::uint16_t id, std::uint16_t seq) {
+        IcmpMessage m;
+        m.type = static_cast<std::uint8_t>(IcmpType::echo_reply);
+        m.identifier = id, m.sequence = seq, m.data = from_hex("0102030405060708");
+        Ipv4Packet p;
+        p.source = from, p.destination = us, p.payload = encode_icmp(m);
+        return p;
+    };
+    auto classify = [&](const Ipv4Packet& p) { return classify_echo_answer(p, us, target, 0x4242, 5).answer; };
+    EXPECT_EQ(classify(reply_from(target, 0x4242, 5)), EchoAnswer::reply);
+    EXPECT_EQ(classify(reply_from(router, 0x4242, 5)), EchoAnswer::reply_from_wrong_address);
+    EXPECT_EQ(classify(reply_from(target, 0x4242, 4)), EchoAnswer::unrelated) << "an earlier sequence";
+    EXPECT_EQ(classify(reply_from(target, 0x4243, 5)), EchoAnswer::unrelated) << "another identifier";
+    Ipv4Packet not_for_us = reply_from(target, 0x4242, 5);
+    not_for_us.destination = ip("192.0.2.8");
+    EXPECT_EQ(classify(not_for_us), EchoAnswer::unrelated);
+    Ipv4Packet broken = reply_from(target, 0x4242, 5);
+    broken.payload.back() ^= 1;
+    EXPECT_EQ(classify(broken), EchoAnswer::malformed);
+
+    // A router's host unreachable quoting our request: unused word, the original header, its first 8 bytes.
+    IcmpMessage unreachable;
+    unreachable.type = static_cast<std::uint8_t>(IcmpType::destination_unreachable);
+    unreachable.code = 1;
+    unreachable.data = from_hex("00000000");
+    unreachable.data.insert(unreachable.data.end(), request.begin(), request.begin() + 28);
+    Ipv4Packet error;
+    error.source = router, error.destination = us, error.payload = encode_icmp(unreachable);
+    const auto c = classify_echo_answer(error, us, target, 0x4242, 5);
+    EXPECT_EQ(c.answer, EchoAnswer::icmp_error);
+    EXPECT_EQ(c.from, router);
+    ASSERT_TRUE(c.icmp.has_value());
+    EXPECT_EQ(c.icmp->code, 1);
+    EXPECT_EQ(classify_echo_answer(error, us, target, 0x4242, 6).answer, EchoAnswer::unrelated)
+        << "it quotes another sequence";
+    unreachable.data.resize(4 + 20 + 4);  // quoting too little to tell
+    error.payload = encode_icmp(unreachable);
+    EXPECT_EQ(classify(error), EchoAnswer::unrelated);
+}
+
 TEST(Ipv4Icmp, LyingFieldsAreRefused) {
     const Bytes good = encode_ipv4_echo_request(ip("192.0.2.7"), ip("198.51.100.1"), 1, 1, from_hex("abcd"));
     auto with = [&](std::size_t at, std::uint8_t value) {
