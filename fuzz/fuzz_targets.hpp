@@ -168,6 +168,7 @@ inline bool ipv4_icmp(const std::uint8_t* data, std::size_t size) {
         return false;
     }
     (void)describe(*p);
+    (void)classify_echo_answer(*p, p->destination, p->source, 0x4242, 1);
     auto icmp = decode_icmp(p->payload);
     if (!icmp) check_offset(icmp.error(), p->payload.size());
     else
