@@ -26,8 +26,8 @@ using AuthenticatorResponse = std::array<std::uint8_t, 20>;  // the 20 bytes beh
 using Key16 = std::array<std::uint8_t, 16>;
 
 // UTF-8 to UTF-16LE, characters outside the BMP as surrogate pairs. Throws std::invalid_argument for bytes
-// that are not UTF-8 (without quoting them: they may be a password). No length limit here: RFC 2759 speaks of up to
-// 256 characters, and the server is the judge of a longer one.
+// that are not UTF-8 (without quoting them: they may be a password). No length limit here: RFC 2759 speaks
+// of up to 256 characters, and the server is the judge of a longer one.
 Bytes utf16le(std::string_view utf8);
 
 // The name that goes into ChallengeHash: RFC 2759 8.2 hashes "only the user name (as presented by the peer
