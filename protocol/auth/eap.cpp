@@ -106,6 +106,10 @@ Bytes encode_eap_identity_response(std::uint8_t identifier, std::string_view ide
     return with_type(EapCode::response, identifier, eap_type::identity, Bytes(identity.begin(), identity.end()));
 }
 
+Bytes encode_eap_notification_response(std::uint8_t identifier) {
+    return with_type(EapCode::response, identifier, eap_type::notification, {});
+}
+
 Bytes encode_eap_nak(std::uint8_t identifier, const std::vector<std::uint8_t>& desired_types) {
     // No alternative is sent as a single 0 (RFC 3748 5.3.1).
     Bytes data = desired_types.empty() ? Bytes{0} : Bytes(desired_types.begin(), desired_types.end());

@@ -55,6 +55,8 @@ Bytes encode_eap_packet(const EapPacket& packet);
 
 // Response/Identity with the identity as given (RFC 3748 5.1: no terminating NUL).
 Bytes encode_eap_identity_response(std::uint8_t identifier, std::string_view identity);
+// Response/Notification (RFC 3748 5.2: a peer MUST answer a Notification Request, with an empty Type-Data).
+Bytes encode_eap_notification_response(std::uint8_t identifier);
 // Response/Nak listing the method types we would take instead (RFC 3748 5.3.1); an empty list is sent as a
 // single 0 ("no alternative").
 Bytes encode_eap_nak(std::uint8_t identifier, const std::vector<std::uint8_t>& desired_types);

@@ -65,6 +65,15 @@ TEST(Eap, NakAsksForMsChapV2) {
     EXPECT_EQ(to_hex(encode_eap_nak(4, {})), "020400060300") << "no alternative is a single 0";
 }
 
+TEST(Eap, NotificationIsAnswered) {
+    // 01 04 00 0b 02 "denied": Request, id 4, Length 11, Notification with a displayable text.
+    const auto n = decode_eap_packet(from_hex("0104000b 02 64656e696564"));
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(eap_text(*n), "denied");
+    EXPECT_EQ(describe(*n), "EAP Request id=4 Notification \"denied\"");
+    EXPECT_EQ(to_hex(encode_eap_notification_response(4)), "0204000502");
+}
+
 TEST(Eap, LyingLengthsAreRefused) {
     expect_error(decode_eap_packet(from_hex("01 01 00")), "truncated", 3);
     expect_error(decode_eap_packet(from_hex("05 01 00 04")), "bad_code", 0);
