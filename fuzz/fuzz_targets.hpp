@@ -98,6 +98,9 @@ inline bool ppp_auth(const std::uint8_t* data, std::size_t size) {
         any = true;
         (void)describe(*eap);
         (void)encode_eap_packet(*eap);
+        auto tolerant = decode_eap_mschapv2(*eap, true);
+        if (!tolerant) check_offset(tolerant.error(), size);
+        else (void)describe(*tolerant);
         auto m = decode_eap_mschapv2(*eap);
         if (!m) check_offset(m.error(), size);
         else {

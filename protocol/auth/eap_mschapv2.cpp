@@ -37,7 +37,7 @@ std::string eap_mschapv2_opcode_name(EapMschapv2OpCode op) {
     return "OpCode-" + std::to_string(static_cast<unsigned>(op));
 }
 
-Decoded<EapMschapv2Packet> decode_eap_mschapv2(const EapPacket& eap) {
+Decoded<EapMschapv2Packet> decode_eap_mschapv2(const EapPacket& eap, bool tolerate_ms_length) {
     if ((eap.code != EapCode::request && eap.code != EapCode::response) || eap.type != eap_type::mschapv2)
         return DecodeError{"not_mschapv2",
                            "EAP " + eap_code_name(eap.code) + " " + eap_type_name(eap.type) + ", not EAP-MSCHAPv2",
@@ -64,7 +64,9 @@ Decoded<EapMschapv2Packet> decode_eap_mschapv2(const EapPacket& eap) {
                            "EAP-MSCHAPv2 " + eap_mschapv2_opcode_name(out.opcode) + " needs a 4-byte header, got " +
                                std::to_string(eap.type_data.size()),
                            eap.type_data_offset + eap.type_data.size()};
-    if (ms_length != eap.type_data.size())
+    if (ms_length != eap.type_data.size() && tolerate_ms_length)
+        out.mismatched_ms_length = static_cast<std::uint16_t>(ms_length);
+    else if (ms_length != eap.type_data.size())
         return DecodeError{"ms_length_mismatch",
                            "MS-Length says " + std::to_string(ms_length) + ", the EAP Length leaves " +
                                std::to_string(eap.type_data.size()) + " bytes of Type-Data",

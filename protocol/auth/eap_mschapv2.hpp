@@ -9,10 +9,14 @@
 //   Failure   (4)  from the authenticator: OpCode | MS-CHAPv2-ID | MS-Length | "E=... R=... C=... V=... M=..."
 //                  from the peer: the OpCode alone
 // MS-Length is the EAP Length minus 5, i.e. the whole Type-Data. A packet whose MS-Length says otherwise is
-// refused (hostapd has a "workaround" switch for servers that get it wrong; a judge names the fault instead).
+// refused by default. wpa_supplicant ignores the mismatch when its "workaround" setting is on ("Some
+// authentication servers use invalid ms_len, ignore it for interoperability"), so a caller may choose to
+// tolerate it: the fields are then read by the EAP Length, and the packet records the MS-Length it declared,
+// for the probe to report.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "protocol/auth/eap.hpp"
@@ -40,6 +44,8 @@ struct EapMschapv2Packet {
     std::string name;  // Challenge (the authenticator's name), Response (the user name, domain included)
     std::string message;  // Success, Failure: parse with mschapv2::parse_success_message / parse_failure_message
     Bytes change_password;  // Change-Password: its body after MS-Length, undecoded
+    std::optional<std::uint16_t> mismatched_ms_length;  // decoded with tolerance: the MS-Length the packet
+        // declared, when it was not the Type-Data's size
     bool operator==(const EapMschapv2Packet&) const = default;
 };
 
@@ -47,7 +53,8 @@ struct EapMschapv2Packet {
 // (eap.type_data_offset). Error codes: "not_mschapv2" (another EAP type or code), "truncated" (no OpCode, or
 // fewer than 4 header bytes), "bad_opcode", "ms_length_mismatch" (MS-Length is not the Type-Data's size),
 // "bad_value_size" (not 16 in a Challenge, not 49 in a Response), "value_overrun" (Value-Size past the end).
-Decoded<EapMschapv2Packet> decode_eap_mschapv2(const EapPacket& eap);
+// With `tolerate_ms_length` a wrong MS-Length is recorded in mismatched_ms_length instead of refused.
+Decoded<EapMschapv2Packet> decode_eap_mschapv2(const EapPacket& eap, bool tolerate_ms_length = false);
 
 // The whole EAP packet (header, Type 26, Type-Data). Throws std::invalid_argument for what cannot be encoded
 // (a name or message that makes MS-Length overflow).

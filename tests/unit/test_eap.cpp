@@ -185,6 +185,20 @@ TEST(EapMsChapV2, LyingLengthsAreRefused) {
     expect_error(decode("0102000a1a 02050005 10"), "bad_value_size", 9);
 }
 
+TEST(EapMsChapV2, AWrongMsLengthCanBeTolerated) {
+    const auto eap = decode_eap_packet(from_hex("0102001d1a 01050019 10 00112233445566778899aabbccddeeff 767078"));
+    ASSERT_TRUE(eap.ok());
+    expect_error(decode_eap_mschapv2(*eap), "ms_length_mismatch", 7);
+    const auto tolerated = decode_eap_mschapv2(*eap, true);
+    ASSERT_TRUE(tolerated.ok()) << tolerated.error().to_string();
+    EXPECT_EQ(tolerated->mismatched_ms_length, std::optional<std::uint16_t>(25));
+    EXPECT_EQ(tolerated->name, "vpx") << "the fields are read by the EAP Length";
+    EXPECT_EQ(to_hex(tolerated->challenge), "00112233445566778899aabbccddeeff");
+    const auto right = decode_eap_mschapv2(decode_eap_packet(challenge_request).value(), true);
+    ASSERT_TRUE(right.ok());
+    EXPECT_EQ(right->mismatched_ms_length, std::nullopt) << "nothing recorded when MS-Length is right";
+}
+
 TEST(EapMsChapV2, Msk) {
     mschapv2::ClientKeys keys;
     keys.master_send_key.fill(0x11);
