@@ -210,8 +210,9 @@ PkeyPtr pkey_fromdata(const Group& g, int selection, const BIGNUM* priv, const B
     return PkeyPtr(pkey);
 }
 
-// The checks of the header comment, each with its own message; returns the peer's public key as an EVP_PKEY.
-PkeyPtr build_peer_key(const Group& g, ByteView value) {
+// The checks of the header comment that need neither an EVP_PKEY nor our private key, each with its own message:
+// the length, a MODP value's range, an ECP point's coordinates and curve equation.
+void check_form(const Group& g, ByteView value) {
     const std::size_t expected = g.kind == Kind::ecp ? 2 * g.size : g.size;
     if (value.size() != expected) {
         throw std::invalid_argument(std::string(g.name) + " public value must be " + std::to_string(expected) +
@@ -232,9 +233,7 @@ PkeyPtr build_peer_key(const Group& g, ByteView value) {
                                         " public value is p-1, which makes the shared secret predictable");
         }
         if (cmp > 0) throw std::invalid_argument(std::string(g.name) + " public value is not below the prime p");
-        return pkey_fromdata(g, EVP_PKEY_PUBLIC_KEY, nullptr, y.get(), {});
-    }
-    if (g.kind == Kind::ecp) {
+    } else if (g.kind == Kind::ecp) {
         EcGroupPtr group = ec_group(g);
         BnCtxPtr bnctx(BN_CTX_new());
         BnPtr p(BN_new());
@@ -256,6 +255,14 @@ PkeyPtr build_peer_key(const Group& g, ByteView value) {
             ERR_clear_error();
             throw std::invalid_argument(std::string(g.name) + " public value is not a point on the curve");
         }
+    }
+}
+
+// check_form(), then the peer's public key as an EVP_PKEY.
+PkeyPtr build_peer_key(const Group& g, ByteView value) {
+    check_form(g, value);
+    if (g.kind == Kind::modp) return pkey_fromdata(g, EVP_PKEY_PUBLIC_KEY, nullptr, bn_from(value).get(), {});
+    if (g.kind == Kind::ecp) {
         Bytes encoded;
         encoded.reserve(1 + value.size());
         encoded.push_back(0x04);
@@ -325,6 +332,10 @@ std::size_t dh_shared_secret_size(std::uint16_t group) { return require_group(gr
 
 void validate_peer_public_value(std::uint16_t group, ByteView public_value) {
     (void)peer_key(require_group(group), public_value);
+}
+
+void check_peer_public_value_form(std::uint16_t group, ByteView public_value) {
+    check_form(require_group(group), public_value);
 }
 
 KeyExchange::KeyExchange(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
