@@ -155,6 +155,22 @@ EcGroupPtr ec_group(const Group& g) {
     return group;
 }
 
+// The curve of an ECP group, made once per process: building it was a third of an SA_INIT-only probe's CPU once
+// the key pair was reused. Only read afterwards (const EC_GROUP in every call), which OpenSSL allows from many
+// threads at once; the function-local static is initialized once, thread-safely.
+const EC_GROUP& shared_ec_group(const Group& g) {
+    static const std::array<EcGroupPtr, 3> curves = [] {
+        std::array<EcGroupPtr, 3> out;
+        std::size_t i = 0;
+        for (const Group& x : groups())
+            if (x.kind == Kind::ecp && i < out.size()) out[i++] = ec_group(x);
+        return out;
+    }();
+    for (const auto& c : curves)
+        if (c && EC_GROUP_get_curve_name(c.get()) == g.curve_nid) return *c;
+    throw std::logic_error(std::string("no shared curve for ") + g.name);
+}
+
 // MODP domain parameters as OSSL_PARAMs: the named group, or p and g = 2 for group 2. (Group 2 gets no q: with
 // q = (p-1)/2 OpenSSL 3.0's DH key generation fails with "BN lib"; without it the private key is a random
 // 1023-bit number and the public key check is the range check, which we do ourselves anyway.)
@@ -234,10 +250,10 @@ void check_form(const Group& g, ByteView value) {
         }
         if (cmp > 0) throw std::invalid_argument(std::string(g.name) + " public value is not below the prime p");
     } else if (g.kind == Kind::ecp) {
-        EcGroupPtr group = ec_group(g);
+        const EC_GROUP* group = &shared_ec_group(g);
         BnCtxPtr bnctx(BN_CTX_new());
         BnPtr p(BN_new());
-        if (!bnctx || !p || EC_GROUP_get_curve(group.get(), p.get(), nullptr, nullptr, bnctx.get()) != 1) {
+        if (!bnctx || !p || EC_GROUP_get_curve(group, p.get(), nullptr, nullptr, bnctx.get()) != 1) {
             throw_openssl("EC_GROUP_get_curve");
         }
         BnPtr x = bn_from(value.first(g.size));
@@ -246,12 +262,12 @@ void check_form(const Group& g, ByteView value) {
             throw std::invalid_argument(std::string(g.name) +
                                         " public value has a coordinate not below the field prime");
         }
-        EcPointPtr point(EC_POINT_new(group.get()));
+        EcPointPtr point(EC_POINT_new(group));
         if (!point) throw_openssl("EC_POINT_new");
         // set_affine_coordinates refuses a point off the curve; is_on_curve is asked as well so the message does
         // not depend on that OpenSSL detail.
-        if (EC_POINT_set_affine_coordinates(group.get(), point.get(), x.get(), y.get(), bnctx.get()) != 1 ||
-            EC_POINT_is_on_curve(group.get(), point.get(), bnctx.get()) != 1) {
+        if (EC_POINT_set_affine_coordinates(group, point.get(), x.get(), y.get(), bnctx.get()) != 1 ||
+            EC_POINT_is_on_curve(group, point.get(), bnctx.get()) != 1) {
             ERR_clear_error();
             throw std::invalid_argument(std::string(g.name) + " public value is not a point on the curve");
         }
