@@ -16,6 +16,7 @@
 #include "probes/signal_stop.hpp"
 #include "probes/sstp/sstp_json.hpp"
 #include "probes/sstp/sstp_probe.hpp"
+#include "probes/trust_source.hpp"
 #include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::cli {
@@ -79,6 +80,13 @@ int SstpCommand::run() {
         } catch (const std::exception&) {
             addresses = {""};  // the probe's resolve phase reports the failure
         }
+    }
+    // Several probes: the trust anchors (the system store is ~144 certificates) are read once and shared, as a
+    // scenario run does. A source that does not load is left to each probe, which reports it as it always has.
+    if (addresses.size() > 1) {
+        try {
+            opt.tls.trust = probes::TrustSource::load(opt.tls.ca_file);
+        } catch (const std::exception&) {}
     }
     asio::io_context io;
     // SIGINT/SIGTERM: the probes end politely (CALL_ABORT, close_notify), their partial results are

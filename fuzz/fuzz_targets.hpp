@@ -9,9 +9,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "protocol/auth/eap.hpp"
+#include "protocol/auth/eap_mschapv2.hpp"
+#include "protocol/auth/mschapv2.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/ikev2/ikev2_fragments.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ip/ipv4_icmp.hpp"
+#include "protocol/sstp/ppp_auth.hpp"
+#include "protocol/sstp/ppp_ipcp.hpp"
 #include "protocol/sstp/ppp_lcp.hpp"
 #include "protocol/sstp/sstp.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -62,6 +68,116 @@ inline bool sstp_packet(const std::uint8_t* data, std::size_t size) {
     auto frame = protocol::decode_ppp_frame(in);
     if (!frame) check_offset(frame.error(), size);
     return p.ok();
+}
+
+// What decodes must encode to bytes that decode to the same value (a decoder that accepts what its encoder
+// cannot reproduce, or the other way round, is the bug looked for here besides crashes and bad offsets).
+template <typename T, typename Decode, typename Encode>
+inline void check_round_trip(const T& value, Decode decode, Encode encode, const char* what) {
+    const protocol::Bytes again = encode(value);
+    auto back = decode(again);
+    if (!back.ok() || !(back.value() == value))
+        throw std::logic_error(std::string(what) + " does not survive encode and decode" +
+                               (back.ok() ? "" : ": " + back.error().to_string()));
+}
+
+// The PPP login's packets, the input taken as a PPP frame: EAP (and EAP-MSCHAPv2 in it, and the MS-CHAPv2
+// success and failure messages in that), CHAP and PAP; the same bytes also as bare packets.
+inline bool ppp_auth(const std::uint8_t* data, std::size_t size) {
+    using namespace protocol;
+    ByteView in(data, size);
+    bool any = false;
+    auto frame = decode_ppp_frame(in);
+    if (!frame) check_offset(frame.error(), size);
+    const ByteView body = frame ? ByteView(frame->information) : in;
+    const std::size_t base = frame ? frame->information_offset : 0;
+
+    auto eap = decode_eap_packet(body, base);
+    if (!eap) check_offset(eap.error(), size);
+    else {
+        any = true;
+        (void)describe(*eap);
+        (void)encode_eap_packet(*eap);
+        auto tolerant = decode_eap_mschapv2(*eap, true);
+        if (!tolerant) check_offset(tolerant.error(), size);
+        else (void)describe(*tolerant);
+        auto m = decode_eap_mschapv2(*eap);
+        if (!m) check_offset(m.error(), size);
+        else {
+            (void)describe(*m);
+            (void)mschapv2::parse_success_message(m->message);
+            (void)mschapv2::parse_failure_message(m->message);
+            check_round_trip(
+                *m,
+                [&](const Bytes& b) {
+                    auto e = decode_eap_packet(b);
+                    return e ? decode_eap_mschapv2(*e) : Decoded<EapMschapv2Packet>(e.error());
+                },
+                [&](const EapMschapv2Packet& p) { return encode_eap_mschapv2(eap->code, eap->identifier, p); },
+                "EAP-MSCHAPv2");
+        }
+    }
+    auto chap = decode_chap_packet(body, base);
+    if (!chap) check_offset(chap.error(), size);
+    else {
+        any = true;
+        (void)describe(*chap);
+        (void)chap_mschapv2_challenge(*chap);
+        check_round_trip(
+            *chap, [](const Bytes& b) { return decode_chap_packet(b); }, encode_chap_packet, "CHAP");
+    }
+    auto pap = decode_pap_packet(body, base);
+    if (!pap) check_offset(pap.error(), size);
+    else {
+        any = true;
+        (void)describe(*pap);
+        check_round_trip(
+            *pap, [](const Bytes& b) { return decode_pap_packet(b); }, encode_pap_packet, "PAP");
+    }
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    auto s = mschapv2::parse_success_message(text);
+    if (!s) check_offset(s.error(), size);
+    auto f = mschapv2::parse_failure_message(text);
+    if (!f) check_offset(f.error(), size);
+    return any;
+}
+
+// IPCP frames and the client's side of the negotiation driven by them.
+inline bool ppp_ipcp(const std::uint8_t* data, std::size_t size) {
+    using namespace protocol;
+    auto p = decode_ipcp_frame(ByteView(data, size));
+    if (!p) {
+        check_offset(p.error(), size);
+        return false;
+    }
+    (void)describe_ipcp(*p);
+    IpcpRequest request = windows_ipcp_request();
+    for (int round = 0; round < 3; ++round) (void)ipcp_follow(request, *p);
+    if (request.options.size() > 5 + p->options.size()) throw std::logic_error("IPCP request grew without bound");
+    (void)ipcp_assignment(*p);
+    const CpPacket answer = ipcp_answer_peer_request(*p);
+    if (answer.identifier != p->identifier) throw std::logic_error("IPCP answer with another identifier");
+    check_round_trip(
+        *p, [](const Bytes& b) { return decode_ipcp_packet(b); }, encode_cp_packet, "IPCP");
+    return true;
+}
+
+// IPv4 packets and the ICMP in them (the data-path check reads whatever comes back through the tunnel).
+inline bool ipv4_icmp(const std::uint8_t* data, std::size_t size) {
+    using namespace protocol;
+    auto p = decode_ipv4_packet(ByteView(data, size));
+    if (!p) {
+        check_offset(p.error(), size);
+        return false;
+    }
+    (void)describe(*p);
+    (void)classify_echo_answer(*p, p->destination, p->source, 0x4242, 1);
+    auto icmp = decode_icmp(p->payload);
+    if (!icmp) check_offset(icmp.error(), p->payload.size());
+    else
+        check_round_trip(
+            *icmp, [](const Bytes& b) { return decode_icmp(b); }, encode_icmp, "ICMP");
+    return true;
 }
 
 // RFC 7383 reassembly driven by the input: each 5 bytes are (number, total, length byte) of one fragment.

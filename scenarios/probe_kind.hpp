@@ -67,6 +67,9 @@ struct RowTarget {
     // The run's trust sources: a kind takes the one for `ca` (trust->get(ca)) when its probe needs it, so that
     // the run loads each once; nullptr = the probe loads its own.
     std::shared_ptr<probes::TrustCache> trust;
+    // The run's IKEv2 Diffie-Hellman key pairs, one per group (probes/ikev2/key_share_cache.hpp), for the kinds
+    // whose exchanges may reuse one; nullptr = a fresh key pair for every exchange.
+    std::shared_ptr<probes::KeyShareCache> key_shares;
     probes::VantagePoint vantage;
     double timeout = 10;
     std::shared_ptr<probes::StopSignal> stop;

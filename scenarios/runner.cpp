@@ -11,6 +11,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "probes/ikev2/key_share_cache.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
 #include "scenarios/expectations.hpp"
@@ -77,8 +78,13 @@ ProbeRun local_failure(const PlannedRow& row, const std::string& why) {
     return run;
 }
 
-RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                     std::shared_ptr<probes::TrustCache> trust) {
+// What one run shares between its rows (each scrape of `serve` is a run): loaded or made on first use.
+struct RunShared {
+    std::shared_ptr<probes::TrustCache> trust;
+    std::shared_ptr<probes::KeyShareCache> key_shares;
+};
+
+RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop, const RunShared& shared) {
     const ProbeSpec& p = *row.probe;
     const TargetSpec& t = *row.target;
     RowTarget target;
@@ -87,7 +93,8 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
     target.address = row.address;
     target.name_clients_dial = t.sni.empty() ? t.host : t.sni;
     target.ca = t.ca;
-    target.trust = std::move(trust);
+    target.trust = shared.trust;
+    target.key_shares = shared.key_shares;
     target.vantage = row.vantage->vantage;
     target.timeout = p.timeout;
     target.stop = std::move(stop);
@@ -96,19 +103,19 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
 
 // The kind runs its probe, then its diagnosis.
 asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                                    std::shared_ptr<probes::TrustCache> trust) {
+                                    const RunShared& shared) {
     const ProbeKind& kind = row.probe->kind();
-    const RowTarget target = row_target(row, std::move(stop), std::move(trust));
+    const RowTarget target = row_target(row, std::move(stop), shared);
     ProbeRun run{co_await kind.run(target, row.probe->options)};
     kind.diagnose(run.result, target, row.probe->options);
     co_return run;
 }
 
 asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                                   std::shared_ptr<probes::TrustCache> trust) {
+                                   const RunShared& shared) {
     std::string error;
     try {
-        co_return co_await run_probe(row, stop, trust);
+        co_return co_await run_probe(row, stop, shared);
     } catch (const std::exception& e) {
         error = probes::describe_exception(e);  // without a Boost source location
     }
@@ -303,7 +310,9 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     // The trust anchors (and TLS context) of each distinct CA file, and of the system store, loaded once for the
     // whole run when a row first needs them. Per run: each scrape of `serve` is a run, so a CA file replaced
     // between scrapes is read anew by the next one.
-    auto trust = std::make_shared<probes::TrustCache>();
+    // The IKEv2 Diffie-Hellman key pairs, one per group, reused by the run's exchanges within the cache's limits
+    // (RFC 7296 2.12; a probe with `fresh_key_share: true` takes none).
+    const RunShared shared{std::make_shared<probes::TrustCache>(), std::make_shared<probes::KeyShareCache>()};
     asio::io_context io;
     auto stop = opt.stop;
     if (!stop && (opt.stop_on_signals || opt.remote_stop)) stop = std::make_shared<probes::StopSignal>();
@@ -330,7 +339,7 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
                 ++started[row];
                 result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
                 rr.peak_in_flight = std::max(rr.peak_in_flight, ++row_in_flight[row]);
-                rr.runs[repeat] = co_await run_once(plan[row], stop, trust);
+                rr.runs[repeat] = co_await run_once(plan[row], stop, shared);
                 --row_in_flight[row];
                 --in_flight;
                 ++done;

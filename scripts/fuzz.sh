@@ -2,10 +2,11 @@
 # Runs each libFuzzer target (fuzz/) for SECONDS (default 60) with the project's captures and examples as
 # seed corpus, in build-fuzz/ (clang, ASan). Crashes are written to build-fuzz/crashes/.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: ikev2_message sstp_packet ike_fragments scenario_text
+#   ppp_auth ppp_ipcp ipv4_icmp
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(ikev2_message sstp_packet ike_fragments scenario_text)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(ikev2_message sstp_packet ike_fragments scenario_text ppp_auth ppp_ipcp ipv4_icmp)
 command -v clang++ >/dev/null || { echo "fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVPNPROBE_FUZZ=ON \
   -DVPNPROBE_TESTS=OFF >/dev/null
@@ -17,6 +18,7 @@ for t in "${targets[@]}"; do
     ikev2_message) cp tests/data/ikev2/*.bin "$corpus/" ;;
     sstp_packet) cp tests/data/softether-http200-connect-ack.bin "$corpus/" ;;
     scenario_text) cp scenarios/examples/*.yaml "$corpus/" ;;
+    ppp_auth | ppp_ipcp) cp tests/data/ppp/*.bin "$corpus/" ;;
   esac
   echo "fuzz: $t for ${seconds} s"
   "build-fuzz/fuzz_$t" -max_total_time="$seconds" -artifact_prefix=build-fuzz/crashes/ -print_final_stats=1 "$corpus" \

@@ -15,6 +15,8 @@ packages=(
   tshark
   # a namespace that cannot be entered (capsh drops CAP_SYS_ADMIN for one command)
   libcap2-bin
+  # tests that count what a command reads (a trust store loaded once, not once per address)
+  strace
   # the scenario JSON Schema is checked against the shipped examples
   python3-jsonschema python3-yaml
   softether-vpnserver softether-vpncmd

@@ -21,6 +21,7 @@
 #include "probes/ikev2/ike_udp.hpp"
 #include "probes/ikev2/ikev2_presets.hpp"
 #include "probes/ikev2/informational_exchange.hpp"
+#include "probes/ikev2/key_share_cache.hpp"
 #include "probes/ikev2/sa_init_exchange.hpp"
 #include "probes/local_checks.hpp"
 #include "probes/net_errors.hpp"
@@ -59,13 +60,20 @@ struct ExchangeEnd {
     int sys_errno = 0;
 };
 
+// OpenSSL's random bytes; the key pairs from the run's cache, unless the probe sends credentials or has none.
+Ikev2Randomness randomness(const Ikev2Options& opt) {
+    Ikev2Randomness r = system_randomness();
+    r.key_exchange = key_share_source(opt.key_shares, opt.sends_credentials);
+    return r;
+}
+
 class Ikev2Session {
 public:
     Ikev2Session(const asio::any_io_executor& ex, const Ikev2Options& opt, Ikev2Result& r)
         : ex_(ex),
           opt_(opt),
           r_(r),
-          random_(system_randomness()),
+          random_(randomness(opt)),
           s_(ex, r, SessionSettings{opt.host, opt.port, opt.vantage, opt.timeout_seconds, 0, opt.log, opt.stop},
              SessionIo{{}, [this] { cancel_io(); }}) {}
 
@@ -74,9 +82,9 @@ public:
         // coroutine's resume index is garbage on the first resume).
         bool ok = co_await resolve();
         if (ok) ok = co_await sa_init();
-        if (ok && opt_.sa_init_only) {
-            co_await delete_sa(*sock500_, 1);
-        } else if (ok) {
+        // SA_INIT-only: no keys were derived, so there is no IKE SA we could send a protected Delete in (strongSwan
+        // kept a half-open IKE SA until its timeout even after our Delete, bench/README.md).
+        if (ok && !opt_.sa_init_only) {
             ok = co_await ike_auth();
             if (ok) {
                 co_await delete_sa(*sock4500_, 2);
@@ -106,7 +114,7 @@ public:
         w.answered = r_.ike.sa_init_answered;
         w.answer = ok ? "accepted: " + r_.ike.chosen_proposal
                       : (!r_.ike.error_notify.empty() ? r_.ike.error_notify : r_.phases.back().error);
-        if (ok) co_await delete_sa(*sock500_, 1);  // leave no half-open IKE SA behind
+        if (ok && sa_.keys) co_await delete_sa(*sock500_, 1);  // leave no half-open IKE SA behind
         co_return w;
     }
 
@@ -276,6 +284,7 @@ private:
         config.remote = sock500_->remote();
         config.ca_key_hashes = ca_key_hashes_;
         config.peer_text = host_port_text(r_.address, opt_.port);
+        config.derive_keys = !opt_.sa_init_only;
         SaInitExchange step(std::move(config), sa_, r_.ike, random_, step_log());
         ExchangeEnd end =
             co_await drive(step, *sock500_, s_.deadline(), r_.ike.sa_init_retransmissions, &r_.ike.sa_init_round_trips);

@@ -61,6 +61,18 @@ constexpr Entry esn_table[] = {{0, "NO_ESN", "NO_EXT_SEQ"}, {1, "ESN", "EXT_SEQ"
 // Builders for the rows below, so that each algorithm is one line naming only the columns it uses.
 struct Row {
     Algorithm a;
+
+private:
+    // Defined before the builders that call it: clang 14 refuses a member template used in a constant
+    // expression before its definition ("undefined function ... cannot be used in a constant expression").
+    template <typename F>
+    constexpr Row with(F f) const {
+        Row r = *this;
+        f(r.a);
+        return r;
+    }
+
+public:
     constexpr operator Algorithm() const { return a; }
     constexpr Row aead() const {
         return with([](Algorithm& x) { x.aead = true; });
@@ -90,14 +102,6 @@ struct Row {
     }
     constexpr Row prf_from(std::uint16_t prf) const {
         return with([&](Algorithm& x) { x.derived_prf = prf; });
-    }
-
-private:
-    template <typename F>
-    constexpr Row with(F f) const {
-        Row r = *this;
-        f(r.a);
-        return r;
     }
 };
 

@@ -97,4 +97,15 @@ inline CommandResult run_with_pool(const std::string& name, const std::vector<st
     return run_command("unshare --mount sh -c 'mount --bind " + hosts + " /etc/hosts && " + command + "'");
 }
 
+// How many times a `strace -e trace=openat -o TRACE` run opened `path` successfully.
+inline int successful_opens(const std::string& trace, const std::string& path) {
+    std::ifstream in(trace);
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+        if (line.find(path) != std::string::npos && line.find("= -1") == std::string::npos) ++n;
+    return n;
+}
+
+inline bool have_strace() { return run_command("command -v strace >/dev/null").exit_code == 0; }
+
 }  // namespace vpnprobe::testlab

@@ -366,6 +366,26 @@ TEST_F(Ikev2Cli, AllAddressesProbesEveryAddressOfTheName) {
     EXPECT_TRUE(addresses.count(var("IKE_FRAG_ADDR")) && addresses.count(var("IKE_FRAG_ADDR6"))) << r.out;
 }
 
+// --all-addresses reads the CA file once for all its probes (trust anchors and CERTREQ hashes), not once per
+// address: strace counts its opens, as many for two addresses as for one (the option check's and one load).
+TEST_F(Ikev2Cli, AllAddressesReadsTheCaFileOnceForAllProbes) {
+    if (!testlab::have_strace()) GTEST_SKIP() << "strace is not installed (scripts/install-deps.sh installs it)";
+    auto opens = [&](const std::vector<std::string>& pool) {
+        const std::string trace = testlab::lab_run_dir() + "/ikev2-ca-opens.trace";
+        auto r =
+            testlab::run_with_pool("vpn.test", pool,
+                                   "strace -f -qq -e trace=openat -o " + trace + " " + std::string(VPNPROBE_BINARY) +
+                                       " ikev2 vpn.test --preset modern --all-addresses --ca " + var("IKE_CA") +
+                                       " --netns " + var("VANTAGE_CLEAN") + " >/dev/null");
+        EXPECT_EQ(r.exit_code, 0) << r.out;
+        return testlab::successful_opens(trace, var("IKE_CA"));
+    };
+    const int one = opens({var("IKE_FRAG_ADDR")});
+    const int two = opens({var("IKE_FRAG_ADDR"), var("IKE_FRAG_ADDR6")});
+    EXPECT_GE(one, 1) << "strace saw no open of the CA file: the count proves nothing";
+    EXPECT_EQ(two, one) << "the CA file was read once more per extra address";
+}
+
 // Needs no lab: nothing is sent.
 TEST(Ikev2CliUsage, UsageErrorsExitTwo) {
     auto run = [](const std::string& args) {

@@ -268,4 +268,24 @@ TEST_F(SstpCli, AllAddressesProbesEveryAddressOfTheName) {
     EXPECT_TRUE(addresses.count(var("SSTP_RSA_ADDR")) && addresses.count(var("SSTP_RSA_ADDR6"))) << r.out;
 }
 
+// --all-addresses reads the trust anchors once for all its probes, not once per address (the system store is
+// ~144 certificates): strace counts the opens of the CA file, which must be as many for two addresses as for
+// one (the option check's read and one load).
+TEST_F(SstpCli, AllAddressesReadsTheCaFileOnceForAllProbes) {
+    if (!testlab::have_strace()) GTEST_SKIP() << "strace is not installed (scripts/install-deps.sh installs it)";
+    auto opens = [&](const std::vector<std::string>& pool) {
+        const std::string trace = testlab::lab_run_dir() + "/sstp-ca-opens.trace";
+        auto r = testlab::run_with_pool("vpn.test", pool,
+                                        "strace -f -qq -e trace=openat -o " + trace + " " +
+                                            std::string(VPNPROBE_BINARY) + " sstp vpn.test --all-addresses --ca " +
+                                            var("LAB_CA") + " --netns " + var("VANTAGE_CLEAN") + " >/dev/null");
+        EXPECT_EQ(r.exit_code, 0) << r.out;
+        return testlab::successful_opens(trace, var("LAB_CA"));
+    };
+    const int one = opens({var("SSTP_RSA_ADDR")});
+    const int two = opens({var("SSTP_RSA_ADDR"), var("SSTP_RSA_ADDR6")});
+    EXPECT_GE(one, 1) << "strace saw no open of the CA file: the count proves nothing";
+    EXPECT_EQ(two, one) << "the CA file was read once more per extra address";
+}
+
 }  // namespace

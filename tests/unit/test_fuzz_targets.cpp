@@ -107,6 +107,36 @@ TEST(FuzzTargets, SstpPacketsFromTheCaptureAndTheirMutations) {
     EXPECT_GT(t.refused, 0);
 }
 
+TEST(FuzzTargets, PppLoginPacketsFromTheSeedsAndTheirMutations) {
+    auto seeds = files_in(std::string(VPNPROBE_TEST_DATA) + "/ppp", ".bin");
+    ASSERT_GE(seeds.size(), 10u);
+    Tally t;
+    ASSERT_NO_THROW(t = run_mutations(seeds, 3000, vpnprobe::fuzz::ppp_auth));
+    EXPECT_GT(t.decoded, 0);
+    EXPECT_GT(t.refused, 0);
+    ASSERT_NO_THROW(t = run_mutations(seeds, 3000, vpnprobe::fuzz::ppp_ipcp));
+    EXPECT_GT(t.decoded, 0);
+    EXPECT_GT(t.refused, 1000);
+}
+
+TEST(FuzzTargets, Ipv4IcmpFromBuiltPacketsAndTheirMutations) {
+    namespace p = vpnprobe::protocol;
+    const p::Ipv4Address a{192, 0, 2, 7}, b{198, 51, 100, 1};
+    std::vector<Bytes> seeds = {p::encode_ipv4_echo_request(a, b, 0x4242, 1, p::from_hex("000102030405060708")),
+                                p::encode_ipv4_echo_request(b, a, 7, 65535, {})};
+    p::IcmpMessage unreachable;
+    unreachable.type = static_cast<std::uint8_t>(p::IcmpType::destination_unreachable);
+    unreachable.code = 1;
+    unreachable.data = Bytes(28, 0x45);
+    p::Ipv4Packet error;
+    error.source = b, error.destination = a, error.payload = p::encode_icmp(unreachable);
+    seeds.push_back(p::encode_ipv4_packet(error));
+    Tally t;
+    ASSERT_NO_THROW(t = run_mutations(seeds, 5000, vpnprobe::fuzz::ipv4_icmp));
+    EXPECT_GT(t.decoded, 0);
+    EXPECT_GT(t.refused, 1000) << "most mutations break a checksum or a length";
+}
+
 TEST(FuzzTargets, FragmentReassemblyStaysWithinItsLimits) {
     Bytes seed;
     for (std::uint16_t n = 1; n <= 4; ++n) {
