@@ -112,8 +112,8 @@ void LoadMonitor::note_hold_started() {
     if (holding_++ == 0) held_since_ = clock::now();
 }
 
-void LoadMonitor::note_hold_ended(bool gave_up) {
-    if (gave_up) ++gave_up_;
+void LoadMonitor::note_hold_ended(bool alone) {
+    if (alone) ++alone_;
     if (holding_ > 0 && --holding_ == 0) held_ += clock::now() - held_since_;
 }
 

@@ -113,12 +113,13 @@ public:
     static constexpr std::size_t kReleasePerTick = 16;
     int wake_when_calm(clock::duration below, std::function<void()> wake);
     void cancel_waker(int id) { wakers_.erase(id); }
-    // The record the run reports: how many probes waited, how many gave up waiting (started anyway after
-    // their bounded wait), and the time during which at least one probe was held back.
+    // The record the run reports: how many probes waited, how many of them started while the loop was still
+    // late (none of the run's probes in flight: the lag was not the run's), and the time during which at least
+    // one probe was held back.
     void note_hold_started();
-    void note_hold_ended(bool gave_up);
+    void note_hold_ended(bool alone);
     int holds() const { return holds_; }
-    int holds_given_up() const { return gave_up_; }
+    int holds_alone() const { return alone_; }
     clock::duration held() const;
 
 private:
@@ -133,7 +134,7 @@ private:
     bool stopped_ = false;
     std::map<int, std::pair<clock::duration, std::function<void()>>> wakers_;
     int next_waker_ = 0;
-    int holding_ = 0, holds_ = 0, gave_up_ = 0;
+    int holding_ = 0, holds_ = 0, alone_ = 0;
     clock::time_point held_since_{};
     clock::duration held_{};
 };

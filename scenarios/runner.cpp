@@ -11,8 +11,10 @@
 #include <map>
 #include <stdexcept>
 
+#include "probes/load_monitor.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
+#include "scenarios/admission.hpp"
 #include "scenarios/expectations.hpp"
 #include "scenarios/probe_kind.hpp"
 
@@ -78,7 +80,7 @@ ProbeRun local_failure(const PlannedRow& row, const std::string& why) {
 }
 
 RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                     std::shared_ptr<probes::TrustCache> trust) {
+                     std::shared_ptr<probes::TrustCache> trust, std::shared_ptr<probes::LoadMonitor> load) {
     const ProbeSpec& p = *row.probe;
     const TargetSpec& t = *row.target;
     RowTarget target;
@@ -91,24 +93,27 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
     target.vantage = row.vantage->vantage;
     target.timeout = p.timeout;
     target.stop = std::move(stop);
+    target.load = std::move(load);
     return target;
 }
 
 // The kind runs its probe, then its diagnosis.
 asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                                    std::shared_ptr<probes::TrustCache> trust) {
+                                    std::shared_ptr<probes::TrustCache> trust,
+                                    std::shared_ptr<probes::LoadMonitor> load) {
     const ProbeKind& kind = row.probe->kind();
-    const RowTarget target = row_target(row, std::move(stop), std::move(trust));
+    const RowTarget target = row_target(row, std::move(stop), std::move(trust), std::move(load));
     ProbeRun run{co_await kind.run(target, row.probe->options)};
     kind.diagnose(run.result, target, row.probe->options);
     co_return run;
 }
 
 asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                                   std::shared_ptr<probes::TrustCache> trust) {
+                                   std::shared_ptr<probes::TrustCache> trust,
+                                   std::shared_ptr<probes::LoadMonitor> load) {
     std::string error;
     try {
-        co_return co_await run_probe(row, stop, trust);
+        co_return co_await run_probe(row, stop, trust, load);
     } catch (const std::exception& e) {
         error = probes::describe_exception(e);  // without a Boost source location
     }
@@ -319,6 +324,8 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     } detach_on_exit{opt.remote_stop.get()};
     std::optional<probes::SignalStop> signals;
     if (opt.stop_on_signals) signals.emplace(io, stop);
+    // How late this io_context's loop runs: given to every probe on it, and the admission gate's measure.
+    auto load = probes::LoadMonitor::start(io);
     const std::size_t workers = std::min(parallel, plan.size());
     std::size_t workers_left = workers;
     auto worker = [&]() -> asio::awaitable<void> {
@@ -327,21 +334,32 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
             auto& rr = result.rows[row];
             for (std::size_t repeat = 0; repeat < static_cast<std::size_t>(count); ++repeat) {
                 if (stop && stop->requested()) break;  // no new run after a stop request
+                // Not while our own loop is overloaded (unless none of ours is in flight: then it is not our load).
+                co_await admit(
+                    *load, [&in_flight] { return in_flight == 0; }, stop);
+                if (stop && stop->requested()) break;
                 ++started[row];
                 result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
                 rr.peak_in_flight = std::max(rr.peak_in_flight, ++row_in_flight[row]);
-                rr.runs[repeat] = co_await run_once(plan[row], stop, trust);
+                rr.runs[repeat] = co_await run_once(plan[row], stop, trust, load);
                 --row_in_flight[row];
                 --in_flight;
                 ++done;
                 if (opt.progress) opt.progress(done, total);
             }
         }
-        if (--workers_left == 0 && signals) signals->done();  // nothing left to interrupt: let io.run() return
+        if (--workers_left == 0) {  // nothing left to interrupt or measure: let io.run() return
+            if (signals) signals->done();
+            load->stop();
+        }
     };
     for (std::size_t w = 0; w < workers; ++w) asio::co_spawn(io, worker, asio::detached);
-    if (workers == 0 && signals) signals->done();
+    if (workers == 0) {
+        if (signals) signals->done();
+        load->stop();
+    }
     io.run();
+    add_load_record(result.load, *load);
     if (stop && stop->requested()) {
         result.interrupted_by = stop->reason();
         result.interrupt_signal = signals ? signals->signal() : 0;
@@ -360,6 +378,8 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
         r.passed =
             !r.interrupted && std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
         r.timings = timing_stats(r.runs);
+        for (const auto& run : r.runs)
+            r.event_loop_lag_seconds = std::max(r.event_loop_lag_seconds, run.outcome().event_loop_lag_seconds);
         if (candidate && !r.last().chain().empty())
             r.comparison = compare_certificates(r.last().chain().front(), *candidate);
     }
