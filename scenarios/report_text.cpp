@@ -87,8 +87,11 @@ std::string report_table(const ScenarioResult& r) {
         r.load.admission_waits > 0) {
         out << "vpnprobe's own event loop ran up to " << num(r.load.worst_lag_seconds * 1000, 0)
             << " ms late (overloaded: lower --parallel or add cores); new probes were held back for "
-            << num(r.load.admission_held_seconds, 1) << " s (" << r.load.admission_waits << " waited, "
-            << r.load.admission_started_alone << " started alone while it was still late: not our own load)";
+            << num(r.load.admission_held_seconds, 1) << " s (" << r.load.admission_waits << " waited";
+        if (r.load.admission_started_alone > 0)
+            out << ", " << r.load.admission_started_alone
+                << " of them started while it was still late with none of ours in flight: not our own load";
+        out << ")";
         if (int n = r.overloaded_rows())
             out << "; " << n
                 << " row(s) could not be judged (a timeout during the overload says nothing about the target)";

@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -353,7 +355,19 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
             load->stop();
         }
     };
-    for (std::size_t w = 0; w < workers; ++w) asio::co_spawn(io, worker, asio::detached);
+    // The workers start a few per tick of the lag monitor, not all at once: a thousand probes started in one
+    // go would saturate the loop before the admission gate has seen any lag (after a stop they go at once, to end).
+    auto start_workers = [&]() -> asio::awaitable<void> {
+        asio::steady_timer pace(io);
+        for (std::size_t w = 0; w < workers; ++w) {
+            if (w > 0 && w % probes::LoadMonitor::kReleasePerTick == 0 && !(stop && stop->requested())) {
+                pace.expires_after(probes::kLagTick);
+                co_await pace.async_wait(asio::use_awaitable);
+            }
+            asio::co_spawn(io, worker, asio::detached);
+        }
+    };
+    asio::co_spawn(io, start_workers, asio::detached);
     if (workers == 0) {
         if (signals) signals->done();
         load->stop();
