@@ -87,14 +87,14 @@ def bucket(row):
     if row["harness_error"]:
         return "could not probe: other"
     if any(c.endswith("_timeout") for c in checks) or any("809" in w for w in wins):
-        return "server timeout (809)"
+        return "server timeout (809) in " + row["failed_phase"]
     return "other failure"
 for row in r["rows"]:
     key = (row["type"], bucket(row))
     counts[key] = counts.get(key, 0) + 1
-print(f"{'type':6}  {'outcome':28}  rows")
+print(f"{'type':6}  {'outcome':40}  rows")
 for (t, b), n in sorted(counts.items()):
-    print(f"{t:6}  {b:28}  {n}")
+    print(f"{t:6}  {b:40}  {n}")
 loop = r.get("event_loop")
 if loop:
     print("event loop: worst lag %.0f ms (overload bound %.0f ms, admission %.0f ms); admission held %.1f s, "

@@ -10,9 +10,13 @@ namespace vpnprobe::scenarios {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> admit(probes::LoadMonitor& load, std::function<bool()> alone,
+probes::LagClock::duration admission_bound(double timeout_seconds) {
+    return std::min<probes::LagClock::duration>(probes::kAdmissionLag, probes::overload_bound(timeout_seconds) / 2);
+}
+
+asio::awaitable<void> admit(probes::LoadMonitor& load, probes::LagClock::duration below, std::function<bool()> alone,
                             std::shared_ptr<probes::StopSignal> stop) {
-    if (load.stopped() || load.current_lag() <= probes::kAdmissionLag) co_return;
+    if (load.stopped() || load.current_lag() <= below) co_return;
     if (stop && stop->requested()) co_return;
     auto ex = co_await asio::this_coro::executor;
     load.note_hold_started();
@@ -21,7 +25,7 @@ asio::awaitable<void> admit(probes::LoadMonitor& load, std::function<bool()> alo
         asio::steady_timer wait(ex, std::chrono::steady_clock::now() + kAdmissionRecheck);
         bool woken = false;
         // Both run on this io_context's thread while this coroutine is suspended in the wait below.
-        const int id = load.wake_when_calm(probes::kAdmissionLag, [&wait, &woken] {
+        const int id = load.wake_when_calm(below, [&wait, &woken] {
             woken = true;
             wait.cancel();
         });
@@ -33,7 +37,7 @@ asio::awaitable<void> admit(probes::LoadMonitor& load, std::function<bool()> alo
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         load.cancel_waker(id);  // when the recheck came first: its waker refers to this frame
         if (woken || load.stopped() || (stop && stop->requested())) break;
-        if (load.current_lag() <= probes::kAdmissionLag) break;
+        if (load.current_lag() <= below) break;
         // Still late with none of ours in flight: the lag is not the run's own (a loaded machine). Waiting on
         // would never end; one probe at a time goes on.
         if (alone && alone()) {

@@ -20,10 +20,14 @@ namespace vpnprobe::scenarios {
 // How often a held probe looks again whether none is in flight (the calm tick wakes it at once).
 inline constexpr std::chrono::milliseconds kAdmissionRecheck{250};
 
-// Returns at once when the loop keeps up; otherwise when the lag is back at or below kAdmissionLag, at a stop
+// The lag above which a probe with this timeout (seconds) is held back: kAdmissionLag, or half the lag that
+// would make its timeout the harness's (probes::overload_bound) when that is less (a short timeout).
+probes::LagClock::duration admission_bound(double timeout_seconds);
+
+// Returns at once when the loop's lag is at or below `below`; otherwise when it is back there, at a stop
 // request, when the monitor stops, or at a recheck that finds `alone()` (no probe of the run in flight here).
-boost::asio::awaitable<void> admit(probes::LoadMonitor& load, std::function<bool()> alone,
-                                   std::shared_ptr<probes::StopSignal> stop);
+boost::asio::awaitable<void> admit(probes::LoadMonitor& load, probes::LagClock::duration below,
+                                   std::function<bool()> alone, std::shared_ptr<probes::StopSignal> stop);
 
 // Adds one loop's record (a run with one io_context per thread has several).
 void add_load_record(LoadRecord& record, const probes::LoadMonitor& load);

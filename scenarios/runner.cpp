@@ -338,7 +338,7 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
                 if (stop && stop->requested()) break;  // no new run after a stop request
                 // Not while our own loop is overloaded (unless none of ours is in flight: then it is not our load).
                 co_await admit(
-                    *load, [&in_flight] { return in_flight == 0; }, stop);
+                    *load, admission_bound(plan[row].probe->timeout), [&in_flight] { return in_flight == 0; }, stop);
                 if (stop && stop->requested()) break;
                 ++started[row];
                 result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);

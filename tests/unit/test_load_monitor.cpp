@@ -250,7 +250,7 @@ TEST(Admission, HoldsAProbeBackUntilTheLoopKeepsUpAgain) {
         [&]() -> asio::awaitable<void> {
             block(400ms);
             EXPECT_GT(m->current_lag(), kAdmissionLag);
-            co_await vpnprobe::scenarios::admit(*m, nullptr, nullptr);
+            co_await vpnprobe::scenarios::admit(*m, kAdmissionLag, nullptr, nullptr);
             admitted = true;
             EXPECT_LE(m->current_lag(), kAdmissionLag);
             m->stop();
@@ -268,6 +268,12 @@ TEST(Admission, HoldsAProbeBackUntilTheLoopKeepsUpAgain) {
     EXPECT_GT(record.admission_held_seconds, 0);
 }
 
+TEST(Admission, AShortTimeoutIsHeldBackBelowItsOwnOverloadBound) {
+    EXPECT_EQ(vpnprobe::scenarios::admission_bound(10), kAdmissionLag);
+    EXPECT_EQ(vpnprobe::scenarios::admission_bound(1), overload_bound(1) / 2);
+    EXPECT_LT(vpnprobe::scenarios::admission_bound(1), overload_bound(1));
+}
+
 TEST(Admission, ALoopThatKeepsUpAdmitsAtOnce) {
     asio::io_context io;
     auto m = LoadMonitor::start(io);
@@ -275,7 +281,7 @@ TEST(Admission, ALoopThatKeepsUpAdmitsAtOnce) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            co_await vpnprobe::scenarios::admit(*m, nullptr, nullptr);
+            co_await vpnprobe::scenarios::admit(*m, kAdmissionLag, nullptr, nullptr);
             admitted = true;
             m->stop();
         },
@@ -304,13 +310,13 @@ TEST(Admission, ALoopLateWithNoneOfOursInFlightStillMakesProgress) {
         io,
         [&]() -> asio::awaitable<void> {
             co_await vpnprobe::scenarios::admit(
-                *m, [&] { return in_flight == 0; }, nullptr);
+                *m, kAdmissionLag, [&] { return in_flight == 0; }, nullptr);
             admitted = true;
             EXPECT_EQ(in_flight, 0) << "admitted while the loop was late and a probe of ours was in flight";
             EXPECT_GT(m->current_lag(), kAdmissionLag);
             stop->request("SIGTERM");
             co_await vpnprobe::scenarios::admit(
-                *m, [] { return false; }, stop);  // after a stop: at once
+                *m, kAdmissionLag, [] { return false; }, stop);  // after a stop: at once
             busy = false;
             m->stop();
         },
