@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/load_monitor.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/trust_source.hpp"
 #include "probes/vantage.hpp"
@@ -73,6 +74,9 @@ struct RowTarget {
     probes::VantagePoint vantage;
     double timeout = 10;
     std::shared_ptr<probes::StopSignal> stop;
+    // The lag monitor of the io_context the row runs on: a kind hands it to its probe (a timeout while the loop
+    // ran too late is then the harness's, not the server's); nullptr = not measured.
+    std::shared_ptr<probes::LoadMonitor> load;
 };
 
 class ProbeKind {

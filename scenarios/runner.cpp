@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -12,8 +14,10 @@
 #include <stdexcept>
 
 #include "probes/ikev2/key_share_cache.hpp"
+#include "probes/load_monitor.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
+#include "scenarios/admission.hpp"
 #include "scenarios/expectations.hpp"
 #include "scenarios/probe_kind.hpp"
 
@@ -82,6 +86,7 @@ ProbeRun local_failure(const PlannedRow& row, const std::string& why) {
 struct RunShared {
     std::shared_ptr<probes::TrustCache> trust;
     std::shared_ptr<probes::KeyShareCache> key_shares;
+    std::shared_ptr<probes::LoadMonitor> load;  // the event loop's lag (each io_context has its own)
 };
 
 RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop, const RunShared& shared) {
@@ -98,6 +103,7 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
     target.vantage = row.vantage->vantage;
     target.timeout = p.timeout;
     target.stop = std::move(stop);
+    target.load = shared.load;
     return target;
 }
 
@@ -312,7 +318,7 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     // between scrapes is read anew by the next one.
     // The IKEv2 Diffie-Hellman key pairs, one per group, reused by the run's exchanges within the cache's limits
     // (RFC 7296 2.12; a probe with `fresh_key_share: true` takes none).
-    const RunShared shared{std::make_shared<probes::TrustCache>(), std::make_shared<probes::KeyShareCache>()};
+    RunShared shared{std::make_shared<probes::TrustCache>(), std::make_shared<probes::KeyShareCache>(), nullptr};
     asio::io_context io;
     auto stop = opt.stop;
     if (!stop && (opt.stop_on_signals || opt.remote_stop)) stop = std::make_shared<probes::StopSignal>();
@@ -328,6 +334,9 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     } detach_on_exit{opt.remote_stop.get()};
     std::optional<probes::SignalStop> signals;
     if (opt.stop_on_signals) signals.emplace(io, stop);
+    // How late this io_context's loop runs: given to every probe on it, and the admission gate's measure.
+    auto load = probes::LoadMonitor::start(io);
+    shared.load = load;
     const std::size_t workers = std::min(parallel, plan.size());
     std::size_t workers_left = workers;
     auto worker = [&]() -> asio::awaitable<void> {
@@ -336,6 +345,10 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
             auto& rr = result.rows[row];
             for (std::size_t repeat = 0; repeat < static_cast<std::size_t>(count); ++repeat) {
                 if (stop && stop->requested()) break;  // no new run after a stop request
+                // Not while our own loop is overloaded (unless none of ours is in flight: then it is not our load).
+                co_await admit(
+                    *load, admission_bound(plan[row].probe->timeout), [&in_flight] { return in_flight == 0; }, stop);
+                if (stop && stop->requested()) break;
                 ++started[row];
                 result.peak_in_flight = std::max(result.peak_in_flight, ++in_flight);
                 rr.peak_in_flight = std::max(rr.peak_in_flight, ++row_in_flight[row]);
@@ -346,11 +359,30 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
                 if (opt.progress) opt.progress(done, total);
             }
         }
-        if (--workers_left == 0 && signals) signals->done();  // nothing left to interrupt: let io.run() return
+        if (--workers_left == 0) {  // nothing left to interrupt or measure: let io.run() return
+            if (signals) signals->done();
+            load->stop();
+        }
     };
-    for (std::size_t w = 0; w < workers; ++w) asio::co_spawn(io, worker, asio::detached);
-    if (workers == 0 && signals) signals->done();
+    // The workers start a few per tick of the lag monitor, not all at once: a thousand probes started in one
+    // go would saturate the loop before the admission gate has seen any lag (after a stop they go at once, to end).
+    auto start_workers = [&]() -> asio::awaitable<void> {
+        asio::steady_timer pace(io);
+        for (std::size_t w = 0; w < workers; ++w) {
+            if (w > 0 && w % probes::LoadMonitor::kReleasePerTick == 0 && !(stop && stop->requested())) {
+                pace.expires_after(probes::kLagTick);
+                co_await pace.async_wait(asio::use_awaitable);
+            }
+            asio::co_spawn(io, worker, asio::detached);
+        }
+    };
+    asio::co_spawn(io, start_workers, asio::detached);
+    if (workers == 0) {
+        if (signals) signals->done();
+        load->stop();
+    }
     io.run();
+    add_load_record(result.load, *load);
     if (stop && stop->requested()) {
         result.interrupted_by = stop->reason();
         result.interrupt_signal = signals ? signals->signal() : 0;
@@ -369,6 +401,8 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
         r.passed =
             !r.interrupted && std::all_of(r.outcomes.begin(), r.outcomes.end(), [](const auto& o) { return o.held; });
         r.timings = timing_stats(r.runs);
+        for (const auto& run : r.runs)
+            r.event_loop_lag_seconds = std::max(r.event_loop_lag_seconds, run.outcome().event_loop_lag_seconds);
         if (candidate && !r.last().chain().empty())
             r.comparison = compare_certificates(r.last().chain().front(), *candidate);
     }

@@ -74,7 +74,8 @@ public:
           opt_(opt),
           r_(r),
           random_(randomness(opt)),
-          s_(ex, r, SessionSettings{opt.host, opt.port, opt.vantage, opt.timeout_seconds, 0, opt.log, opt.stop},
+          s_(ex, r,
+             SessionSettings{opt.host, opt.port, opt.vantage, opt.timeout_seconds, 0, opt.log, opt.stop, opt.load},
              SessionIo{{}, [this] { cancel_io(); }}) {}
 
     asio::awaitable<void> run() {
@@ -330,8 +331,9 @@ private:
         ike_auth_sent_ = end.sends > 0;
         if (end.how == ExchangeEnd::How::silent) {
             fail_silent(phase, end, "IKE_AUTH", *sock4500_, step.no_answer_counts(), step.no_answer_detail());
-            // Silence on the moved port (not a stop, not a socket error): is that port open at all?
-            const bool ask_nat_t_port = !s_.interrupted() && end.error.empty() && moves_port();
+            // Silence on the moved port (not a stop, not a socket error, not our own overload): is that port open?
+            const bool ask_nat_t_port = !s_.interrupted() && end.error.empty() && moves_port() &&
+                                        r_.phases.back().reason != FailureReason::harness_overload;
             if (ask_nat_t_port) co_await check_nat_t_port();
             co_return false;
         }

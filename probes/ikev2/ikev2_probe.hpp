@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "probes/certificate.hpp"
+#include "probes/load_monitor.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/trust_source.hpp"
@@ -50,6 +51,9 @@ struct Ikev2Options {
     std::string keylog_file;  // Wireshark IKEv2 decryption table (ikev2_decryption_table)
     std::function<void(const std::string&)> log;
     std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (Delete of an IKE SA that exists)
+    // The lag of the io_context the probe runs on: a timeout while it ran too late is the harness's (overload),
+    // not the server's. null = not measured (probes/load_monitor.hpp).
+    std::shared_ptr<LoadMonitor> load;
 };
 
 struct Ikev2Notify {

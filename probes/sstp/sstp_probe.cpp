@@ -51,7 +51,8 @@ std::string random_guid() {
 }
 
 SessionSettings session_settings(const SstpOptions& o) {
-    return SessionSettings{o.host, o.port, o.vantage, o.timeout_seconds, o.phase_timeout_seconds, o.log, o.stop};
+    return SessionSettings{o.host, o.port, o.vantage, o.timeout_seconds, o.phase_timeout_seconds,
+                           o.log,  o.stop, o.load};
 }
 
 // A packet that may be a keep-alive: was it one, and did our answer go out (or was it rightly not answered)?

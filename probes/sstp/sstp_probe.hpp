@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/load_monitor.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/tls_facts.hpp"
@@ -28,6 +29,9 @@ struct SstpOptions {
     double phase_timeout_seconds = 0;  // each phase; 0 = same as the whole
     Logger log;  // -v: every message sent and received, decoded; empty = quiet
     std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (CALL_ABORT, close_notify)
+    // The lag of the io_context the probe runs on: a timeout while it ran too late is the harness's (overload),
+    // not the server's. null = not measured (probes/load_monitor.hpp).
+    std::shared_ptr<LoadMonitor> load;
 };
 
 struct SstpFacts {

@@ -62,6 +62,7 @@ probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& option
     o.vantage = t.vantage;
     o.timeout_seconds = t.timeout;
     o.stop = t.stop;
+    o.load = t.load;
     return o;
 }
 
