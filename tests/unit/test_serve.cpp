@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cli/serve_http.hpp"
 #include "cli/serve_listen.hpp"
 #include "cli/serve_query.hpp"
 #include "tests/support/run_command.hpp"
@@ -59,6 +60,16 @@ TEST(ServeQuery, ScrapeTimeoutMustBeAFiniteNumberAboveZero) {
     EXPECT_DOUBLE_EQ(parse_scrape_timeout("14.5"), 14.5);
     for (const char* bad : {"", "nan", "inf", "-1", "0", "10s", "1e999"})
         EXPECT_THROW(parse_scrape_timeout(bad), std::invalid_argument) << bad;
+}
+
+// The cores shared among the scrapes that may run at once: all busy, they use every core and no more.
+TEST(ServeScrapeThreads, TheCoresDividedAmongTheConcurrentScrapes) {
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(2, 4), 1) << "this VM: one thread per scrape";
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(16, 4), 4);
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(16, 1), 16);
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(6, 4), 1);
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(0, 4), 1) << "cores unknown";
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(8, 0), 8);
 }
 
 TEST(ServeListen, TheFormsUsersWrite) {
