@@ -11,7 +11,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -23,6 +22,7 @@
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/thread_witness.hpp"
 
 namespace {
 
@@ -169,32 +169,11 @@ TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
     EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_interrupted"));
 }
 
-// The run_started hook of tests: records on which thread each run starts, and holds the first run until a run
-// has started on another thread (or a 30 s guard passes, then the test fails on the thread count). So a run on
-// two threads is seen to use both whatever the scheduler does, and no assertion depends on timing.
-struct ThreadWitness {
-    std::mutex m;
-    std::condition_variable cv;
-    std::set<std::thread::id> threads;
-    std::vector<std::thread::id> by_row;
-
-    explicit ThreadWitness(std::size_t rows) : by_row(rows) {}
-    std::function<void(std::size_t)> hook() {
-        return [this](std::size_t row) {
-            std::unique_lock<std::mutex> lock(m);
-            by_row[row] = std::this_thread::get_id();
-            threads.insert(by_row[row]);
-            cv.notify_all();
-            cv.wait_for(lock, std::chrono::seconds(30), [&] { return threads.size() > 1; });
-        };
-    }
-};
-
 TEST(Runner, RowsRunOnSeveralThreadsEachRowOnce) {
     auto s = loopback(12, 2, 4);
     RunOptions o;
     o.threads = 2;
-    ThreadWitness seen(12);
+    vpnprobe::testsupport::ThreadWitness seen(12);
     o.run_started = seen.hook();
     std::vector<std::size_t> progress;
     o.progress = [&](std::size_t done, std::size_t total) {
