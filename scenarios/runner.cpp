@@ -319,7 +319,8 @@ struct Run {
     std::shared_ptr<probes::RemoteStop> remote;  // every stop request goes here; null = nothing can stop the run
     // The trust anchors (and TLS context) of each distinct CA file, and of the system store, loaded once for the
     // whole run when a row first needs them. Per run: each scrape of `serve` is a run, so a CA file replaced
-    // between scrapes is read anew by the next one. Thread-safe (a mutex; each TrustSource is immutable).
+    // between scrapes is read anew by the next one. Thread-safe: a mutex round the map; a TrustSource is not changed
+    // after load (its TLS context is made once, under std::call_once) and OpenSSL verifies against it from any thread.
     std::shared_ptr<probes::TrustCache> trust = std::make_shared<probes::TrustCache>();
     std::vector<std::size_t> started;  // runs of each row that started
     std::vector<int> row_in_flight;
