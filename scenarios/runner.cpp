@@ -409,9 +409,10 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     // guard until their workers are spawned: a thread that cannot be made (EAGAIN: a thread limit) only means a
     // run on fewer threads.
     const std::size_t workers = std::min(parallel, plan.size());
+    const std::size_t thread_count = runner_threads(opt.threads, std::thread::hardware_concurrency(), workers);
     std::vector<std::unique_ptr<RunThread>> threads;
     threads.push_back(std::make_unique<RunThread>());
-    for (std::size_t t = 1; t < runner_threads(opt.threads, std::thread::hardware_concurrency(), workers); ++t) {
+    for (std::size_t t = 1; t < thread_count; ++t) {
         auto self = std::make_unique<RunThread>();
         self->hold.emplace(self->io.get_executor());
         try {
