@@ -30,11 +30,24 @@ using namespace vpnprobe::scenarios;
 using testing::HasSubstr;
 using testing::Not;
 
-// A UDP port of 127.0.0.1 that was free a moment ago (bound, then closed).
+// A UDP port of 127.0.0.1 that was free a moment ago (bound, then closed), below the kernel's ephemeral range:
+// the probes' own sockets take ephemeral ports, and one that got this port would swallow the datagrams sent to
+// it (a connected UDP socket drops them silently: no port unreachable, the probe waits for its deadline).
 std::uint16_t closed_udp_port() {
+    unsigned low = 32768, high = 60999;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low >> high;
+    static unsigned next = 0;
+    if (next == 0 || next >= low) next = low > 20000 ? low - 10000 : 1024;
     boost::asio::io_context io;
-    boost::asio::ip::udp::socket s(io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return s.local_endpoint().port();
+    for (; next < low; ++next) {
+        boost::asio::ip::udp::socket s(io);
+        boost::system::error_code ec;
+        s.open(boost::asio::ip::udp::v4(), ec);
+        if (!ec) s.bind(boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), next), ec);
+        if (!ec) return static_cast<std::uint16_t>(next++);
+    }
+    ADD_FAILURE() << "no free UDP port below " << low;
+    return 9;
 }
 
 Scenario loopback(int targets, int count, int parallel) {
