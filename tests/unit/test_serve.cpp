@@ -192,6 +192,23 @@ TEST_F(Serve, TwoProbesAskedForAreBothAnswered) {
               std::string::npos);
 }
 
+// A scrape on two threads (--scrape-threads 2): its four rows are all answered, each once.
+TEST_F(Serve, AScrapeOnTwoThreadsAnswersEveryRowOnce) {
+    auto port = start({"--scrape-threads", "2"});
+    auto r = HttpConnection(port).get("/probe?probe=p1");
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (const std::string target : {"a", "b"})
+        for (const std::string vantage : {"lo", "lo2"}) {
+            const std::string sample = "probe_success{target=\"" + target + "\",address=\"127.0.0.1\",vantage=\"" +
+                                       vantage + "\",probe=\"p1\",type=\"ikev2\"} 1\n";
+            auto at = r.body.find(sample);
+            EXPECT_NE(at, std::string::npos) << sample << r.body;
+            if (at != std::string::npos) {
+                EXPECT_EQ(r.body.find(sample, at + 1), std::string::npos) << "twice: " << sample;
+            }
+        }
+}
+
 // Prometheus' own parser (python3-prometheus-client) reads both pages.
 TEST_F(Serve, BothPagesParseAsPrometheusText) {
     auto port = start();
@@ -435,7 +452,8 @@ TEST_F(Serve, BadOptionsAreUsageErrors) {
                                          {"--listen", "127.0.0.1:70000"},
                                          {"--idle-timeout", "nan"},
                                          {"--header-timeout", "-1"},
-                                         {"--max-connections", "0"}}) {
+                                         {"--max-connections", "0"},
+                                         {"--scrape-threads", "0"}}) {
         std::vector<std::string> args = {"serve", scenario()};
         args.insert(args.end(), bad.begin(), bad.end());
         ServeProcess p(VPNPROBE_BINARY, args, (dir_ / "bad.log").string());
