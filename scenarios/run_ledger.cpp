@@ -26,6 +26,11 @@ void RunLedger::run_ended() {
     if (progress_) progress_(done_, total_);
 }
 
+int RunLedger::in_flight() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return in_flight_;
+}
+
 int RunLedger::peak_in_flight() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return peak_;

@@ -21,6 +21,7 @@ public:
     void run_started();
     void run_ended();  // then calls progress
 
+    int in_flight() const;
     int peak_in_flight() const;
     std::size_t done() const;
     std::size_t total() const { return total_; }

@@ -82,8 +82,12 @@ ProbeRun local_failure(const PlannedRow& row, const std::string& why) {
     return run;
 }
 
-RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                     std::shared_ptr<probes::TrustCache> trust) {
+// What one run shares between its rows (each scrape of `serve` is a run): loaded or made on first use.
+struct RunShared {
+    std::shared_ptr<probes::TrustCache> trust;
+};
+
+RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop, const RunShared& shared) {
     const ProbeSpec& p = *row.probe;
     const TargetSpec& t = *row.target;
     RowTarget target;
@@ -92,7 +96,7 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
     target.address = row.address;
     target.name_clients_dial = t.sni.empty() ? t.host : t.sni;
     target.ca = t.ca;
-    target.trust = std::move(trust);
+    target.trust = shared.trust;
     target.vantage = row.vantage->vantage;
     target.timeout = p.timeout;
     target.stop = std::move(stop);
@@ -101,19 +105,19 @@ RowTarget row_target(const PlannedRow& row, std::shared_ptr<probes::StopSignal> 
 
 // The kind runs its probe, then its diagnosis.
 asio::awaitable<ProbeRun> run_probe(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                                    std::shared_ptr<probes::TrustCache> trust) {
+                                    const RunShared& shared) {
     const ProbeKind& kind = row.probe->kind();
-    const RowTarget target = row_target(row, std::move(stop), std::move(trust));
+    const RowTarget target = row_target(row, std::move(stop), shared);
     ProbeRun run{co_await kind.run(target, row.probe->options)};
     kind.diagnose(run.result, target, row.probe->options);
     co_return run;
 }
 
 asio::awaitable<ProbeRun> run_once(const PlannedRow& row, std::shared_ptr<probes::StopSignal> stop,
-                                   std::shared_ptr<probes::TrustCache> trust) {
+                                   const RunShared& shared) {
     std::string error;
     try {
-        co_return co_await run_probe(row, stop, trust);
+        co_return co_await run_probe(row, stop, shared);
     } catch (const std::exception& e) {
         error = probes::describe_exception(e);  // without a Boost source location
     }
@@ -321,7 +325,8 @@ struct Run {
     // whole run when a row first needs them. Per run: each scrape of `serve` is a run, so a CA file replaced
     // between scrapes is read anew by the next one. Thread-safe: a mutex round the map; a TrustSource is not changed
     // after load (its TLS context is made once, under std::call_once) and OpenSSL verifies against it from any thread.
-    std::shared_ptr<probes::TrustCache> trust = std::make_shared<probes::TrustCache>();
+    // Whatever is added here is shared by the probes of every thread: it must be thread-safe too.
+    const RunShared shared{std::make_shared<probes::TrustCache>()};
     std::vector<std::size_t> started;  // runs of each row that started
     std::vector<int> row_in_flight;
     std::atomic<std::size_t> workers_left{0};
@@ -346,7 +351,7 @@ asio::awaitable<void> worker(Run& run, RunThread& self) {
             run.ledger.run_started();
             rr.peak_in_flight = std::max(rr.peak_in_flight, ++run.row_in_flight[row]);
             if (run.opt.run_started) run.opt.run_started(row);
-            rr.runs[repeat] = co_await run_once(run.plan[row], self.stop, run.trust);
+            rr.runs[repeat] = co_await run_once(run.plan[row], self.stop, run.shared);
             --run.row_in_flight[row];
             run.ledger.run_ended();
         }

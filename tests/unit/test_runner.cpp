@@ -248,6 +248,7 @@ TEST(RunLedger, RowsAreHandedOutOnceAndProgressCountsWithoutAGap) {
     for (std::size_t row = 0; row < rows; ++row) ASSERT_EQ(times[row], 1) << "row " << row;
     EXPECT_FALSE(ledger.take_row());
     EXPECT_EQ(ledger.done(), rows);
+    EXPECT_EQ(ledger.in_flight(), 0);
     ASSERT_EQ(progress.size(), rows);
     for (std::size_t i = 0; i < rows; ++i) ASSERT_EQ(progress[i], i + 1);
     EXPECT_GE(ledger.peak_in_flight(), 1);
@@ -263,6 +264,7 @@ TEST(RunLedger, PeakInFlightIsTheMostAtOnce) {
     ledger.run_started();
     ledger.run_started();
     EXPECT_EQ(ledger.peak_in_flight(), 3);
+    EXPECT_EQ(ledger.in_flight(), 3);
     EXPECT_EQ(ledger.done(), 1u);
 }
 
