@@ -49,7 +49,21 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
         done)]}"
 } > "$dir/lab.yaml"
 
-closed_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Below the ephemeral range: a probe's own socket that got this port would swallow the datagrams sent to it (a
+# connected UDP socket drops them without a port unreachable) and that probe would wait for its deadline.
+closed_port=$(python3 -c '
+import socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for port in range(low - 10000, low):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break')
 {
     echo "version: 1"
     echo "name: bench-threads-loopback"
