@@ -18,8 +18,10 @@ run=${VPNPROBE_LAB_RUN:-/work/lab-run}
 copies=${COPIES:-40}
 rounds=${ROUNDS:-3}
 parallel=${PARALLEL:-64}
+# shellcheck disable=SC1091
 . "$run/sstp-lab.env"
 sstp_ca=$LAB_CA
+# shellcheck disable=SC1091
 . "$run/ike-lab.env"
 dir=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
