@@ -91,7 +91,7 @@ public:
 private:
     CLI::App* sub_;
     std::string scenario_, format_ = "table", output_, compare_with_;
-    int count_ = 0, parallel_ = 0;
+    int count_ = 0, parallel_ = 0, threads_ = 0;
     bool dry_run_ = false;
 };
 
