@@ -115,7 +115,9 @@ public:
         w.answered = r_.ike.sa_init_answered;
         w.answer = ok ? "accepted: " + r_.ike.chosen_proposal
                       : (!r_.ike.error_notify.empty() ? r_.ike.error_notify : r_.phases.back().error);
-        if (ok && sa_.keys) co_await delete_sa(*sock500_, 1);  // leave no half-open IKE SA behind
+        // Leave no half-open IKE SA behind (an SA_INIT-only offer has no keys, so no protected Delete to send).
+        const bool can_delete = ok && sa_.keys.has_value();
+        if (can_delete) co_await delete_sa(*sock500_, 1);
         co_return w;
     }
 
