@@ -467,12 +467,18 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
     const std::size_t thread_count = runner_threads(opt.threads, std::thread::hardware_concurrency(), workers);
     std::vector<std::unique_ptr<RunThread>> threads;
     threads.push_back(std::make_unique<RunThread>());
+    // An io_context makes its reactor (epoll, an eventfd, a timerfd) on first use of a timer or socket: made here for
+    // thread 0 first, then for each further thread before it starts, so that a process short of descriptors runs on
+    // fewer threads rather than failing on one (and its probes report the shortage as the harness's, row by row).
+    { asio::steady_timer reactor_now(threads.front()->io); }
     for (std::size_t t = 1; t < thread_count; ++t) {
-        auto self = std::make_unique<RunThread>();
-        self->hold.emplace(self->io.get_executor());
+        std::unique_ptr<RunThread> self;
         try {
+            self = std::make_unique<RunThread>();
+            { asio::steady_timer reactor_now(self->io); }
+            self->hold.emplace(self->io.get_executor());
             self->thread = std::thread([&run, io = &self->io] { run_until_done(run, *io); });
-        } catch (const std::system_error&) {
+        } catch (const std::exception&) {  // std::system_error from std::thread, boost's from the io_context
             break;
         }
         threads.push_back(std::move(self));
