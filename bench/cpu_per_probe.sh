@@ -5,6 +5,8 @@
 # loading the trust store, when the binary does that once). Instruction counts repeat within a fraction of a
 # percent on a loaded machine; times do not. With TIME=1 it also prints user+sys seconds per probe from
 # /usr/bin/time over count N+1, minus count 1.
+# The IKEv2 cases come twice: with the run's shared key share (the default) and with `fresh_key_share: true` (a
+# new DH key pair per exchange). CASES="ikev2-sa-init ikev2-sa-init-fresh" measures only those.
 #   usage: bench/cpu_per_probe.sh VPNPROBE [N]      (VPNPROBE_LAB_RUN=/work/lab-run by default)
 set -eu
 bin=${1:?usage: cpu_per_probe.sh VPNPROBE [N]}
@@ -32,6 +34,10 @@ scenario ikev2-sa-init "{name: t, host: $IKE_FRAG_ADDR, sni: vpn.test, ca: $IKE_
     "{type: ikev2, timeout: 60, options: {preset: modern, sa_init_only: true}}"
 scenario ikev2-full "{name: t, host: $IKE_FRAG_ADDR, sni: vpn.test, ca: $IKE_CA}" \
     "{type: ikev2, timeout: 60, options: {preset: modern}}"
+scenario ikev2-sa-init-fresh "{name: t, host: $IKE_FRAG_ADDR, sni: vpn.test, ca: $IKE_CA}" \
+    "{type: ikev2, timeout: 60, options: {preset: modern, sa_init_only: true, fresh_key_share: true}}"
+scenario ikev2-full-fresh "{name: t, host: $IKE_FRAG_ADDR, sni: vpn.test, ca: $IKE_CA}" \
+    "{type: ikev2, timeout: 60, options: {preset: modern, fresh_key_share: true}}"
 
 ir() {  # scenario, count -> total instructions
     valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$bin" run "$dir/$1.yaml" --count "$2" \
@@ -42,8 +48,8 @@ cpu() {  # scenario, count -> user+sys seconds
     /usr/bin/time -f '%U %S' -o "$dir/time" "$bin" run "$dir/$1.yaml" --count "$2" --format json > /dev/null || true
     tail -n 1 "$dir/time" | awk '{print $1 + $2}'
 }
-printf '%-14s %14s %14s\n' case "Ir/probe" "${TIME:+cpu ms/probe}"
-for c in sstp-system sstp-ca ikev2-sa-init ikev2-full; do
+printf '%-20s %14s %14s\n' case "Ir/probe" "${TIME:+cpu ms/probe}"
+for c in ${CASES:-sstp-system sstp-ca ikev2-sa-init ikev2-sa-init-fresh ikev2-full ikev2-full-fresh}; do
     one=$(ir "$c" 1)
     many=$(ir "$c" $((n + 1)))
     per=$(( (many - one) / n ))
@@ -53,5 +59,5 @@ for c in sstp-system sstp-ca ikev2-sa-init ikev2-full; do
         tn=$(cpu "$c" $((n + 1)))
         ms=$(awk -v a="$t1" -v b="$tn" -v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')
     fi
-    printf '%-14s %14s %14s\n' "$c" "$per" "$ms"
+    printf '%-20s %14s %14s\n' "$c" "$per" "$ms"
 done

@@ -67,8 +67,8 @@ private:
     int port_ = 500, nat_t_port_ = 4500;
     std::size_t fragment_size_ = 1280;
     double timeout_ = 10, retransmit_ = 0.5;
-    bool sa_init_only_ = false, audit_weak_ = false, no_fragmentation_ = false, all_addresses_ = false,
-         verbose_ = false;
+    bool sa_init_only_ = false, fresh_key_share_ = false, audit_weak_ = false, no_fragmentation_ = false,
+         all_addresses_ = false, verbose_ = false;
 };
 
 // Offline check of a candidate certificate (and its key) before it is bound to an SSTP or IKEv2 server.
@@ -94,7 +94,7 @@ public:
 private:
     CLI::App* sub_;
     std::string scenario_, format_ = "table", output_, compare_with_;
-    int count_ = 0, parallel_ = 0;
+    int count_ = 0, parallel_ = 0, threads_ = 0;
     bool dry_run_ = false;
 };
 

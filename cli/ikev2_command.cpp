@@ -13,6 +13,7 @@
 #include "probes/ikev2/ikev2_json.hpp"
 #include "probes/ikev2/ikev2_presets.hpp"
 #include "probes/ikev2/ikev2_probe.hpp"
+#include "probes/ikev2/key_share_cache.hpp"
 #include "probes/limits.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/signal_stop.hpp"
@@ -52,6 +53,7 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
     add_kind_option(sub_, kind().option("fragment_size"), fragment_size_);
     add_kind_option(sub_, kind().option("fragmentation"), no_fragmentation_);  // --no-fragmentation
     add_kind_option(sub_, kind().option("sa_init_only"), sa_init_only_);
+    add_kind_option(sub_, kind().option("fresh_key_share"), fresh_key_share_);
     add_kind_option(sub_, kind().option("audit_weak"), audit_weak_);
     add_vantage_options(sub_, netns_, source_, interface_);
     add_timeout_option(sub_, timeout_);
@@ -100,6 +102,9 @@ int Ikev2Command::run() {
     opt.fragment_size = fragment_size_;
     opt.offer_fragmentation = !no_fragmentation_;
     opt.sa_init_only = sa_init_only_;
+    // One key pair per group for this command's exchanges (--all-addresses, --audit-weak); a lone probe makes one
+    // exchange, so its key pair is fresh either way.
+    if (!fresh_key_share_) opt.key_shares = std::make_shared<probes::KeyShareCache>();
     opt.vantage = vantage_from_options(netns_, source_, interface_);
     opt.timeout_seconds = timeout_;
     opt.retransmit_seconds = retransmit_;

@@ -32,9 +32,13 @@ RunCommand::RunCommand(CLI::App& app) {
                      "else 1)")
         ->check(CLI::Range(1, 100000));
     sub_->add_option("--parallel", parallel_,
-                     "At most N probes in flight at once (one io_context, no thread each) (default: the scenario's "
-                     "parallel, else 64)")
+                     "At most N probes in flight at once, over all threads (no thread per probe) (default: the "
+                     "scenario's parallel, else 64)")
         ->check(CLI::Range(1, 100000));
+    sub_->add_option("--threads", threads_,
+                     "Run the probes on N threads, each with its own event loop (default: the cores, at most 16; "
+                     "never more than the rows or --parallel)")
+        ->check(CLI::Range(1, 256));
     non_empty(sub_->add_option("--compare-with", compare_with_,
                                "PEM of a candidate certificate: show how each served certificate differs from it"));
     sub_->add_flag("--dry-run", dry_run_, "Check the scenario and print the rows it would run, without probing");
@@ -62,6 +66,7 @@ int RunCommand::run() {
     RunOptions opt;
     if (count_) opt.count = count_;
     if (parallel_) opt.parallel = parallel_;
+    if (threads_) opt.threads = threads_;
     if (!compare_with_.empty()) opt.compare_with = compare_with_;
     opt.stop_on_signals = true;  // SIGINT/SIGTERM: polite end, the finished rows reported, exit 130/143
     // A live progress line, only where a person watches (stderr is a terminal).

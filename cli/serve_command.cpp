@@ -75,6 +75,10 @@ ServeCommand::ServeCommand(CLI::App& app) {
                      "Scrapes of /probe running at once (threads); more get 503")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
+    sub_->add_option("--scrape-threads", limits_.scrape_threads,
+                     "Threads each scrape runs its probes on (default: the cores divided among --max-concurrent "
+                     "scrapes, at least 1)")
+        ->check(CLI::Range(1, 256));
     sub_->add_option("--idle-timeout", limits_.idle_timeout,
                      "Seconds a keep-alive connection may wait for its next request")
         ->check(seconds_validator())

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "cli/serve_routes.hpp"
 #include "cli/serve_stats.hpp"
@@ -78,8 +80,9 @@ struct Connection {
 };
 
 // Why scrapes run on a thread pool and not as coroutines of this io_context: run_scenario runs a
-// scenario's probes as coroutines on an io_context of its own and returns when they are done (as `run`
-// uses it), opening each probe's socket inside its vantage namespace with setns on the calling thread.
+// scenario's probes as coroutines on io_contexts of its own (the calling thread and --scrape-threads - 1
+// more) and returns when they are done (as `run` uses it), opening each probe's socket inside its vantage
+// namespace with setns on the thread that runs the probe.
 // Giving it an executor would change the runner, which other work is changing now. So a pool of exactly
 // --max-concurrent threads, made at start, runs them: the thread count is bounded, a scrape never waits
 // for a thread (the cap refuses the one over it), and the I/O thread is never blocked by a probe.
@@ -353,6 +356,9 @@ asio::awaitable<Reply> Server::scrape(ScrapeJob job) {
     auto shared = std::make_shared<ScrapeJob>(std::move(job));
     auto remote_stop = std::make_shared<probes::RemoteStop>();
     shared->options.remote_stop = remote_stop;
+    shared->options.threads = limits_.scrape_threads > 0
+                                  ? limits_.scrape_threads
+                                  : scrape_threads_for(std::thread::hardware_concurrency(), limits_.max_concurrent);
     scrape_stops_.insert(remote_stop);
     if (stop_requested_) remote_stop->request(stop_reason_);
     std::atomic<int>* busy = &pool_busy_;
@@ -422,6 +428,10 @@ asio::awaitable<void> Server::stop_on(asio::signal_set& signals) {
 }
 
 }  // namespace
+
+int scrape_threads_for(unsigned hardware, int max_concurrent) {
+    return std::max(1, static_cast<int>(hardware) / std::max(1, max_concurrent));
+}
 
 int run_http_server(const ListenAddress& listen, const scenarios::Scenario& scenario, const ServeLimits& limits) {
     asio::io_context io(1);

@@ -14,6 +14,9 @@ enum class FailureReason : std::uint8_t {
     timeout,  // the phase's or the probe's deadline passed with nothing (more) from the server
     interrupted,  // SIGINT/SIGTERM: says nothing about the server
     local,  // the harness's own failure (no namespace, unreadable CA file, no descriptors, ...)
+    // A deadline passed while vpnprobe's own event loop ran late (overloaded: probes/load_monitor.hpp): the
+    // harness's failure (the phase is `local`), never the server's timeout.
+    harness_overload,
     internal,  // a step of ours that should not fail did (key derivation, building a message)
     // ---- names and sockets ----
     resolve_failed,  // the name did not resolve (NXDOMAIN, no address of the family, resolver error)

@@ -28,6 +28,8 @@ const char* to_string(FailureReason r) {
         return "interrupted";
     case FailureReason::local:
         return "local";
+    case FailureReason::harness_overload:
+        return "harness_overload";
     case FailureReason::internal:
         return "internal";
     case FailureReason::resolve_failed:
@@ -138,7 +140,7 @@ const Phase* find_phase(const std::vector<Phase>& phases, const std::string& nam
 
 std::string harness_error(const std::vector<Phase>& phases, const std::vector<Finding>& findings) {
     for (const auto& f : findings)
-        if (f.check == "probe.local") return f.detail;
+        if (f.check == "probe.local" || f.check == "probe.overload") return f.detail;
     for (const auto& p : phases)
         if (p.local) return "the probe could not run its " + p.name + " phase: " + p.error;
     return {};

@@ -54,6 +54,9 @@ struct ProbeOutcome {
     std::string vantage;  // label of the vantage point
     std::vector<Phase> phases;
     double total_seconds = 0;
+    // The worst lag of vpnprobe's own event loop while this probe ran (probes/load_monitor.hpp), 0 when it
+    // was not measured. Above kOverloadLag the probe's timings include our own queueing, not only the server's.
+    double event_loop_lag_seconds = 0;
     // Set by the kind's diagnosis:
     std::vector<Finding> findings;
     bool success = false;  // every protocol phase succeeded and no error-severity finding
@@ -64,7 +67,8 @@ struct ProbeOutcome {
 };
 
 // Why the probe could not run, when the failure was the harness's own (finding probe.local, or a phase
-// marked local: no such namespace, an unreadable CA file, no file descriptors left, ...); "" when it ran.
+// marked local: no such namespace, an unreadable CA file, no file descriptors left, ...; or finding
+// probe.overload: a phase timed out while our own event loop ran too late); "" when it ran.
 // Such a result says nothing about the target. The one definition for the probe commands' exit 3 and the
 // scenario reports.
 std::string harness_error(const std::vector<Phase>& phases, const std::vector<Finding>& findings);
@@ -77,6 +81,7 @@ public:
         : phases_(phases), name_(std::move(name)), start_(clock::now()) {}
     Phase& finish(PhaseOutcome outcome, std::string error = {});
     double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
+    clock::time_point started() const { return start_; }
 
 private:
     std::vector<Phase>& phases_;

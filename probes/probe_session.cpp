@@ -67,6 +67,33 @@ bool ProbeSession::expired() const { return watchdog_.fired() || clock::now() >=
 void ProbeSession::finish() {
     watchdog_.disarm();
     outcome_.total_seconds = std::chrono::duration<double>(clock::now() - start_).count();
+    if (settings_.load)
+        outcome_.event_loop_lag_seconds = std::chrono::duration<double>(settings_.load->worst_since(start_)).count();
+}
+
+std::string ProbeSession::overload_words(clock::time_point since, double timeout_seconds) const {
+    if (!settings_.load) return {};
+    const clock::duration lag = settings_.load->worst_since(since);
+    if (lag <= overload_bound(timeout_seconds)) return {};
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.0f ms", lag_ms(lag));
+    return std::string("vpnprobe's own event loop ran ") + ms + " late during this " +
+           (since <= start_ ? "probe" : "phase") +
+           " (overloaded: lower --parallel or add cores); the timeout says nothing about the server";
+}
+
+bool ProbeSession::fail_timed_out(PhaseTimer& phase, const std::string& why, clock::time_point since,
+                                  double timeout_seconds) {
+    const std::string overload = overload_words(since, timeout_seconds);
+    if (overload.empty()) {
+        record(phase, PhaseOutcome::timeout, FailureReason::timeout, why);
+    } else if (in_polite_end_) {
+        // The goodbye (SSTP's disconnect, IKEv2's Delete) is a courtesy, reported as a warning: keep it one.
+        record(phase, PhaseOutcome::timeout, FailureReason::timeout, why + " (" + overload + ")");
+    } else {
+        record(phase, PhaseOutcome::failed, FailureReason::harness_overload, overload + " (" + why + ")", true);
+    }
+    return false;
 }
 
 const std::string& ProbeSession::stop_reason() const {
@@ -110,10 +137,13 @@ bool ProbeSession::fail(PhaseTimer& phase, FailureReason reason, const std::stri
         record(phase, PhaseOutcome::interrupted, FailureReason::interrupted,
                "interrupted (" + stop_reason() + ") while waiting: " + waiting_for_);
     } else if (expired()) {
+        // The lag that counts is the lag since the deadline that passed was set: the whole probe's at its start
+        // (a loop late in an earlier phase consumed it too), a phase's when the phase began.
         const bool whole = clock::now() >= deadline_;
-        record(phase, PhaseOutcome::timeout, FailureReason::timeout,
-               "no answer within " + seconds_text(whole ? settings_.timeout_seconds : phase_seconds_) +
-                   (whole ? " (probe deadline)" : " (phase deadline)") + " while waiting: " + waiting_for_);
+        fail_timed_out(phase,
+                       "no answer within " + seconds_text(whole ? settings_.timeout_seconds : phase_seconds_) +
+                           (whole ? " (probe deadline)" : " (phase deadline)") + " while waiting: " + waiting_for_,
+                       whole ? start_ : phase.started(), whole ? whole_seconds_ : phase_seconds_);
     } else {
         record(phase, PhaseOutcome::failed, reason, why, false, sys_errno);
     }
@@ -132,9 +162,9 @@ bool ProbeSession::fail_open(PhaseTimer& phase, const std::string& what, const s
     return fail_local(phase, why, sys_errno);
 }
 
+// The probe's own waits (IKEv2's retransmissions) run to the whole probe's deadline: the lag since its start.
 bool ProbeSession::fail_timeout(PhaseTimer& phase, const std::string& why) {
-    record(phase, PhaseOutcome::timeout, FailureReason::timeout, why);
-    return false;
+    return fail_timed_out(phase, why, start_, whole_seconds_);
 }
 
 asio::awaitable<std::optional<asio::ip::address>> ProbeSession::resolve(const std::string& fixed_address) {
@@ -145,6 +175,10 @@ asio::awaitable<std::optional<asio::ip::address>> ProbeSession::resolve(const st
         auto out = co_await resolve_with_deadline(settings_.vantage, settings_.host, phase_deadline(), settings_.stop);
         if (interrupted_) {
             fail(phase, FailureReason::interrupted, "interrupted");
+            co_return std::nullopt;
+        }
+        if (out.timed_out && !out.local) {
+            fail_timed_out(phase, out.error, phase.started(), phase_seconds_);
             co_return std::nullopt;
         }
         if (!out.error.empty()) {

@@ -45,6 +45,7 @@
 #include <string>
 
 #include "probes/failure_reason.hpp"
+#include "probes/load_monitor.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/vantage.hpp"
@@ -61,6 +62,9 @@ struct SessionSettings {
     double phase_timeout_seconds = 0;  // each phase; <= 0 means the same as the whole
     std::function<void(const std::string&)> log;  // -v; empty = quiet
     std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM; may be null
+    // The lag of the io_context this probe runs on (probes/load_monitor.hpp); null = not measured. With it, a
+    // phase that times out while the loop ran too late is the harness's failure, not the server's timeout.
+    std::shared_ptr<LoadMonitor> load;
 };
 
 // How the probe's own I/O is ended (see the header comment). Either may be empty.
@@ -100,7 +104,7 @@ public:
     void disarm_watchdog() { watchdog_.disarm(); }
     // The watchdog fired, or the whole probe's deadline has passed.
     bool expired() const;
-    // The end of the probe: the watchdog off, outcome.total_seconds set.
+    // The end of the probe: the watchdog off, outcome.total_seconds and event_loop_lag_seconds set.
     void finish();
 
     // ---- the stop request
@@ -113,6 +117,11 @@ public:
     void enter_polite_end();
     bool in_polite_end() const { return in_polite_end_; }
 
+    // ---- our own overload. The words for a deadline that may have passed because vpnprobe's own event loop ran
+    // too late while it ran (the worst lag since `since`, when the deadline was set, above overload_bound() of
+    // its `timeout_seconds`); "" when the loop kept up (or no monitor measures it).
+    std::string overload_words(clock::time_point since, double timeout_seconds) const;
+
     // ---- failing a phase. Each returns false, for `co_return s.fail(...)` in a phase returning bool.
     // What the phase was waiting for when it ended: named by a timeout's or a stop's text.
     void waiting_for(std::string what) { waiting_for_ = std::move(what); }
@@ -121,6 +130,9 @@ public:
     // The phase ends with `reason` and `why` -- unless a stop request ended it (interrupted: "interrupted
     // (SIGINT) while waiting: <waiting_for>") or the deadline did (timeout: "no answer within 5 s (phase
     // deadline) while waiting: <waiting_for>"); then `why` and `sys_errno` are the consequence and dropped.
+    // A deadline that passed while our own event loop ran late (overload_words) is no timeout of the server's:
+    // the phase fails with harness_overload and `local` set (the "could not probe" class), except in the
+    // polite end (a goodbye's timeout is only a warning: it stays a timeout, with the words added).
     bool fail(PhaseTimer& phase, FailureReason reason, const std::string& why, int sys_errno = 0);
     // The harness's own failure (no namespace, an unreadable CA file, no descriptors): reason local, `local`
     // set; says nothing about the server.
@@ -129,7 +141,8 @@ public:
     // on a UDP socket looks the route up) is the path's, failed with its reason; anything else (no namespace,
     // the source address not here, no descriptors) is the harness's own: local. `what` prefixes the words.
     bool fail_open(PhaseTimer& phase, const std::string& what, const std::exception& e);
-    // A timeout the probe decided itself (a UDP probe whose retransmissions ran out): reason timeout.
+    // A timeout the probe decided itself (a UDP probe whose retransmissions ran out): reason timeout, or
+    // harness_overload as in fail().
     bool fail_timeout(PhaseTimer& phase, const std::string& why);
     // Exactly this outcome and reason, nothing classified: for the cases above that do not fit.
     Phase& record(PhaseTimer& phase, PhaseOutcome outcome, FailureReason reason, const std::string& why,
@@ -144,6 +157,9 @@ public:
 private:
     void on_stop();
     bool mark_stopped();  // false when the polite end runs (the stop lets it finish)
+    // A timeout: the harness's (overloaded since `since`, when the deadline that passed was set) or the
+    // server's, with `why` as the timeout's words.
+    bool fail_timed_out(PhaseTimer& phase, const std::string& why, clock::time_point since, double timeout_seconds);
 
     boost::asio::any_io_executor ex_;
     ProbeOutcome& outcome_;

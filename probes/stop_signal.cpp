@@ -28,7 +28,7 @@ int StopSignal::subscribe(std::function<void()> on_stop) {
 void RemoteStop::request(const std::string& reason) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!reason_.empty()) return;
-    reason_ = reason;
+    reason_ = reason.empty() ? "stop" : reason;  // "" means not requested: a request is never lost for it
     if (deliver_) deliver_(reason_);
 }
 
@@ -43,7 +43,21 @@ void RemoteStop::detach() {
     deliver_ = nullptr;
 }
 
-SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop) : stop_(std::move(stop)) {
+bool RemoteStop::requested() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !reason_.empty();
+}
+
+std::string RemoteStop::reason() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return reason_;
+}
+
+SignalStop::SignalStop(boost::asio::io_context& io, std::shared_ptr<StopSignal> stop)
+    : SignalStop(io, [stop](const std::string& reason) { stop->request(reason); }) {}
+
+SignalStop::SignalStop(boost::asio::io_context& io, std::function<void(const std::string&)> request)
+    : request_(std::move(request)) {
     try {
         signals_.emplace(io, SIGINT, SIGTERM);
     } catch (const std::exception&) {  // EMFILE for the signal pipe or the reactor: see signals_
@@ -69,7 +83,7 @@ void SignalStop::wait() {
         std::string msg = std::string("vpnprobe: ") + name +
                           ": ending the probes in flight politely; a second signal stops at once\n";
         (void)!::write(STDERR_FILENO, msg.data(), msg.size());
-        stop_->request(name);
+        request_(name);
         wait();
     });
 }

@@ -2,7 +2,8 @@
 // IKEv2 probe deletes the IKE SA it has set up, an SSTP probe sends CALL_ABORT and close_notify where its
 // TLS session is up. Each probe then ends within kPoliteEndSeconds, its unfinished phase marked
 // `interrupted`. Single-threaded: request() is called on the probes' io_context thread, and calls every
-// subscribed probe there.
+// subscribed probe there. A run on several threads (the scenario runner) has one per io_context, and a
+// RemoteStop that posts the request to each.
 #pragma once
 
 #include <functional>
@@ -50,18 +51,21 @@ private:
 };
 
 // A stop request from another thread: `vpnprobe serve` shutting down (on its I/O thread) asks the scrapes
-// running on its pool threads, each with an io_context of its own, to end politely. request() may be called
-// from any thread at any time; while a run is attached its deliver function passes the request on (by
-// posting it to the run's io_context), and a request made before the attach is delivered at the attach.
+// running on its pool threads, each with io_contexts of its own, to end politely; a run's signals (on one of
+// its threads) ask all its threads. request() may be called from any thread at any time; while a run is
+// attached its deliver function passes the request on (by posting it to each of the run's io_contexts), and a
+// request made before the attach is delivered at the attach. The first request wins.
 class RemoteStop {
 public:
     void request(const std::string& reason);
     void attach(std::function<void(const std::string&)> deliver);
-    // After detach() returns, deliver is never called again (so the run's io_context may go).
+    // After detach() returns, deliver is never called again (so the run's io_contexts may go).
     void detach();
+    bool requested() const;
+    std::string reason() const;  // "" = not requested
 
 private:
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::string reason_;  // "" = not requested
     std::function<void(const std::string&)> deliver_;
 };

@@ -75,9 +75,9 @@ std::shared_ptr<ssl::context> make_probe_tls_context(const TlsOptions& options) 
     return ctx;
 }
 
-void set_sni(ssl::stream<boost::asio::ip::tcp::socket>& stream, const std::string& sni) {
+void set_sni(SSL* ssl, const std::string& sni) {
     if (sni.empty() || is_ip_literal(sni)) return;
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), sni.c_str()))
+    if (!SSL_set_tlsext_host_name(ssl, sni.c_str()))
         throw std::runtime_error("cannot set SNI: " + drain_openssl_errors());
 }
 

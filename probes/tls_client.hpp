@@ -17,7 +17,7 @@ namespace vpnprobe::probes {
 std::shared_ptr<boost::asio::ssl::context> make_probe_tls_context(const TlsOptions& options);
 
 // Sets SNI on a stream before its handshake (an IP literal is not sent, as RFC 6066 says).
-void set_sni(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream, const std::string& sni);
+void set_sni(SSL* ssl, const std::string& sni);
 
 // Reads version, cipher, group and peer chain off a finished handshake and verifies the chain against `trust`.
 // Each certificate is used as the handshake decoded it (inspected and verified, never decoded again).

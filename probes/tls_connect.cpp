@@ -115,7 +115,11 @@ asio::awaitable<bool> TlsConnection::connect(ProbeSession& s, const asio::ip::ad
     } catch (const std::exception& e) {
         co_return s.fail_open(phase, "cannot open the socket at the vantage point: ", e);
     }
-    stream_.emplace(std::move(*sock), *ctx_);
+    try {
+        stream_.emplace(std::move(*sock), ctx_->native_handle());
+    } catch (const std::exception& e) {
+        co_return s.fail_local(phase, "cannot set up TLS: " + describe_exception(e));
+    }
     const std::string where = host_port_text(address.to_string(), port);
     s.log("-> TCP SYN to " + where + " from " + s.outcome().vantage);
     s.waiting_for("TCP connection to " + where);
@@ -131,7 +135,7 @@ asio::awaitable<bool> TlsConnection::connect(ProbeSession& s, const asio::ip::ad
 asio::awaitable<std::optional<TlsFacts>> TlsConnection::handshake(ProbeSession& s, const TlsOptions& tls) {
     PhaseTimer phase(s.outcome().phases, "tls_handshake");
     try {
-        set_sni(*stream_, tls.sni);
+        set_sni(stream_->native_handle(), tls.sni);
     } catch (const std::exception& e) {
         s.fail(phase, FailureReason::internal, describe_exception(e));
         co_return std::nullopt;
@@ -144,8 +148,7 @@ asio::awaitable<std::optional<TlsFacts>> TlsConnection::handshake(ProbeSession& 
     s.arm_watchdog();
     s.log("-> TLS ClientHello" +
           (tls.sni.empty() || is_ip_literal(tls.sni) ? std::string(" (no SNI)") : " SNI " + tls.sni));
-    error_code ec;
-    co_await stream_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+    error_code ec = co_await stream_->handshake();
     if (ec) {
         // The reason from the error code, before describe_io_error empties OpenSSL's queue.
         const FailureReason reason = io_failure_reason(ec);
@@ -173,11 +176,10 @@ asio::awaitable<void> TlsConnection::close_notify(ProbeSession& s, PeerClose pee
     if (peer == PeerClose::wait)
         s.arm_watchdog(std::min(s.deadline(), ProbeSession::clock::now() + std::chrono::milliseconds(500)));
     else s.arm_watchdog();
-    // SSL_shutdown sends close_notify, and then (as Asio calls it) reads until the peer's arrives. Marking the
-    // peer's as received makes it stop after sending ours: nothing of the server's is read or claimed.
+    // SSL_shutdown sends close_notify, and then (as TlsStream::shutdown calls it) reads until the peer's arrives.
+    // Marking the peer's as received makes it stop after sending ours: nothing of the server's is read or claimed.
     if (peer == PeerClose::dont_wait) SSL_set_shutdown(stream_->native_handle(), SSL_RECEIVED_SHUTDOWN);
-    error_code ec;
-    co_await stream_->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    error_code ec = co_await stream_->shutdown();
     if (peer == PeerClose::dont_wait)
         s.log("-> TLS close_notify" + std::string(ec ? " could not be sent: " + describe_io_error(ec)
                                                      : " (not waiting for the server's: RFC 8446 6.1)"));

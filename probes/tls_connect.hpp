@@ -10,7 +10,8 @@
 //     if (ok) ok = co_await tls.connect(s, *address, port, options.tls);
 //     std::optional<TlsFacts> facts;
 //     if (ok) facts = co_await tls.handshake(s, options.tls);
-//     ... tls.stream() for the protocol's own I/O (describe_io_error / io_failure_reason for its errors) ...
+//     ... tls.stream() for the protocol's own I/O: write(), read_some() (describe_io_error / io_failure_reason
+//         for their errors) ...
 //     co_await tls.close_notify(s);  // sends ours, does not wait for the server's
 #pragma once
 
@@ -25,6 +26,7 @@
 
 #include "probes/failure_reason.hpp"
 #include "probes/tls_facts.hpp"
+#include "probes/tls_stream.hpp"
 
 namespace vpnprobe::probes {
 
@@ -32,7 +34,7 @@ class ProbeSession;
 
 class TlsConnection {
 public:
-    using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+    using Stream = TlsStream;
 
     // Phase "tcp_connect": without tls.trust, loads the CA file (an unusable one is the harness's failure, found
     // before anything is sent); takes the TLS context (tls.trust's, unless a key-log file needs its own), opens

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/load_monitor.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/trust_source.hpp"
 #include "probes/vantage.hpp"
@@ -67,9 +68,15 @@ struct RowTarget {
     // The run's trust sources: a kind takes the one for `ca` (trust->get(ca)) when its probe needs it, so that
     // the run loads each once; nullptr = the probe loads its own.
     std::shared_ptr<probes::TrustCache> trust;
+    // The run's IKEv2 Diffie-Hellman key pairs, one per group (probes/ikev2/key_share_cache.hpp), for the kinds
+    // whose exchanges may reuse one; nullptr = a fresh key pair for every exchange.
+    std::shared_ptr<probes::KeyShareCache> key_shares;
     probes::VantagePoint vantage;
     double timeout = 10;
     std::shared_ptr<probes::StopSignal> stop;
+    // The lag monitor of the io_context the row runs on: a kind hands it to its probe (a timeout while the loop
+    // ran too late is then the harness's, not the server's); nullptr = not measured.
+    std::shared_ptr<probes::LoadMonitor> load;
 };
 
 class ProbeKind {

@@ -22,6 +22,17 @@ std::string report_json(const ScenarioResult& r) {
     root["exit_code"] = r.exit_code();
     root["total_seconds"] = r.total_seconds;
     root["peak_in_flight"] = r.peak_in_flight;
+    // Our own event loop: how late it ran, and how long new probes were held back because of it.
+    json::object loop;
+    loop["worst_lag_ms"] = r.load.worst_lag_seconds * 1000;
+    loop["overload_lag_ms"] = probes::lag_ms(probes::kOverloadLag);
+    loop["admission_lag_ms"] = probes::lag_ms(probes::kAdmissionLag);
+    loop["admission_held_seconds"] = r.load.admission_held_seconds;
+    loop["admission_waits"] = r.load.admission_waits;
+    loop["admission_started_alone"] = r.load.admission_started_alone;
+    loop["rows_overloaded"] = r.overloaded_rows();
+    loop["rows_timed_under_lag"] = r.lagged_rows();
+    root["event_loop"] = std::move(loop);
     json::array rows;
     for (const auto& row : r.rows) {
         json::object o;
@@ -38,6 +49,9 @@ std::string report_json(const ScenarioResult& r) {
         const std::string harness = row.harness_error();
         o["harness_error"] = !harness.empty();
         if (!harness.empty()) o["harness_reason"] = harness;
+        // The worst lag of our own loop during its runs; above the overload lag its timings include our queueing.
+        o["event_loop_lag_ms"] = row.event_loop_lag_seconds * 1000;
+        o["timed_under_lag"] = row.timed_under_lag();
         o["failed_phase"] = row.last().failed_phase();
         o["windows_error"] = row.last().windows_error();
         json::array outcomes;

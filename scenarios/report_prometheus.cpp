@@ -50,6 +50,9 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("vpnprobe_runs", "gauge", "Runs of the probe in this scrape (--count)");
     e.family("vpnprobe_interrupted", "gauge",
              "Whether the run was stopped (SIGINT, SIGTERM) before the probe finished (1): probe_success is then 0");
+    e.family("vpnprobe_event_loop_lag_seconds", "gauge",
+             "The worst lag of vpnprobe's own event loop while the probe ran: above 0.25 its timings include our "
+             "own queueing, and a timeout during it is a harness error (vpnprobe_harness_error 1)");
     for (const auto* k : kinds) k->prometheus_families(e);
     for (const auto& row : r.rows) {
         const ProbeRun& run = row.last();
@@ -69,6 +72,7 @@ std::string report_prometheus(const ScenarioResult& r) {
         e.sample("vpnprobe_expectations_failed", id, failed);
         e.sample("vpnprobe_runs", id, static_cast<double>(row.runs.size()));
         e.sample("vpnprobe_interrupted", id, row.interrupted ? 1 : 0);
+        e.sample("vpnprobe_event_loop_lag_seconds", id, row.event_loop_lag_seconds);
         if (!run.failed_phase().empty())
             e.sample("vpnprobe_failed_phase_info", id + "," + label("phase", run.failed_phase()), 1);
         if (!run.windows_error().empty())

@@ -56,6 +56,7 @@ std::string report_table(const ScenarioResult& r) {
         const ProbeRun& run = row.last();
         std::string time = ms(row.timings.empty() ? run.total_seconds() : row.timings.front().median);
         if (row.runs.size() > 1) time = "med " + ms(row.timings.front().median) + " p95 " + ms(row.timings.front().p95);
+        if (row.timed_under_lag()) time = "~" + time;  // measured while our own loop ran late (see the header)
         // A harness error is not the target's failure: the row says so rather than FAIL.
         const char* verdict = !row.harness_error().empty() ? "ERROR (harness)" : row.passed ? "PASS" : "FAIL";
         lines.push_back(Line{{row.target, row.address.empty() ? "(unresolved)" : row.address, row.vantage, row.probe,
@@ -82,6 +83,21 @@ std::string report_table(const ScenarioResult& r) {
     if (int harness = r.harness_error_rows())
         out << ", " << harness << " could not probe (harness error: a problem on this machine, not the target's)";
     out << "\n";
+    if (r.load.worst_lag_seconds > std::chrono::duration<double>(probes::kAdmissionLag).count() ||
+        r.load.admission_waits > 0) {
+        out << "vpnprobe's own event loop ran up to " << num(r.load.worst_lag_seconds * 1000, 0)
+            << " ms late (overloaded: lower --parallel or add cores); new probes were held back for "
+            << num(r.load.admission_held_seconds, 1) << " s (" << r.load.admission_waits << " waited";
+        if (r.load.admission_started_alone > 0)
+            out << ", " << r.load.admission_started_alone
+                << " of them started while it was still late with none of ours in flight: not our own load";
+        out << ")";
+        if (int n = r.overloaded_rows())
+            out << "; " << n
+                << " row(s) could not be judged (a timeout during the overload says nothing about the target)";
+        if (int n = r.lagged_rows()) out << "; " << n << " row(s) marked ~ were timed under that lag";
+        out << "\n";
+    }
     if (!r.interrupted_by.empty())
         out << "interrupted by " << r.interrupted_by << ": " << r.interrupted_rows()
             << " row(s) did not finish and are marked INTERRUPTED (neither passed nor failed)\n";

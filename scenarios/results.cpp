@@ -1,5 +1,7 @@
 #include "scenarios/results.hpp"
 
+#include <algorithm>
+
 #include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::scenarios {
@@ -40,6 +42,10 @@ std::string ProbeRun::harness_error() const { return probes::harness_error(phase
 std::string RowResult::harness_error() const {
     for (const auto& run : runs)
         if (auto why = run.harness_error(); !why.empty()) return why;
+    // A run that did probe, but whose missed timing expectation was measured under our own overload
+    // (expectations.cpp): that expectation could not be judged here either.
+    for (const auto& o : outcomes)
+        if (o.check == "harness" && !o.held) return o.detail;
     return {};
 }
 
@@ -64,6 +70,30 @@ int ScenarioResult::interrupted_rows() const {
 int ScenarioResult::harness_error_rows() const {
     int n = 0;
     for (const auto& r : rows) n += r.harness_error().empty() ? 0 : 1;
+    return n;
+}
+
+int ScenarioResult::overloaded_rows() const {
+    int n = 0;
+    for (const auto& r : rows)
+        n += std::any_of(r.runs.begin(), r.runs.end(),
+                         [](const ProbeRun& run) {
+                             const auto& f = run.findings();
+                             return std::any_of(f.begin(), f.end(),
+                                                [](const auto& x) { return x.check == "probe.overload"; });
+                         })
+                 ? 1
+                 : 0;
+    return n;
+}
+
+bool RowResult::timed_under_lag() const {
+    return event_loop_lag_seconds > std::chrono::duration<double>(probes::kOverloadLag).count();
+}
+
+int ScenarioResult::lagged_rows() const {
+    int n = 0;
+    for (const auto& r : rows) n += r.timed_under_lag() ? 1 : 0;
     return n;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "scenarios/kinds/kinds.hpp"
+#include "scenarios/load_record.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace vpnprobe::scenarios {
@@ -91,10 +92,16 @@ struct RowResult {
     // The run was stopped (SIGINT, SIGTERM) before this row's runs all finished: neither passed nor failed.
     // `runs` holds the runs that started (the last one interrupted), or one run that says it never started.
     bool interrupted = false;
+    // The worst lag of vpnprobe's own event loop during this row's runs (ProbeOutcome::event_loop_lag_seconds).
+    // Above probes::kOverloadLag its timings include our own queueing: they are reported, marked, not trusted.
+    double event_loop_lag_seconds = 0;
 
     const ProbeRun& last() const { return runs.back(); }
+    // Its runs' timings were measured while our own loop ran more than probes::kOverloadLag late.
+    bool timed_under_lag() const;
     std::string id() const;  // "target/address/vantage/probe"
-    // The first run's harness error (ProbeRun::harness_error), "" when every run ran.
+    // The first run's harness error (ProbeRun::harness_error), or a timing expectation that could not be judged
+    // because the run was timed under our own overload (outcome `harness`); "" when every run ran and was judged.
     std::string harness_error() const;
 };
 
@@ -106,11 +113,16 @@ struct ScenarioResult {
     int peak_in_flight = 0;  // most probes running at once (bounded by --parallel)
     std::string interrupted_by;  // "SIGINT", "SIGTERM" when the run was stopped; "" when it ran to the end
     int interrupt_signal = 0;  // its number (the CLI exits 128 + it)
+    LoadRecord load;  // our own event loop's worst lag, and how long admission was held back because of it
     bool passed() const;
     int failed_rows()
         const;  // rows that ran and did not pass, harness errors included (interrupted rows are not counted)
     int interrupted_rows() const;
     int harness_error_rows() const;
+    // Rows that could not be judged because our own event loop ran too late (finding probe.overload; counted
+    // in harness_error_rows too), and rows that ran to a verdict but whose timings were measured under lag.
+    int overloaded_rows() const;
+    int lagged_rows() const;
     // The exit status of `vpnprobe run`: 0 every expectation held; 1 some did not; 3 some row could not be
     // probed (a harness error: the verdict is unknown, as Nagios' UNKNOWN). 3 wins over 1: a run with
     // a row that never probed is not a complete verdict on the targets, and the report says which rows failed.

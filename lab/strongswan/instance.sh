@@ -20,6 +20,9 @@
 #   strict   aes256gcm16-prfsha384-ecp384 only
 #   cookie   cookie_threshold 1: every IKE_SA_INIT without a valid cookie gets N(COOKIE), see below
 #   lb       a plain responder (like frag, default fragment size): the backends of lb.sh
+#   bench    frag's settings for rate runs (bench/scale.sh starts and stops its own): no cookies and no
+#            blocking however many half-open IKE SAs one address holds, and log level 1 (a rate run's
+#            per-packet lines would cost the shared CPU what the client is being measured with)
 # The "good" proposals of every other profile: AES-GCM-256/128 or AES-CBC-256/128 with SHA-384/256,
 # ECP-384/256 or MODP-2048; so Windows' default offer (DH group 2) is refused there, as by a modern server.
 #
@@ -47,7 +50,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CHARON=/usr/lib/ipsec/charon
-PROFILES=(frag nofrag fragbig noeku expired weak strict cookie lb)
+PROFILES=(frag nofrag fragbig noeku expired weak strict cookie lb bench)
 
 usage() {
   echo "usage: $0 start NAME NETNS DIR [--profile P] [--pki PKIDIR] [--secrets FILE] | stop NAME NETNS DIR | profiles" >&2
@@ -124,7 +127,7 @@ STRICT_IKE="aes256gcm16-prfsha384-ecp384"
 
 # profile -> certificate (PKI file stem), fragmentation, fragment_size, IKE proposals, ESP proposals
 profile_settings() {
-  CERT=server FRAG=yes FRAGSIZE=1280 IKE=$GOOD_IKE ESP=$GOOD_ESP EXTRA="" LOGEXTRA=""
+  CERT=server FRAG=yes FRAGSIZE=1280 IKE=$GOOD_IKE ESP=$GOOD_ESP EXTRA="" LOGEXTRA="" LOGLEVEL=2
   case $PROFILE in
     frag)    FRAGSIZE=500 ;;
     nofrag)  CERT=big FRAG=no ;;
@@ -138,6 +141,13 @@ profile_settings() {
     cookie_threshold = 1        # cookies once one half-open IKE_SA exists (start primes one)
     cookie_threshold_ip = 0     # (per-IP threshold off: the global one decides)
     half_open_timeout = 315360000  # the priming IKE_SA stays half-open for 10 years" ;;
+    bench)   FRAGSIZE=500 LOGLEVEL=1
+             # Every SA_INIT-only probe leaves a half-open IKE SA for half_open_timeout (30 s): with the
+             # defaults (cookie_threshold_ip 3, cookie_threshold 30) all but the first few of a rate run
+             # would get N(COOKIE) first, and an address holding block_threshold of them is ignored.
+             EXTRA="    dos_protection = yes
+    cookie_threshold = 1000000     # (the lab's block_threshold below is 1000000 too)
+    cookie_threshold_ip = 1000000" ;;
     lb)      LOGEXTRA="            mgr = 2         # \"IKE_SA checkout not successful\": a message for an unknown IKE_SA" ;;
     *) die "unknown profile '$PROFILE' (one of: ${PROFILES[*]})" ;;
   esac
@@ -189,9 +199,9 @@ $EXTRA
             append = no
             flush_line = yes
             default = 1
-            ike = 2
-            net = 2
-            cfg = 2
+            ike = $LOGLEVEL
+            net = $LOGLEVEL
+            cfg = $LOGLEVEL
 $LOGEXTRA
         }
         stderr {

@@ -156,6 +156,10 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
                 "the probe was stopped before its " + failed->name + " phase ended (" + failed->error +
                     "): this says nothing about the server",
                 "");
+        else if (failed->reason == FailureReason::harness_overload)
+            add(r, Severity::error, "probe.overload",
+                "the probe could not judge its " + failed->name + " phase from " + r.vantage + ": " + failed->error,
+                "");
         else if (failed->local)
             add(r, Severity::error, "probe.local",
                 "the probe could not run its " + failed->name + " phase from " + r.vantage + ": " + failed->error, "");

@@ -21,7 +21,7 @@ Ikev2Randomness system_randomness() {
             throw std::runtime_error("no random bytes from OpenSSL");
         return b;
     };
-    r.key_exchange = [](std::uint16_t group) { return ike::KeyExchange(group); };
+    r.key_exchange = key_share_source(nullptr, false);
     return r;
 }
 

@@ -19,6 +19,7 @@
 
 #include "probes/failure_reason.hpp"
 #include "probes/ikev2/ikev2_probe.hpp"
+#include "probes/ikev2/key_share_cache.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/ikev2/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2/ikev2_keys.hpp"
@@ -40,11 +41,12 @@ struct StepFailure {
     bool local = false;
 };
 
-// Where random values come from. system_randomness() uses OpenSSL; a test passes fixed bytes and fixed
-// private keys (protocol::ikev2::KeyExchange::from_private_key) so that every message is reproducible.
+// Where random values come from. system_randomness() uses OpenSSL and a fresh key pair for every exchange; the
+// probe swaps in key_share_source() (key_share_cache.hpp) to reuse one per group. A test passes fixed bytes and
+// fixed private keys (protocol::ikev2::KeyExchange::from_private_key) so that every message is reproducible.
 struct Ikev2Randomness {
     std::function<protocol::Bytes(std::size_t)> bytes;  // SPIs and nonces
-    std::function<protocol::ikev2::KeyExchange(std::uint16_t group)> key_exchange;  // a key pair for a group
+    std::function<KeyShare(std::uint16_t group)> key_exchange;  // a key pair for a group, and whether it is reused
 };
 Ikev2Randomness system_randomness();
 

@@ -40,6 +40,7 @@ json::object to_json(const Ikev2Result& r) {
     ike["chosen_proposal"] = f.chosen_proposal;
     ike["chosen_transforms"] = to_json_array(f.chosen_transforms);
     ike["dh_group"] = f.dh_group;
+    ike["key_share_reused"] = f.key_share_reused;
     ike["sa_init_notifies"] = notifies(f.sa_init_notifies);
     ike["vendor_ids"] = to_json_array(f.vendor_ids);
     ike["fragmentation_offered"] = f.fragmentation_offered;

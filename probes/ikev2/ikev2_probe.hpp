@@ -12,12 +12,15 @@
 #include <vector>
 
 #include "probes/certificate.hpp"
+#include "probes/load_monitor.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/trust_source.hpp"
 #include "probes/vantage.hpp"
 
 namespace vpnprobe::probes {
+
+class KeyShareCache;
 
 struct Ikev2Options {
     std::string host;
@@ -32,7 +35,14 @@ struct Ikev2Options {
     std::shared_ptr<const TrustSource> trust;
     std::string expected_name;  // name the client checks against the server certificate; default host
     std::size_t fragment_size = 1280;  // our IKE fragments' size limit (IP payload, RFC 7383 2.5.1)
-    bool sa_init_only = false;
+    bool sa_init_only = false;  // no shared secret, no keys, no Delete (nothing could protect one)
+    // The run's Diffie-Hellman key pairs, one per group, reused across its exchanges (key_share_cache.hpp);
+    // nullptr = a fresh key pair for every exchange, as a Windows client makes.
+    std::shared_ptr<KeyShareCache> key_shares;
+    // Whether IKE_AUTH sends a client credential. Nothing sets it yet: the probe stops at the server's AUTH on the
+    // EAP path. The EAP and machine-certificate logins of a later issue must set it: such a probe never takes a
+    // reused key share, whatever key_shares says (key_share_source(), tested in test_key_share_cache).
+    bool sends_credentials = false;
     bool offer_fragmentation = true;  // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
     bool sa_init_non_esp_marker = false;  // IKE_SA_INIT itself to a NAT-T port (four zero octets first)
     VantagePoint vantage;
@@ -41,6 +51,9 @@ struct Ikev2Options {
     std::string keylog_file;  // Wireshark IKEv2 decryption table (ikev2_decryption_table)
     std::function<void(const std::string&)> log;
     std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (Delete of an IKE SA that exists)
+    // The lag of the io_context the probe runs on: a timeout while it ran too late is the harness's (overload),
+    // not the server's. null = not measured (probes/load_monitor.hpp).
+    std::shared_ptr<LoadMonitor> load;
 };
 
 struct Ikev2Notify {
@@ -56,6 +69,7 @@ struct Ikev2Facts {
     std::string chosen_proposal;  // "aes256-sha256-prfsha256-modp2048"
     std::vector<std::string> chosen_transforms;  // "ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", ...
     std::uint16_t dh_group = 0;
+    bool key_share_reused = false;  // our KE payload's key pair was used by an earlier exchange of the run
     std::vector<Ikev2Notify> sa_init_notifies;  // in the order the server sent them
     std::vector<std::string> vendor_ids;  // named where known
     bool fragmentation_offered = false;  // server sent IKEV2_FRAGMENTATION_SUPPORTED

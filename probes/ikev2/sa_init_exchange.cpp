@@ -52,12 +52,21 @@ StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
             return fail(FailureReason::local, "no random bytes: " + describe_exception(e), true);
         }
     }
-    // A fresh key pair for every request, of the group last asked for.
-    try {
-        kex_.emplace(random_.key_exchange(group_));
-    } catch (const std::exception& e) {
-        return fail(FailureReason::local, "key exchange: " + describe_exception(e), true);
+    // A key pair of the group last asked for: the same one again after a COOKIE, whose retry keeps every other
+    // payload unchanged (RFC 7296 2.6), a new one (or the cache's for that group) after INVALID_KE_PAYLOAD.
+    if (!share_.kex || share_.kex->group() != group_) {
+        try {
+            share_ = random_.key_exchange(group_);
+        } catch (const std::exception& e) {
+            return fail(FailureReason::local, "key exchange: " + describe_exception(e), true);
+        }
+        if (!share_.kex) return fail(FailureReason::internal, "key exchange: no key pair", true);
+        facts_.key_share_reused = share_.reused;
+        if (log_ && share_.reused)
+            log_("   key share for " + ike::transform_display_name(4, group_) +
+                 " reused from an earlier exchange of this run (RFC 7296 2.12)");
     }
+    const ike::KeyExchange& kex = *share_.kex;
     ike::Message m;
     m.header.spi_i = sa_.spi_i;
     m.header.exchange = ike::ExchangeType::ike_sa_init;
@@ -66,7 +75,7 @@ StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
     // The cookie comes first (RFC 7296 2.6).
     if (!cookie_.empty()) m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::cookie, cookie_});
     m.payloads.push_back(ike::SaPayload{sa_.offered});
-    m.payloads.push_back(ike::KePayload{kex_->group(), kex_->public_value()});
+    m.payloads.push_back(ike::KePayload{kex.group(), kex.public_value()});
     m.payloads.push_back(ike::NoncePayload{sa_.ni});
     m.payloads.push_back(
         ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_hash(sa_.spi_i, 0, config_.local)});
@@ -178,10 +187,10 @@ StepStatus SaInitExchange::process_final(const ike::Message& m) {
         return fail(FailureReason::ikev2_invalid_choice, "the server's KE payload is for group " +
                                                              std::to_string(ke->group) + ", not the chosen group " +
                                                              std::to_string(chosen_ke->id));
-    if (ke->group != kex_->group())
+    if (ke->group != share_.kex->group())
         return fail(FailureReason::ikev2_invalid_choice,
                     "the server's KE payload is for group " + std::to_string(ke->group) +
-                        ", not the group we sent a key share for (" + std::to_string(kex_->group()) + ")");
+                        ", not the group we sent a key share for (" + std::to_string(share_.kex->group()) + ")");
     for (const auto& t : chosen.transforms) facts_.chosen_transforms.push_back(ike::describe(t));
     try {
         facts_.chosen_proposal = ike::format_proposal(chosen);
@@ -227,12 +236,23 @@ StepStatus SaInitExchange::process_final(const ike::Message& m) {
     const auto* prf = chosen.first(ike::TransformType::prf);
     const auto* integ = chosen.first(ike::TransformType::integ);
     if (!encr || !prf) return fail(FailureReason::ikev2_incomplete_answer, "chosen proposal lacks ENCR or PRF");
+    sa_.nr = nr->nonce;
+    if (!config_.derive_keys) {
+        // Nothing will be protected with this IKE SA: no secret, no keys. A malformed key share is still the
+        // server's fault, found without our private key.
+        try {
+            ike::check_peer_public_value_form(ke->group, ke->data);
+        } catch (const std::exception& e) {
+            return fail(FailureReason::ikev2_bad_key_exchange,
+                        "the server's key share is malformed: " + describe_exception(e));
+        }
+        return StepStatus::done;
+    }
     try {
-        Bytes shared = kex_->compute_shared(ke->data);
+        Bytes shared = share_.kex->compute_shared(ke->data);
         sa_.keys = ike::derive_ike_sa_keys(prf->id, encr->id, encr->key_length.value_or(0),
                                            integ ? integ->id : static_cast<std::uint16_t>(ike::integ_alg::none), sa_.ni,
                                            nr->nonce, shared, be64(sa_.spi_i), be64(sa_.spi_r));
-        sa_.nr = nr->nonce;
     } catch (const std::exception& e) {
         return fail(FailureReason::ikev2_bad_key_exchange,
                     "cannot derive keys from the server's answer: " + describe_exception(e));

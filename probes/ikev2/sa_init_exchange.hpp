@@ -1,7 +1,8 @@
 // IKE_SA_INIT (RFC 7296 1.2) as a pure step: the request with SA, KE, Nonce, NAT-D, fragmentation and
 // signature hash notifies; a COOKIE (2.6) or INVALID_KE_PAYLOAD (1.2) answer asks for the request again (the
-// cookie first, or a key share of the group asked for, if we offered it); the final answer is checked against
-// the offer and sets up the IKE SA's keys. Records the facts (chosen proposal, notifies, NAT-D, CERTREQ);
+// cookie first, with every other payload unchanged, or a key share of the group asked for, if we offered it); the
+// final answer is checked against the offer and sets up the IKE SA's keys (unless told not to: an SA_INIT-only
+// probe needs no shared secret, so it only checks the form of the server's key share). Records the facts (chosen proposal, notifies, NAT-D, CERTREQ);
 // the diagnosis judges them.
 #pragma once
 
@@ -20,6 +21,9 @@ struct SaInitConfig {
     // one. nullopt when no CA file was given (or it could not be read).
     std::optional<std::vector<protocol::Bytes>> ca_key_hashes;
     std::string peer_text;  // "192.0.2.1:500", for the log
+    // Compute g^ir and the IKE SA's keys. false (SA_INIT-only): the server's key share is only checked for its
+    // form (check_peer_public_value_form), no key is derived, and sa.keys stays empty (so no Delete can be sent).
+    bool derive_keys = true;
 };
 
 class SaInitExchange : public Ikev2Exchange {
@@ -51,7 +55,7 @@ private:
     int attempts_ = 0;  // requests built
     std::uint16_t group_ = 0;
     protocol::Bytes cookie_;
-    std::optional<protocol::ikev2::KeyExchange> kex_;
+    KeyShare share_;  // of the request last built
     protocol::ikev2::Message request_;
     std::optional<protocol::ikev2::Message> answer_;
     protocol::Bytes answer_bytes_;

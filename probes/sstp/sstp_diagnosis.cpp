@@ -33,6 +33,11 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
             "");
         return;
     }
+    if (p.reason == FailureReason::harness_overload) {
+        add(r, Severity::error, "probe.overload",
+            "the probe could not judge its " + p.name + " phase from " + r.vantage + ": " + p.error, "");
+        return;
+    }
     if (p.local || p.reason == FailureReason::local) {
         add(r, Severity::error, "probe.local",
             "the probe could not run its " + p.name + " phase from " + r.vantage +

@@ -12,7 +12,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -54,7 +53,8 @@ std::string random_guid() {
 }
 
 SessionSettings session_settings(const SstpOptions& o) {
-    return SessionSettings{o.host, o.port, o.vantage, o.timeout_seconds, o.phase_timeout_seconds, o.log, o.stop};
+    return SessionSettings{o.host, o.port, o.vantage, o.timeout_seconds, o.phase_timeout_seconds,
+                           o.log,  o.stop, o.load};
 }
 
 // A packet that may be a keep-alive: was it one, and did our answer go out (or was it rightly not answered)?
@@ -102,8 +102,7 @@ private:
     asio::awaitable<bool> send(const proto::Bytes& bytes, const std::string& description) {
         if (!description.empty()) log("-> " + description);
         if (s_.io_stopped()) co_return false;
-        error_code ec;
-        co_await asio::async_write(tls_.stream(), asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+        error_code ec = co_await tls_.stream().write(asio::buffer(bytes));
         if (ec) io_failed(io_failure_reason(ec), describe_io_error(ec));
         co_return !ec;
     }
@@ -113,8 +112,7 @@ private:
         std::array<std::uint8_t, 4096> buf;
         if (s_.io_stopped()) co_return false;
         error_code ec;
-        std::size_t n =
-            co_await tls_.stream().async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n = co_await tls_.stream().read_some(asio::buffer(buf), ec);
         if (ec) {
             io_failed(io_failure_reason(ec), describe_io_error(ec));
             co_return false;

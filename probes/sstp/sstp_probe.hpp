@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/load_monitor.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/sstp/sstp_tunnel.hpp"
 #include "probes/stop_signal.hpp"
@@ -34,6 +35,9 @@ struct SstpOptions {
     std::string ping;  // IPv4 address to send ICMP echo requests to through the tunnel; "" = none
     int ping_count = 3;
     double ping_wait_seconds = 2;  // for the replies after the last request
+    // The lag of the io_context the probe runs on: a timeout while it ran too late is the harness's (overload),
+    // not the server's. null = not measured (probes/load_monitor.hpp).
+    std::shared_ptr<LoadMonitor> load;
 };
 
 struct SstpFacts {

@@ -155,6 +155,22 @@ EcGroupPtr ec_group(const Group& g) {
     return group;
 }
 
+// The curve of an ECP group, made once per process: building it was a third of an SA_INIT-only probe's CPU once
+// the key pair was reused. Only read afterwards (const EC_GROUP in every call), which OpenSSL allows from many
+// threads at once; the function-local static is initialized once, thread-safely.
+const EC_GROUP& shared_ec_group(const Group& g) {
+    static const std::array<EcGroupPtr, 3> curves = [] {
+        std::array<EcGroupPtr, 3> out;
+        std::size_t i = 0;
+        for (const Group& x : groups())
+            if (x.kind == Kind::ecp && i < out.size()) out[i++] = ec_group(x);
+        return out;
+    }();
+    for (const auto& c : curves)
+        if (c && EC_GROUP_get_curve_name(c.get()) == g.curve_nid) return *c;
+    throw std::logic_error(std::string("no shared curve for ") + g.name);
+}
+
 // MODP domain parameters as OSSL_PARAMs: the named group, or p and g = 2 for group 2. (Group 2 gets no q: with
 // q = (p-1)/2 OpenSSL 3.0's DH key generation fails with "BN lib"; without it the private key is a random
 // 1023-bit number and the public key check is the range check, which we do ourselves anyway.)
@@ -210,8 +226,9 @@ PkeyPtr pkey_fromdata(const Group& g, int selection, const BIGNUM* priv, const B
     return PkeyPtr(pkey);
 }
 
-// The checks of the header comment, each with its own message; returns the peer's public key as an EVP_PKEY.
-PkeyPtr build_peer_key(const Group& g, ByteView value) {
+// The checks of the header comment that need neither an EVP_PKEY nor our private key, each with its own message:
+// the length, a MODP value's range, an ECP point's coordinates and curve equation.
+void check_form(const Group& g, ByteView value) {
     const std::size_t expected = g.kind == Kind::ecp ? 2 * g.size : g.size;
     if (value.size() != expected) {
         throw std::invalid_argument(std::string(g.name) + " public value must be " + std::to_string(expected) +
@@ -232,13 +249,11 @@ PkeyPtr build_peer_key(const Group& g, ByteView value) {
                                         " public value is p-1, which makes the shared secret predictable");
         }
         if (cmp > 0) throw std::invalid_argument(std::string(g.name) + " public value is not below the prime p");
-        return pkey_fromdata(g, EVP_PKEY_PUBLIC_KEY, nullptr, y.get(), {});
-    }
-    if (g.kind == Kind::ecp) {
-        EcGroupPtr group = ec_group(g);
+    } else if (g.kind == Kind::ecp) {
+        const EC_GROUP* group = &shared_ec_group(g);
         BnCtxPtr bnctx(BN_CTX_new());
         BnPtr p(BN_new());
-        if (!bnctx || !p || EC_GROUP_get_curve(group.get(), p.get(), nullptr, nullptr, bnctx.get()) != 1) {
+        if (!bnctx || !p || EC_GROUP_get_curve(group, p.get(), nullptr, nullptr, bnctx.get()) != 1) {
             throw_openssl("EC_GROUP_get_curve");
         }
         BnPtr x = bn_from(value.first(g.size));
@@ -247,15 +262,23 @@ PkeyPtr build_peer_key(const Group& g, ByteView value) {
             throw std::invalid_argument(std::string(g.name) +
                                         " public value has a coordinate not below the field prime");
         }
-        EcPointPtr point(EC_POINT_new(group.get()));
+        EcPointPtr point(EC_POINT_new(group));
         if (!point) throw_openssl("EC_POINT_new");
         // set_affine_coordinates refuses a point off the curve; is_on_curve is asked as well so the message does
         // not depend on that OpenSSL detail.
-        if (EC_POINT_set_affine_coordinates(group.get(), point.get(), x.get(), y.get(), bnctx.get()) != 1 ||
-            EC_POINT_is_on_curve(group.get(), point.get(), bnctx.get()) != 1) {
+        if (EC_POINT_set_affine_coordinates(group, point.get(), x.get(), y.get(), bnctx.get()) != 1 ||
+            EC_POINT_is_on_curve(group, point.get(), bnctx.get()) != 1) {
             ERR_clear_error();
             throw std::invalid_argument(std::string(g.name) + " public value is not a point on the curve");
         }
+    }
+}
+
+// check_form(), then the peer's public key as an EVP_PKEY.
+PkeyPtr build_peer_key(const Group& g, ByteView value) {
+    check_form(g, value);
+    if (g.kind == Kind::modp) return pkey_fromdata(g, EVP_PKEY_PUBLIC_KEY, nullptr, bn_from(value).get(), {});
+    if (g.kind == Kind::ecp) {
         Bytes encoded;
         encoded.reserve(1 + value.size());
         encoded.push_back(0x04);
@@ -267,11 +290,14 @@ PkeyPtr build_peer_key(const Group& g, ByteView value) {
     return key;
 }
 
-// build_peer_key() and then OpenSSL's full public key check, which adds subgroup membership (y^q = 1) for the
-// named MODP groups, whose q OpenSSL knows, and the order check for ECP points.
+// build_peer_key() and then, for the named MODP groups whose q OpenSSL knows, OpenSSL's full public key check,
+// which adds subgroup membership (y^q = 1). Not for ECP: the NIST curves of groups 19-21 have cofactor 1, so a point
+// on the curve (check_form) is already in the prime-order group (RFC 6989 2.3 asks for the curve check alone), and
+// OpenSSL's order check (the order times the point, a full scalar multiplication) was a quarter of a full probe's
+// CPU. Not for Curve25519/448 either: their low-order points are refused by the all-zero secret (RFC 8031).
 PkeyPtr peer_key(const Group& g, ByteView value) {
     PkeyPtr key = build_peer_key(g, value);
-    if (g.kind == Kind::curve) return key;
+    if (g.kind != Kind::modp) return key;
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
     if (!ctx) throw_openssl("EVP_PKEY_CTX_new_from_pkey");
     if (EVP_PKEY_public_check(ctx.get()) != 1) {
@@ -325,6 +351,10 @@ std::size_t dh_shared_secret_size(std::uint16_t group) { return require_group(gr
 
 void validate_peer_public_value(std::uint16_t group, ByteView public_value) {
     (void)peer_key(require_group(group), public_value);
+}
+
+void check_peer_public_value_form(std::uint16_t group, ByteView public_value) {
+    check_form(require_group(group), public_value);
 }
 
 KeyExchange::KeyExchange(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -35,6 +35,11 @@ std::size_t dh_shared_secret_size(std::uint16_t group);
 // Checks a peer's Key Exchange Data as compute_shared() does, without a key pair of our own; throws
 // std::invalid_argument with the reason. For Curve25519/448 only the length can be judged without a private key.
 void validate_peer_public_value(std::uint16_t group, ByteView public_value);
+// The part of those checks that needs no key object: the length, a MODP value in 2..p-2 (for these safe-prime
+// groups that already excludes the small subgroups, RFC 6989 2.1), an ECP point on the curve. Without OpenSSL's
+// subgroup check (a full-size exponentiation for MODP, dearer than a derivation) and, for Curve25519/448, only
+// the length. For an exchange that never derives a secret (SA_INIT-only): a malformed key share is still refused.
+void check_peer_public_value_form(std::uint16_t group, ByteView public_value);
 
 // One side of a key exchange: a private key in a group and its public value.
 class KeyExchange {

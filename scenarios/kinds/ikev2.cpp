@@ -58,9 +58,11 @@ probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& option
     o.fragment_size = i.fragment_size;
     o.offer_fragmentation = i.fragmentation;
     o.sa_init_only = i.sa_init_only;
+    if (!i.fresh_key_share) o.key_shares = t.key_shares;
     o.vantage = t.vantage;
     o.timeout_seconds = t.timeout;
     o.stop = t.stop;
+    o.load = t.load;
     return o;
 }
 
@@ -102,6 +104,15 @@ public:
              "--no-fragmentation",
              "Do not offer IKE fragmentation (old clients)"},
             {"sa_init_only", Type::boolean, 0, 0, {}, "--sa-init-only", "Stop after IKE_SA_INIT"},
+            {"fresh_key_share",
+             Type::boolean,
+             0,
+             0,
+             {},
+             "--fresh-key-share",
+             "A new Diffie-Hellman key pair for every IKE_SA_INIT, as a Windows client makes; by default the "
+             "exchanges of one run (one command, one scenario run or scrape) reuse one per group for up to 60 s "
+             "(RFC 7296 2.12)"},
             {"audit_weak",
              Type::boolean,
              0,
@@ -144,6 +155,7 @@ public:
                                                                  static_cast<long>(fragment_size.max)));
         if (o["fragmentation"]) i.fragmentation = r.boolean(o["fragmentation"], "fragmentation");
         if (o["sa_init_only"]) i.sa_init_only = r.boolean(o["sa_init_only"], "sa_init_only");
+        if (o["fresh_key_share"]) i.fresh_key_share = r.boolean(o["fresh_key_share"], "fresh_key_share");
         if (o["audit_weak"]) i.audit_weak = r.boolean(o["audit_weak"], "audit_weak");
         const auto& nat_t_port = option("nat_t_port");
         if (o["nat_t_port"])

@@ -21,6 +21,9 @@ struct Ikev2ProbeOptions {
     std::size_t fragment_size = 1280;
     bool fragmentation = true;  // offer IKE fragmentation
     bool sa_init_only = false;
+    // A fresh key pair for every IKE_SA_INIT, as a Windows client makes; by default the run's rows share one per
+    // group (RowTarget::key_shares, RFC 7296 2.12).
+    bool fresh_key_share = false;
     bool audit_weak = false;
     std::uint16_t nat_t_port = 4500;
 };

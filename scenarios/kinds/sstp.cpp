@@ -45,6 +45,7 @@ probes::SstpOptions probe_options(const RowTarget& t, const KindOptions& options
     o.timeout_seconds = t.timeout;
     o.phase_timeout_seconds = std::get<SstpProbeOptions>(options).phase_timeout;
     o.stop = t.stop;
+    o.load = t.load;
     return o;
 }
 

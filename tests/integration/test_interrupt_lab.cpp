@@ -160,9 +160,11 @@ protected:
 
     // The whole scenario: start the run, wait until both slow probes are in flight (seen from the servers)
     // and the fast one is done, send `sig`, check the exit code, the report and the servers.
-    void interrupt_and_check(int sig, bool to_output_file) {
+    // `extra`: more arguments for `vpnprobe run` (and `tag_suffix` keeps its files apart).
+    void interrupt_and_check(int sig, bool to_output_file, const std::vector<std::string>& extra = {},
+                             const std::string& tag_suffix = "") {
         const std::string dir = testlab::lab_run_dir();
-        const std::string tag = sig == SIGINT ? "sigint" : "sigterm";
+        const std::string tag = std::string(sig == SIGINT ? "sigint" : "sigterm") + tag_suffix;
         const std::string file = write("scenario-interrupt-" + tag + ".yaml", scenario());
         const std::string report = dir + "/interrupt-" + tag + ".json";
         const std::string out = dir + "/interrupt-" + tag + ".out", err = dir + "/interrupt-" + tag + ".err";
@@ -185,6 +187,7 @@ protected:
 
         std::vector<std::string> args{"run", file, "--format", "json"};
         if (to_output_file) args.insert(args.end(), {"--output", report});
+        args.insert(args.end(), extra.begin(), extra.end());
         pid_t pid = start(args, out, err);
         ASSERT_GT(pid, 0);
         struct Reaper {  // whatever happens, the process does not outlive the test
@@ -345,5 +348,12 @@ TEST_F(InterruptLab, ASecondSignalEndsAtOnce) {
 TEST_F(InterruptLab, SigintEndsPolitelyReportsAndExits130) { interrupt_and_check(SIGINT, true); }
 
 TEST_F(InterruptLab, SigtermEndsPolitelyReportsAndExits143) { interrupt_and_check(SIGTERM, false); }
+
+// The same on two threads, one worker each (--parallel 2): the rows are taken in order, so the stalled SSTP row
+// and the IKEv2 row (taken when the fast row ends) run on different threads, and one of them is not on the
+// thread whose io_context hears the signal. Both end politely: the stop reached every thread.
+TEST_F(InterruptLab, SigintDuringARunOnTwoThreadsEndsPolitelyOnBoth) {
+    interrupt_and_check(SIGINT, true, {"--threads", "2", "--parallel", "2"}, "-threads");
+}
 
 }  // namespace

@@ -80,9 +80,11 @@ TEST(CliHelp, RunAndServeShowTheirDefaults) {
     expect_default("run", "--format", "=table");
     expect_default("run", "--count", "else 1");
     expect_default("run", "--parallel", "else 64");
+    expect_default("run", "--threads", "the cores, at most 16");
     expect_default("run", "--output", "default: stdout");
     expect_default("serve", "--listen", "=127.0.0.1:9469");
     expect_default("serve", "--max-concurrent", "=4");
+    expect_default("serve", "--scrape-threads", "cores divided among --max-concurrent");
 }
 
 }  // namespace

@@ -186,6 +186,36 @@ TEST(Expectations, Timing) {
     EXPECT_EQ(find(out, "timing.phase_max_seconds.http").actual, "phase not reached");
 }
 
+// A run timed while our own event loop ran too late: a timing it missed is not the target's (a harness error,
+// as the row and its exit code say); a timing it met still holds; the same miss without the lag is a FAIL.
+TEST(Expectations, ATimingMissedUnderOurOwnOverloadIsNotJudged) {
+    Expectations e;
+    e.timing.total_max_seconds = 0.01;  // the sample takes 0.07 s
+    auto lagged = healthy_sstp(200, 0.01);
+    lagged.outcome().event_loop_lag_seconds = 0.4;
+    auto out = evaluate(e, lagged);
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out[0].check, "harness");
+    EXPECT_FALSE(out[0].held);
+    EXPECT_THAT(out[0].detail, HasSubstr("vpnprobe's own event loop ran 400 ms late"));
+    EXPECT_THAT(find(out, "timing.total_max_seconds").detail, HasSubstr("not judged"));
+    RowResult row;
+    row.runs = {lagged};
+    row.outcomes = out;
+    EXPECT_THAT(row.harness_error(), HasSubstr("event loop"));
+    ScenarioResult result;
+    result.rows = {row};
+    EXPECT_EQ(result.exit_code(), 3);
+
+    e.timing.total_max_seconds = 1;  // met even under lag: it holds, nothing to say
+    EXPECT_TRUE(all_held(evaluate(e, lagged)));
+
+    e.timing.total_max_seconds = 0.01;  // missed by a loop that kept up: the target's
+    out = evaluate(e, healthy_sstp(200, 0.01));
+    EXPECT_FALSE(find(out, "timing.total_max_seconds").held);
+    for (const auto& o : out) EXPECT_NE(o.check, "harness");
+}
+
 TEST(Expectations, OverRunsAnExpectationHoldsOnlyIfItHeldEveryTime) {
     Expectations e;
     auto out = evaluate_runs(e, {healthy_sstp(), refused_sstp(), healthy_sstp()});

@@ -2,6 +2,7 @@
 // and IKE_AUTH's answers, driven with messages built by the codec or taken from real captures
 // (tests/data/ikev2). Random values come from a fixed source, so each request is reproducible. The NAT-D
 // hashes the "server" sends are computed here with OpenSSL directly, not with the probe's code.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -44,7 +45,9 @@ Ikev2Randomness fixed_randomness(std::uint64_t spi_i = 0x0102030405060708ull) {
         return b;
     };
     r.key_exchange = [](std::uint16_t group) {
-        return ike::KeyExchange::from_private_key(group, fixed_private_key(group));
+        return KeyShare{std::make_shared<const ike::KeyExchange>(
+                            ike::KeyExchange::from_private_key(group, fixed_private_key(group))),
+                        false};
     };
     return r;
 }
@@ -79,11 +82,12 @@ struct Harness {
     Ikev2Facts facts;
     std::unique_ptr<SaInitExchange> step;
 
-    explicit Harness(const std::string& offer, Ikev2Randomness random = fixed_randomness()) {
+    explicit Harness(const std::string& offer, Ikev2Randomness random = fixed_randomness(), bool derive_keys = true) {
         sa.offered = ike::parse_proposals(offer);
         SaInitConfig c;
         c.local = kLocal;
         c.remote = kServer;
+        c.derive_keys = derive_keys;
         step = std::make_unique<SaInitExchange>(c, sa, facts, std::move(random), Ikev2Log{});
     }
 
@@ -170,6 +174,30 @@ TEST(Ikev2SaInitStep, CookieIsSentFirstInTheRebuiltRequest) {
     EXPECT_EQ(first.find_notify(ike::notify::cookie), nullptr);
 }
 
+// Fresh key pairs on every call, counted: whether a rebuilt request made a new one is then visible.
+Ikev2Randomness counting_randomness(std::shared_ptr<int> made, bool reused = false) {
+    Ikev2Randomness r = fixed_randomness();
+    r.key_exchange = [made, reused](std::uint16_t group) {
+        ++*made;
+        return KeyShare{std::make_shared<const ike::KeyExchange>(group), reused};
+    };
+    return r;
+}
+
+TEST(Ikev2SaInitStep, CookieRetryResendsTheSameKeyShare) {
+    auto made = std::make_shared<int>(0);
+    Harness h("aes256-sha256-modp2048", counting_randomness(made));
+    auto first = h.build();
+    ASSERT_EQ(h.answer(notify_answer(first.header.spi_i, ike::notify::cookie, Bytes(16, 0xc0))), StepStatus::need_more);
+    auto second = h.build();
+    // RFC 7296 2.6: "all other payloads unchanged", the KE payload too.
+    EXPECT_EQ(second.find<ike::KePayload>()->data, first.find<ike::KePayload>()->data);
+    EXPECT_EQ(*made, 1);
+    auto a = accepting_answer(second, kServer, kLocal);
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    EXPECT_TRUE(h.sa.keys.has_value());
+}
+
 TEST(Ikev2SaInitStep, CookieLoopFailsWithItsReason) {
     Harness h("aes256-sha256-modp2048");
     StepStatus s = StepStatus::need_more;
@@ -204,6 +232,18 @@ TEST(Ikev2SaInitStep, InvalidKeForAnOfferedGroupRetriesWithThatGroup) {
     auto a = accepting_answer(second, kServer, kLocal);
     ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
     EXPECT_EQ(h.facts.dh_group, ike::dh_group::ecp256);
+}
+
+TEST(Ikev2SaInitStep, InvalidKeTakesAKeyShareOfTheAskedGroup) {
+    auto made = std::make_shared<int>(0);
+    Harness h("aes256-sha256-modp2048,aes256-sha256-ecp256", counting_randomness(made));
+    auto first = h.build();
+    ASSERT_EQ(
+        h.answer(notify_answer(first.header.spi_i, ike::notify::invalid_ke_payload, group_data(ike::dh_group::ecp256))),
+        StepStatus::need_more);
+    auto second = h.build();
+    EXPECT_EQ(*made, 2);
+    EXPECT_EQ(second.find<ike::KePayload>()->data.size(), 64u) << "an ECP-256 public value";
 }
 
 TEST(Ikev2SaInitStep, InvalidKeForAGroupNotOfferedFailsWithItsReason) {
@@ -363,6 +403,61 @@ TEST(Ikev2SaInitStep, AKeyShareForAnotherGroupIsAnInvalidChoice) {
         if (auto* ke = std::get_if<ike::KePayload>(&p.body)) *ke = ike::KePayload{19, server_ke.public_value()};
     ASSERT_EQ(h.answer(a.message), StepStatus::failed);
     EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_invalid_choice);
+}
+
+// ---- a reused key share; SA_INIT-only without a shared secret ------------------------------------------------
+
+TEST(Ikev2SaInitStep, AReusedKeyShareIsAFactAndStillSetsUpTheKeys) {
+    auto made = std::make_shared<int>(0);
+    Harness h("aes256-sha256-ecp256", counting_randomness(made, true));
+    auto req = h.build();
+    EXPECT_TRUE(h.facts.key_share_reused);
+    auto a = accepting_answer(req, kServer, kLocal);
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    ASSERT_TRUE(h.sa.keys.has_value());
+    Harness fresh("aes256-sha256-ecp256", counting_randomness(made, false));
+    fresh.build();
+    EXPECT_FALSE(fresh.facts.key_share_reused);
+}
+
+TEST(Ikev2SaInitStep, WithoutKeyDerivationTheAnswerIsTakenWithoutKeys) {
+    Harness h("aes256-sha256-modp2048", fixed_randomness(), false);
+    auto req = h.build();
+    auto a = accepting_answer(req, kServer, kLocal);
+    ASSERT_EQ(h.answer(a.message), StepStatus::done) << h.step->failure().error;
+    EXPECT_FALSE(h.sa.keys.has_value()) << "no shared secret, no keys";
+    EXPECT_EQ(h.facts.dh_group, ike::dh_group::modp2048);
+    EXPECT_EQ(h.facts.chosen_proposal, "aes256-sha256-modp2048");
+    EXPECT_EQ(h.sa.nr, Bytes(32, 0x33));
+}
+
+// A key share that cannot be right is the server's fault even when no secret is computed from it.
+TEST(Ikev2SaInitStep, WithoutKeyDerivationAMalformedKeyShareIsStillRefused) {
+    struct Case {
+        std::string offer;
+        std::function<void(Bytes&)> spoil;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {"aes256-sha256-modp2048", [](Bytes& d) { std::fill(d.begin(), d.end(), 0); }, "is 0"},
+        {"aes256-sha256-modp2048", [](Bytes& d) { d.pop_back(); }, "must be 256 bytes"},
+        {"aes256-sha256-modp2048", [](Bytes& d) { std::fill(d.begin(), d.end(), 0xff); }, "not below the prime"},
+        {"aes256-sha256-ecp256", [](Bytes& d) { d.back() ^= 1; }, "not a point on the curve"},
+        {"aes256-sha256-x25519", [](Bytes& d) { d.push_back(0); }, "must be 32 bytes"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.offer + ": " + c.says);
+        Harness h(c.offer, fixed_randomness(), false);
+        auto req = h.build();
+        auto a = accepting_answer(req, kServer, kLocal);
+        for (auto& p : a.message.payloads)
+            if (auto* ke = std::get_if<ike::KePayload>(&p.body)) c.spoil(ke->data);
+        ASSERT_EQ(h.answer(a.message), StepStatus::failed);
+        EXPECT_EQ(h.step->failure().reason, FailureReason::ikev2_bad_key_exchange);
+        EXPECT_THAT(h.step->failure().error, testing::HasSubstr("malformed"));
+        EXPECT_THAT(h.step->failure().error, testing::HasSubstr(c.says));
+        EXPECT_FALSE(h.step->failure().local);
+    }
 }
 
 TEST(Ikev2SaInitStep, AnErrorNotifyIsAnErrorNotify) {

@@ -24,6 +24,7 @@
 #include <optional>
 
 #include "probes/ikev2/ikev2_probe.hpp"
+#include "probes/ikev2/key_share_cache.hpp"
 #include "protocol/ikev2/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2/ikev2_keys.hpp"
@@ -280,6 +281,7 @@ protected:
         o.ca_file = TestCertificate::get().pem_file();
         o.timeout_seconds = deadline;
         o.retransmit_seconds = 0.2;
+        if (tweak_) tweak_(o);
         auto fut = asio::co_spawn(
             io,
             [&]() -> asio::awaitable<Ikev2Result> {
@@ -297,6 +299,7 @@ protected:
                 << p.name << " ended without a reason: " << p.error;
         }
         vpnprobe::probes::diagnose_ikev2(r, o);
+        requests500_ = injector.requests(false);
         requests4500_ = injector.requests(true);
         authentic_requests_ = injector.authentic_requests();
         return r;
@@ -316,6 +319,8 @@ protected:
         return false;
     }
 
+    std::function<void(Ikev2Options&)> tweak_;  // changes the next runs' options
+    int requests500_ = 0;
     int requests4500_ = 0;
     int authentic_requests_ = 0;
 };
@@ -401,6 +406,78 @@ TEST_F(Ikev2FaultInjection, InvalidPublicValueIsACleanFailure) {
     });
     EXPECT_EQ(phase(r, "ike_sa_init").outcome, PhaseOutcome::failed);
     EXPECT_THAT(phase(r, "ike_sa_init").error, HasSubstr("cannot derive keys"));
+}
+
+// SA_INIT-only computes no shared secret, yet still refuses a key share that cannot be right, as the server's
+// fault; it sends nothing after IKE_SA_INIT (no keys, so no Delete).
+TEST_F(Ikev2FaultInjection, SaInitOnlyStillRefusesAMalformedKeyShare) {
+    tweak_ = [](Ikev2Options& o) { o.sa_init_only = true; };
+    auto r = run([](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
+        Bytes b = inj.accept_sa_init(m);
+        auto msg = ike::decode_message(b).value();
+        for (auto& p : msg.payloads)
+            if (auto* ke = std::get_if<ike::KePayload>(&p.body)) std::fill(ke->data.begin(), ke->data.end(), 0);
+        return {ike::encode_message(msg)};
+    });
+    EXPECT_EQ(phase(r, "ike_sa_init").outcome, PhaseOutcome::failed);
+    EXPECT_EQ(phase(r, "ike_sa_init").reason, vpnprobe::probes::FailureReason::ikev2_bad_key_exchange);
+    EXPECT_THAT(phase(r, "ike_sa_init").error, HasSubstr("key share is malformed"));
+    EXPECT_FALSE(phase(r, "ike_sa_init").local);
+    EXPECT_EQ(r.failed_phase, "ike_sa_init");
+    EXPECT_EQ(requests500_, 1);
+}
+
+TEST_F(Ikev2FaultInjection, SaInitOnlyEndsAfterTheAnswerWithoutADelete) {
+    tweak_ = [](Ikev2Options& o) { o.sa_init_only = true; };
+    auto r = run([](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
+        if (is(m, ike::ExchangeType::ike_sa_init)) return {inj.accept_sa_init(m)};
+        return inj.protect(m, {});
+    });
+    EXPECT_EQ(phase(r, "ike_sa_init").outcome, PhaseOutcome::ok) << phase(r, "ike_sa_init").error;
+    EXPECT_EQ(r.phase("delete"), nullptr);
+    EXPECT_EQ(requests500_, 1) << "nothing after IKE_SA_INIT";
+    EXPECT_EQ(r.failed_phase, "");
+    EXPECT_FALSE(r.ike.chosen_proposal.empty());
+}
+
+// Two probes given one cache send the same key share, and the second says so; a full exchange with the reused
+// share still sets up keys the server's (the injector's) agree with: IKE_AUTH opens and its AUTH verifies.
+TEST_F(Ikev2FaultInjection, ProbesSharingACacheSendTheSameKeyShareAndStillVerify) {
+    auto cache = std::make_shared<vpnprobe::probes::KeyShareCache>();
+    std::vector<Bytes> kes;
+    auto script = [&kes](IkeFaultInjector& inj, const ike::Message& m, bool) -> std::vector<Bytes> {
+        if (is(m, ike::ExchangeType::ike_sa_init)) {
+            kes.push_back(m.find<ike::KePayload>()->data);
+            return {inj.accept_sa_init(m)};
+        }
+        if (is(m, ike::ExchangeType::ike_auth)) return inj.protect(m, inj.eap_path_answer());
+        return inj.protect(m, {});
+    };
+    tweak_ = [cache](Ikev2Options& o) { o.key_shares = cache; };
+    auto first = run(script);
+    auto second = run(script);
+    ASSERT_EQ(kes.size(), 2u);
+    EXPECT_EQ(kes[0], kes[1]);
+    EXPECT_FALSE(first.ike.key_share_reused);
+    EXPECT_TRUE(second.ike.key_share_reused);
+    EXPECT_EQ(second.ike.auth_verified, true) << second.ike.auth_detail;
+    EXPECT_EQ(second.failed_phase, "");
+    EXPECT_EQ(authentic_requests_, 2) << "IKE_AUTH and the Delete opened with the keys of the reused share";
+    // A probe that sends credentials never takes the cached share, though it is given the cache.
+    tweak_ = [cache](Ikev2Options& o) {
+        o.key_shares = cache;
+        o.sends_credentials = true;
+    };
+    auto third = run(script);
+    ASSERT_EQ(kes.size(), 3u);
+    EXPECT_NE(kes[2], kes[0]);
+    EXPECT_FALSE(third.ike.key_share_reused);
+    // No cache: a fresh key share every time, as before.
+    tweak_ = nullptr;
+    run(script);
+    run(script);
+    ASSERT_EQ(kes.size(), 5u);
+    EXPECT_NE(kes[3], kes[4]);
 }
 
 // A responder that "chooses" what was never offered (3DES with DH 2 for an AES-GCM/ECP offer).

@@ -13,13 +13,16 @@
 #include <boost/asio/ip/udp.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "scenarios/reports.hpp"
+#include "scenarios/run_ledger.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/thread_witness.hpp"
 
 namespace {
 
@@ -27,11 +30,24 @@ using namespace vpnprobe::scenarios;
 using testing::HasSubstr;
 using testing::Not;
 
-// A UDP port of 127.0.0.1 that was free a moment ago (bound, then closed).
+// A UDP port of 127.0.0.1 that was free a moment ago (bound, then closed), below the kernel's ephemeral range:
+// the probes' own sockets take ephemeral ports, and one that got this port would swallow the datagrams sent to
+// it (a connected UDP socket drops them silently: no port unreachable, the probe waits for its deadline).
 std::uint16_t closed_udp_port() {
+    unsigned low = 32768, high = 60999;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low >> high;
+    static unsigned next = 0;
+    if (next == 0 || next >= low) next = low > 20000 ? low - 10000 : 1024;
     boost::asio::io_context io;
-    boost::asio::ip::udp::socket s(io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return s.local_endpoint().port();
+    for (; next < low; ++next) {
+        boost::asio::ip::udp::socket s(io);
+        boost::system::error_code ec;
+        s.open(boost::asio::ip::udp::v4(), ec);
+        if (!ec) s.bind(boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), next), ec);
+        if (!ec) return static_cast<std::uint16_t>(next++);
+    }
+    ADD_FAILURE() << "no free UDP port below " << low;
+    return 9;
 }
 
 Scenario loopback(int targets, int count, int parallel) {
@@ -46,9 +62,12 @@ Scenario loopback(int targets, int count, int parallel) {
     return load_scenario_text(text, "loopback.yaml");
 }
 
+// On one thread (the exact peaks below come from its order: every worker starts before any run ends).
 TEST(Runner, EveryRowRunsCountTimesWithinTheParallelBound) {
     auto s = loopback(6, 3, 4);
-    auto r = run_scenario(s, {});
+    RunOptions o;
+    o.threads = 1;
+    auto r = run_scenario(s, o);
     ASSERT_EQ(r.rows.size(), 6u);
     for (const auto& row : r.rows) {
         EXPECT_EQ(row.runs.size(), 3u);
@@ -76,7 +95,9 @@ TEST(Runner, CommandLineOverridesTheScenariosCountAndParallel) {
 // allow all of them at once; different rows still run side by side.
 TEST(Runner, RepeatsOfARowRunOneAfterAnother) {
     auto s = loopback(3, 4, 64);
-    auto r = run_scenario(s, {});
+    RunOptions o;
+    o.threads = 1;  // for the exact peak at the end (on several threads, each row's peak is still 1: see below)
+    auto r = run_scenario(s, o);
     ASSERT_EQ(r.rows.size(), 3u);
     for (const auto& row : r.rows) {
         EXPECT_EQ(row.runs.size(), 4u);
@@ -108,8 +129,9 @@ TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
             "probes: [{type: ikev2, timeout: 30, options: {sa_init_only: true}, expect: {failed_phase: ike_sa_init}}]\n",
         "stop.yaml");
     RunOptions o;
-    o.stop = std::make_shared<vpnprobe::probes::StopSignal>();
-    o.progress = [&](std::size_t, std::size_t) { o.stop->request("test"); };  // when the fast row is done
+    o.threads = 1;  // the silent row is in flight when the fast one ends only because both start on one thread
+    o.remote_stop = std::make_shared<vpnprobe::probes::RemoteStop>();
+    o.progress = [&](std::size_t, std::size_t) { o.remote_stop->request("test"); };  // when the fast row is done
     auto r = run_scenario(s, o);
     ASSERT_EQ(r.rows.size(), 3u);
     EXPECT_EQ(r.interrupted_by, "test");
@@ -158,6 +180,141 @@ TEST(Runner, AStopRequestEndsTheRowsInFlightAsInterrupted) {
                                                      "/tests/support/parse_prometheus.py " + prom + " 2>&1");
     EXPECT_EQ(parsed.exit_code, 0) << parsed.out;
     EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_interrupted"));
+}
+
+TEST(Runner, RowsRunOnSeveralThreadsEachRowOnce) {
+    auto s = loopback(12, 2, 4);
+    RunOptions o;
+    o.threads = 2;
+    vpnprobe::testsupport::ThreadWitness seen(12);
+    o.run_started = seen.hook();
+    std::vector<std::size_t> progress;
+    o.progress = [&](std::size_t done, std::size_t total) {
+        EXPECT_EQ(total, 24u);
+        progress.push_back(done);  // calls are serialized by the runner, so no lock here
+    };
+    auto r = run_scenario(s, o);
+    ASSERT_EQ(r.rows.size(), 12u);
+    for (const auto& row : r.rows) {
+        EXPECT_EQ(row.runs.size(), 2u);
+        EXPECT_EQ(row.peak_in_flight, 1) << row.id() << ": two runs of one row were in flight at once";
+        EXPECT_TRUE(row.passed) << row.id() << ": " << row.last().phases().back().error;
+        EXPECT_THAT(row.last().phases().back().error, HasSubstr("port unreachable"));
+    }
+    EXPECT_EQ(seen.threads.size(), 2u) << "the probes ran on " << seen.threads.size() << " thread(s)";
+    EXPECT_EQ(seen.threads.count(std::this_thread::get_id()), 1u) << "the caller's thread runs one of them";
+    std::vector<std::size_t> expected(24);
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = i + 1;
+    EXPECT_EQ(progress, expected) << "done counts 1..24 exactly, whichever thread ended the run";
+    EXPECT_LE(r.peak_in_flight, 4) << "--parallel bounds the runs in flight over all threads";
+    EXPECT_GE(r.peak_in_flight, 2) << "the first run was held until one started on the other thread";
+    EXPECT_TRUE(r.passed());
+}
+
+TEST(Runner, ThreadsDefaultToTheCoresButNeverExceedTheWorkers) {
+    EXPECT_EQ(runner_threads(std::nullopt, 2, 64), 2u);
+    EXPECT_EQ(runner_threads(std::nullopt, 0, 64), 1u) << "cores unknown";
+    EXPECT_EQ(runner_threads(std::nullopt, 128, 1000), static_cast<std::size_t>(kMaxDefaultThreads));
+    EXPECT_EQ(runner_threads(std::nullopt, 8, 3), 3u) << "never more threads than rows or --parallel";
+    EXPECT_EQ(runner_threads(6, 2, 64), 6u) << "--threads is taken as asked";
+    EXPECT_EQ(runner_threads(6, 2, 4), 4u);
+    EXPECT_EQ(runner_threads(0, 2, 64), 1u);
+    EXPECT_EQ(runner_threads(4, 2, 0), 1u) << "no row: still one thread (it reports nothing ran)";
+}
+
+// The ledger from several threads at once: every row handed out exactly once, done counted without a gap,
+// and the in-flight peak what the runs made it.
+TEST(RunLedger, RowsAreHandedOutOnceAndProgressCountsWithoutAGap) {
+    constexpr std::size_t rows = 5000, threads = 4;
+    std::vector<std::size_t> progress;
+    RunLedger ledger(rows, 1, [&](std::size_t done, std::size_t total) {
+        EXPECT_EQ(total, rows);
+        progress.push_back(done);
+    });
+    std::vector<std::vector<std::size_t>> taken(threads);
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            while (auto row = ledger.take_row()) {
+                ledger.run_started();
+                taken[t].push_back(*row);
+                ledger.run_ended();
+            }
+        });
+    for (auto& t : pool) t.join();
+    std::vector<int> times(rows, 0);
+    for (const auto& list : taken)
+        for (std::size_t row : list) ++times[row];
+    for (std::size_t row = 0; row < rows; ++row) ASSERT_EQ(times[row], 1) << "row " << row;
+    EXPECT_FALSE(ledger.take_row());
+    EXPECT_EQ(ledger.done(), rows);
+    EXPECT_EQ(ledger.in_flight(), 0);
+    ASSERT_EQ(progress.size(), rows);
+    for (std::size_t i = 0; i < rows; ++i) ASSERT_EQ(progress[i], i + 1);
+    EXPECT_GE(ledger.peak_in_flight(), 1);
+    EXPECT_LE(ledger.peak_in_flight(), static_cast<int>(threads));
+}
+
+TEST(RunLedger, PeakInFlightIsTheMostAtOnce) {
+    RunLedger ledger(3, 2, nullptr);
+    EXPECT_EQ(ledger.total(), 6u);
+    ledger.run_started();
+    ledger.run_started();
+    ledger.run_ended();
+    ledger.run_started();
+    ledger.run_started();
+    EXPECT_EQ(ledger.peak_in_flight(), 3);
+    EXPECT_EQ(ledger.in_flight(), 3);
+    EXPECT_EQ(ledger.done(), 1u);
+}
+
+// A stop request while runs are in flight on two threads: it reaches the probes of both (each on its own
+// io_context), both rows end as interrupted (not as timeouts: their deadline is 30 s away), and the row
+// that no worker had taken yet never starts.
+TEST(Runner, AStopRequestReachesTheProbesOfEveryThread) {
+    boost::asio::io_context io;
+    boost::asio::ip::udp::socket silent(io,
+                                        boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    const std::string port = std::to_string(silent.local_endpoint().port());
+    auto s = load_scenario_text(
+        "parallel: 2\nvantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+        "  - {name: a, host: 127.0.0.1, ports: {ikev2: " +
+            port +
+            "}}\n"
+            "  - {name: b, host: 127.0.0.1, ports: {ikev2: " +
+            port +
+            "}}\n"
+            "  - {name: later, host: 127.0.0.1, ports: {ikev2: " +
+            port +
+            "}}\n"
+            "probes: [{type: ikev2, timeout: 30, options: {sa_init_only: true}}]\n",
+        "stop-threads.yaml");
+    RunOptions o;
+    o.threads = 2;
+    o.remote_stop = std::make_shared<vpnprobe::probes::RemoteStop>();
+    std::mutex m;
+    std::vector<std::thread::id> ran_on;
+    // The second run to start asks for the stop, from its own thread; the first is on the other thread.
+    o.run_started = [&](std::size_t) {
+        std::lock_guard<std::mutex> lock(m);
+        ran_on.push_back(std::this_thread::get_id());
+        if (ran_on.size() == 2) o.remote_stop->request("test");
+    };
+    auto r = run_scenario(s, o);
+    ASSERT_EQ(ran_on.size(), 2u);
+    EXPECT_NE(ran_on[0], ran_on[1]) << "parallel 2 on 2 threads: one worker each";
+    EXPECT_EQ(r.interrupted_by, "test");
+    EXPECT_EQ(r.interrupted_rows(), 3);
+    ASSERT_EQ(r.rows.size(), 3u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& row = r.rows[i];
+        ASSERT_EQ(row.runs.size(), 1u) << row.id();
+        const auto& phase = row.last().phases().back();
+        EXPECT_EQ(phase.name, "ike_sa_init") << row.id();
+        EXPECT_EQ(phase.outcome, vpnprobe::probes::PhaseOutcome::interrupted) << row.id() << ": " << phase.error;
+        EXPECT_THAT(phase.error, HasSubstr("interrupted (test)"));
+    }
+    EXPECT_EQ(r.rows[2].last().phases().front().name, "start") << "never started, and says so";
 }
 
 TEST(Runner, ProgressIsReportedForEveryRun) {

@@ -108,6 +108,16 @@ TEST(ScenarioLoader, GoodFileBecomesTheModel) {
     EXPECT_EQ(std::get<Ikev2ProbeOptions>(ike.options).preset, "windows-default");
     EXPECT_TRUE(std::get<Ikev2ProbeOptions>(ike.options).audit_weak);
     EXPECT_EQ(std::get<Ikev2Expect>(ike.expect.kinds).no_weak_accepted, true);
+    EXPECT_FALSE(std::get<Ikev2ProbeOptions>(ike.options).fresh_key_share) << "a shared key share by default";
+}
+
+TEST(ScenarioLoader, FreshKeyShareIsAnIkev2Boolean) {
+    auto s = load_scenario_text(with_probe("  - type: ikev2\n    options: {fresh_key_share: true}\n"), "f.yaml");
+    EXPECT_TRUE(std::get<Ikev2ProbeOptions>(s.probes.at(0).options).fresh_key_share);
+    EXPECT_THAT(problem(with_probe("  - type: ikev2\n    options: {fresh_key_share: sometimes}\n")),
+                HasSubstr("fresh_key_share"));
+    EXPECT_THAT(problem(with_probe("  - type: sstp\n    options: {fresh_key_share: true}\n")),
+                HasSubstr("unknown key 'fresh_key_share' in options of an sstp probe"));
 }
 
 TEST(ScenarioLoader, UnknownKeyIsRefusedWithItsPositionAndTheKnownKeys) {
@@ -312,6 +322,7 @@ TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
          {with_probe("  - type: sstp\n    expectt: {success: true}\n"),
           with_probe("  - type: sstp\n    timeout: soon\n"),
           with_probe("  - type: ikev2\n    options: {preset: nonsense}\n"),
+          with_probe("  - type: ikev2\n    options: {fresh_key_share: sometimes}\n"),
           with_probe("  - type: sstp\n    options: {preset: modern}\n"),
           std::string("vantage_points:\n  - {name: a}\ntargets: []\nprobes: []\n"),
           std::string(

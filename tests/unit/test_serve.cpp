@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cli/serve_http.hpp"
 #include "cli/serve_listen.hpp"
 #include "cli/serve_query.hpp"
 #include "tests/support/run_command.hpp"
@@ -59,6 +60,16 @@ TEST(ServeQuery, ScrapeTimeoutMustBeAFiniteNumberAboveZero) {
     EXPECT_DOUBLE_EQ(parse_scrape_timeout("14.5"), 14.5);
     for (const char* bad : {"", "nan", "inf", "-1", "0", "10s", "1e999"})
         EXPECT_THROW(parse_scrape_timeout(bad), std::invalid_argument) << bad;
+}
+
+// The cores shared among the scrapes that may run at once: all busy, they use every core and no more.
+TEST(ServeScrapeThreads, TheCoresDividedAmongTheConcurrentScrapes) {
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(2, 4), 1) << "this VM: one thread per scrape";
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(16, 4), 4);
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(16, 1), 16);
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(6, 4), 1);
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(0, 4), 1) << "cores unknown";
+    EXPECT_EQ(vpnprobe::cli::scrape_threads_for(8, 0), 8);
 }
 
 TEST(ServeListen, TheFormsUsersWrite) {
@@ -179,6 +190,23 @@ TEST_F(Serve, TwoProbesAskedForAreBothAnswered) {
               std::string::npos);
     EXPECT_NE(two_targets.body.find("target=\"b\",address=\"127.0.0.1\",vantage=\"lo2\",probe=\"p1\""),
               std::string::npos);
+}
+
+// A scrape on two threads (--scrape-threads 2): its four rows are all answered, each once.
+TEST_F(Serve, AScrapeOnTwoThreadsAnswersEveryRowOnce) {
+    auto port = start({"--scrape-threads", "2"});
+    auto r = HttpConnection(port).get("/probe?probe=p1");
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (const std::string target : {"a", "b"})
+        for (const std::string vantage : {"lo", "lo2"}) {
+            const std::string sample = "probe_success{target=\"" + target + "\",address=\"127.0.0.1\",vantage=\"" +
+                                       vantage + "\",probe=\"p1\",type=\"ikev2\"} 1\n";
+            auto at = r.body.find(sample);
+            EXPECT_NE(at, std::string::npos) << sample << r.body;
+            if (at != std::string::npos) {
+                EXPECT_EQ(r.body.find(sample, at + 1), std::string::npos) << "twice: " << sample;
+            }
+        }
 }
 
 // Prometheus' own parser (python3-prometheus-client) reads both pages.
@@ -424,7 +452,8 @@ TEST_F(Serve, BadOptionsAreUsageErrors) {
                                          {"--listen", "127.0.0.1:70000"},
                                          {"--idle-timeout", "nan"},
                                          {"--header-timeout", "-1"},
-                                         {"--max-connections", "0"}}) {
+                                         {"--max-connections", "0"},
+                                         {"--scrape-threads", "0"}}) {
         std::vector<std::string> args = {"serve", scenario()};
         args.insert(args.end(), bad.begin(), bad.end());
         ServeProcess p(VPNPROBE_BINARY, args, (dir_ / "bad.log").string());
