@@ -49,6 +49,9 @@ private:
     std::string target_, sni_, ca_, netns_, source_, interface_, format_ = "text", keylog_;
     double timeout_ = 10, phase_timeout_ = 0;
     bool all_addresses_ = false, verbose_ = false;
+    std::string user_, password_file_, ping_;  // the credentialed probe (cli/credentials.cpp)
+    int ping_count_ = 3;
+    bool allow_weak_auth_ = false;
 };
 
 class Ikev2Command : public Command {

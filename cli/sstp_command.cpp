@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/credentials.hpp"
 #include "cli/host_port.hpp"
 #include "cli/result_output.hpp"
 #include "cli/sstp_text.hpp"
@@ -49,6 +50,19 @@ SstpCommand::SstpCommand(CLI::App& app) {
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
     non_empty(
         sub_->add_option("--keylog", keylog_, "Append TLS secrets to FILE in NSS key-log format (for Wireshark)"));
+    non_empty(sub_->add_option("--user", user_,
+                               "Log in as NAME past LCP (PPP authentication, CALL_CONNECTED, IPCP); the password "
+                               "from --password-file or the environment variable VPNPROBE_PASSWORD, never the command "
+                               "line. SoftEther: NAME@HUB"));
+    non_empty(sub_->add_option("--password-file", password_file_,
+                               "File whose first line is the password for --user (keep it mode 600)"));
+    non_empty(sub_->add_option("--ping", ping_,
+                               "With --user: IPv4 address to send ICMP echo requests to through the tunnel"));
+    sub_->add_option("--ping-count", ping_count_, "Echo requests to send with --ping")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    sub_->add_flag("--allow-weak-auth", allow_weak_auth_,
+                   "With --user: answer PAP or CHAP-MD5 when the server asks for them (reported as weak)");
 }
 
 bool SstpCommand::selected() const { return sub_->parsed(); }
@@ -71,6 +85,11 @@ int SstpCommand::run() {
     opt.vantage = vantage_from_options(netns_, source_, interface_);
     opt.timeout_seconds = timeout_;
     opt.phase_timeout_seconds = phase_timeout_;
+    opt.credentials = read_credentials(user_, password_file_, allow_weak_auth_);
+    if (!ping_.empty() && !opt.credentials)
+        throw UsageError("--ping needs --user: the tunnel must be up to ping through it");
+    opt.ping = ping_;
+    opt.ping_count = ping_count_;
     if (verbose_) opt.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
 
     std::vector<std::string> addresses{""};  // "" = let the probe resolve (and time) it

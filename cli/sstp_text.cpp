@@ -43,6 +43,25 @@ std::string render_sstp_text(const SstpResult& r) {
         if (!s.rejected_lcp_options.empty()) out << ", server rejected " << join(s.rejected_lcp_options, ", ");
         out << "\n";
     }
+    const SstpTunnelFacts& t = r.tunnel;
+    if (!t.credentials_withheld.empty())
+        out << "  login: no credentials sent, the server is not trusted (" << t.credentials_withheld << ")\n";
+    else if (!t.auth_method.empty()) {
+        out << "  login " << t.auth_method << (t.authenticated ? " accepted" : " not accepted");
+        if (t.mschap_error) out << ", E=" << *t.mschap_error;
+        if (!t.auth_weakness.empty()) out << " (weak: " << t.auth_weakness << ")";
+        out << "\n";
+    }
+    if (t.call_connected_sent) out << "  CALL_CONNECTED sent, crypto binding " << t.binding_hash << "\n";
+    if (t.connected)
+        out << "  tunnel up: address " << t.address << (t.dns.empty() ? "" : ", DNS " + join(t.dns, ", ")) << "\n";
+    if (!t.ping_target.empty()) {
+        out << "  ping " << t.ping_target << ": " << t.echo_replies << "/" << t.echoes.size() << " replies";
+        for (const auto& e : t.echoes)
+            out << (e.replied ? ", " + fixed(e.rtt_ms, 1) + " ms"
+                              : ", seq " + std::to_string(e.sequence) + ": " + e.answer);
+        out << "\n";
+    }
     if (!s.close.empty()) out << "  close: " << s.close << "\n";
     finding_lines(out, r.findings);
     return out.str();

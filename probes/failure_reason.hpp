@@ -38,6 +38,15 @@ enum class FailureReason : std::uint8_t {
     sstp_no_answer_among_packets,  // the awaited message never came among the allowed number of packets
     sstp_lcp_terminated,  // LCP Terminate-Request from the server
     sstp_lcp_not_opened,  // LCP did not converge
+    sstp_auth_unsupported,  // the server asks for an authentication protocol we may not or cannot use
+    sstp_auth_rejected,  // the server refused the credentials (EAP Failure, MS-CHAPv2 E=691, CHAP/PAP failure)
+    sstp_auth_policy,  // the credentials were accepted but a policy refused the call (MS-CHAPv2 E=649/648/647)
+    sstp_auth_not_proven,  // the server's MS-CHAPv2 Success does not prove it knows the password
+    sstp_auth_loop,  // the authentication did not finish within the allowed number of packets
+    sstp_binding_refused,  // the server ended the call after our CALL_CONNECTED (crypto binding)
+    sstp_ipcp_refused,  // no address assigned (IP-Address rejected or naked to 0.0.0.0, IPCP Terminate)
+    sstp_ipcp_loop,  // IPCP did not converge (a Nak that asks for nothing new, too many rounds)
+    sstp_no_echo_reply,  // connected, but no echo reply came back through the tunnel
     // ---- IKEv2 ----
     ikev2_no_proposal_chosen,  // N(NO_PROPOSAL_CHOSEN)
     ikev2_invalid_ke,  // N(INVALID_KE_PAYLOAD) for a group we do not offer, or again after a retry

@@ -66,6 +66,24 @@ const char* to_string(FailureReason r) {
         return "sstp_lcp_terminated";
     case FailureReason::sstp_lcp_not_opened:
         return "sstp_lcp_not_opened";
+    case FailureReason::sstp_auth_unsupported:
+        return "sstp_auth_unsupported";
+    case FailureReason::sstp_auth_rejected:
+        return "sstp_auth_rejected";
+    case FailureReason::sstp_auth_policy:
+        return "sstp_auth_policy";
+    case FailureReason::sstp_auth_not_proven:
+        return "sstp_auth_not_proven";
+    case FailureReason::sstp_auth_loop:
+        return "sstp_auth_loop";
+    case FailureReason::sstp_binding_refused:
+        return "sstp_binding_refused";
+    case FailureReason::sstp_ipcp_refused:
+        return "sstp_ipcp_refused";
+    case FailureReason::sstp_ipcp_loop:
+        return "sstp_ipcp_loop";
+    case FailureReason::sstp_no_echo_reply:
+        return "sstp_no_echo_reply";
     case FailureReason::ikev2_no_proposal_chosen:
         return "ikev2_no_proposal_chosen";
     case FailureReason::ikev2_invalid_ke:

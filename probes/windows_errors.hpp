@@ -130,8 +130,19 @@ inline constexpr WindowsError ERROR_IPSEC_IKE_AUTH_FAIL{"ERROR_IPSEC_IKE_AUTH_FA
 inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLICY_MATCH", 13868u,
                                                            "Policy match error."};
 
+// The server's policy refused the connection after the credentials (NPS network policy, dial-in permission,
+// account restrictions: MS-CHAPv2 E=646/647/648/649). Number and symbol: [RAS] (ERROR_SERVER_POLICY = 812);
+// that a policy refusal shows as 812 on the client: [AOV].
+inline constexpr WindowsError ERROR_SERVER_POLICY{
+    "ERROR_SERVER_POLICY", 812u, "The connection was prevented because of a policy configured on your RAS/VPN server."};
+// The login worked but no network protocol came up (IPCP refused, no address from the pool). [RAS]
+inline constexpr WindowsError ERROR_PPP_NO_PROTOCOLS_CONFIGURED{"ERROR_PPP_NO_PROTOCOLS_CONFIGURED", 720u,
+                                                                "No PPP control protocols configured."};
+
 // Every row above, for lookups by number.
-inline constexpr std::array<WindowsError, 13> all{CERT_E_EXPIRED,
+inline constexpr std::array<WindowsError, 15> all{ERROR_SERVER_POLICY,
+                                                  ERROR_PPP_NO_PROTOCOLS_CONFIGURED,
+                                                  CERT_E_EXPIRED,
                                                   CERT_E_CN_NO_MATCH,
                                                   CERT_E_UNTRUSTEDROOT,
                                                   CERT_E_CHAINING,

@@ -109,6 +109,58 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
     } else if (p.name == "ppp_lcp") {
         add(r, Severity::error, timeout ? "sstp.lcp_timeout" : "sstp.lcp_failed",
             "PPP link negotiation (LCP) inside SSTP failed: " + p.error, win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "ppp_auth") {
+        if (timeout)
+            add(r, Severity::error, "sstp.auth_timeout",
+                "PPP authentication got no answer in time (an NPS/RADIUS server that does not answer the VPN "
+                "server?): " +
+                    p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
+        else if (p.reason == FailureReason::sstp_auth_rejected)
+            add(r, Severity::error, "sstp.auth_rejected",
+                "the server refused the credentials (wrong password, unknown user, or the authentication server "
+                "refused them): " +
+                    p.error,
+                win(winerr::ERROR_AUTHENTICATION_FAILURE));
+        else if (p.reason == FailureReason::sstp_auth_policy)
+            add(r, Severity::error, "sstp.auth_policy",
+                "the credentials were checked but a policy refused the connection (network policy, dial-in "
+                "permission, account restriction): " +
+                    p.error,
+                win(winerr::ERROR_SERVER_POLICY));
+        else if (p.reason == FailureReason::sstp_auth_not_proven)
+            add(r, Severity::error, "sstp.auth_server_not_proven",
+                "the server did not prove it knows the password (MS-CHAPv2 mutual authentication failed): a "
+                "Windows client drops such a connection: " +
+                    p.error,
+                win(winerr::ERROR_AUTHENTICATION_FAILURE));
+        else if (p.reason == FailureReason::sstp_auth_unsupported)
+            add(r, Severity::error, "sstp.auth_unsupported",
+                "the server asks for an authentication method the probe may not use: " + p.error,
+                win(winerr::ERROR_SERVER_POLICY));
+        else
+            add(r, Severity::error, "sstp.auth_failed", "PPP authentication failed: " + p.error,
+                win(winerr::ERROR_AUTHENTICATION_FAILURE));
+    } else if (p.name == "call_connected") {
+        add(r, Severity::error, "sstp.call_connected_failed", "SSTP_MSG_CALL_CONNECTED failed: " + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.name == "ipcp") {
+        if (p.reason == FailureReason::sstp_binding_refused)
+            add(r, Severity::error, "sstp.crypto_binding_refused",
+                "the server ended the call after our CALL_CONNECTED: it refused the crypto binding (a TLS "
+                "intermediary that changes the certificate, or a server that derives other keys): " +
+                    p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
+        else
+            add(r, Severity::error, timeout ? "sstp.ipcp_timeout" : "sstp.ipcp_failed",
+                "logged in, but no IPv4 address was assigned (address pool exhausted, IPCP refused): " + p.error,
+                win(winerr::ERROR_PPP_NO_PROTOCOLS_CONFIGURED));
+    } else if (p.name == "data_path") {
+        add(r, Severity::error, "sstp.traffic_does_not_pass",
+            "connected, but traffic does not pass: the tunnel is up with address " + r.tunnel.address +
+                ", yet no echo reply came back from " + r.tunnel.ping_target +
+                " (a route, firewall or NAT behind the VPN server; users can log in but reach nothing): " + p.error,
+            "");
     } else if (p.name == "disconnect") {
         // The tunnel worked; only the goodbye did not. Worth knowing, not a failed probe.
         add(r, Severity::warning, "sstp.disconnect", "clean disconnect failed: " + p.error, "");
@@ -130,6 +182,8 @@ void diagnose_sstp(SstpResult& r, const SstpOptions& opt) {
     }
     // The handshake counts as done once LCP opened: the disconnect is our own courtesy.
     r.handshake_ok = r.sstp.lcp_opened;
+    if (r.tunnel.credentials_given && r.tunnel.credentials_withheld.empty())
+        r.handshake_ok = r.tunnel.connected && (opt.ping.empty() || r.tunnel.echo_replies > 0);
     if (failed) {
         r.failed_phase = failed->name;
         phase_finding(r, *failed, opt);
@@ -160,6 +214,20 @@ void diagnose_sstp(SstpResult& r, const SstpOptions& opt) {
         add(r, Severity::warning, "sstp.crypto_binding_sha1_only",
             "the server offers only SHA-1 for the SSTP crypto binding (bitmask " + std::to_string(r.sstp.hash_bitmask) +
                 ")",
+            "");
+    if (!r.tunnel.credentials_withheld.empty())
+        add(r, Severity::error, "sstp.credentials_withheld",
+            "no credentials were sent: a client must not give its password to a server it does not trust (" +
+                r.tunnel.credentials_withheld + ")",
+            "");
+    if (!r.tunnel.auth_weakness.empty())
+        add(r, Severity::warning, "sstp.weak_auth",
+            "the server authenticates with " + r.tunnel.auth_method + ": " + r.tunnel.auth_weakness, "");
+    if (!r.tunnel.ping_target.empty() && r.tunnel.echo_replies > 0 &&
+        r.tunnel.echo_replies < static_cast<int>(r.tunnel.echoes.size()))
+        add(r, Severity::warning, "sstp.echo_loss",
+            std::to_string(r.tunnel.echoes.size() - static_cast<std::size_t>(r.tunnel.echo_replies)) + " of " +
+                std::to_string(r.tunnel.echoes.size()) + " echo requests to " + r.tunnel.ping_target + " got no reply",
             "");
     bool error_found = false;
     for (const auto& f : r.findings) {

@@ -22,6 +22,45 @@ json::object to_json(const TlsFacts& t) {
     return o;
 }
 
+// The login and the tunnel (never the password: SstpTunnelFacts has none).
+json::object to_json(const SstpTunnelFacts& t) {
+    json::object o;
+    if (!t.credentials_withheld.empty()) o["credentials_withheld"] = t.credentials_withheld;
+    o["auth_method"] = t.auth_method;
+    if (!t.auth_weakness.empty()) o["auth_weakness"] = t.auth_weakness;
+    o["auth_server_name"] = t.auth_server_name;
+    o["eap_identity_prompt"] = t.eap_identity_prompt;
+    if (t.mschap_error) o["mschap_error"] = *t.mschap_error;
+    o["server_message"] = t.server_message;
+    o["server_proven"] = t.server_proven;
+    o["authenticated"] = t.authenticated;
+    o["binding_hash"] = t.binding_hash;
+    o["call_connected_sent"] = t.call_connected_sent;
+    o["connected"] = t.connected;
+    o["address"] = t.address;
+    o["dns"] = to_json_array(t.dns);
+    o["server_address"] = t.server_address;
+    if (!t.ping_target.empty()) {
+        json::object ping;
+        ping["target"] = t.ping_target;
+        ping["sent"] = t.echoes.size();
+        ping["replies"] = t.echo_replies;
+        ping["loss"] = t.echoes.empty() ? 0.0 : 1.0 - double(t.echo_replies) / double(t.echoes.size());
+        json::array echoes;
+        for (const auto& e : t.echoes) {
+            json::object j;
+            j["sequence"] = e.sequence;
+            j["replied"] = e.replied;
+            if (e.replied) j["rtt_ms"] = e.rtt_ms;
+            j["answer"] = e.answer;
+            echoes.push_back(std::move(j));
+        }
+        ping["echoes"] = std::move(echoes);
+        o["ping"] = std::move(ping);
+    }
+    return o;
+}
+
 json::object to_json(const SstpResult& r) {
     json::object o;
     outcome_head(o, "sstp", r);
@@ -48,6 +87,7 @@ json::object to_json(const SstpResult& r) {
     sstp["sstp_echo_requests_answered"] = s.sstp_echo_requests_answered;
     sstp["close"] = s.close;
     o["sstp"] = std::move(sstp);
+    if (r.tunnel.credentials_given) o["tunnel"] = to_json(r.tunnel);
     outcome_findings(o, r);
     return o;
 }

@@ -18,7 +18,9 @@
 
 #include "probes/net_errors.hpp"
 #include "probes/probe_session.hpp"
+#include "probes/sstp/sstp_login_driver.hpp"
 #include "probes/tls_connect.hpp"
+#include "protocol/sstp/ppp_describe.hpp"
 #include "protocol/sstp/ppp_lcp.hpp"
 #include "protocol/sstp/sstp.hpp"
 
@@ -75,6 +77,7 @@ public:
         if (ok) ok = co_await http();
         if (ok) ok = co_await call_connect();
         if (ok) ok = co_await ppp_lcp();
+        if (ok) ok = co_await login_.run();  // with credentials: ppp_auth, call_connected, ipcp, data_path
         if (ok) co_await disconnect();
         else co_await abort_if_possible();
         if (s_.interrupted()) co_await polite_end();
@@ -157,12 +160,12 @@ private:
     }
 
     static std::string describe_ppp_inside(const proto::SstpPacket& p) {
-        if (const auto* d = p.data()) return ": " + proto::describe_ppp_frame(d->ppp_frame);
+        if (const auto* d = p.data()) return ": " + proto::describe_ppp_login_frame(d->ppp_frame);
         return "";
     }
 
     asio::awaitable<bool> send_sstp_data(const proto::Bytes& ppp_frame) {
-        const std::string description = "SSTP data: " + proto::describe_ppp_frame(ppp_frame);
+        const std::string description = "SSTP data: " + proto::describe_ppp_login_frame(ppp_frame);
         bool sent = co_await send(proto::encode_sstp_data(ppp_frame), description);
         co_return sent;
     }
@@ -374,6 +377,11 @@ private:
                     if (const auto* auth = std::get_if<proto::LcpAuthProtocol>(&o))
                         r_.sstp.auth_protocol = proto::lcp_auth_protocol_name(*auth);
                 }
+                if (auto nak = login_.answer_lcp_request(lcp->options)) {  // an auth protocol we may not use
+                    if (!co_await send_sstp_data(proto::encode_lcp_configure_nak(lcp->identifier, *nak)))
+                        co_return fail_io(phase);
+                    break;
+                }
                 if (!co_await send_sstp_data(proto::encode_lcp_configure_ack(lcp->identifier, lcp->options)))
                     co_return fail_io(phase);
                 their_acked = true;
@@ -508,6 +516,9 @@ private:
     std::string io_error_;  // ... in words
     std::uint32_t magic_ = 0;
     bool call_disconnect_sent_ = false;
+    SstpLoginDriver<SstpSession> login_{*this};  // the phases past LCP (sstp_login_driver.hpp)
+    template <class>
+    friend class vpnprobe::probes::SstpLoginDriver;
 };
 
 }  // namespace

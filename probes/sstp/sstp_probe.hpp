@@ -11,6 +11,7 @@
 
 #include "probes/load_monitor.hpp"
 #include "probes/probe_result.hpp"
+#include "probes/sstp/sstp_tunnel.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/tls_facts.hpp"
 #include "probes/vantage.hpp"
@@ -29,6 +30,11 @@ struct SstpOptions {
     double phase_timeout_seconds = 0;  // each phase; 0 = same as the whole
     Logger log;  // -v: every message sent and received, decoded; empty = quiet
     std::shared_ptr<StopSignal> stop;  // SIGINT/SIGTERM: end now, politely (CALL_ABORT, close_notify)
+    // With credentials the probe goes all the way in (ppp_auth, call_connected, ipcp; data_path with `ping`).
+    std::optional<SstpCredentials> credentials;
+    std::string ping;  // IPv4 address to send ICMP echo requests to through the tunnel; "" = none
+    int ping_count = 3;
+    double ping_wait_seconds = 2;  // for the replies after the last request
     // The lag of the io_context the probe runs on: a timeout while it ran too late is the harness's (overload),
     // not the server's. null = not measured (probes/load_monitor.hpp).
     std::shared_ptr<LoadMonitor> load;
@@ -58,6 +64,7 @@ struct SstpResult : ProbeOutcome {
     SstpResult() { port = 443; }
     std::optional<TlsFacts> tls;
     SstpFacts sstp;
+    SstpTunnelFacts tunnel;  // past LCP, with credentials
     // Set by diagnose_sstp(), beside ProbeOutcome's verdict:
     bool handshake_ok = false;  // every protocol phase succeeded
 };

@@ -178,9 +178,23 @@ TEST_F(ReadmeFields, SstpJsonMatchesTheReadme) {
     // A failure on the probe's own side (no descriptor left for its socket: the command line's checks pass,
     // the probe cannot open a socket): phases[].local, phases[].error. No packet leaves.
     collect("sstp " + var("SSTP_RSA_ADDR") + common, p, {}, kStarved, true);
+    // Credentialed (--user): a login with a ping, a wrong password (mschap_error), an untrusted server
+    // (credentials_withheld). The password comes from a file, as an operator gives it.
+    auto secrets = testlab::read_env_file(var("SSTP_SECRETS"));
+    const std::string user = " --user " + secrets["SSTP_USER"] + "@" + secrets["SSTP_HUB"] + " --password-file ";
+    const std::string good = testlab::lab_run_dir() + "/test-readme-password", bad = good + "-wrong";
+    std::ofstream(good) << secrets["SSTP_PASSWORD"] << "\n";
+    std::ofstream(bad) << "not-the-password\n";
+    collect("sstp " + var("SSTP_RSA_ADDR") + common + user + good + " --ping 192.168.30.1", p);
+    collect("sstp " + var("SSTP_RSA_ADDR") + common + user + bad, p);
+    collect("sstp " + var("SSTP_EXPIRED_ADDR") + common + user + good, p);
+    std::remove(good.c_str());
+    std::remove(bad.c_str());
     compare("sstp", p,
             {// Only when the server refuses the call with CALL_CONNECT_NAK; SoftEther, the lab's server, never does.
-             "sstp.nak_status"});
+             "sstp.nak_status",
+             // Only for PAP or CHAP-MD5 (--allow-weak-auth); the lab's SoftEther authenticates with MS-CHAPv2.
+             "tunnel.auth_weakness"});
 }
 
 TEST_F(ReadmeFields, Ikev2JsonMatchesTheReadme) {
