@@ -56,7 +56,8 @@ public:
         bool ok = co_await ppp_auth();
         if (ok) ok = co_await call_connected();
         if (ok) ok = co_await ipcp();
-        if (ok && !x_.opt_.ping.empty()) ok = co_await data_path();
+        const bool ping = ok && !x_.opt_.ping.empty();
+        if (ping) ok = co_await data_path();
         co_return ok;
     }
 
