@@ -3,7 +3,10 @@
 //   crypto      key exchange per DH group; SK seal/open per cipher
 //   concurrency N IKE_SA_INIT probes in flight at once on one io_context against a loopback responder
 //               (127.0.0.1 only), wall time and peak memory: what the scenario runner's --parallel costs
-// usage: vpnprobe_bench [codecs|crypto|concurrency|all] [N ...]   (default: all, N = 100 1000 4000)
+//   sa-init     N SA_INIT-only probes one after another (preset modern, the run's shared key shares) against
+//               the loopback responder: run under callgrind with N and N + 100 for the client's instructions
+//               per exchange (bench/README.md, "IKEv2 client CPU per exchange")
+// usage: vpnprobe_bench [codecs|crypto|concurrency|sa-init|all] [N ...]   (default: all, N = 100 1000 4000)
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "probes/ikev2/ikev2_probe.hpp"
+#include "probes/ikev2/key_share_cache.hpp"
 #include "protocol/ikev2/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2/ikev2_keys.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
@@ -178,6 +182,40 @@ void concurrency(const std::vector<int>& sizes) {
     }
 }
 
+// N SA_INIT-only probes in sequence, as `vpnprobe run --count N` makes them (one key share per group for the
+// run), each refused at once by the loopback responder: the client's own work per exchange.
+void sa_init_sequence(const std::vector<int>& sizes) {
+    for (int n : sizes) {
+        asio::io_context io;
+        asio::ip::udp::socket server(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        asio::co_spawn(io, refuse_everything(server), asio::detached);
+        vpnprobe::probes::Ikev2Options o;
+        o.host = "127.0.0.1";
+        o.address = "127.0.0.1";
+        o.port = server.local_endpoint().port();
+        o.preset = "modern";
+        o.sa_init_only = true;
+        o.timeout_seconds = 30;
+        o.key_shares = std::make_shared<vpnprobe::probes::KeyShareCache>();
+        int answered = 0;
+        auto start = clock_type::now();
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                for (int i = 0; i < n; ++i) {
+                    auto r = co_await vpnprobe::probes::ikev2_probe(o);
+                    answered += r.ike.error_notify == "NO_PROPOSAL_CHOSEN";
+                }
+                server.close();
+            },
+            asio::detached);
+        io.run();
+        double wall = seconds_since(start);
+        std::printf("sa-init: %d SA_INIT-only probes in sequence, %d answered, %.3f ms wall per probe\n", n, answered,
+                    wall * 1e3 / n);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,5 +226,6 @@ int main(int argc, char** argv) {
     if (what == "codecs" || what == "all") codecs();
     if (what == "crypto" || what == "all") crypto();
     if (what == "concurrency" || what == "all") concurrency(sizes);
+    if (what == "sa-init") sa_init_sequence(sizes);
     return 0;
 }

@@ -190,12 +190,16 @@ Decoded<std::vector<Payload>> decode_inner_payloads(PayloadType first_type, Byte
 }
 
 Bytes encode_message(const Message& message) {
-    Bytes chain;
-    put_chain(chain, message.payloads, false);
+    // The chain goes straight after the header, whose Length is set once the chain's size is known: one
+    // buffer, sized for a typical IKE_SA_INIT request at once.
     Bytes out;
-    out.reserve(header_size + chain.size());
-    put_header(out, message.header, message.payloads, header_size + chain.size());
-    put_bytes(out, chain);
+    out.reserve(768);
+    put_header(out, message.header, message.payloads, 0);
+    put_chain(out, message.payloads, false);
+    check_width(out.size(), 0xffffffff, "message length");
+    const auto total = static_cast<std::uint32_t>(out.size());
+    for (std::size_t i = 0; i < 4; ++i)
+        out[length_offset + i] = static_cast<std::uint8_t>(total >> (24 - 8 * static_cast<unsigned>(i)));
     return out;
 }
 

@@ -333,32 +333,39 @@ void check_width(std::size_t value, std::size_t max, const std::string& what) {
         throw std::invalid_argument(what + " is " + n(value) + ", more than the field's maximum of " + n(max));
 }
 
+// Writes a big-endian 16-bit length into bytes already appended (the substructure's header, written first
+// with a zero length so that the body goes straight into `out` with no buffer of its own).
+void patch_u16(Bytes& out, std::size_t at, std::size_t value) {
+    out[at] = static_cast<std::uint8_t>(value >> 8);
+    out[at + 1] = static_cast<std::uint8_t>(value);
+}
+
 void put_transform(Bytes& out, const Transform& tr, bool last) {
-    Bytes body;
-    put_u8(body, tr.type);
-    put_u8(body, 0);
-    put_u16(body, tr.id);
+    const std::size_t start = out.size();
+    put_u8(out, last ? 0 : transform_more);
+    put_u8(out, 0);
+    put_u16(out, 0);  // length, set below
+    put_u8(out, tr.type);
+    put_u8(out, 0);
+    put_u16(out, tr.id);
     if (tr.key_length) {
-        put_u16(body, attribute_tv_bit | attribute_key_length);
-        put_u16(body, *tr.key_length);
+        put_u16(out, attribute_tv_bit | attribute_key_length);
+        put_u16(out, *tr.key_length);
     }
     for (const auto& a : tr.other_attributes) {
         check_width(a.type, 0x7fff, "transform attribute type");
         if (a.tv) {
-            put_u16(body, static_cast<std::uint16_t>(attribute_tv_bit | a.type));
-            put_u16(body, a.value);
+            put_u16(out, static_cast<std::uint16_t>(attribute_tv_bit | a.type));
+            put_u16(out, a.value);
         } else {
             check_width(a.data.size(), 0xffff, "transform attribute length");
-            put_u16(body, a.type);
-            put_u16(body, static_cast<std::uint16_t>(a.data.size()));
-            put_bytes(body, a.data);
+            put_u16(out, a.type);
+            put_u16(out, static_cast<std::uint16_t>(a.data.size()));
+            put_bytes(out, a.data);
         }
     }
-    check_width(body.size() + 4, 0xffff, "transform length");
-    put_u8(out, last ? 0 : transform_more);
-    put_u8(out, 0);
-    put_u16(out, static_cast<std::uint16_t>(body.size() + 4));
-    put_bytes(out, body);
+    check_width(out.size() - start, 0xffff, "transform length");
+    patch_u16(out, start + 2, out.size() - start);
 }
 
 void put_sa(Bytes& out, const SaPayload& sa) {
@@ -366,19 +373,19 @@ void put_sa(Bytes& out, const SaPayload& sa) {
         const Proposal& prop = sa.proposals[i];
         check_width(prop.spi.size(), 0xff, "proposal SPI size");
         check_width(prop.transforms.size(), 0xff, "number of transforms");
-        Bytes body;
-        put_u8(body, prop.number);
-        put_u8(body, prop.protocol);
-        put_u8(body, static_cast<std::uint8_t>(prop.spi.size()));
-        put_u8(body, static_cast<std::uint8_t>(prop.transforms.size()));
-        put_bytes(body, prop.spi);
-        for (std::size_t t = 0; t < prop.transforms.size(); ++t)
-            put_transform(body, prop.transforms[t], t + 1 == prop.transforms.size());
-        check_width(body.size() + 4, 0xffff, "proposal length");
+        const std::size_t start = out.size();
         put_u8(out, i + 1 == sa.proposals.size() ? 0 : proposal_more);
         put_u8(out, 0);
-        put_u16(out, static_cast<std::uint16_t>(body.size() + 4));
-        put_bytes(out, body);
+        put_u16(out, 0);  // length, set below
+        put_u8(out, prop.number);
+        put_u8(out, prop.protocol);
+        put_u8(out, static_cast<std::uint8_t>(prop.spi.size()));
+        put_u8(out, static_cast<std::uint8_t>(prop.transforms.size()));
+        put_bytes(out, prop.spi);
+        for (std::size_t t = 0; t < prop.transforms.size(); ++t)
+            put_transform(out, prop.transforms[t], t + 1 == prop.transforms.size());
+        check_width(out.size() - start, 0xffff, "proposal length");
+        patch_u16(out, start + 2, out.size() - start);
     }
 }
 
