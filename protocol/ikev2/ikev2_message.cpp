@@ -1,4 +1,5 @@
 #include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_payload_append.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -105,17 +106,19 @@ void put_chain(Bytes& out, const std::vector<Payload>& payloads, bool inner,
             if (const auto* sk = p.get<SkPayload>()) next = static_cast<std::uint8_t>(sk->first_inner);
             if (const auto* skf = p.get<SkfPayload>()) next = static_cast<std::uint8_t>(skf->first_inner);
         }
-        Bytes body = encode_payload_body(p);  // also checks that the body belongs to the type
-        std::size_t length = generic_payload_header_size + body.size();
-        if (is_encrypted(p.type) && encrypted_size) {
-            body.resize(p.type == PayloadType::skf ? skf_fixed_size : 0);
-            length = generic_payload_header_size + body.size() + *encrypted_size;
-        }
-        check_width(length, 0xffff, payload_name(p.type) + " payload length");
+        const std::size_t start = out.size();
         put_u8(out, next);
         put_u8(out, p.critical ? critical_bit : 0);
-        put_u16(out, static_cast<std::uint16_t>(length));
-        put_bytes(out, body);
+        put_u16(out, 0);  // length, set below
+        append_payload_body(out, p);  // also checks that the body belongs to the type
+        std::size_t length = out.size() - start;
+        if (is_encrypted(p.type) && encrypted_size) {
+            out.resize(start + generic_payload_header_size + (p.type == PayloadType::skf ? skf_fixed_size : 0));
+            length = out.size() - start + *encrypted_size;
+        }
+        check_width(length, 0xffff, payload_name(p.type) + " payload length");
+        out[start + 2] = static_cast<std::uint8_t>(length >> 8);
+        out[start + 3] = static_cast<std::uint8_t>(length);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "protocol/ikev2/ikev2_payloads.hpp"
+#include "protocol/ikev2/ikev2_payload_append.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -485,9 +486,14 @@ Decoded<std::vector<Sha1Hash>> ca_key_hashes(const CertReqPayload& certreq) {
 }
 
 Bytes encode_payload_body(const Payload& payload) {
+    Bytes out;
+    append_payload_body(out, payload);
+    return out;
+}
+
+void append_payload_body(Bytes& out, const Payload& payload) {
     if (!body_matches(payload.type, payload.body))
         throw std::invalid_argument("payload body does not belong to payload type " + payload_name(payload.type));
-    Bytes out;
     std::visit(
         [&](const auto& b) {
             using T = std::decay_t<decltype(b)>;
@@ -573,7 +579,6 @@ Bytes encode_payload_body(const Payload& payload) {
             }
         },
         payload.body);
-    return out;
 }
 
 Decoded<PayloadBody> decode_payload_body(PayloadType type, std::uint8_t next_payload, ByteView body,
