@@ -5,8 +5,9 @@
 //               (127.0.0.1 only), wall time and peak memory: what the scenario runner's --parallel costs
 //   sa-init     N SA_INIT-only probes one after another (preset modern, the run's shared key shares) against
 //               the loopback responder: run under callgrind with N and N + 100 for the client's instructions
-//               per exchange (bench/README.md, "IKEv2 client CPU per exchange")
-// usage: vpnprobe_bench [codecs|crypto|concurrency|sa-init|all] [N ...]   (default: all, N = 100 1000 4000)
+//               per exchange (bench/README.md, "IKEv2 client CPU per exchange"); sa-init-cookie: each probe is
+//               first answered with a COOKIE (two round trips, as strongSwan under its cookie threshold)
+// usage: vpnprobe_bench [codecs|crypto|concurrency|sa-init|sa-init-cookie|all] [N ...]   (default: all, N = 100 1000 4000)
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -122,7 +123,9 @@ void crypto() {
 
 // A loopback responder that answers every IKE_SA_INIT with NO_PROPOSAL_CHOSEN: the cheapest real exchange,
 // so the figure is the probe's own cost (socket, key pair, encode, decode, timers), not a server's.
-asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s) {
+// With `cookie`, a request without a COOKIE is first answered with one (RFC 7296 2.6), as strongSwan answers
+// most SA_INITs of a rate run past its cookie_threshold_ip: two requests and two answers per probe.
+asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s, bool cookie = false) {
     std::vector<std::uint8_t> buf(65536);
     for (;;) {
         asio::ip::udp::endpoint from;
@@ -136,7 +139,13 @@ asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s) {
         m.header.spi_i = h->spi_i;
         m.header.exchange = ike::ExchangeType::ike_sa_init;
         m.header.flags = ike::flag_response;
-        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::no_proposal_chosen, {}});
+        bool ask_cookie = false;
+        if (cookie) {
+            auto request = ike::decode_message(vpnprobe::protocol::ByteView(buf.data(), n));
+            ask_cookie = request && !request->find_notify(ike::notify::cookie);
+        }
+        if (ask_cookie) m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::cookie, Bytes(16, 0xc0)});
+        else m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::no_proposal_chosen, {}});
         Bytes out = ike::encode_message(m);
         co_await s.async_send_to(asio::buffer(out), from, asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -184,11 +193,11 @@ void concurrency(const std::vector<int>& sizes) {
 
 // N SA_INIT-only probes in sequence, as `vpnprobe run --count N` makes them (one key share per group for the
 // run), each refused at once by the loopback responder: the client's own work per exchange.
-void sa_init_sequence(const std::vector<int>& sizes) {
+void sa_init_sequence(const std::vector<int>& sizes, bool cookie) {
     for (int n : sizes) {
         asio::io_context io;
         asio::ip::udp::socket server(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-        asio::co_spawn(io, refuse_everything(server), asio::detached);
+        asio::co_spawn(io, refuse_everything(server, cookie), asio::detached);
         vpnprobe::probes::Ikev2Options o;
         o.host = "127.0.0.1";
         o.address = "127.0.0.1";
@@ -211,8 +220,8 @@ void sa_init_sequence(const std::vector<int>& sizes) {
             asio::detached);
         io.run();
         double wall = seconds_since(start);
-        std::printf("sa-init: %d SA_INIT-only probes in sequence, %d answered, %.3f ms wall per probe\n", n, answered,
-                    wall * 1e3 / n);
+        std::printf("sa-init%s: %d SA_INIT-only probes in sequence, %d answered, %.3f ms wall per probe\n",
+                    cookie ? "-cookie" : "", n, answered, wall * 1e3 / n);
     }
 }
 
@@ -226,6 +235,6 @@ int main(int argc, char** argv) {
     if (what == "codecs" || what == "all") codecs();
     if (what == "crypto" || what == "all") crypto();
     if (what == "concurrency" || what == "all") concurrency(sizes);
-    if (what == "sa-init") sa_init_sequence(sizes);
+    if (what == "sa-init" || what == "sa-init-cookie") sa_init_sequence(sizes, what == "sa-init-cookie");
     return 0;
 }
