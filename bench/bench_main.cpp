@@ -139,11 +139,10 @@ asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s, bool cookie = 
         m.header.spi_i = h->spi_i;
         m.header.exchange = ike::ExchangeType::ike_sa_init;
         m.header.flags = ike::flag_response;
-        bool ask_cookie = false;
-        if (cookie) {
-            auto request = ike::decode_message(vpnprobe::protocol::ByteView(buf.data(), n));
-            ask_cookie = request && !request->find_notify(ike::notify::cookie);
-        }
+        // A COOKIE comes first in a request that returns it (RFC 7296 2.6): the first payload a Notify whose type
+        // (at 28 + 6) is COOKIE. Looked at in place, so the responder's own cost stays out of the client's figure.
+        const bool ask_cookie = cookie && !(n >= 36 && buf[16] == static_cast<std::uint8_t>(ike::PayloadType::notify) &&
+                                            (buf[34] << 8 | buf[35]) == ike::notify::cookie);
         if (ask_cookie) m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::cookie, Bytes(16, 0xc0)});
         else m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::no_proposal_chosen, {}});
         Bytes out = ike::encode_message(m);
