@@ -343,16 +343,22 @@ void patch_u16(Bytes& out, std::size_t at, std::size_t value) {
 
 void put_transform(Bytes& out, const Transform& tr, bool last) {
     const std::size_t start = out.size();
-    put_u8(out, last ? 0 : transform_more);
-    put_u8(out, 0);
-    put_u16(out, 0);  // length, set below
-    put_u8(out, tr.type);
-    put_u8(out, 0);
-    put_u16(out, tr.id);
-    if (tr.key_length) {
-        put_u16(out, attribute_tv_bit | attribute_key_length);
-        put_u16(out, *tr.key_length);
-    }
+    // The fixed part and the Key Length attribute in one insert (a preset offers dozens of transforms).
+    const std::uint16_t key_attribute = attribute_tv_bit | attribute_key_length;
+    const std::uint16_t key_length = tr.key_length.value_or(0);
+    const std::uint8_t head[12] = {static_cast<std::uint8_t>(last ? 0 : transform_more),
+                                   0,
+                                   0,
+                                   0,  // length, set below
+                                   tr.type,
+                                   0,
+                                   static_cast<std::uint8_t>(tr.id >> 8),
+                                   static_cast<std::uint8_t>(tr.id),
+                                   static_cast<std::uint8_t>(key_attribute >> 8),
+                                   static_cast<std::uint8_t>(key_attribute),
+                                   static_cast<std::uint8_t>(key_length >> 8),
+                                   static_cast<std::uint8_t>(key_length)};
+    out.insert(out.end(), head, head + (tr.key_length ? 12 : 8));
     for (const auto& a : tr.other_attributes) {
         check_width(a.type, 0x7fff, "transform attribute type");
         if (a.tv) {
