@@ -3,7 +3,11 @@
 //   crypto      key exchange per DH group; SK seal/open per cipher
 //   concurrency N IKE_SA_INIT probes in flight at once on one io_context against a loopback responder
 //               (127.0.0.1 only), wall time and peak memory: what the scenario runner's --parallel costs
-// usage: vpnprobe_bench [codecs|crypto|concurrency|all] [N ...]   (default: all, N = 100 1000 4000)
+//   sa-init     N SA_INIT-only probes one after another (preset modern, the run's shared key shares) against
+//               the loopback responder: run under callgrind with N and N + 100 for the client's instructions
+//               per exchange (bench/README.md, "IKEv2 client CPU per exchange"); sa-init-cookie: each probe is
+//               first answered with a COOKIE (two round trips, as strongSwan under its cookie threshold)
+// usage: vpnprobe_bench [codecs|crypto|concurrency|sa-init|sa-init-cookie|all] [N ...]   (default: all, N = 100 1000 4000)
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "probes/ikev2/ikev2_probe.hpp"
+#include "probes/ikev2/key_share_cache.hpp"
 #include "protocol/ikev2/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2/ikev2_keys.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
@@ -118,7 +123,9 @@ void crypto() {
 
 // A loopback responder that answers every IKE_SA_INIT with NO_PROPOSAL_CHOSEN: the cheapest real exchange,
 // so the figure is the probe's own cost (socket, key pair, encode, decode, timers), not a server's.
-asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s) {
+// With `cookie`, a request without a COOKIE is first answered with one (RFC 7296 2.6), as strongSwan answers
+// most SA_INITs of a rate run past its cookie_threshold_ip: two requests and two answers per probe.
+asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s, bool cookie = false) {
     std::vector<std::uint8_t> buf(65536);
     for (;;) {
         asio::ip::udp::endpoint from;
@@ -132,7 +139,12 @@ asio::awaitable<void> refuse_everything(asio::ip::udp::socket& s) {
         m.header.spi_i = h->spi_i;
         m.header.exchange = ike::ExchangeType::ike_sa_init;
         m.header.flags = ike::flag_response;
-        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::no_proposal_chosen, {}});
+        // A COOKIE comes first in a request that returns it (RFC 7296 2.6): the first payload a Notify whose type
+        // (at 28 + 6) is COOKIE. Looked at in place, so the responder's own cost stays out of the client's figure.
+        const bool ask_cookie = cookie && !(n >= 36 && buf[16] == static_cast<std::uint8_t>(ike::PayloadType::notify) &&
+                                            (buf[34] << 8 | buf[35]) == ike::notify::cookie);
+        if (ask_cookie) m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::cookie, Bytes(16, 0xc0)});
+        else m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::no_proposal_chosen, {}});
         Bytes out = ike::encode_message(m);
         co_await s.async_send_to(asio::buffer(out), from, asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -178,6 +190,40 @@ void concurrency(const std::vector<int>& sizes) {
     }
 }
 
+// N SA_INIT-only probes in sequence, as `vpnprobe run --count N` makes them (one key share per group for the
+// run), each refused at once by the loopback responder: the client's own work per exchange.
+void sa_init_sequence(const std::vector<int>& sizes, bool cookie) {
+    for (int n : sizes) {
+        asio::io_context io;
+        asio::ip::udp::socket server(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        asio::co_spawn(io, refuse_everything(server, cookie), asio::detached);
+        vpnprobe::probes::Ikev2Options o;
+        o.host = "127.0.0.1";
+        o.address = "127.0.0.1";
+        o.port = server.local_endpoint().port();
+        o.preset = "modern";
+        o.sa_init_only = true;
+        o.timeout_seconds = 30;
+        o.key_shares = std::make_shared<vpnprobe::probes::KeyShareCache>();
+        int answered = 0;
+        auto start = clock_type::now();
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                for (int i = 0; i < n; ++i) {
+                    auto r = co_await vpnprobe::probes::ikev2_probe(o);
+                    answered += r.ike.error_notify == "NO_PROPOSAL_CHOSEN";
+                }
+                server.close();
+            },
+            asio::detached);
+        io.run();
+        double wall = seconds_since(start);
+        std::printf("sa-init%s: %d SA_INIT-only probes in sequence, %d answered, %.3f ms wall per probe\n",
+                    cookie ? "-cookie" : "", n, answered, wall * 1e3 / n);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,5 +234,6 @@ int main(int argc, char** argv) {
     if (what == "codecs" || what == "all") codecs();
     if (what == "crypto" || what == "all") crypto();
     if (what == "concurrency" || what == "all") concurrency(sizes);
+    if (what == "sa-init" || what == "sa-init-cookie") sa_init_sequence(sizes, what == "sa-init-cookie");
     return 0;
 }

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "protocol/ikev2/ikev2_registry.hpp"
@@ -13,14 +14,41 @@ namespace ike = vpnprobe::protocol::ikev2;
 using protocol::Bytes;
 using protocol::ByteView;
 
+namespace {
+
+// A call to RAND_bytes costs about 6,700 instructions whatever the size up to a few hundred bytes (OpenSSL's
+// DRBG and its locks), and an IKE_SA_INIT asks twice (SPI, nonce): the bytes are taken from a block of this
+// thread's, refilled by one call. Everything asked of Ikev2Randomness::bytes goes on the wire in the clear or
+// is public by design (SPIs, nonces, IVs, padding); private keys come from key_exchange, never from here.
+struct RandomBlock {
+    std::array<std::uint8_t, 512> bytes{};
+    std::size_t used = 512;
+};
+
+Bytes random_bytes(std::size_t n) {
+    Bytes b(n);
+    if (n == 0) return b;
+    thread_local RandomBlock block;
+    if (n > block.bytes.size() / 2) {
+        if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("no random bytes from OpenSSL");
+        return b;
+    }
+    if (block.bytes.size() - block.used < n) {
+        if (RAND_bytes(block.bytes.data(), static_cast<int>(block.bytes.size())) != 1)
+            throw std::runtime_error("no random bytes from OpenSSL");
+        block.used = 0;
+    }
+    std::copy_n(block.bytes.begin() + static_cast<std::ptrdiff_t>(block.used), n, b.begin());
+    std::fill_n(block.bytes.begin() + static_cast<std::ptrdiff_t>(block.used), n, 0);  // each byte given once
+    block.used += n;
+    return b;
+}
+
+}  // namespace
+
 Ikev2Randomness system_randomness() {
     Ikev2Randomness r;
-    r.bytes = [](std::size_t n) {
-        Bytes b(n);
-        if (n > 0 && RAND_bytes(b.data(), static_cast<int>(n)) != 1)
-            throw std::runtime_error("no random bytes from OpenSSL");
-        return b;
-    };
+    r.bytes = random_bytes;
     r.key_exchange = key_share_source(nullptr, false);
     return r;
 }

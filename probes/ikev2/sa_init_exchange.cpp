@@ -77,10 +77,14 @@ StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
     m.payloads.push_back(ike::SaPayload{sa_.offered});
     m.payloads.push_back(ike::KePayload{kex.group(), kex.public_value()});
     m.payloads.push_back(ike::NoncePayload{sa_.ni});
-    m.payloads.push_back(
-        ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_hash(sa_.spi_i, 0, config_.local)});
-    m.payloads.push_back(
-        ike::NotifyPayload{0, {}, ike::notify::nat_detection_destination_ip, nat_hash(sa_.spi_i, 0, config_.remote)});
+    // The NAT-D hashes depend on SPIi and the addresses alone: the same for every request of this exchange
+    // (a COOKIE or INVALID_KE_PAYLOAD retry), so hashed once.
+    if (nat_source_.empty()) {
+        nat_source_ = nat_hash(sa_.spi_i, 0, config_.local);
+        nat_destination_ = nat_hash(sa_.spi_i, 0, config_.remote);
+    }
+    m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_source_});
+    m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::nat_detection_destination_ip, nat_destination_});
     if (config_.offer_fragmentation)
         m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
     m.payloads.push_back(ike::make_signature_hash_algorithms(

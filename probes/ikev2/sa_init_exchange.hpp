@@ -55,6 +55,7 @@ private:
     int attempts_ = 0;  // requests built
     std::uint16_t group_ = 0;
     protocol::Bytes cookie_;
+    protocol::Bytes nat_source_, nat_destination_;  // our NAT-D notifies' data (SPIi is set once)
     KeyShare share_;  // of the request last built
     protocol::ikev2::Message request_;
     std::optional<protocol::ikev2::Message> answer_;

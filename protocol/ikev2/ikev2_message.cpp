@@ -1,4 +1,5 @@
 #include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_payload_append.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -105,17 +106,19 @@ void put_chain(Bytes& out, const std::vector<Payload>& payloads, bool inner,
             if (const auto* sk = p.get<SkPayload>()) next = static_cast<std::uint8_t>(sk->first_inner);
             if (const auto* skf = p.get<SkfPayload>()) next = static_cast<std::uint8_t>(skf->first_inner);
         }
-        Bytes body = encode_payload_body(p);  // also checks that the body belongs to the type
-        std::size_t length = generic_payload_header_size + body.size();
-        if (is_encrypted(p.type) && encrypted_size) {
-            body.resize(p.type == PayloadType::skf ? skf_fixed_size : 0);
-            length = generic_payload_header_size + body.size() + *encrypted_size;
-        }
-        check_width(length, 0xffff, payload_name(p.type) + " payload length");
+        const std::size_t start = out.size();
         put_u8(out, next);
         put_u8(out, p.critical ? critical_bit : 0);
-        put_u16(out, static_cast<std::uint16_t>(length));
-        put_bytes(out, body);
+        put_u16(out, 0);  // length, set below
+        append_payload_body(out, p);  // also checks that the body belongs to the type
+        std::size_t length = out.size() - start;
+        if (is_encrypted(p.type) && encrypted_size) {
+            out.resize(start + generic_payload_header_size + (p.type == PayloadType::skf ? skf_fixed_size : 0));
+            length = out.size() - start + *encrypted_size;
+        }
+        check_width(length, 0xffff, payload_name(p.type) + " payload length");
+        out[start + 2] = static_cast<std::uint8_t>(length >> 8);
+        out[start + 3] = static_cast<std::uint8_t>(length);
     }
 }
 
@@ -190,12 +193,16 @@ Decoded<std::vector<Payload>> decode_inner_payloads(PayloadType first_type, Byte
 }
 
 Bytes encode_message(const Message& message) {
-    Bytes chain;
-    put_chain(chain, message.payloads, false);
+    // The chain goes straight after the header, whose Length is set once the chain's size is known: one
+    // buffer, sized for a typical IKE_SA_INIT request at once.
     Bytes out;
-    out.reserve(header_size + chain.size());
-    put_header(out, message.header, message.payloads, header_size + chain.size());
-    put_bytes(out, chain);
+    out.reserve(768);
+    put_header(out, message.header, message.payloads, 0);
+    put_chain(out, message.payloads, false);
+    check_width(out.size(), 0xffffffff, "message length");
+    const auto total = static_cast<std::uint32_t>(out.size());
+    for (std::size_t i = 0; i < 4; ++i)
+        out[length_offset + i] = static_cast<std::uint8_t>(total >> (24 - 8 * static_cast<unsigned>(i)));
     return out;
 }
 

@@ -1,4 +1,5 @@
 #include "protocol/ikev2/ikev2_payloads.hpp"
+#include "protocol/ikev2/ikev2_payload_append.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -333,32 +334,45 @@ void check_width(std::size_t value, std::size_t max, const std::string& what) {
         throw std::invalid_argument(what + " is " + n(value) + ", more than the field's maximum of " + n(max));
 }
 
+// Writes a big-endian 16-bit length into bytes already appended (the substructure's header, written first
+// with a zero length so that the body goes straight into `out` with no buffer of its own).
+void patch_u16(Bytes& out, std::size_t at, std::size_t value) {
+    out[at] = static_cast<std::uint8_t>(value >> 8);
+    out[at + 1] = static_cast<std::uint8_t>(value);
+}
+
 void put_transform(Bytes& out, const Transform& tr, bool last) {
-    Bytes body;
-    put_u8(body, tr.type);
-    put_u8(body, 0);
-    put_u16(body, tr.id);
-    if (tr.key_length) {
-        put_u16(body, attribute_tv_bit | attribute_key_length);
-        put_u16(body, *tr.key_length);
-    }
+    const std::size_t start = out.size();
+    // The fixed part and the Key Length attribute in one insert (a preset offers dozens of transforms).
+    const std::uint16_t key_attribute = attribute_tv_bit | attribute_key_length;
+    const std::uint16_t key_length = tr.key_length.value_or(0);
+    const std::uint8_t head[12] = {static_cast<std::uint8_t>(last ? 0 : transform_more),
+                                   0,
+                                   0,
+                                   0,  // length, set below
+                                   tr.type,
+                                   0,
+                                   static_cast<std::uint8_t>(tr.id >> 8),
+                                   static_cast<std::uint8_t>(tr.id),
+                                   static_cast<std::uint8_t>(key_attribute >> 8),
+                                   static_cast<std::uint8_t>(key_attribute),
+                                   static_cast<std::uint8_t>(key_length >> 8),
+                                   static_cast<std::uint8_t>(key_length)};
+    out.insert(out.end(), head, head + (tr.key_length ? 12 : 8));
     for (const auto& a : tr.other_attributes) {
         check_width(a.type, 0x7fff, "transform attribute type");
         if (a.tv) {
-            put_u16(body, static_cast<std::uint16_t>(attribute_tv_bit | a.type));
-            put_u16(body, a.value);
+            put_u16(out, static_cast<std::uint16_t>(attribute_tv_bit | a.type));
+            put_u16(out, a.value);
         } else {
             check_width(a.data.size(), 0xffff, "transform attribute length");
-            put_u16(body, a.type);
-            put_u16(body, static_cast<std::uint16_t>(a.data.size()));
-            put_bytes(body, a.data);
+            put_u16(out, a.type);
+            put_u16(out, static_cast<std::uint16_t>(a.data.size()));
+            put_bytes(out, a.data);
         }
     }
-    check_width(body.size() + 4, 0xffff, "transform length");
-    put_u8(out, last ? 0 : transform_more);
-    put_u8(out, 0);
-    put_u16(out, static_cast<std::uint16_t>(body.size() + 4));
-    put_bytes(out, body);
+    check_width(out.size() - start, 0xffff, "transform length");
+    patch_u16(out, start + 2, out.size() - start);
 }
 
 void put_sa(Bytes& out, const SaPayload& sa) {
@@ -366,19 +380,19 @@ void put_sa(Bytes& out, const SaPayload& sa) {
         const Proposal& prop = sa.proposals[i];
         check_width(prop.spi.size(), 0xff, "proposal SPI size");
         check_width(prop.transforms.size(), 0xff, "number of transforms");
-        Bytes body;
-        put_u8(body, prop.number);
-        put_u8(body, prop.protocol);
-        put_u8(body, static_cast<std::uint8_t>(prop.spi.size()));
-        put_u8(body, static_cast<std::uint8_t>(prop.transforms.size()));
-        put_bytes(body, prop.spi);
-        for (std::size_t t = 0; t < prop.transforms.size(); ++t)
-            put_transform(body, prop.transforms[t], t + 1 == prop.transforms.size());
-        check_width(body.size() + 4, 0xffff, "proposal length");
+        const std::size_t start = out.size();
         put_u8(out, i + 1 == sa.proposals.size() ? 0 : proposal_more);
         put_u8(out, 0);
-        put_u16(out, static_cast<std::uint16_t>(body.size() + 4));
-        put_bytes(out, body);
+        put_u16(out, 0);  // length, set below
+        put_u8(out, prop.number);
+        put_u8(out, prop.protocol);
+        put_u8(out, static_cast<std::uint8_t>(prop.spi.size()));
+        put_u8(out, static_cast<std::uint8_t>(prop.transforms.size()));
+        put_bytes(out, prop.spi);
+        for (std::size_t t = 0; t < prop.transforms.size(); ++t)
+            put_transform(out, prop.transforms[t], t + 1 == prop.transforms.size());
+        check_width(out.size() - start, 0xffff, "proposal length");
+        patch_u16(out, start + 2, out.size() - start);
     }
 }
 
@@ -478,9 +492,14 @@ Decoded<std::vector<Sha1Hash>> ca_key_hashes(const CertReqPayload& certreq) {
 }
 
 Bytes encode_payload_body(const Payload& payload) {
+    Bytes out;
+    append_payload_body(out, payload);
+    return out;
+}
+
+void append_payload_body(Bytes& out, const Payload& payload) {
     if (!body_matches(payload.type, payload.body))
         throw std::invalid_argument("payload body does not belong to payload type " + payload_name(payload.type));
-    Bytes out;
     std::visit(
         [&](const auto& b) {
             using T = std::decay_t<decltype(b)>;
@@ -566,7 +585,6 @@ Bytes encode_payload_body(const Payload& payload) {
             }
         },
         payload.body);
-    return out;
 }
 
 Decoded<PayloadBody> decode_payload_body(PayloadType type, std::uint8_t next_payload, ByteView body,

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "probes/ikev2/ike_auth_exchange.hpp"
 #include "probes/ikev2/informational_exchange.hpp"
@@ -155,6 +156,25 @@ ServerAnswer accepting_answer(const ike::Message& request, const asio::ip::udp::
 }
 
 // ---- COOKIE (RFC 7296 2.6) ----------------------------------------------------------------------------------
+
+// system_randomness() hands out bytes from a per-thread block refilled by one RAND_bytes: across several
+// refills every request gets bytes of its own (no block handed out twice, no zeroed bytes), and a request
+// larger than half a block comes from OpenSSL directly.
+TEST(Ikev2Randomness, SystemBytesAreNeverHandedOutTwice) {
+    Ikev2Randomness r = system_randomness();
+    std::set<Bytes> seen;
+    for (int i = 0; i < 200; ++i) {  // 200 x (8 + 32) bytes: about 16 blocks of 512
+        Bytes spi = r.bytes(8), nonce = r.bytes(32);
+        ASSERT_EQ(spi.size(), 8u);
+        ASSERT_EQ(nonce.size(), 32u);
+        EXPECT_TRUE(seen.insert(nonce).second) << "nonce " << i << " repeated";
+        EXPECT_NE(nonce, Bytes(32, 0)) << "nonce " << i << " is zero";
+    }
+    Bytes big = r.bytes(1000);
+    ASSERT_EQ(big.size(), 1000u);
+    EXPECT_NE(big, Bytes(1000, 0));
+    EXPECT_TRUE(r.bytes(0).empty());
+}
 
 TEST(Ikev2SaInitStep, CookieIsSentFirstInTheRebuiltRequest) {
     Harness h("aes256-sha256-modp2048");
