@@ -120,12 +120,11 @@ int Ikev2Command::run() {
             addresses = {""};  // the probe's resolve phase reports the failure
         }
     }
-    // Several probes that verify a chain or match CERTREQ hashes: the trust anchors and CERTREQ hashes are read once and shared, as a
-    // scenario run does. A source that does not load is left to each probe, which reports it as it always has.
+    // Several probes that verify a chain or match CERTREQ hashes: the trust anchors and CERTREQ hashes are read once
+    // and shared, as a scenario run does. A source that does not load is left to each probe, which reports it as it
+    // always has.
     if (addresses.size() > 1 && (opt.ca_file || !opt.sa_init_only)) {
-        try {
-            opt.trust = probes::TrustSource::load(opt.ca_file);
-        } catch (const std::exception&) {}
+        opt.trust = probes::TrustCache{}.get(opt.ca_file);  // nullptr when it does not load
     }
     asio::io_context io;
     // SIGINT/SIGTERM: the probes end politely (Delete of an IKE SA that exists), their partial results

@@ -103,9 +103,7 @@ int SstpCommand::run() {
     // Several probes: the trust anchors (the system store is ~144 certificates) are read once and shared, as a
     // scenario run does. A source that does not load is left to each probe, which reports it as it always has.
     if (addresses.size() > 1) {
-        try {
-            opt.tls.trust = probes::TrustSource::load(opt.tls.ca_file);
-        } catch (const std::exception&) {}
+        opt.tls.trust = probes::TrustCache{}.get(opt.tls.ca_file);  // nullptr when it does not load
     }
     asio::io_context io;
     // SIGINT/SIGTERM: the probes end politely (CALL_ABORT, close_notify), their partial results are
