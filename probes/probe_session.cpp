@@ -62,7 +62,7 @@ void ProbeSession::arm_watchdog(clock::time_point when) {
     });
 }
 
-bool ProbeSession::expired() const { return watchdog_.fired() || clock::now() >= deadline_; }
+bool ProbeSession::expired() const { return watchdog_.due() || clock::now() >= deadline_; }
 
 void ProbeSession::finish() {
     watchdog_.disarm();
@@ -148,6 +148,12 @@ bool ProbeSession::fail(PhaseTimer& phase, FailureReason reason, const std::stri
         record(phase, PhaseOutcome::failed, reason, why, false, sys_errno);
     }
     return false;
+}
+
+bool ProbeSession::succeed(PhaseTimer& phase) {
+    if (!in_polite_end_ && expired()) return fail(phase, FailureReason::timeout, "answered after the deadline");
+    phase.finish(PhaseOutcome::ok);
+    return true;
 }
 
 bool ProbeSession::fail_local(PhaseTimer& phase, const std::string& why, int sys_errno) {

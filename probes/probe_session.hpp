@@ -21,7 +21,7 @@
 //     if (s.io_stopped()) co_return s.fail(phase, FailureReason::interrupted, "interrupted");
 //     ... co_await I/O ...
 //     if (error) co_return s.fail(phase, FailureReason::peer_closed, text);   // -> failed, timeout or interrupted
-//     phase.finish(PhaseOutcome::ok);
+//     co_return s.succeed(phase);                              // ok, unless the deadline passed first
 //
 // The session knows no socket type. What "end the I/O" means is the probe's, given as SessionIo:
 //   - close: the watchdog fired. A TCP/TLS probe closes its socket, which ends every operation at every
@@ -102,7 +102,7 @@ public:
     void arm_watchdog();
     void arm_watchdog(clock::time_point when);
     void disarm_watchdog() { watchdog_.disarm(); }
-    // The watchdog fired, or the whole probe's deadline has passed.
+    // The watchdog's deadline has passed (fired, or due with its handler not yet run), or the whole probe's has.
     bool expired() const;
     // The end of the probe: the watchdog off, outcome.total_seconds and event_loop_lag_seconds set.
     void finish();
@@ -134,6 +134,12 @@ public:
     // the phase fails with harness_overload and `local` set (the "could not probe" class), except in the
     // polite end (a goodbye's timeout is only a warning: it stays a timeout, with the words added).
     bool fail(PhaseTimer& phase, FailureReason reason, const std::string& why, int sys_errno = 0);
+    // The phase ends ok -- unless its deadline passed before the probe saw the answer: the completion and the
+    // watchdog were ready in the same turn of the loop and the completion ran first. Then it ends as fail()
+    // ends a phase past its deadline (a timeout, or harness_overload when our own loop ran late), so no phase
+    // succeeds after its deadline and a probe never outlives it. Returns whether the phase ended ok. In the
+    // polite end a late goodbye stays ok (it is a courtesy, not a verdict).
+    bool succeed(PhaseTimer& phase);
     // The harness's own failure (no namespace, an unreadable CA file, no descriptors): reason local, `local`
     // set; says nothing about the server.
     bool fail_local(PhaseTimer& phase, const std::string& why, int sys_errno = 0);

@@ -128,8 +128,7 @@ asio::awaitable<bool> TlsConnection::connect(ProbeSession& s, const asio::ip::ad
     error_code ec;
     co_await stream_->lowest_layer().async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return s.fail(phase, socket_failure_reason(errno_of(ec)), describe_io_error(ec), errno_of(ec));
-    phase.finish(PhaseOutcome::ok);
-    co_return true;
+    co_return s.succeed(phase);
 }
 
 asio::awaitable<std::optional<TlsFacts>> TlsConnection::handshake(ProbeSession& s, const TlsOptions& tls) {
@@ -166,7 +165,7 @@ asio::awaitable<std::optional<TlsFacts>> TlsConnection::handshake(ProbeSession& 
     }
     s.log("<- TLS established: " + facts->version + " " + facts->cipher +
           (facts->chain.empty() ? "" : ", certificate " + facts->chain.front().subject));
-    phase.finish(PhaseOutcome::ok);
+    if (!s.succeed(phase)) co_return std::nullopt;
     co_return facts;
 }
 

@@ -25,6 +25,7 @@ public:
     void arm(clock::time_point deadline, std::function<void()> on_expiry) {
         ++state_->generation;
         state_->fired = false;
+        state_->deadline = deadline;
         state_->on_expiry = std::move(on_expiry);
         timer_.expires_at(deadline);
         timer_.async_wait([st = state_, gen = state_->generation](const boost::system::error_code& ec) {
@@ -40,11 +41,15 @@ public:
         timer_.cancel();
     }
     bool fired() const { return state_->fired; }
+    // Armed and its deadline has passed, whether or not the handler has run yet: an I/O completion and the
+    // expiry can be ready in the same turn of the event loop, and Asio may run the completion first.
+    bool due() const { return state_->fired || (state_->on_expiry && clock::now() >= state_->deadline); }
 
 private:
     struct State {
         unsigned long generation = 0;
         bool fired = false;
+        clock::time_point deadline{};
         std::function<void()> on_expiry;
     };
     boost::asio::steady_timer timer_;

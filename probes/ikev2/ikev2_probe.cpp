@@ -328,8 +328,7 @@ private:
             co_return fail_silent(phase, end, "IKE_SA_INIT", *sock500_, "", step.no_answer_detail());
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
         write_keylog();
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return s_.succeed(phase);
     }
 
     void write_keylog() {
@@ -373,8 +372,7 @@ private:
             co_return false;
         }
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return s_.succeed(phase);
     }
 
     bool moves_port() const { return opt_.nat_t_port != 0 && opt_.nat_t_port != opt_.port; }

@@ -194,8 +194,7 @@ private:
             if (out.status == StepStatus::done) {
                 hlak_ = step->hlak();
                 t().authenticated = true;
-                phase.finish(PhaseOutcome::ok);
-                co_return true;
+                co_return x_.s_.succeed(phase);
             }
         }
         co_return x_.s_.fail(phase, FailureReason::sstp_auth_loop,
@@ -239,8 +238,7 @@ private:
                                      "SSTP_MSG_CALL_CONNECTED crypto binding " + t().binding_hash);
         if (!sent) co_return x_.fail_io(phase);
         t().call_connected_sent = true;
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return x_.s_.succeed(phase);
     }
 
     // ---- ipcp ------------------------------------------------------------------------------------------
@@ -296,8 +294,7 @@ private:
                 if (!step.facts().address)
                     co_return x_.s_.fail(phase, FailureReason::sstp_ipcp_refused, "IPCP opened without an address");
                 t().connected = true;
-                phase.finish(PhaseOutcome::ok);
-                co_return true;
+                co_return x_.s_.succeed(phase);
             }
         }
         co_return x_.s_.fail(phase, FailureReason::sstp_ipcp_loop,
@@ -428,8 +425,7 @@ private:
                                  "no echo reply from " + x_.opt_.ping + " to " + std::to_string(count) +
                                      " request(s) through the tunnel (first answer: " + t().echoes.front().answer +
                                      ")");
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return x_.s_.succeed(phase);
     }
 
     struct WakeState {

@@ -248,8 +248,7 @@ private:
             co_return s_.fail(phase, FailureReason::sstp_not_sstp,
                               r_.sstp.http_status ? "server answered '" + r_.sstp.http_status_line + "' instead of 200"
                                                   : "not an HTTP response: " + printable(r_.sstp.http_status_line));
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return s_.succeed(phase);
     }
 
     static std::string printable(const std::string& s) {
@@ -316,8 +315,7 @@ private:
                     r_.sstp.hash_protocols = proto::sstp_hash_protocol_names(req->hash_protocol_bitmask);
                     r_.sstp.nonce_hex = proto::to_hex(req->nonce);
                 }
-                phase.finish(PhaseOutcome::ok);
-                co_return true;
+                co_return s_.succeed(phase);
             }
             if (c->type == T::call_connect_nak) {
                 r_.sstp.connect_naked = true;
@@ -428,8 +426,7 @@ private:
         if (!r_.sstp.lcp_opened)
             co_return s_.fail(phase, FailureReason::sstp_lcp_not_opened,
                               "LCP did not open within " + std::to_string(kMaxLcpPackets) + " packets");
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return s_.succeed(phase);
     }
 
     // Without credentials the call cannot be completed (CALL_CONNECTED needs keys from PPP

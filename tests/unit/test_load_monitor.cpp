@@ -136,6 +136,43 @@ TEST(LoadMonitor, ATimeoutDuringABlockedLoopIsTheHarnesssOverload) {
     EXPECT_GE(out.event_loop_lag_seconds, 0.5);
 }
 
+// The deterministic form of the lab's blocked-handshake test: the server's answer is already there when the
+// blocked loop runs again, and its completion runs before the watchdog's handler. The phase does not end ok past
+// its deadline: it is the harness's overload, as if the watchdog had run first.
+TEST(LoadMonitor, AnAnswerSeenOnlyAfterABlockedLoopIsTheHarnesssOverloadNotOk) {
+    asio::io_context io;
+    auto m = LoadMonitor::start(io);
+    ProbeOutcome out;
+    SessionSettings s;
+    s.host = "vpn.test";
+    s.timeout_seconds = 0.3;
+    s.load = m;
+    bool done = false, ok = true;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto ex = co_await asio::this_coro::executor;
+            ProbeSession session(ex, out, s, SessionIo{});
+            PhaseTimer phase(out.phases, "sstp_http");
+            session.arm_watchdog();
+            session.waiting_for("the HTTP response");
+            block(600ms);  // the loop is late past the whole deadline; the answer "arrives" meanwhile
+            ok = session.succeed(phase);
+            session.finish();
+            done = true;
+            m->stop();
+        },
+        asio::detached);
+    io.run_for(30s);
+    ASSERT_TRUE(done);
+    EXPECT_FALSE(ok);
+    ASSERT_EQ(out.phases.size(), 1u);
+    EXPECT_EQ(out.phases[0].reason, FailureReason::harness_overload) << out.phases[0].error;
+    EXPECT_TRUE(out.phases[0].local);
+    EXPECT_NE(out.phases[0].error.find("the timeout says nothing about the server"), std::string::npos)
+        << out.phases[0].error;
+}
+
 // The loop ran late in an earlier phase, which still ended well, and used up the whole probe's deadline: the
 // phase that then times out (at once, with no lag of its own) is the harness's too.
 TEST(LoadMonitor, ALagInAnEarlierPhaseThatUsedUpTheDeadlineCounts) {

@@ -208,6 +208,50 @@ TEST(ProbeSession, TheWatchdogClosesTheIoAtItsDeadline) {
     EXPECT_NE(out.phases.front().error.find("(phase deadline)"), std::string::npos) << out.phases.front().error;
 }
 
+// The answer and the watchdog's expiry were ready in the same turn of the loop and the answer's completion ran
+// first (Asio runs descriptor completions before expired timers): the phase must not end ok past its deadline.
+// The io_context never runs here, so the watchdog's handler has not run when the phase ends: exactly that order.
+TEST(ProbeSession, AnAnswerSeenAfterThePhaseDeadlineIsATimeoutNotOk) {
+    asio::io_context io;
+    ProbeOutcome out;
+    Hooks hooks;
+    ProbeSession s(io.get_executor(), out, settings(), hooks.io());
+    PhaseTimer phase(out.phases, "sstp_http");
+    s.arm_watchdog(ProbeSession::clock::now());
+    s.waiting_for("the HTTP response");
+    EXPECT_FALSE(s.succeed(phase));
+    EXPECT_EQ(hooks.closed, 0);  // the handler did not run: only its deadline passed
+    EXPECT_EQ(out.phases.front().outcome, PhaseOutcome::timeout);
+    EXPECT_EQ(out.phases.front().reason, FailureReason::timeout);
+    EXPECT_NE(out.phases.front().error.find("(phase deadline) while waiting: the HTTP response"), std::string::npos)
+        << out.phases.front().error;
+}
+
+TEST(ProbeSession, AnAnswerInTimeEndsThePhaseOk) {
+    asio::io_context io;
+    ProbeOutcome out;
+    Hooks hooks;
+    ProbeSession s(io.get_executor(), out, settings(), hooks.io());
+    PhaseTimer phase(out.phases, "sstp_http");
+    s.arm_watchdog();
+    EXPECT_TRUE(s.succeed(phase));
+    EXPECT_EQ(out.phases.front().outcome, PhaseOutcome::ok);
+    EXPECT_EQ(out.phases.front().error, "");
+}
+
+// The goodbye is a courtesy: a late but completed CALL_DISCONNECT_ACK stays ok.
+TEST(ProbeSession, ALateGoodbyeInThePoliteEndStaysOk) {
+    asio::io_context io;
+    ProbeOutcome out;
+    Hooks hooks;
+    ProbeSession s(io.get_executor(), out, settings(1e-9), hooks.io());
+    s.enter_polite_end();
+    PhaseTimer phase(out.phases, "disconnect");
+    s.arm_watchdog(ProbeSession::clock::now());
+    EXPECT_TRUE(s.succeed(phase));
+    EXPECT_EQ(out.phases.front().outcome, PhaseOutcome::ok);
+}
+
 TEST(ProbeSession, ADisarmedWatchdogCallsNothing) {
     asio::io_context io;
     ProbeOutcome out;
