@@ -207,6 +207,18 @@ Bytes SkCipher::seal_with_padding(ByteView prefix, ByteView plaintext, ByteView 
         throw std::invalid_argument("payloads + padding + pad length (" + std::to_string(body.size()) +
                                     " bytes) is not a multiple of the block size " + std::to_string(block_size()));
     }
+    return seal_body(prefix, body, iv);
+}
+
+Bytes SkCipher::seal_body(ByteView prefix, ByteView body, ByteView iv) const {
+    if (iv.size() != iv_size()) {
+        throw std::invalid_argument("IV must be " + std::to_string(iv_size()) + " bytes, got " +
+                                    std::to_string(iv.size()));
+    }
+    if (body.size() % block_size() != 0) {
+        throw std::invalid_argument("a body of " + std::to_string(body.size()) +
+                                    " bytes is not a multiple of the block size " + std::to_string(block_size()));
+    }
     const EVP_CIPHER* cipher = evp_cipher(encr_, encr_key_.size());
     Bytes out(iv.begin(), iv.end());
     if (!is_aead(encr_)) {
@@ -248,6 +260,22 @@ Bytes SkCipher::seal_with_padding(ByteView prefix, ByteView plaintext, ByteView 
 }
 
 Decoded<Bytes> SkCipher::open(ByteView prefix, ByteView sealed) const {
+    Decoded<Bytes> opened = open_body(prefix, sealed);
+    if (!opened) return opened;
+    Bytes& body = opened.value();
+    const std::size_t base = prefix.size();
+    const std::size_t pad_length = body.back();
+    if (pad_length > body.size() - 1) {
+        return DecodeError{"bad_padding",
+                           "Pad Length " + std::to_string(pad_length) + " exceeds the " +
+                               std::to_string(body.size() - 1) + " decrypted bytes before it",
+                           base + iv_size() + body.size() - 1};
+    }
+    body.resize(body.size() - 1 - pad_length);
+    return opened;
+}
+
+Decoded<Bytes> SkCipher::open_body(ByteView prefix, ByteView sealed) const {
     const std::size_t base = prefix.size();
     const std::size_t iv_len = iv_size();
     const std::size_t icv_len = icv_size();
@@ -310,14 +338,6 @@ Decoded<Bytes> SkCipher::open(ByteView prefix, ByteView sealed) const {
         }
         body.resize(static_cast<std::size_t>(n + m));
     }
-    const std::size_t pad_length = body.back();
-    if (pad_length > body.size() - 1) {
-        return DecodeError{"bad_padding",
-                           "Pad Length " + std::to_string(pad_length) + " exceeds the " +
-                               std::to_string(body.size() - 1) + " decrypted bytes before it",
-                           base + iv_len + body.size() - 1};
-    }
-    body.resize(body.size() - 1 - pad_length);
     return body;
 }
 
