@@ -49,18 +49,38 @@ std::size_t cipher_key_size(std::uint16_t encr_id, std::uint16_t key_bits) {
     return (a->key_length_attribute ? key_bits : a->fixed_key_bits) / 8u;
 }
 
+const EVP_CIPHER* fetch_cipher(const char* name) {
+    const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+    if (cipher == nullptr) throw_openssl(std::string("EVP_CIPHER_fetch(") + name + ")");
+    return cipher;
+}
+
+// Fetched once per process and kept (like hmac_algorithm() in ikev2_crypto_prf.cpp): EVP_aes_128_gcm() and the
+// like are legacy handles that OpenSSL 3 looks up in its provider again on every EVP_CipherInit_ex, which cost
+// more than the encryption of a small ESP packet (bench/README.md, "ESP per packet").
 const EVP_CIPHER* evp_cipher(std::uint16_t encr_id, std::size_t key_size) {
+    const std::size_t k = key_size == 16 ? 0 : key_size == 24 ? 1 : 2;
     switch (encr_id) {
-    case encr_alg::triple_des:
-        return EVP_des_ede3_cbc();
-    case encr_alg::aes_cbc:
-        return key_size == 16 ? EVP_aes_128_cbc() : key_size == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+    case encr_alg::triple_des: {
+        static const EVP_CIPHER* des3 = fetch_cipher("DES-EDE3-CBC");
+        return des3;
+    }
+    case encr_alg::aes_cbc: {
+        static const EVP_CIPHER* aes_cbc[] = {fetch_cipher("AES-128-CBC"), fetch_cipher("AES-192-CBC"),
+                                              fetch_cipher("AES-256-CBC")};
+        return aes_cbc[k];
+    }
     case encr_alg::aes_gcm_8:
     case encr_alg::aes_gcm_12:
-    case encr_alg::aes_gcm_16:
-        return key_size == 16 ? EVP_aes_128_gcm() : key_size == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-    case encr_alg::chacha20_poly1305:
-        return EVP_chacha20_poly1305();
+    case encr_alg::aes_gcm_16: {
+        static const EVP_CIPHER* aes_gcm[] = {fetch_cipher("AES-128-GCM"), fetch_cipher("AES-192-GCM"),
+                                              fetch_cipher("AES-256-GCM")};
+        return aes_gcm[k];
+    }
+    case encr_alg::chacha20_poly1305: {
+        static const EVP_CIPHER* chacha = fetch_cipher("ChaCha20-Poly1305");
+        return chacha;
+    }
     default:
         return nullptr;
     }
