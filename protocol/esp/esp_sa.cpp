@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "protocol/ikev2/ikev2_child_sa.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 
 namespace vpnprobe::protocol::esp {

@@ -24,8 +24,11 @@
 
 #include "protocol/bytes.hpp"
 #include "protocol/esp/esp_replay_window.hpp"
-#include "protocol/ikev2/ikev2_child_sa.hpp"
 #include "protocol/ikev2/ikev2_crypto_cipher.hpp"
+
+namespace vpnprobe::protocol::ikev2 {
+struct ChildSaKeys;  // ikev2_child_sa.hpp
+}
 
 namespace vpnprobe::protocol::esp {
 

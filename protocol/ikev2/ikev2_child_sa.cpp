@@ -117,8 +117,10 @@ Decoded<EspChoice> read_esp_choice(const Proposal& chosen) {
         return choice_error("unsupported", "ESP integrity " + integ_text(integ_id) + " is not supported here");
     }
     if (esn != nullptr && esn->id != esn_mode::no_esn) {
-        return choice_error("unsupported", "Extended Sequence Numbers (" + transform_display_name(5, esn->id) +
-                                               ") are not supported here; only NO_EXT_SEQ is offered");
+        return choice_error("unsupported",
+                            "Extended Sequence Numbers (" +
+                                transform_display_name(static_cast<std::uint8_t>(TransformType::esn), esn->id) +
+                                ") are not supported here; only NO_EXT_SEQ is offered");
     }
     choice.transform = EspTransform{encr->id, bits, integ_id};
     if (ke != nullptr && ke->id != dh_group::none) choice.ke_group = ke->id;
