@@ -11,9 +11,11 @@
 #include "probes/ikev2/ikev2_presets.hpp"
 #include "protocol/esp/esp_keylog.hpp"
 #include "protocol/esp/esp_sa.hpp"
+#include "protocol/esp/esp_tunnel.hpp"
 #include "protocol/esp/esp_udp.hpp"
 #include "protocol/ikev2/ikev2_child_sa.hpp"
 #include "protocol/ikev2/ikev2_crypto_prf.hpp"
+#include "protocol/ikev2/ikev2_keys.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ip/ipv4_icmp.hpp"
@@ -472,6 +474,54 @@ TEST(EspKeylog, OneLineOfWiresharksTable) {
     EXPECT_THROW(
         wireshark_esp_sa_line("*", "*", 1, {encr_alg::aes_cbc, 128, integ_alg::aes_xcbc_96}, Bytes(16), Bytes(16)),
         std::invalid_argument);
+}
+
+}  // namespace
+
+// ---- both directions from what the exchange gave ------------------------------------------------------------------
+
+namespace {
+
+TEST(InitiatorTunnel, EachDirectionWithItsSpiAndKeys) {
+    const Bytes ni = vec("ni"), nr = vec("nr");
+    const IkeSaKeys ike =
+        derive_ike_sa_keys(prf_alg::hmac_sha2_256, encr_alg::aes_cbc, 256, integ_alg::hmac_sha2_256_128, ni, nr,
+                           Bytes(32, 7), Bytes(8, 1), Bytes(8, 2));
+    Proposal chosen = parse_proposal("aes128gcm16", ProtocolId::esp, 1);
+    chosen.spi = {0xc2, 0, 0, 1};
+    auto tunnel = make_initiator_tunnel(ike, ni, nr, chosen, 0x0000c001, nullptr);
+    ASSERT_TRUE(tunnel) << tunnel.error().to_string();
+    EXPECT_EQ(tunnel->outbound.spi(), 0xc2000001u) << "we send with the server's SPI";
+    EXPECT_EQ(tunnel->inbound.spi(), 0x0000c001u) << "the server sends with ours";
+    EXPECT_EQ(tunnel->keys.encr_i,
+              derive_child_sa_keys(prf_alg::hmac_sha2_256, ike.sk_d, tunnel->choice.transform, ni, nr).encr_i);
+
+    // The server's side of the same SA, built from the same keys the other way round.
+    EspReceiver server_in(0xc2000001, initiator_to_responder_cipher(tunnel->keys));
+    EspSender server_out(0x0000c001, responder_to_initiator_cipher(tunnel->keys));
+    auto at_server = server_in.open(tunnel.value().outbound.seal_ip(inner_echo()));
+    ASSERT_TRUE(at_server) << at_server.error().to_string();
+    EXPECT_EQ(at_server->payload, inner_echo());
+    auto at_probe = tunnel.value().inbound.open(server_out.seal_ip(inner_echo()));
+    ASSERT_TRUE(at_probe) << at_probe.error().to_string();
+    // Our own packet coming back (a reflecting middlebox) has the server's SPI: not ours to open.
+    auto reflected = tunnel.value().inbound.open(tunnel.value().outbound.seal_ip(inner_echo()));
+    ASSERT_FALSE(reflected);
+    EXPECT_EQ(reflected.error().code, "wrong_spi");
+
+    const std::string lines = tunnel->wireshark_lines("192.0.2.10", "198.51.100.1");
+    EXPECT_EQ(lines, wireshark_esp_sa_line("192.0.2.10", "198.51.100.1", 0xc2000001, tunnel->keys.transform,
+                                           tunnel->keys.encr_i, {}) +
+                         "\n" +
+                         wireshark_esp_sa_line("198.51.100.1", "192.0.2.10", 0x0000c001, tunnel->keys.transform,
+                                               tunnel->keys.encr_r, {}) +
+                         "\n");
+
+    chosen = parse_proposal("des-sha1", ProtocolId::esp, 1);
+    chosen.spi = {1, 2, 3, 4};
+    auto refused = make_initiator_tunnel(ike, ni, nr, chosen, 0x0000c001, nullptr);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, "unsupported");
 }
 
 }  // namespace
