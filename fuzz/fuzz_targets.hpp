@@ -20,6 +20,7 @@
 #include "protocol/ikev2/ikev2_message.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ip/ipv4_icmp.hpp"
+#include "protocol/ip/ipv6_icmpv6.hpp"
 #include "protocol/sstp/ppp_auth.hpp"
 #include "protocol/sstp/ppp_ipcp.hpp"
 #include "protocol/sstp/ppp_lcp.hpp"
@@ -201,7 +202,8 @@ inline const protocol::ikev2::ChildSaKeys& esp_fuzz_keys(bool gcm) {
 // with its own SPI (so the checks reach the ICV): whatever it holds, a refusal by name with an offset inside it.
 // The input as the authentic plaintext of a packet (sealed with the SA's own key, so that the checks after the
 // ICV - padding, Next Header, the inner IP version - see arbitrary content): refused only by those checks; what
-// opens opens once (the second time is a replay) and seals again to a packet that opens to the same payload.
+// opens opens once (the second time is a replay), its inner IPv4 or IPv6 packet is decoded as the data path would,
+// and it seals again to a packet that opens to the same payload.
 inline bool esp_packet(const std::uint8_t* data, std::size_t size) {
     using namespace protocol;
     ByteView in(data, size);
@@ -230,6 +232,15 @@ inline bool esp_packet(const std::uint8_t* data, std::size_t size) {
         return any;
     }
     if (opened->payload.size() + 2 > size) throw std::logic_error("ESP payload longer than what was sealed");
+    // The inner packet as the data path reads it.
+    if (opened->next_header == esp::next_header_ipv6) {
+        auto ip6 = decode_ipv6_packet(opened->payload);
+        if (!ip6) check_offset(ip6.error(), opened->payload.size());
+        else (void)classify_echo6_answer(*ip6, ip6->destination, ip6->source, 0x4242, 1);
+    } else if (opened->next_header == esp::next_header_ipv4) {
+        auto ip4 = decode_ipv4_packet(opened->payload);
+        if (!ip4) check_offset(ip4.error(), opened->payload.size());
+    }
     auto again = receiver.open(packet);
     if (again || again.error().code != "replay") throw std::logic_error("an ESP packet opened twice");
     esp::EspSender sender(1, cipher);

@@ -12,10 +12,6 @@ namespace vpnprobe::protocol::esp {
 
 namespace {
 
-void put_u32(Bytes& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
 std::uint32_t get_u32(ByteView in) {
     return static_cast<std::uint32_t>(in[0]) << 24 | static_cast<std::uint32_t>(in[1]) << 16 |
            static_cast<std::uint32_t>(in[2]) << 8 | in[3];

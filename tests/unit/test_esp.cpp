@@ -19,6 +19,7 @@
 #include "protocol/ikev2/ikev2_proposal.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ip/ipv4_icmp.hpp"
+#include "protocol/ip/ipv6_icmpv6.hpp"
 #include "tests/support/vector_file.hpp"
 
 namespace {
@@ -234,6 +235,18 @@ TEST(Esp, SealsAndOpensTheIndependentPackets) {
         EXPECT_EQ(opened->payload, inner_echo());
         EXPECT_FALSE(opened->is_dummy());
     }
+}
+
+TEST(Esp, SealsTheIndependentIpv6Packet) {
+    const ChildSaKeys k = keys_of(suites[0]);
+    EspSender sender(spi_vector(), initiator_to_responder_cipher(k));
+    const Bytes echo = inner_echo();
+    const Bytes echo_data(echo.end() - 17, echo.end());  // "vpnprobe-esp-0123"
+    const Bytes inner6 =
+        encode_ipv6_echo_request({0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
+                                 {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 0x4242, 1, echo_data);
+    EXPECT_EQ(to_hex(inner6), to_hex(vec("inner6")));
+    EXPECT_EQ(to_hex(sender.seal_ip(inner6)), to_hex(vec("aes256gcm16.packet6"))) << "Next Header 41";
 }
 
 TEST(Esp, OpensTheServersDirectionWithTheResponderKeys) {

@@ -1,7 +1,7 @@
 // Wireshark (tshark, with libgcrypt: no code shared with ours) as the independent judge of the ESP we seal: our
 // ESP-in-UDP packets (RFC 3948, port 4500) in a pcap, the SA keys in Wireshark's esp_sa table as our key-log line
 // writes them (esp_keylog.hpp), and tshark must decrypt every packet, find the ICV good and dissect the inner
-// ICMP echo (or IPv6 packet) we put in. So that the judge is no rubber stamp, with a wrong key it must not.
+// ICMP echo (or ICMPv6 echo in IPv6) we put in. So that the judge is no rubber stamp, with a wrong key it must not.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -17,6 +17,7 @@
 #include "protocol/ikev2/ikev2_child_sa.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ip/ipv4_icmp.hpp"
+#include "protocol/ip/ipv6_icmpv6.hpp"
 #include "tests/support/pcap_file.hpp"
 #include "tests/support/run_command.hpp"
 
@@ -160,18 +161,15 @@ TEST_F(EspTshark, DecryptsTheEchoWeSealInBothDirections) {
     EXPECT_EQ(checked, 8);
 }
 
-TEST_F(EspTshark, DecryptsAnInnerIpv6Packet) {
+TEST_F(EspTshark, DecryptsAnInnerIpv6Echo) {
     const ike::EspTransform t{ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none};
     const auto keys = ike::derive_child_sa_keys(ike::prf_alg::hmac_sha2_256, counting(0x10, 32), t, counting(0x40, 32),
                                                 counting(0x80, 32));
     esp::EspSender sender(0x01020304, esp::initiator_to_responder_cipher(keys));
-    // IPv6 header, no next header (59), hop limit 64, fd00::2 -> fd00::1.
-    Bytes ipv6 = {0x60, 0, 0, 0, 0, 0, 59, 64};
-    for (std::uint8_t last : {2, 1}) {
-        Bytes address(16, 0);
-        address[0] = 0xfd, address[15] = last;
-        ipv6.insert(ipv6.end(), address.begin(), address.end());
-    }
+    // An ICMPv6 echo request fd00::2 -> fd00::1 (protocol/ip/ipv6_icmpv6.hpp).
+    Ipv6Address from{}, to{};
+    from[0] = to[0] = 0xfd, from[15] = 2, to[15] = 1;
+    const Bytes ipv6 = encode_ipv6_echo_request(from, to, 0x4242, 7, Bytes(16, 0x61));
     const std::string out = fields({udp_4500_frame(client, server, sender.seal_ip(ipv6))},
                                    {esp::wireshark_esp_sa_line("*", "*", 0x01020304, t, keys.encr_i, keys.integ_i)},
                                    "esp", {"esp.protocol", "esp.icv_good", "ipv6.src", "ipv6.dst"});

@@ -149,11 +149,22 @@ TEST(FuzzTargets, EspPacketsSealedForTheTargetAndTheirMutations) {
         seeds.push_back(sender.seal(Bytes{}, p::esp::next_header_none));
     }
     seeds.push_back(echo);  // as plaintext: its last two bytes are no trailer
+    // As plaintext with a trailer (no padding; Next Header 4 / 41): these open, and their inner packet is decoded.
+    Bytes echo_trailer = echo;
+    echo_trailer.insert(echo_trailer.end(), {0, p::esp::next_header_ipv4});
+    seeds.push_back(echo_trailer);
+    p::Ipv6Address a6{}, b6{};
+    a6[0] = b6[0] = 0xfd, a6[15] = 2, b6[15] = 1;
+    Bytes echo6 = p::encode_ipv6_echo_request(a6, b6, 7, 1, Bytes(24, 0x61));
+    echo6.insert(echo6.end(), {0, p::esp::next_header_ipv6});
+    seeds.push_back(echo6);
     seeds.push_back(Bytes{0, 0, 0, 0, 0x11, 0x22});  // IKE behind the non-ESP marker
     seeds.push_back(Bytes{0xff});  // NAT-keepalive
     for (const Bytes& s : seeds) ASSERT_NO_THROW(vpnprobe::fuzz::esp_packet(s.data(), s.size()));
     EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[0].data(), seeds[0].size())) << "the GCM seed opens";
     EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[2].data(), seeds[2].size())) << "the CBC seed opens";
+    EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[5].data(), seeds[5].size())) << "IPv4 with a trailer opens";
+    EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[6].data(), seeds[6].size())) << "IPv6 with a trailer opens";
     Tally t;
     ASSERT_NO_THROW(t = run_mutations(seeds, 3000, vpnprobe::fuzz::esp_packet));
     EXPECT_GT(t.decoded, 100) << "mutations whose trailer still reads as one open as authentic plaintext";
