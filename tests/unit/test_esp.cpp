@@ -50,6 +50,8 @@ const Suite suites[] = {
     {"aes256-sha1", prf_alg::hmac_sha1, {encr_alg::aes_cbc, 256, integ_alg::hmac_sha1_96}},
     {"aes256-sha384", prf_alg::hmac_sha2_384, {encr_alg::aes_cbc, 256, integ_alg::hmac_sha2_384_192}},
     {"aes256-sha512", prf_alg::hmac_sha2_512, {encr_alg::aes_cbc, 256, integ_alg::hmac_sha2_512_256}},
+    // RFC 7634: Wireshark 4.0 cannot decrypt it, so only these vectors judge it.
+    {"chacha20poly1305", prf_alg::hmac_sha2_256, {encr_alg::chacha20_poly1305, 0, integ_alg::none}},
 };
 
 ChildSaKeys keys_of(const Suite& s) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent test vectors for CHILD_SA keys (RFC 7296 section 2.17) and ESP packets in tunnel mode (RFC 4303,
-RFC 4106 AES-GCM, RFC 3602 AES-CBC with RFC 2404 / RFC 4868 HMACs), computed without the code under test: prf+
+RFC 4106 AES-GCM, RFC 7634 ChaCha20-Poly1305, RFC 3602 AES-CBC with RFC 2404 / RFC 4868 HMACs), computed without the code under test: prf+
 from hashlib/hmac, AES from python3-cryptography (Debian package), and the ESP framing, the padding, the
 key split and the inner IPv4/ICMP and IPv6/ICMPv6 echoes written out below from the RFCs.
 
@@ -18,7 +18,7 @@ import struct
 import sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 
 def h(hex_text: str) -> bytes:
@@ -116,6 +116,13 @@ def esp_gcm(key_and_salt, icv_len, spi, seq, iv, payload, next_header):
     return header + iv + sealed
 
 
+def esp_chacha(key_and_salt, spi, seq, iv, payload, next_header):
+    # RFC 7634: nonce = salt | IV, AAD = SPI | Sequence Number, 16-byte tag, padding to 4 bytes.
+    key, salt = key_and_salt[:-4], key_and_salt[-4:]
+    header = struct.pack("!II", spi, seq)
+    return header + iv + ChaCha20Poly1305(key).encrypt(salt + iv, esp_body(payload, next_header, 4), header)
+
+
 def esp_cbc(key, integ_key, digest, icv_len, spi, seq, iv, payload, next_header):
     header = struct.pack("!II", spi, seq)
     enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
@@ -142,6 +149,7 @@ def main():
     suites = [
         ("aes256gcm16", "sha256", 36, 0),
         ("aes128gcm16", "sha256", 20, 0),
+        ("chacha20poly1305", "sha256", 36, 0),
         ("aes128-sha256", "sha256", 16, 32),
         ("aes256-sha1", "sha1", 32, 20),
         ("aes256-sha384", "sha384", 32, 48),
@@ -174,6 +182,7 @@ def main():
     put("iv16", iv16)
     put("aes256gcm16.packet1", esp_gcm(keys["aes256gcm16"][0], 16, spi, 1, iv8, inner, 4))
     put("aes128gcm16.packet1", esp_gcm(keys["aes128gcm16"][0], 16, spi, 1, iv8, inner, 4))
+    put("chacha20poly1305.packet1", esp_chacha(keys["chacha20poly1305"][0], spi, 1, iv8, inner, 4))
     put("aes128-sha256.packet1",
         esp_cbc(keys["aes128-sha256"][0], keys["aes128-sha256"][1], hashlib.sha256, 16, spi, 1, iv16, inner, 4))
     put("aes256-sha1.packet1",
