@@ -1,7 +1,7 @@
 // ESP packets (RFC 4303) in tunnel mode, one SA direction per object, over the transforms of the IKE SK payload
 // (ikev2_crypto_cipher.hpp: AES-GCM 8/12/16 with 128/192/256-bit keys, ChaCha20-Poly1305 (RFC 7634, built like
-// GCM), AES-CBC 128/192/256 or 3DES with
-// HMAC-SHA1-96, HMAC-SHA2-256-128/384-192/512-256, HMAC-MD5-96, AES-XCBC-96), 32-bit sequence numbers (ESN off):
+// GCM), AES-CBC 128/192/256 or 3DES with HMAC-SHA1-96, HMAC-SHA2-256-128/384-192/512-256, HMAC-MD5-96 or
+// AES-XCBC-96), 32-bit sequence numbers (ESN off):
 //
 //     SPI (4) | Sequence Number (4) | IV | Encrypt(Payload | Padding | Pad Length | Next Header) | ICV
 //
