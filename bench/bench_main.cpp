@@ -1,13 +1,17 @@
 // vpnprobe's benchmark: prints figures, asserts nothing (tests check behaviour, this measures).
 //   codecs      IKEv2 and SSTP decoding of real captures, per message
 //   crypto      key exchange per DH group; SK seal/open per cipher
+//   esp         ESP per packet (an ICMP echo of 84 bytes and a 1400-byte packet): seal, and seal + open through a
+//               receiver with its replay window, per transform, in CPU time of the thread
+//   esp-gcm N / esp-cbc N   N seal + open pairs only (AES-GCM-16-256 / AES-CBC-128 + HMAC-SHA2-256-128), for
+//               callgrind's instruction count per packet (bench/esp_ir.sh)
 //   concurrency N IKE_SA_INIT probes in flight at once on one io_context against a loopback responder
 //               (127.0.0.1 only), wall time and peak memory: what the scenario runner's --parallel costs
 //   sa-init     N SA_INIT-only probes one after another (preset modern, the run's shared key shares) against
 //               the loopback responder: run under callgrind with N and N + 100 for the client's instructions
 //               per exchange (bench/README.md, "IKEv2 client CPU per exchange"); sa-init-cookie: each probe is
 //               first answered with a COOKIE (two round trips, as strongSwan under its cookie threshold)
-// usage: vpnprobe_bench [codecs|crypto|concurrency|sa-init|sa-init-cookie|all] [N ...]   (default: all, N = 100 1000 4000)
+// usage: vpnprobe_bench [codecs|crypto|esp|esp-gcm|esp-cbc|concurrency|sa-init|sa-init-cookie|all] [N ...]   (default: all, N = 100 1000 4000)
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -19,6 +23,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -27,9 +33,12 @@
 
 #include "probes/ikev2/ikev2_probe.hpp"
 #include "probes/ikev2/key_share_cache.hpp"
+#include "protocol/esp/esp_sa.hpp"
+#include "protocol/ikev2/ikev2_child_sa.hpp"
 #include "protocol/ikev2/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2/ikev2_keys.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ip/ipv4_icmp.hpp"
 #include "protocol/sstp/sstp.hpp"
 
 namespace {
@@ -56,6 +65,26 @@ double per_call(const std::function<void()>& f, double budget = 0.5) {
         for (int i = 0; i < 16; ++i) f();
         n += 16;
         elapsed = seconds_since(start);
+    } while (elapsed < budget);
+    return elapsed / static_cast<double>(n);
+}
+
+// As per_call, in CPU seconds of this thread (CLOCK_THREAD_CPUTIME_ID): on a machine shared with other work the
+// wall clock counts their time too.
+double cpu_per_call(const std::function<void()>& f, double budget = 0.3) {
+    auto cpu_now = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    };
+    f();  // warm-up
+    long n = 0;
+    const double start = cpu_now();
+    double elapsed = 0;
+    do {
+        for (int i = 0; i < 64; ++i) f();
+        n += 64;
+        elapsed = cpu_now() - start;
     } while (elapsed < budget);
     return elapsed / static_cast<double>(n);
 }
@@ -119,6 +148,67 @@ void crypto() {
         std::printf("  %-32s 1200 B: seal %6.2f us (%5.0f MB/s), open %6.2f us\n", c.name, ts * 1e6, 1200 / ts / 1e6,
                     to * 1e6);
     }
+}
+
+void esp_packets() {
+    namespace esp = vpnprobe::protocol::esp;
+    std::printf("esp (CPU per packet, tunnel mode, OpenSSL 3 EVP)\n");
+    struct Transform {
+        const char* name;
+        ike::EspTransform t;
+    };
+    const Bytes echo =
+        vpnprobe::protocol::encode_ipv4_echo_request({10, 0, 0, 2}, {10, 0, 0, 1}, 1, 1, Bytes(56, 0x61));
+    Bytes grown = echo;
+    grown.resize(1400, 0x62);
+    const Bytes big = grown;  // the header says 84 bytes: ESP carries it all the same
+    for (Transform c :
+         {Transform{"AES-GCM-16-128", {ike::encr_alg::aes_gcm_16, 128, ike::integ_alg::none}},
+          Transform{"AES-GCM-16-256", {ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none}},
+          Transform{"AES-CBC-128 + HMAC-SHA2-256-128",
+                    {ike::encr_alg::aes_cbc, 128, ike::integ_alg::hmac_sha2_256_128}},
+          Transform{"AES-CBC-256 + HMAC-SHA1-96", {ike::encr_alg::aes_cbc, 256, ike::integ_alg::hmac_sha1_96}}}) {
+        const auto keys =
+            ike::derive_child_sa_keys(ike::prf_alg::hmac_sha2_256, Bytes(32, 1), c.t, Bytes(32, 2), Bytes(32, 3));
+        const auto cipher = esp::initiator_to_responder_cipher(keys);
+        // A counter, not OpenSSL's DRBG: the figure is ESP's cost, not the random source's.
+        std::uint64_t counter = 0;
+        const esp::RandomSource random = [&](std::span<std::uint8_t> out) {
+            for (auto& b : out) b = static_cast<std::uint8_t>(++counter);
+        };
+        for (const Bytes* inner : {&echo, &big}) {
+            esp::EspSender sender(0x1001, cipher, random);
+            esp::EspReceiver receiver(0x1001, cipher, 1024);
+            const double seal = cpu_per_call([&] { (void)sender.seal_ip(*inner); });
+            const double both = cpu_per_call([&] {
+                if (!receiver.open(sender.seal_ip(*inner))) std::abort();
+            });
+            std::printf("  %-32s %4zu B inner: seal %6.2f us, seal + open %6.2f us\n", c.name, inner->size(),
+                        seal * 1e6, both * 1e6);
+        }
+    }
+}
+
+// N seal + open pairs of the 84-byte echo, nothing else: run under callgrind with N and 2N for the instructions per
+// packet, which the machine's load does not change (bench/esp_ir.sh).
+void esp_fixed(const std::string& transform, int n) {
+    namespace esp = vpnprobe::protocol::esp;
+    const ike::EspTransform t = transform == "gcm"
+                                    ? ike::EspTransform{ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none}
+                                    : ike::EspTransform{ike::encr_alg::aes_cbc, 128, ike::integ_alg::hmac_sha2_256_128};
+    const auto keys =
+        ike::derive_child_sa_keys(ike::prf_alg::hmac_sha2_256, Bytes(32, 1), t, Bytes(32, 2), Bytes(32, 3));
+    const auto cipher = esp::initiator_to_responder_cipher(keys);
+    std::uint64_t counter = 0;
+    esp::EspSender sender(0x1001, cipher, [&](std::span<std::uint8_t> out) {
+        for (auto& b : out) b = static_cast<std::uint8_t>(++counter);
+    });
+    esp::EspReceiver receiver(0x1001, cipher, 1024);
+    const Bytes echo =
+        vpnprobe::protocol::encode_ipv4_echo_request({10, 0, 0, 2}, {10, 0, 0, 1}, 1, 1, Bytes(56, 0x61));
+    for (int i = 0; i < n; ++i)
+        if (!receiver.open(sender.seal_ip(echo))) std::abort();
+    std::printf("esp-fixed %s: %d packets sealed and opened\n", transform.c_str(), n);
 }
 
 // A loopback responder that answers every IKE_SA_INIT with NO_PROPOSAL_CHOSEN: the cheapest real exchange,
@@ -230,9 +320,12 @@ int main(int argc, char** argv) {
     std::string what = argc > 1 ? argv[1] : "all";
     std::vector<int> sizes;
     for (int i = 2; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
-    if (sizes.empty()) sizes = {100, 1000, 4000};
+    const bool esp_fixed_mode = what == "esp-gcm" || what == "esp-cbc";
+    if (sizes.empty() && !esp_fixed_mode) sizes = {100, 1000, 4000};
     if (what == "codecs" || what == "all") codecs();
     if (what == "crypto" || what == "all") crypto();
+    if (what == "esp" || what == "all") esp_packets();
+    if (what == "esp-gcm" || what == "esp-cbc") esp_fixed(what.substr(4), sizes.empty() ? 1000 : sizes[0]);
     if (what == "concurrency" || what == "all") concurrency(sizes);
     if (what == "sa-init" || what == "sa-init-cookie") sa_init_sequence(sizes, what == "sa-init-cookie");
     return 0;

@@ -13,9 +13,14 @@
 #include "protocol/auth/eap_mschapv2.hpp"
 #include "protocol/auth/mschapv2.hpp"
 #include "protocol/bytes.hpp"
+#include "protocol/esp/esp_sa.hpp"
+#include "protocol/esp/esp_udp.hpp"
+#include "protocol/ikev2/ikev2_child_sa.hpp"
 #include "protocol/ikev2/ikev2_fragments.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
+#include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ip/ipv4_icmp.hpp"
+#include "protocol/ip/ipv6_icmpv6.hpp"
 #include "protocol/sstp/ppp_auth.hpp"
 #include "protocol/sstp/ppp_ipcp.hpp"
 #include "protocol/sstp/ppp_lcp.hpp"
@@ -177,6 +182,71 @@ inline bool ipv4_icmp(const std::uint8_t* data, std::size_t size) {
     else
         check_round_trip(
             *icmp, [](const Bytes& b) { return decode_icmp(b); }, encode_icmp, "ICMP");
+    return true;
+}
+
+// The fixed CHILD_SA keys of the ESP target (AES-GCM-16-256, or AES-CBC-128 with HMAC-SHA2-256-128), so that the
+// tests can seal seeds the target opens.
+inline const protocol::ikev2::ChildSaKeys& esp_fuzz_keys(bool gcm) {
+    namespace ike = protocol::ikev2;
+    static const auto make = [](ike::EspTransform t) {
+        return ike::derive_child_sa_keys(ike::prf_alg::hmac_sha2_256, protocol::Bytes(32, 0x11), t,
+                                         protocol::Bytes(32, 0x22), protocol::Bytes(32, 0x33));
+    };
+    static const ike::ChildSaKeys aead = make({ike::encr_alg::aes_gcm_16, 256, ike::integ_alg::none});
+    static const ike::ChildSaKeys cbc = make({ike::encr_alg::aes_cbc, 128, ike::integ_alg::hmac_sha2_256_128});
+    return gcm ? aead : cbc;
+}
+
+// ESP, two ways. The input as a datagram received on port 4500: demultiplexed, then opened by a GCM and a CBC SA
+// with its own SPI (so the checks reach the ICV): whatever it holds, a refusal by name with an offset inside it.
+// The input as the authentic plaintext of a packet (sealed with the SA's own key, so that the checks after the
+// ICV - padding, Next Header, the inner IP version - see arbitrary content): refused only by those checks; what
+// opens opens once (the second time is a replay), its inner IPv4 or IPv6 packet is decoded as the data path would,
+// and it seals again to a packet that opens to the same payload.
+inline bool esp_packet(const std::uint8_t* data, std::size_t size) {
+    using namespace protocol;
+    ByteView in(data, size);
+    const auto udp = esp::classify_udp_4500(in);
+    if (udp.kind == esp::Udp4500Kind::ike && udp.body.size() + 4 != size)
+        throw std::logic_error("IKE marker miscounted");
+    bool any = false;
+    const std::uint32_t spi = esp::esp_spi(in) != 0 ? esp::esp_spi(in) : 1;
+    for (bool gcm : {true, false}) {
+        esp::EspReceiver receiver(spi, esp::initiator_to_responder_cipher(esp_fuzz_keys(gcm)), 64);
+        auto opened = receiver.open(in);
+        if (!opened) check_offset(opened.error(), size);
+        else any = true;
+    }
+    const auto cipher = esp::initiator_to_responder_cipher(esp_fuzz_keys(true));
+    Bytes packet = {0, 0, 0, 1, 0, 0, 0, 1};
+    const Bytes sealed = cipher.seal_body(packet, in, Bytes(8, 0));
+    packet.insert(packet.end(), sealed.begin(), sealed.end());
+    esp::EspReceiver receiver(1, cipher, 64);
+    auto opened = receiver.open(packet);
+    if (!opened) {
+        const std::string& code = opened.error().code;
+        if (code != "truncated" && code != "bad_padding" && code != "bad_next_header")
+            throw std::logic_error("an authentic ESP packet refused as " + opened.error().to_string());
+        check_offset(opened.error(), packet.size());
+        return any;
+    }
+    if (opened->payload.size() + 2 > size) throw std::logic_error("ESP payload longer than what was sealed");
+    // The inner packet as the data path reads it.
+    if (opened->next_header == esp::next_header_ipv6) {
+        auto ip6 = decode_ipv6_packet(opened->payload);
+        if (!ip6) check_offset(ip6.error(), opened->payload.size());
+        else (void)classify_echo6_answer(*ip6, ip6->destination, ip6->source, 0x4242, 1);
+    } else if (opened->next_header == esp::next_header_ipv4) {
+        auto ip4 = decode_ipv4_packet(opened->payload);
+        if (!ip4) check_offset(ip4.error(), opened->payload.size());
+    }
+    auto again = receiver.open(packet);
+    if (again || again.error().code != "replay") throw std::logic_error("an ESP packet opened twice");
+    esp::EspSender sender(1, cipher);
+    auto round_trip = esp::EspReceiver(1, cipher, 64).open(sender.seal(opened->payload, opened->next_header));
+    if (!round_trip || round_trip->payload != opened->payload || round_trip->next_header != opened->next_header)
+        throw std::logic_error("ESP does not survive seal and open");
     return true;
 }
 

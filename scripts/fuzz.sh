@@ -2,11 +2,11 @@
 # Runs each libFuzzer target (fuzz/) for SECONDS (default 60) with the project's captures and examples as
 # seed corpus, in build-fuzz/ (clang, ASan). Crashes are written to build-fuzz/crashes/.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: ikev2_message sstp_packet ike_fragments scenario_text
-#   ppp_auth ppp_ipcp ipv4_icmp
+#   ppp_auth ppp_ipcp ipv4_icmp esp_packet
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(ikev2_message sstp_packet ike_fragments scenario_text ppp_auth ppp_ipcp ipv4_icmp)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(ikev2_message sstp_packet ike_fragments scenario_text ppp_auth ppp_ipcp ipv4_icmp esp_packet)
 command -v clang++ >/dev/null || { echo "fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVPNPROBE_FUZZ=ON \
   -DVPNPROBE_TESTS=OFF >/dev/null

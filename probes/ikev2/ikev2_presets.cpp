@@ -26,6 +26,15 @@ std::vector<std::string> ikev2_preset(const std::string& name) {
 
 std::vector<std::string> ikev2_preset_names() { return {"windows-default", "windows-aes256-dh2048", "modern"}; }
 
+std::vector<std::string> esp_preset(const std::string& name) {
+    // One proposal per cipher, in Windows' order of preference, as for IKE above.
+    if (name == "windows-default") return {"aes256-sha1", "aes128-sha1", "3des-sha1", "des-sha1", "null-sha1"};
+    if (name == "modern") return {"aes256gcm16", "aes128gcm16", "aes256-sha256", "aes128-sha256"};
+    throw std::invalid_argument("unknown ESP preset '" + name + "' (known: windows-default, modern)");
+}
+
+std::vector<std::string> esp_preset_names() { return {"windows-default", "modern"}; }
+
 namespace {
 
 // "DH group 2 (1024-bit MODP)": the group's description from the IKEv2 registry's row.

@@ -49,18 +49,38 @@ std::size_t cipher_key_size(std::uint16_t encr_id, std::uint16_t key_bits) {
     return (a->key_length_attribute ? key_bits : a->fixed_key_bits) / 8u;
 }
 
+const EVP_CIPHER* fetch_cipher(const char* name) {
+    const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+    if (cipher == nullptr) throw_openssl(std::string("EVP_CIPHER_fetch(") + name + ")");
+    return cipher;
+}
+
+// Fetched once per process and kept (like hmac_algorithm() in ikev2_crypto_prf.cpp): EVP_aes_128_gcm() and the
+// like are legacy handles that OpenSSL 3 looks up in its provider again on every EVP_CipherInit_ex, which cost
+// more than the encryption of a small ESP packet (bench/README.md, "ESP per packet").
 const EVP_CIPHER* evp_cipher(std::uint16_t encr_id, std::size_t key_size) {
+    const std::size_t k = key_size == 16 ? 0 : key_size == 24 ? 1 : 2;
     switch (encr_id) {
-    case encr_alg::triple_des:
-        return EVP_des_ede3_cbc();
-    case encr_alg::aes_cbc:
-        return key_size == 16 ? EVP_aes_128_cbc() : key_size == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+    case encr_alg::triple_des: {
+        static const EVP_CIPHER* des3 = fetch_cipher("DES-EDE3-CBC");
+        return des3;
+    }
+    case encr_alg::aes_cbc: {
+        static const EVP_CIPHER* aes_cbc[] = {fetch_cipher("AES-128-CBC"), fetch_cipher("AES-192-CBC"),
+                                              fetch_cipher("AES-256-CBC")};
+        return aes_cbc[k];
+    }
     case encr_alg::aes_gcm_8:
     case encr_alg::aes_gcm_12:
-    case encr_alg::aes_gcm_16:
-        return key_size == 16 ? EVP_aes_128_gcm() : key_size == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-    case encr_alg::chacha20_poly1305:
-        return EVP_chacha20_poly1305();
+    case encr_alg::aes_gcm_16: {
+        static const EVP_CIPHER* aes_gcm[] = {fetch_cipher("AES-128-GCM"), fetch_cipher("AES-192-GCM"),
+                                              fetch_cipher("AES-256-GCM")};
+        return aes_gcm[k];
+    }
+    case encr_alg::chacha20_poly1305: {
+        static const EVP_CIPHER* chacha = fetch_cipher("ChaCha20-Poly1305");
+        return chacha;
+    }
     default:
         return nullptr;
     }
@@ -207,6 +227,18 @@ Bytes SkCipher::seal_with_padding(ByteView prefix, ByteView plaintext, ByteView 
         throw std::invalid_argument("payloads + padding + pad length (" + std::to_string(body.size()) +
                                     " bytes) is not a multiple of the block size " + std::to_string(block_size()));
     }
+    return seal_body(prefix, body, iv);
+}
+
+Bytes SkCipher::seal_body(ByteView prefix, ByteView body, ByteView iv) const {
+    if (iv.size() != iv_size()) {
+        throw std::invalid_argument("IV must be " + std::to_string(iv_size()) + " bytes, got " +
+                                    std::to_string(iv.size()));
+    }
+    if (body.size() % block_size() != 0) {
+        throw std::invalid_argument("a body of " + std::to_string(body.size()) +
+                                    " bytes is not a multiple of the block size " + std::to_string(block_size()));
+    }
     const EVP_CIPHER* cipher = evp_cipher(encr_, encr_key_.size());
     Bytes out(iv.begin(), iv.end());
     if (!is_aead(encr_)) {
@@ -248,6 +280,22 @@ Bytes SkCipher::seal_with_padding(ByteView prefix, ByteView plaintext, ByteView 
 }
 
 Decoded<Bytes> SkCipher::open(ByteView prefix, ByteView sealed) const {
+    Decoded<Bytes> opened = open_body(prefix, sealed);
+    if (!opened) return opened;
+    Bytes& body = opened.value();
+    const std::size_t base = prefix.size();
+    const std::size_t pad_length = body.back();
+    if (pad_length > body.size() - 1) {
+        return DecodeError{"bad_padding",
+                           "Pad Length " + std::to_string(pad_length) + " exceeds the " +
+                               std::to_string(body.size() - 1) + " decrypted bytes before it",
+                           base + iv_size() + body.size() - 1};
+    }
+    body.resize(body.size() - 1 - pad_length);
+    return opened;
+}
+
+Decoded<Bytes> SkCipher::open_body(ByteView prefix, ByteView sealed) const {
     const std::size_t base = prefix.size();
     const std::size_t iv_len = iv_size();
     const std::size_t icv_len = icv_size();
@@ -310,14 +358,6 @@ Decoded<Bytes> SkCipher::open(ByteView prefix, ByteView sealed) const {
         }
         body.resize(static_cast<std::size_t>(n + m));
     }
-    const std::size_t pad_length = body.back();
-    if (pad_length > body.size() - 1) {
-        return DecodeError{"bad_padding",
-                           "Pad Length " + std::to_string(pad_length) + " exceeds the " +
-                               std::to_string(body.size() - 1) + " decrypted bytes before it",
-                           base + iv_len + body.size() - 1};
-    }
-    body.resize(body.size() - 1 - pad_length);
     return body;
 }
 

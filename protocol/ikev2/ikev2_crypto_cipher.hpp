@@ -108,6 +108,14 @@ public:
     // The ICV is checked before anything is decrypted, so no padding oracle exists.
     Decoded<Bytes> open(ByteView prefix, ByteView sealed) const;
 
+    // The cipher and integrity steps alone, for a protocol with a trailer of its own (ESP, RFC 4303: Padding | Pad
+    // Length | Next Header, and ESP's 4-byte alignment) over the same transforms: seal_body encrypts `body`, which
+    // the caller has padded to a multiple of block_size(), and returns IV | ciphertext | ICV authenticated with
+    // `prefix` as above; open_body checks and decrypts and returns the whole decrypted body, trailer included,
+    // with the errors of open() except "bad_padding" (the caller reads its own trailer).
+    Bytes seal_body(ByteView prefix, ByteView body, ByteView iv) const;
+    Decoded<Bytes> open_body(ByteView prefix, ByteView sealed) const;
+
 private:
     std::uint16_t encr_ = 0;
     std::uint16_t key_bits_ = 0;

@@ -137,6 +137,40 @@ TEST(FuzzTargets, Ipv4IcmpFromBuiltPacketsAndTheirMutations) {
     EXPECT_GT(t.refused, 1000) << "most mutations break a checksum or a length";
 }
 
+TEST(FuzzTargets, EspPacketsSealedForTheTargetAndTheirMutations) {
+    namespace p = vpnprobe::protocol;
+    const Bytes echo =
+        p::encode_ipv4_echo_request(p::Ipv4Address{10, 0, 0, 2}, p::Ipv4Address{10, 0, 0, 1}, 7, 1, Bytes(24, 0x61));
+    std::vector<Bytes> seeds;
+    for (bool gcm : {true, false}) {
+        p::esp::EspSender sender(0xc0010203, p::esp::initiator_to_responder_cipher(vpnprobe::fuzz::esp_fuzz_keys(gcm)),
+                                 [](std::span<std::uint8_t> out) { std::fill(out.begin(), out.end(), 0x77); });
+        seeds.push_back(sender.seal_ip(echo));
+        seeds.push_back(sender.seal(Bytes{}, p::esp::next_header_none));
+    }
+    seeds.push_back(echo);  // as plaintext: its last two bytes are no trailer
+    // As plaintext with a trailer (no padding; Next Header 4 / 41): these open, and their inner packet is decoded.
+    Bytes echo_trailer = echo;
+    echo_trailer.insert(echo_trailer.end(), {0, p::esp::next_header_ipv4});
+    seeds.push_back(echo_trailer);
+    p::Ipv6Address a6{}, b6{};
+    a6[0] = b6[0] = 0xfd, a6[15] = 2, b6[15] = 1;
+    Bytes echo6 = p::encode_ipv6_echo_request(a6, b6, 7, 1, Bytes(24, 0x61));
+    echo6.insert(echo6.end(), {0, p::esp::next_header_ipv6});
+    seeds.push_back(echo6);
+    seeds.push_back(Bytes{0, 0, 0, 0, 0x11, 0x22});  // IKE behind the non-ESP marker
+    seeds.push_back(Bytes{0xff});  // NAT-keepalive
+    for (const Bytes& s : seeds) ASSERT_NO_THROW(vpnprobe::fuzz::esp_packet(s.data(), s.size()));
+    EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[0].data(), seeds[0].size())) << "the GCM seed opens";
+    EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[2].data(), seeds[2].size())) << "the CBC seed opens";
+    EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[5].data(), seeds[5].size())) << "IPv4 with a trailer opens";
+    EXPECT_TRUE(vpnprobe::fuzz::esp_packet(seeds[6].data(), seeds[6].size())) << "IPv6 with a trailer opens";
+    Tally t;
+    ASSERT_NO_THROW(t = run_mutations(seeds, 3000, vpnprobe::fuzz::esp_packet));
+    EXPECT_GT(t.decoded, 100) << "mutations whose trailer still reads as one open as authentic plaintext";
+    EXPECT_GT(t.refused, 1000);
+}
+
 TEST(FuzzTargets, FragmentReassemblyStaysWithinItsLimits) {
     Bytes seed;
     for (std::uint16_t n = 1; n <= 4; ++n) {
