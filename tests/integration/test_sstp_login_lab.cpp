@@ -7,6 +7,7 @@
 // (a kernel behind a Local Bridge) has no route back to the pool. What SoftEther does in each was captured
 // and dissected with tshark first; the tests hold the probe to that, and check the server's own log for the
 // cause, so that none of them passes by accident (a login that works, a pool that is not empty).
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <cctype>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "lab_env.hpp"
 #include "protocol/auth/mschapv2.hpp"
@@ -26,6 +28,80 @@ using namespace vpnprobe;
 constexpr const char* kHubHost = "192.168.30.1";
 // In the hub's subnet, but nothing has it: echo requests to it go unanswered.
 constexpr const char* kNobody = "192.168.30.99";
+
+// tshark, the independent judge: a capture in the vantage namespace while the probe runs, dissected afterwards
+// with the probe's TLS key log (SSTP and its PPP frames travel inside TLS). tshark's "Capturing on" comes before
+// its capture really runs, and it writes the file in batches, so the capture is bracketed by markers: ICMP echo
+// requests to `marker` (the server), sent until tshark's file shows them. Once the first is in the file the
+// capture runs; once one sent after the probe is in it, so is all of the probe. Where tshark is not installed,
+// installed() is false and the test says so.
+class WireCapture {
+public:
+    WireCapture(const std::string& netns, const std::string& marker, const std::string& base)
+        : netns_(netns), marker_(marker), pcap_(base + ".pcap"), err_(base + ".err") {
+        std::remove(pcap_.c_str());
+        installed_ = testlab::run_command("command -v tshark >/dev/null").exit_code == 0;
+        if (!installed_) return;
+        auto r = testlab::run_command("ip netns exec " + netns + " tshark -i any -f 'tcp port 443 or icmp' -w " +
+                                      pcap_ + " >/dev/null 2>" + err_ + " & echo $!");
+        pid_ = std::atoi(r.out.c_str());
+        started_ = pid_ > 0 && markers_seen(1);
+    }
+    ~WireCapture() {
+        stop();
+        std::remove(pcap_.c_str());
+        std::remove(err_.c_str());
+    }
+    bool installed() const { return installed_; }
+    bool started() const { return started_; }
+
+    // Waits until a marker sent now is in the file, then ends the capture (SIGINT, as at a terminal) and waits for
+    // tshark to be gone.
+    void stop() {
+        if (pid_ <= 0) return;
+        if (started_) complete_ = markers_seen(markers() + 1);
+        ::kill(pid_, SIGINT);
+        for (int i = 0; i < 600 && running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        pid_ = -pid_;
+    }
+    bool complete() const { return complete_; }
+
+    // `tshark -r` of the capture with the key log: the fields of the frames that pass `filter`, one line each.
+    std::string fields(const std::string& keylog, const std::string& filter, const std::string& fields) const {
+        std::string cmd = "tshark -r " + pcap_ + " -o tls.keylog_file:" + keylog + " -Y '" + filter + "' -T fields";
+        std::istringstream in(fields);
+        for (std::string f; in >> f;) cmd += " -e " + f;
+        return testlab::run_command(cmd + " 2>/dev/null").out;
+    }
+
+private:
+    int markers() const {
+        auto r = testlab::run_command("tshark -r " + pcap_ + " -Y 'icmp.type == 8 && ip.dst == " + marker_ +
+                                      "' 2>/dev/null | wc -l");
+        return std::atoi(r.out.c_str());
+    }
+    // Sends markers until `n` of them are in the file (a wait for tshark, bounded; not a timed assertion).
+    bool markers_seen(int n) const {
+        for (int i = 0; i < 100 && running(); ++i) {
+            testlab::run_command("ip netns exec " + netns_ + " ping -c1 -W1 " + marker_ + " >/dev/null 2>&1");
+            if (markers() >= n) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+    // Alive and not a zombie (the container's PID 1 reaps orphans late).
+    bool running() const {
+        std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+        std::string s;
+        if (!std::getline(stat, s)) return false;
+        auto close = s.rfind(')');
+        return close != std::string::npos && close + 2 < s.size() && s[close + 2] != 'Z';
+    }
+
+    std::string netns_, marker_, pcap_, err_;
+    int pid_ = 0;
+    bool installed_ = false, started_ = false, complete_ = false;
+};
 
 class SstpLoginLab : public testlab::LabTest {
 protected:
@@ -245,7 +321,11 @@ TEST_F(SstpLoginLab, SecondUserWithAnotherUsersPasswordIs691) {
 // so does the probe: nothing on the wire says "policy". The server's log says it, and the test checks that it did.
 TEST_F(SstpLoginLab, PolicyRefusalComesAs691BecauseSoftEtherSays691) {
     const int refusals_before = server_log_lines({"\"denied\"", "security policy"});
-    auto r = login(var("SSTP_DENIED_USER") + "@SSTPHUB", "SSTP_DENIED_PASSWORD", "--format json");
+    const std::string keylog = testlab::lab_run_dir() + "/test-login-policy-keys";
+    files_.push_back(keylog);
+    WireCapture wire(var("VANTAGE_CLEAN"), var("SSTP_HUBS_ADDR"), testlab::lab_run_dir() + "/test-login-policy");
+    auto r = login(var("SSTP_DENIED_USER") + "@SSTPHUB", "SSTP_DENIED_PASSWORD", "--format json --keylog " + keylog);
+    wire.stop();
     EXPECT_EQ(r.exit_code, 1) << r.out;
     expect_no_secret(r.out);
     auto v = boost::json::parse(r.out).as_object();
@@ -257,6 +337,12 @@ TEST_F(SstpLoginLab, PolicyRefusalComesAs691BecauseSoftEtherSays691) {
     // The refusal was the policy's: the password was right (SoftEther logs the authentication, then the policy).
     EXPECT_EQ(server_log_lines({"\"denied\"", "security policy"}), refusals_before + 1)
         << "SoftEther did not log a policy refusal of user denied";
+    // On the wire (tshark's CHAP dissector): the server's CHAP Failure says E=691, nothing about a policy.
+    if (!wire.installed()) GTEST_SKIP() << "tshark is not installed: the wire was not judged";
+    ASSERT_TRUE(wire.started()) << "tshark did not start capturing in the vantage namespace";
+    ASSERT_TRUE(wire.complete()) << "tshark's capture did not reach the end of the probe";
+    auto failure = wire.fields(keylog, "chap.code == 4 && ip.src == " + var("SSTP_HUBS_ADDR"), "chap.message");
+    EXPECT_EQ(failure.rfind("E=691 ", 0), 0u) << failure;
 }
 
 // NOPOOL's SecureNAT pool holds one address, which the lab took at start (dhcp-hold.py through the hub's Local
@@ -264,7 +350,12 @@ TEST_F(SstpLoginLab, PolicyRefusalComesAs691BecauseSoftEtherSays691) {
 // IPCP Configure-Request with a Configure-Reject of every option, IP-Address included: IPCP refused, 720.
 TEST_F(SstpLoginLab, ExhaustedAddressPoolIsIpcpRejectedAnd720) {
     const int dhcp_failures_before = server_log_lines({"Acquiring an IP address from the DHCP server failed"});
-    auto r = login(var("SSTP_NOPOOL_USER") + "@" + var("SSTP_NOPOOL_HUB"), "SSTP_NOPOOL_PASSWORD", "--format json");
+    const std::string keylog = testlab::lab_run_dir() + "/test-login-nopool-keys";
+    files_.push_back(keylog);
+    WireCapture wire(var("VANTAGE_CLEAN"), var("SSTP_HUBS_ADDR"), testlab::lab_run_dir() + "/test-login-nopool");
+    auto r = login(var("SSTP_NOPOOL_USER") + "@" + var("SSTP_NOPOOL_HUB"), "SSTP_NOPOOL_PASSWORD",
+                   "--format json --keylog " + keylog);
+    wire.stop();
     EXPECT_EQ(r.exit_code, 1) << r.out;
     expect_no_secret(r.out);
     auto v = boost::json::parse(r.out).as_object();
@@ -276,6 +367,16 @@ TEST_F(SstpLoginLab, ExhaustedAddressPoolIsIpcpRejectedAnd720) {
     EXPECT_NE(r.out.find("Configure-Reject"), std::string::npos) << r.out;
     // The pool really was exhausted: SoftEther logged its failed DHCP request for this login.
     EXPECT_EQ(server_log_lines({"Acquiring an IP address from the DHCP server failed"}), dhcp_failures_before + 1);
+    // On the wire (tshark's IPCP dissector): the server's IPCP Configure-Reject (code 4) lists IP-Address (type 3).
+    if (!wire.installed()) GTEST_SKIP() << "tshark is not installed: the wire was not judged";
+    ASSERT_TRUE(wire.started()) << "tshark did not start capturing in the vantage namespace";
+    ASSERT_TRUE(wire.complete()) << "tshark's capture did not reach the end of the probe";
+    auto reject = wire.fields(keylog, "ipcp && ppp.code == 4 && ip.src == " + var("SSTP_HUBS_ADDR"), "ipcp.opt.type");
+    EXPECT_FALSE(reject.empty()) << "no IPCP Configure-Reject from the server on the wire";
+    std::istringstream types(reject);
+    bool address_rejected = false;
+    for (std::string t; std::getline(types, t, ',');) address_rejected = address_rejected || std::atoi(t.c_str()) == 3;
+    EXPECT_TRUE(address_rejected) << reject;
 }
 
 // NOROUTE's far side is a kernel (192.168.31.2/32) with no route back to the hub's pool: the tunnel comes up with
