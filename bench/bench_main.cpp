@@ -7,12 +7,7 @@
 //               the loopback responder: run under callgrind with N and N + 100 for the client's instructions
 //               per exchange (bench/README.md, "IKEv2 client CPU per exchange"); sa-init-cookie: each probe is
 //               first answered with a COOKIE (two round trips, as strongSwan under its cookie threshold)
-//   sstp-login  (not part of `all`; needs the lab: VPNPROBE_LAB_RUN) the credentialed SSTP probe against the lab's
-//               SoftEther, CPU and wall per probe, beside the handshake-only probe and openssl s_time -new on the
-//               same path, in alternating rounds (bench/README.md, "Credentialed SSTP probe: CPU per probe")
 // usage: vpnprobe_bench [codecs|crypto|concurrency|sa-init|sa-init-cookie|all] [N ...]   (default: all, N = 100 1000 4000)
-//        vpnprobe_bench sstp-login [N [ROUNDS [S_TIME_SECONDS]]]   (default 10 5 2)
-//        vpnprobe_bench sstp-handshake|sstp-full [N]   (N probes of one kind in sequence: for callgrind)
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -25,7 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -35,12 +29,14 @@
 
 #include "probes/ikev2/ikev2_probe.hpp"
 #include "probes/ikev2/key_share_cache.hpp"
-#include "probes/sstp/sstp_probe.hpp"
-#include "probes/trust_source.hpp"
 #include "protocol/ikev2/ikev2_crypto_dh.hpp"
 #include "protocol/ikev2/ikev2_keys.hpp"
 #include "protocol/ikev2/ikev2_message.hpp"
 #include "protocol/sstp/sstp.hpp"
+
+// sstp-login, sstp-handshake, sstp-full: the SSTP probe against the lab's SoftEther
+#include "probes/sstp/sstp_probe.hpp"
+#include "probes/trust_source.hpp"
 
 namespace {
 
@@ -235,6 +231,11 @@ void sa_init_sequence(const std::vector<int>& sizes, bool cookie) {
 }
 
 // ---- sstp-login: the credentialed SSTP probe against the lab's SoftEther ------------------------------------
+// Not part of `all`; they need the lab (VPNPROBE_LAB_RUN=<lab run dir>, lab/sstp-lab.sh up):
+//   sstp-login [N [ROUNDS [S_TIME_SECONDS]]]  (default 10 5 2) the credentialed SSTP probe, CPU and wall per probe,
+//               beside the handshake-only probe and openssl s_time -new on the same path, in alternating rounds
+//               (bench/README.md, "Credentialed SSTP probe: CPU per probe")
+//   sstp-handshake N | sstp-full N  N probes of one kind in sequence, nothing else: for callgrind
 
 // KEY=VALUE lines of a lab env file (read, never sourced).
 std::map<std::string, std::string> env_file(const std::string& path) {
@@ -411,12 +412,15 @@ int main(int argc, char** argv) {
     std::string what = argc > 1 ? argv[1] : "all";
     std::vector<int> sizes;
     for (int i = 2; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
-    if (what == "sstp-login") return sstp_login(sizes);
-    if (what == "sstp-handshake" || what == "sstp-full") return sstp_login_sequence(what == "sstp-full", sizes);
     if (sizes.empty()) sizes = {100, 1000, 4000};
     if (what == "codecs" || what == "all") codecs();
     if (what == "crypto" || what == "all") crypto();
     if (what == "concurrency" || what == "all") concurrency(sizes);
     if (what == "sa-init" || what == "sa-init-cookie") sa_init_sequence(sizes, what == "sa-init-cookie");
+    if (what == "sstp-login" || what == "sstp-handshake" || what == "sstp-full") {
+        std::vector<int> args;  // as given: the default sizes above are not theirs
+        for (int i = 2; i < argc; ++i) args.push_back(std::atoi(argv[i]));
+        return what == "sstp-login" ? sstp_login(args) : sstp_login_sequence(what == "sstp-full", args);
+    }
     return 0;
 }
