@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,10 @@
 #include "protocol/ikev2/ikev2_message.hpp"
 #include "protocol/ip/ipv4_icmp.hpp"
 #include "protocol/sstp/sstp.hpp"
+
+// sstp-login, sstp-handshake, sstp-full: the SSTP probe against the lab's SoftEther
+#include "probes/sstp/sstp_probe.hpp"
+#include "probes/trust_source.hpp"
 
 namespace {
 
@@ -314,6 +320,182 @@ void sa_init_sequence(const std::vector<int>& sizes, bool cookie) {
     }
 }
 
+// ---- sstp-login: the credentialed SSTP probe against the lab's SoftEther ------------------------------------
+// Not part of `all`; they need the lab (VPNPROBE_LAB_RUN=<lab run dir>, lab/sstp-lab.sh up):
+//   sstp-login [N [ROUNDS [S_TIME_SECONDS]]]  (default 10 5 2) the credentialed SSTP probe, CPU and wall per probe,
+//               beside the handshake-only probe and openssl s_time -new on the same path, in alternating rounds
+//               (bench/README.md, "Credentialed SSTP probe: CPU per probe")
+//   sstp-handshake N | sstp-full N  N probes of one kind in sequence, nothing else: for callgrind
+
+// KEY=VALUE lines of a lab env file (read, never sourced).
+std::map<std::string, std::string> env_file(const std::string& path) {
+    std::map<std::string, std::string> env;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+        auto eq = line.find('=');
+        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+        env[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return env;
+}
+
+double cpu_seconds(int who) {
+    rusage u{};
+    getrusage(who, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct Sample {
+    double cpu_ms = 0;  // per probe (or per s_time connection)
+    double wall_ms = 0;
+    int ok = 0, n = 0;
+};
+
+// n probes one after another on one io_context, in this process: CPU (user + sys of the process) and wall per probe.
+Sample sstp_sequence(const vpnprobe::probes::SstpOptions& o, int n) {
+    asio::io_context io;
+    Sample s;
+    s.n = n;
+    const double cpu0 = cpu_seconds(RUSAGE_SELF);
+    auto start = clock_type::now();
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < n; ++i) {
+                auto r = co_await vpnprobe::probes::sstp_probe(o);
+                vpnprobe::probes::diagnose_sstp(r, o);
+                s.ok += r.success ? 1 : 0;
+            }
+        },
+        asio::detached);
+    io.run();
+    s.wall_ms = seconds_since(start) * 1e3 / n;
+    s.cpu_ms = (cpu_seconds(RUSAGE_SELF) - cpu0) * 1e3 / n;
+    return s;
+}
+
+// One `openssl s_time -new` sample from inside the vantage namespace: its CPU (children's user + sys) and wall per
+// connection. s_time prints "N connections in T.TTs; ..." for its -new pass.
+Sample s_time(const std::string& netns, const std::string& addr, const std::string& ca, int seconds) {
+    Sample s;
+    std::string cmd = "ip netns exec " + netns + " openssl s_time -connect " + addr + ":443 -new -time " +
+                      std::to_string(seconds) + " -CAfile " + ca + " -verify 4 2>/dev/null";
+    const double cpu0 = cpu_seconds(RUSAGE_CHILDREN);
+    auto start = clock_type::now();
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return s;
+    char line[512];
+    while (std::fgets(line, sizeof line, p)) {
+        int conns = 0;
+        double secs = 0;
+        if (std::sscanf(line, "%d connections in %lfs", &conns, &secs) == 2 && s.n == 0) s.n = conns;
+    }
+    ::pclose(p);
+    const double wall = seconds_since(start);
+    if (s.n > 0) {
+        s.ok = s.n;
+        s.cpu_ms = (cpu_seconds(RUSAGE_CHILDREN) - cpu0) * 1e3 / s.n;
+        s.wall_ms = wall * 1e3 / s.n;
+    }
+    return s;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// The lab's healthy SoftEther (rsa) as the probe options of both kinds: handshake-only (no credentials) and full
+// (credentials, one ICMP echo to SecureNAT's virtual host). False when the lab's env or secrets are missing.
+bool lab_sstp_options(vpnprobe::probes::SstpOptions& hs, vpnprobe::probes::SstpOptions& full,
+                      std::map<std::string, std::string>& env) {
+    const char* run = std::getenv("VPNPROBE_LAB_RUN");
+    if (!run) {
+        std::fprintf(stderr, "needs the lab: VPNPROBE_LAB_RUN=<lab run dir> (lab/sstp-lab.sh up)\n");
+        return false;
+    }
+    env = env_file(std::string(run) + "/sstp-lab.env");
+    auto secrets = env_file(env["SSTP_SECRETS"]);
+    if (env["VANTAGE_CLEAN"].empty() || secrets["SSTP_PASSWORD"].empty()) {
+        std::fprintf(stderr, "no lab env or secrets in %s\n", run);
+        return false;
+    }
+    hs.host = env["SSTP_RSA_ADDR"];
+    hs.tls.sni = env["SSTP_SNI"];
+    hs.tls.ca_file = env["LAB_CA"];
+    hs.tls.trust = vpnprobe::probes::TrustSource::load(hs.tls.ca_file);  // once, as `vpnprobe run` does
+    hs.vantage.netns = env["VANTAGE_CLEAN"];
+    hs.vantage.name = "clean";
+    full = hs;
+    full.credentials = vpnprobe::probes::SstpCredentials{secrets["SSTP_USER"] + "@" + secrets["SSTP_HUB"],
+                                                         secrets["SSTP_PASSWORD"], false};
+    full.ping = "192.168.30.1";  // SecureNAT's virtual host
+    full.ping_count = 1;
+    return true;
+}
+
+// N probes of one kind in sequence and nothing else: run under callgrind with N and N + 10 for the instructions of
+// one probe (bench/README.md).
+int sstp_login_sequence(bool full_login, const std::vector<int>& args) {
+    vpnprobe::probes::SstpOptions hs, full;
+    std::map<std::string, std::string> env;
+    if (!lab_sstp_options(hs, full, env)) return 2;
+    const int n = args.empty() ? 10 : args[0];
+    auto s = sstp_sequence(full_login ? full : hs, n);
+    std::printf("%s: %d probes in sequence, %d ok, %.2f ms CPU and %.1f ms wall per probe\n",
+                full_login ? "sstp-full" : "sstp-handshake", n, s.ok, s.cpu_ms, s.wall_ms);
+    return s.ok == n ? 0 : 1;
+}
+
+// Rounds of: N handshake-only probes (no credentials: TLS, SSTP, LCP, disconnect), N full probes (MS-CHAPv2,
+// crypto binding, IPCP, one ICMP echo to SecureNAT's virtual host), one s_time sample; the three take turns so
+// that a busy machine weighs on each alike. Medians and ratios at the end.
+int sstp_login(const std::vector<int>& args) {
+    vpnprobe::probes::SstpOptions hs, full;
+    std::map<std::string, std::string> env;
+    if (!lab_sstp_options(hs, full, env)) return 2;
+    const int n = args.size() > 0 ? args[0] : 10;
+    const int rounds = args.size() > 1 ? args[1] : 5;
+    const int stime_seconds = args.size() > 2 ? args[2] : 2;
+    std::printf("sstp-login: %s from %s, %d probes per sample, %d rounds, s_time -time %d\n", hs.host.c_str(),
+                hs.vantage.netns.c_str(), n, rounds, stime_seconds);
+    std::vector<double> hs_cpu, full_cpu, st_cpu, hs_wall, full_wall, st_wall;
+    for (int round = 1; round <= rounds; ++round) {
+        auto a = sstp_sequence(hs, n);
+        auto b = sstp_sequence(full, n);
+        auto c = s_time(hs.vantage.netns, hs.host, env["LAB_CA"], stime_seconds);
+        std::printf(
+            "  round %d: handshake-only %6.2f ms CPU %7.1f ms wall (%d/%d ok) | full %6.2f ms CPU %7.1f ms "
+            "wall (%d/%d ok) | s_time %5.2f ms CPU %5.2f ms wall per connection (%d)\n",
+            round, a.cpu_ms, a.wall_ms, a.ok, a.n, b.cpu_ms, b.wall_ms, b.ok, b.n, c.cpu_ms, c.wall_ms, c.n);
+        // A sample with a failed probe measures something else: dropped, and said so.
+        if (a.ok == a.n) {
+            hs_cpu.push_back(a.cpu_ms);
+            hs_wall.push_back(a.wall_ms);
+        }
+        if (b.ok == b.n) {
+            full_cpu.push_back(b.cpu_ms);
+            full_wall.push_back(b.wall_ms);
+        }
+        if (c.n > 0) {
+            st_cpu.push_back(c.cpu_ms);
+            st_wall.push_back(c.wall_ms);
+        }
+        if (a.ok != a.n || b.ok != b.n || c.n == 0) std::printf("    (a sample with a failure was dropped)\n");
+    }
+    const double h = median(hs_cpu), f = median(full_cpu), s = median(st_cpu);
+    std::printf(
+        "medians (CPU per probe / per s_time connection): handshake-only %.2f ms, full %.2f ms, s_time %.2f "
+        "ms; wall %.1f / %.1f / %.2f ms\n",
+        h, f, s, median(hs_wall), median(full_wall), median(st_wall));
+    if (h > 0 && s > 0)
+        std::printf("ratios: full / handshake-only %.2f; full / s_time %.2f; handshake-only / s_time %.2f\n", f / h,
+                    f / s, h / s);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -328,5 +510,10 @@ int main(int argc, char** argv) {
     if (what == "esp-gcm" || what == "esp-cbc") esp_fixed(what.substr(4), sizes.empty() ? 1000 : sizes[0]);
     if (what == "concurrency" || what == "all") concurrency(sizes);
     if (what == "sa-init" || what == "sa-init-cookie") sa_init_sequence(sizes, what == "sa-init-cookie");
+    if (what == "sstp-login" || what == "sstp-handshake" || what == "sstp-full") {
+        std::vector<int> args;  // as given: the default sizes above are not theirs
+        for (int i = 2; i < argc; ++i) args.push_back(std::atoi(argv[i]));
+        return what == "sstp-login" ? sstp_login(args) : sstp_login_sequence(what == "sstp-full", args);
+    }
     return 0;
 }

@@ -24,6 +24,7 @@
 #        netns.sh cond <probe-a|a|NS> <mtu1280|fragdrop|ikeblock|delay|loss|clear>
 #        netns.sh add-server NAME INDEX     (INDEX 4..254; namespace ${P}NAME, 10.99.INDEX.2, fd99:INDEX::2)
 #        netns.sh del-server NAME
+#        netns.sh add-far NAME SERVER HOSTDEV FARDEV   (${P}NAME joined only to ${P}SERVER by a veth pair)
 # env:   LAB_PREFIX (namespace-name prefix, default "vp-"), LAB_RUN (state dir, default lab/run),
 #        LAB_DELAY_MS (delay on probe-a at `up`, default none), LOSS_PCT (for `cond ... loss`, default 1)
 set -euo pipefail
@@ -218,6 +219,22 @@ add_server() {
   leaf "$ns" "sv-$n" "$n"
 }
 
+# add-far NAME SERVER HOSTDEV FARDEV: a namespace with no route anywhere, joined only by a veth pair to the
+# namespace of SERVER (HOSTDEV there, born there; FARDEV in NAME): what a SoftEther Local Bridge in SERVER
+# puts behind a hub. No IPv6 on either end, so nothing but what the tests send crosses the hub.
+add_far() {
+  [ $# -eq 4 ] || die "usage: $0 add-far NAME SERVER HOSTDEV FARDEV"
+  local ns="${P}$1" sv="${P}$2"
+  have_ns "$sv" || die "no server namespace $sv"
+  have_ns "$ns" && die "namespace $ns already exists"
+  new_ns "$ns"
+  ip -n "$sv" link add "$3" type veth peer name "$4" netns "$ns"
+  ip netns exec "$sv" sysctl -qw "net.ipv6.conf.$3.disable_ipv6=1"
+  ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$4.disable_ipv6=1"
+  ip -n "$sv" link set "$3" up
+  ip -n "$ns" link set "$4" up
+}
+
 del_server() {
   [ $# -eq 1 ] || die "usage: $0 del-server NAME"
   warn_pids "${P}$1"
@@ -275,5 +292,6 @@ case $cmd in
   cond) cond "$@" ;;
   add-server) add_server "$@" ;;
   del-server) del_server "$@" ;;
-  *) echo "usage: $0 up|down|status|cond <probe-x> <mtu1280|fragdrop|ikeblock|delay|loss|clear>|add-server NAME INDEX|del-server NAME" >&2; exit 2 ;;
+  add-far) add_far "$@" ;;
+  *) echo "usage: $0 up|down|status|cond <probe-x> <mtu1280|fragdrop|ikeblock|delay|loss|clear>|add-server NAME INDEX|del-server NAME|add-far NAME SERVER HOSTDEV FARDEV" >&2; exit 2 ;;
 esac

@@ -40,6 +40,12 @@ declare -A PROF=(
   [unfixed]="16 rsa unfixed"
 )
 CLOSED_PORT=4444   # nothing listens there on the rsa server: a refused connection
+# The server with the extra hubs (NOROUTE, NOPOOL), users (vpnprobe2, denied) and Local Bridges
+# (softether/instance.sh extra_hubs), and what lies behind its bridges (add_far_sides).
+HUBS_SERVER=rsa
+FAR_ADDR=192.168.30.2           # a kernel behind SSTPHUB (Local Bridge), on SecureNAT's subnet
+NOROUTE_FAR_ADDR=192.168.31.2   # a kernel behind NOROUTE, /32 only: no route back to the hub's pool
+PY=$(command -v /usr/bin/python3 || command -v python3 || true)
 
 log() { echo "sstp-lab: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -73,6 +79,21 @@ make_pki() {
   sha256sum "$HERE/softether/mkpki.sh" | cut -d' ' -f1 >"$PKI/.mkpki-sha256"
 }
 
+# Namespaces behind the Local Bridges of the hubs server, each joined to it by one veth pair and to
+# nothing else (no route to the lab, none to the internet):
+#   ${P}far          far0 192.168.30.2/24 behind SSTPHUB: a kernel that answers echo through the tunnel
+#   ${P}far-noroute  far0 192.168.31.2/32 behind NOROUTE: it gets the echo requests but has no route back
+#                    to the hub's pool (the route to the far side removed), so no reply ever leaves it
+#   ${P}far-pool     far0 without an address behind NOPOOL: the DHCP client that takes the pool's address
+add_far_sides() {
+  local sv="sstp-$HUBS_SERVER"
+  "$HERE/netns.sh" add-far far "$sv" br-hub far0
+  ip -n "${P}far" addr add "$FAR_ADDR/24" dev far0
+  "$HERE/netns.sh" add-far far-noroute "$sv" br-noroute far0
+  ip -n "${P}far-noroute" addr add "$NOROUTE_FAR_ADDR/32" dev far0
+  "$HERE/netns.sh" add-far far-pool "$sv" br-pool far0
+}
+
 write_env() {
   local p n tmp="$ENV_FILE.tmp" up
   {
@@ -104,6 +125,20 @@ write_env() {
       echo "SSTP_${up}_ADDR6=fd99:$n::2"
       echo "SSTP_${up}_CERT=$PKI/$c.crt"
     done
+    # The extra hubs of the hubs server (user names here, passwords in the secrets file)
+    echo "SSTP_HUBS_ADDR=10.99.${PROF[$HUBS_SERVER]%% *}.2"
+    echo "SSTP_HUBS_SERVER_LOG=$LAB_RUN/sstp/$HUBS_SERVER/log/server_log"
+    echo "SSTP_USER2=vpnprobe2"
+    echo "SSTP_DENIED_USER=denied"
+    echo "SSTP_FAR_NETNS=${P}far"
+    echo "SSTP_FAR_ADDR=$FAR_ADDR"
+    echo "SSTP_NOROUTE_HUB=NOROUTE"
+    echo "SSTP_NOROUTE_USER=noroute"
+    echo "SSTP_NOROUTE_FAR_NETNS=${P}far-noroute"
+    echo "SSTP_NOROUTE_FAR_ADDR=$NOROUTE_FAR_ADDR"
+    echo "SSTP_NOPOOL_HUB=NOPOOL"
+    echo "SSTP_NOPOOL_USER=nopool"
+    echo "SSTP_NOPOOL_HELD=$NOPOOL_HELD"
     echo "SSTP_CLOSED_ADDR=10.99.${PROF[rsa]%% *}.2"
     echo "SSTP_CLOSED_PORT=$CLOSED_PORT"
     # Credentials are in a separate owner-only file, not here (this file gets printed and copied around).
@@ -126,8 +161,9 @@ up() {
   trap 'rc=$?; trap - EXIT INT TERM; if [ $rc -ne 0 ]; then log "up failed after $(secs "$t0") s, tearing down"; abort_starts; down >/dev/null 2>&1 || true; fi; exit $rc' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  local p n c bin
+  local p n c bin hubs
   for p in "${PROFILES[@]}"; do "$HERE/netns.sh" add-server "sstp-$p" "${PROF[$p]%% *}"; done
+  add_far_sides
   wait "$pki_pid" || die "could not make the PKI (run lab/softether/mkpki.sh $PKI to see why)"
 
   # All servers at once. Each start runs in its own process group (setsid), so an interrupted `up` can
@@ -137,7 +173,8 @@ up() {
     read -r n c bin <<<"${PROF[$p]}"
     mkdir -p "$LAB_RUN/sstp/$p"
     echo "${P}sstp-$p" >"$LAB_RUN/sstp/$p/netns"
-    setsid "$HERE/softether/instance.sh" start "$p" "${P}sstp-$p" "$LAB_RUN/sstp/$p" "$PKI/$c.crt" "$PKI/$c.key" "$bin" \
+    hubs=no; [ "$p" = "$HUBS_SERVER" ] && hubs=yes
+    SSTP_LAB_HUBS=$hubs setsid "$HERE/softether/instance.sh" start "$p" "${P}sstp-$p" "$LAB_RUN/sstp/$p" "$PKI/$c.crt" "$PKI/$c.key" "$bin" \
       </dev/null >"$LAB_RUN/sstp/$p/start.log" 2>&1 &
     START_JOBS[$p]=$!
   done
@@ -145,6 +182,9 @@ up() {
   for p in "${PROFILES[@]}"; do wait "${START_JOBS[$p]}" || failed+=("$p"); unset "START_JOBS[$p]"; done
   for p in "${PROFILES[@]}"; do sed 's/^/  /' "$LAB_RUN/sstp/$p/start.log" >&2; done
   [ ${#failed[@]} -eq 0 ] || die "server(s) did not start: ${failed[*]}"
+  # The one address of NOPOOL's pool, taken through its Local Bridge: the pool is exhausted from here on.
+  NOPOOL_HELD=$(ip netns exec "${P}far-pool" "$PY" "$HERE/softether/dhcp-hold.py" far0) ||
+    die "could not take the address of the NOPOOL hub's pool"
   write_env
   trap - EXIT INT TERM
   log "up in $(secs "$t0") s; env file: $ENV_FILE"

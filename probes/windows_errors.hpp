@@ -26,6 +26,17 @@
 //            https://directaccess.richardhicks.com/2019/02/11/always-on-vpn-and-ikev2-fragmentation/
 //          13868 as an IKEv2 policy (proposal) mismatch between client and server
 //            https://directaccess.richardhicks.com/2019/09/02/always-on-vpn-ikev2-policy-mismatch-error/
+//   [KB]   Microsoft KB 923944, the error codes a dial-up or VPN connection can return (Windows Vista): 646 "The
+//          account is not permitted to log on at this time of day", 647 "The account is disabled", 648 "The
+//          password has expired", 649 "The account does not have permission to dial in"
+//          https://support.microsoft.com/kb/923944
+//   [2759] RFC 2759 section 6: an MS-CHAPv2 Failure packet carries the error as "E=eeeeeeeeee", one of 646, 647,
+//          648, 649, 691, 709 (the Windows error numbers above), which the client reports as its error
+//   [RH8]  Richard Hicks, "Troubleshooting Always On VPN Errors 691 and 812" (2018-02): an IKEv2 client shows 812
+//          with its full text ("... Specifically, the authentication method used by the server to verify your
+//          username and password may not match the authentication method configured in your connection
+//          profile"), while SSTP clients of the same misconfigured server show 691
+//          https://directaccess.richardhicks.com/2018/02/
 //   [SWAN] strongSwan, Windows Certificate Requirements: an IP address must be a dNSName SAN, "the client will
 //          throw a 13801 error if this is not met"
 //          https://docs.strongswan.org/docs/5.9/interop/windowsCertRequirements.html
@@ -130,17 +141,33 @@ inline constexpr WindowsError ERROR_IPSEC_IKE_AUTH_FAIL{"ERROR_IPSEC_IKE_AUTH_FA
 inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLICY_MATCH", 13868u,
                                                            "Policy match error."};
 
-// The server's policy refused the connection after the credentials (NPS network policy, dial-in permission,
-// account restrictions: MS-CHAPv2 E=646/647/648/649). Number and symbol: [RAS] (ERROR_SERVER_POLICY = 812);
-// that a policy refusal shows as 812 on the client: [AOV].
+// The server's policy refused the connection: its full text goes on to name an authentication method the server
+// uses that the client's profile does not allow, which is the probe's sstp.auth_unsupported; a server that sends
+// E=812 in its MS-CHAPv2 Failure says so itself. Number, symbol and text: [RAS] (raserror.h, RASBASE+212); the
+// client showing it: [RH8]. [RH8] also shows that an SSTP client can show 691 where an IKEv2 client shows 812,
+// and in the lab SoftEther answers E=691 to a user its policy refuses (tests/integration/test_sstp_login_lab.cpp):
+// 812 only when the wire says so, never guessed from a refusal.
 inline constexpr WindowsError ERROR_SERVER_POLICY{
     "ERROR_SERVER_POLICY", 812u, "The connection was prevented because of a policy configured on your RAS/VPN server."};
+// Account restrictions a server names in its MS-CHAPv2 Failure (E=646..649, [2759]); the client shows the code it
+// got. Numbers and symbols: [RAS]; meanings: [KB].
+inline constexpr WindowsError ERROR_RESTRICTED_LOGON_HOURS{"ERROR_RESTRICTED_LOGON_HOURS", 646u,
+                                                           "The account is not permitted to log on at this time of "
+                                                           "day."};
+inline constexpr WindowsError ERROR_ACCT_DISABLED{"ERROR_ACCT_DISABLED", 647u, "The account is disabled."};
+inline constexpr WindowsError ERROR_PASSWD_EXPIRED{"ERROR_PASSWD_EXPIRED", 648u, "The password has expired."};
+inline constexpr WindowsError ERROR_NO_DIALIN_PERMISSION{"ERROR_NO_DIALIN_PERMISSION", 649u,
+                                                         "The account does not have permission to dial in."};
 // The login worked but no network protocol came up (IPCP refused, no address from the pool). [RAS]
 inline constexpr WindowsError ERROR_PPP_NO_PROTOCOLS_CONFIGURED{"ERROR_PPP_NO_PROTOCOLS_CONFIGURED", 720u,
                                                                 "No PPP control protocols configured."};
 
 // Every row above, for lookups by number.
-inline constexpr std::array<WindowsError, 15> all{ERROR_SERVER_POLICY,
+inline constexpr std::array<WindowsError, 19> all{ERROR_SERVER_POLICY,
+                                                  ERROR_RESTRICTED_LOGON_HOURS,
+                                                  ERROR_ACCT_DISABLED,
+                                                  ERROR_PASSWD_EXPIRED,
+                                                  ERROR_NO_DIALIN_PERMISSION,
                                                   ERROR_PPP_NO_PROTOCOLS_CONFIGURED,
                                                   CERT_E_EXPIRED,
                                                   CERT_E_CN_NO_MATCH,

@@ -26,7 +26,8 @@
 #
 # Passwords (admin, hub, user) are random, made once per $LAB_RUN in $LAB_RUN/secrets.env (mode 600);
 # they are never put on a command line nor in a log.
-# env: LAB_RUN (state dir, default lab/run), LAB_READY_TIMEOUT (seconds, default 30), LAB_TRACE (see below)
+# env: LAB_RUN (state dir, default lab/run), LAB_READY_TIMEOUT (seconds, default 30), LAB_TRACE (see below),
+#      SSTP_LAB_HUBS=yes (the extra hubs and users of extra_hubs below: for the main server only)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -153,10 +154,57 @@ load_secrets() {
       echo "SSTP_PASSWORD=$(openssl rand -hex 12)"
     } >"$f.tmp" && mv "$f.tmp" "$f")
   fi
+  # The users of the extra hubs (SSTP_LAB_HUBS), added to a secrets file made before they existed.
+  local k
+  for k in SSTP_USER2_PASSWORD SSTP_DENIED_PASSWORD SSTP_NOPOOL_PASSWORD SSTP_NOROUTE_PASSWORD; do
+    grep -q "^$k=" "$f" || (umask 077; echo "$k=$(openssl rand -hex 12)" >>"$f")
+  done
   exec 8>&-
   # shellcheck disable=SC1090
   . "$f"
   [ -z "$x" ] || set -x
+}
+
+# The extra hubs and users of the lab's main server (SSTP_LAB_HUBS=yes), as vpncmd commands; the Local
+# Bridge devices (br-hub, br-noroute, br-pool) must exist in NETNS (sstp-lab.sh makes them: netns.sh add-far).
+#   SSTPHUB  + vpnprobe2 (a second user: the tests give it the wrong password), denied (policy Access=no),
+#              Local Bridge br-hub (a namespace with a kernel at 192.168.30.2 behind the hub)
+#   NOROUTE  user noroute; SecureNAT DHCP 192.168.31.10-20; Local Bridge br-noroute to a kernel at
+#              192.168.31.2/32 without a route back to the pool: echo requests arrive, replies have no route
+#   NOPOOL   user nopool; SecureNAT DHCP pool of one address (192.168.32.10), which sstp-lab.sh takes through
+#              Local Bridge br-pool (dhcp-hold.py) so that the pool is exhausted for every PPP client
+# SecureNAT's virtual NAT stays off everywhere (nothing routes out of a hub); lease time: SoftEther's longest.
+extra_hubs() {
+  cat <<END
+Hub $HUB
+UserCreate vpnprobe2 /GROUP:none /REALNAME:none /NOTE:none
+UserPasswordSet vpnprobe2 /PASSWORD:$SSTP_USER2_PASSWORD
+UserCreate denied /GROUP:none /REALNAME:none /NOTE:none
+UserPasswordSet denied /PASSWORD:$SSTP_DENIED_PASSWORD
+UserPolicySet denied /NAME:Access /VALUE:no
+Hub
+HubCreate NOROUTE /PASSWORD:$SSTP_HUB_PASSWORD
+Hub NOROUTE
+UserCreate noroute /GROUP:none /REALNAME:none /NOTE:none
+UserPasswordSet noroute /PASSWORD:$SSTP_NOROUTE_PASSWORD
+SecureNatEnable
+NatDisable
+SecureNatHostSet /MAC:none /IP:192.168.31.1 /MASK:255.255.255.0
+DhcpSet /START:192.168.31.10 /END:192.168.31.20 /MASK:255.255.255.0 /EXPIRE:7200 /GW:none /DNS:192.168.31.1 /DNS2:none /DOMAIN:none /LOG:yes
+Hub
+HubCreate NOPOOL /PASSWORD:$SSTP_HUB_PASSWORD
+Hub NOPOOL
+UserCreate nopool /GROUP:none /REALNAME:none /NOTE:none
+UserPasswordSet nopool /PASSWORD:$SSTP_NOPOOL_PASSWORD
+SecureNatEnable
+NatDisable
+SecureNatHostSet /MAC:none /IP:192.168.32.1 /MASK:255.255.255.0
+DhcpSet /START:192.168.32.10 /END:192.168.32.10 /MASK:255.255.255.0 /EXPIRE:2000000 /GW:none /DNS:192.168.32.1 /DNS2:none /DOMAIN:none /LOG:yes
+Hub
+BridgeCreate $HUB /DEVICE:br-hub /TAP:no
+BridgeCreate NOROUTE /DEVICE:br-noroute /TAP:no
+BridgeCreate NOPOOL /DEVICE:br-pool /TAP:no
+END
 }
 
 # vpncmd NAME-OF-LOG STDIN-TEXT ARGS...: runs vpncmd in the server's own mount + network namespace (it
@@ -167,7 +215,11 @@ vpncmd() {
   local stdin=$1; shift
   local out rc=0
   out=$(printf '%s' "$stdin" | nsenter -t "$PID" -m -n --wd="$INST/work" "$VPNCMD" localhost:443 /SERVER "$@" 2>&1) || rc=$?
-  out=${out//"$LAB_ADMIN_PASSWORD"/***}; out=${out//"$SSTP_HUB_PASSWORD"/***}; out=${out//"$SSTP_PASSWORD"/***}
+  local secret
+  for secret in "$LAB_ADMIN_PASSWORD" "$SSTP_HUB_PASSWORD" "$SSTP_PASSWORD" "$SSTP_USER2_PASSWORD" \
+    "$SSTP_DENIED_PASSWORD" "$SSTP_NOPOOL_PASSWORD" "$SSTP_NOROUTE_PASSWORD"; do
+    out=${out//"$secret"/***}
+  done
   printf '%s\n' "$out" >>"$INST/vpncmd.log"
   if [ $rc -ne 0 ] || grep -q '^Error occurred' <<<"$out"; then
     die "vpncmd failed (exit $rc): $(grep -A2 '^Error occurred' <<<"$out" | tr '\n' ' ' | cut -c1-300); see $INST/vpncmd.log"
@@ -230,6 +282,7 @@ UserPasswordSet $SSTP_USER /PASSWORD:$SSTP_PASSWORD
 SecureNatEnable
 NatDisable
 Hub
+$(if [ "${SSTP_LAB_HUBS:-}" = yes ]; then extra_hubs; fi)
 ConfigGet server.config
 EOF
   )

@@ -22,6 +22,17 @@ FailureReason connect_reason(const Phase& p) {
     return socket_failure_reason(p.sys_errno);
 }
 
+// What a Windows client shows for a policy refusal: the code the server put in its MS-CHAPv2 Failure (646..649,
+// 812: windows_errors.hpp), which the client reports as it is; 812 only when none came.
+winerr::WindowsError policy_error(const std::optional<std::uint32_t>& mschap_error) {
+    if (mschap_error) {
+        for (const auto& e : {winerr::ERROR_RESTRICTED_LOGON_HOURS, winerr::ERROR_ACCT_DISABLED,
+                              winerr::ERROR_PASSWD_EXPIRED, winerr::ERROR_NO_DIALIN_PERMISSION})
+            if (e.hresult_or_code == *mschap_error) return e;
+    }
+    return winerr::ERROR_SERVER_POLICY;
+}
+
 // A failed or timed-out phase, as the finding an operator reads first: by its phase and FailureReason (and
 // errno), never by the words of its error, which the finding only quotes.
 void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
@@ -119,7 +130,8 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
         else if (p.reason == FailureReason::sstp_auth_rejected)
             add(r, Severity::error, "sstp.auth_rejected",
                 "the server refused the credentials (wrong password, unknown user, or the authentication server "
-                "refused them): " +
+                "refused them; some servers, SoftEther among them, also answer 691 when a policy refuses a "
+                "correct password): " +
                     p.error,
                 win(winerr::ERROR_AUTHENTICATION_FAILURE));
         else if (p.reason == FailureReason::sstp_auth_policy)
@@ -127,7 +139,7 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
                 "the credentials were checked but a policy refused the connection (network policy, dial-in "
                 "permission, account restriction): " +
                     p.error,
-                win(winerr::ERROR_SERVER_POLICY));
+                win(policy_error(r.tunnel.mschap_error)));
         else if (p.reason == FailureReason::sstp_auth_not_proven)
             add(r, Severity::error, "sstp.auth_server_not_proven",
                 "the server did not prove it knows the password (MS-CHAPv2 mutual authentication failed): a "

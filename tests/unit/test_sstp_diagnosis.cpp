@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <optional>
 
 #include "probes/sstp/sstp_probe.hpp"
 #include "probes/windows_errors.hpp"
@@ -269,6 +271,31 @@ TEST(SstpDiagnosisTable, RewordingATlsErrorChangesNoFinding) {
     diagnose_sstp(m, options());
     EXPECT_EQ(m.findings.front().check, "sstp.tls_no_common_algorithm");
     EXPECT_EQ(m.windows_error, kMismatch);
+}
+
+}  // namespace
+
+namespace {
+
+// A policy refusal shows what the server put in its MS-CHAPv2 Failure: E=646..649 are Windows error numbers the
+// client reports as they are (RFC 2759 6), E=812 is ERROR_SERVER_POLICY; 812 is never made up from a 691.
+TEST(SstpDiagnosisAuth, PolicyRefusalShowsTheCodeTheServerSent) {
+    const std::pair<std::optional<std::uint32_t>, std::string> cases[] = {
+        {646u, "646"}, {647u, "647"}, {648u, "648"}, {649u, "649"}, {812u, "812"}, {std::nullopt, "812"}};
+    for (const auto& [code, shown] : cases) {
+        auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"ppp_auth", PhaseOutcome::failed}}, "refused");
+        r.phases.back().reason = FailureReason::sstp_auth_policy;
+        r.tunnel.mschap_error = code;
+        diagnose_sstp(r, options());
+        ASSERT_NE(find(r, "sstp.auth_policy"), nullptr) << shown;
+        EXPECT_EQ(r.windows_error, shown);
+    }
+    auto r = with_phases({{"resolve", PhaseOutcome::ok}, {"ppp_auth", PhaseOutcome::failed}}, "E=691");
+    r.phases.back().reason = FailureReason::sstp_auth_rejected;
+    r.tunnel.mschap_error = 691u;
+    diagnose_sstp(r, options());
+    ASSERT_NE(find(r, "sstp.auth_rejected"), nullptr);
+    EXPECT_EQ(r.windows_error, "691");
 }
 
 }  // namespace

@@ -85,6 +85,11 @@ TEST(SstpPppLogin, Failure691IsRejectedAnd649IsPolicy) {
     out = b.step.take(chap_frame(proto::ChapCode::failure, 7, {}, "E=649 R=0 M=no dial-in"));
     EXPECT_EQ(out.reason, FailureReason::sstp_auth_policy);
     EXPECT_EQ(b.step.facts().server_message, "no dial-in");
+    // A server that names ERROR_SERVER_POLICY itself.
+    MschapLogin c;
+    out = c.step.take(chap_frame(proto::ChapCode::failure, 7, {}, "E=812 R=0 V=3"));
+    EXPECT_EQ(out.reason, FailureReason::sstp_auth_policy);
+    EXPECT_EQ(c.step.facts().mschap_error, 812u);
 }
 
 TEST(SstpPppLogin, EapIdentityLoopIsCutOff) {
