@@ -26,6 +26,12 @@
 //            https://directaccess.richardhicks.com/2019/02/11/always-on-vpn-and-ikev2-fragmentation/
 //          13868 as an IKEv2 policy (proposal) mismatch between client and server
 //            https://directaccess.richardhicks.com/2019/09/02/always-on-vpn-ikev2-policy-mismatch-error/
+//   [TN]   RAS Connection Establishment Issues (Windows Server 2008): which errors a client reports at which stage
+//          of a connection; 646-649, 691, 718, 778 and 812 among those after the tunnel is up (PPP authentication)
+//          https://technet.microsoft.com/library/3060ebb9-d91a-4f85-903f-dc865bd0692c
+//   [2759] RFC 2759 (MS-CHAPv2): section 6 names the Failure packet's E= codes by their raserror.h symbols (646
+//          ERROR_RESTRICTED_LOGON_HOURS ... 691 ERROR_AUTHENTICATION_FAILURE); section 5: the peer checks the
+//          authenticator response and ends the connection when it does not match
 //   [SWAN] strongSwan, Windows Certificate Requirements: an IP address must be a dNSName SAN, "the client will
 //          throw a 13801 error if this is not met"
 //          https://docs.strongswan.org/docs/5.9/interop/windowsCertRequirements.html
@@ -130,6 +136,23 @@ inline constexpr WindowsError ERROR_IPSEC_IKE_AUTH_FAIL{"ERROR_IPSEC_IKE_AUTH_FA
 inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLICY_MATCH", 13868u,
                                                            "Policy match error."};
 
+// MS-CHAPv2 Failure codes a server sends in E= (646-649; 691 is ERROR_AUTHENTICATION_FAILURE above). They are
+// RAS error numbers [2759], and a Windows client reports the server's code as its error: [TN] lists 646-649 among
+// the errors of the authentication stage. Numbers, symbols and meanings: [RAS].
+inline constexpr WindowsError ERROR_RESTRICTED_LOGON_HOURS{
+    "ERROR_RESTRICTED_LOGON_HOURS", 646u, "The specified account is not permitted to log in at this time of day."};
+inline constexpr WindowsError ERROR_ACCT_DISABLED{"ERROR_ACCT_DISABLED", 647u, "The specified account is disabled."};
+inline constexpr WindowsError ERROR_PASSWD_EXPIRED{"ERROR_PASSWD_EXPIRED", 648u, "The specified password has expired."};
+inline constexpr WindowsError ERROR_NO_DIALIN_PERMISSION{
+    "ERROR_NO_DIALIN_PERMISSION", 649u, "The specified account does not have remote access permissions."};
+// The server's MS-CHAPv2 Success does not prove it knows the password (a wrong, malformed or missing S=): RFC
+// 2759 section 5 has the client end the connection [2759]. Number, symbol and meaning: [RAS]; [TN] lists 778
+// among the errors of the authentication stage. No Microsoft page found says in so many words that a wrong S=
+// gives 778: the mapping is this error's meaning ("not possible to verify the identity of the server"), which
+// no other RAS error has for a server that fails MS-CHAPv2's mutual authentication.
+inline constexpr WindowsError ERROR_UNABLE_TO_AUTHENTICATE_SERVER{
+    "ERROR_UNABLE_TO_AUTHENTICATE_SERVER", 778u, "It was not possible to verify the identity of the server."};
+
 // The server's policy refused the connection after the credentials (NPS network policy, dial-in permission,
 // account restrictions: MS-CHAPv2 E=646/647/648/649). Number and symbol: [RAS] (ERROR_SERVER_POLICY = 812);
 // that a policy refusal shows as 812 on the client: [AOV].
@@ -140,7 +163,12 @@ inline constexpr WindowsError ERROR_PPP_NO_PROTOCOLS_CONFIGURED{"ERROR_PPP_NO_PR
                                                                 "No PPP control protocols configured."};
 
 // Every row above, for lookups by number.
-inline constexpr std::array<WindowsError, 15> all{ERROR_SERVER_POLICY,
+inline constexpr std::array<WindowsError, 20> all{ERROR_SERVER_POLICY,
+                                                  ERROR_RESTRICTED_LOGON_HOURS,
+                                                  ERROR_ACCT_DISABLED,
+                                                  ERROR_PASSWD_EXPIRED,
+                                                  ERROR_NO_DIALIN_PERMISSION,
+                                                  ERROR_UNABLE_TO_AUTHENTICATE_SERVER,
                                                   ERROR_PPP_NO_PROTOCOLS_CONFIGURED,
                                                   CERT_E_EXPIRED,
                                                   CERT_E_CN_NO_MATCH,
@@ -160,6 +188,18 @@ constexpr std::optional<WindowsError> find(std::uint32_t hresult_or_code) {
     for (const auto& e : all)
         if (e.hresult_or_code == hresult_or_code) return e;
     return std::nullopt;
+}
+
+// What a Windows client shows for an MS-CHAPv2 Failure with this E= code: the code itself when it is one of RFC
+// 2759's policy codes (646-649), 691 or 812; 691 for any other (the login failed, and [2759] asks a peer to
+// treat unknown codes gracefully).
+constexpr WindowsError mschapv2_failure_error(std::uint32_t e) {
+    constexpr std::array<WindowsError, 6> shown_as_sent{ERROR_RESTRICTED_LOGON_HOURS, ERROR_ACCT_DISABLED,
+                                                        ERROR_PASSWD_EXPIRED,         ERROR_NO_DIALIN_PERMISSION,
+                                                        ERROR_AUTHENTICATION_FAILURE, ERROR_SERVER_POLICY};
+    for (const auto& known : shown_as_sent)
+        if (known.hresult_or_code == e) return known;
+    return ERROR_AUTHENTICATION_FAILURE;
 }
 
 }  // namespace vpnprobe::probes::winerr

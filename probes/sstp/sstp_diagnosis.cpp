@@ -121,17 +121,27 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
                 "the server refused the credentials (wrong password, unknown user, or the authentication server "
                 "refused them): " +
                     p.error,
-                win(winerr::ERROR_AUTHENTICATION_FAILURE));
+                win(r.tunnel.mschap_error ? winerr::mschapv2_failure_error(*r.tunnel.mschap_error)
+                                          : winerr::ERROR_AUTHENTICATION_FAILURE));
         else if (p.reason == FailureReason::sstp_auth_policy)
+            // The client shows the server's E= code (649 no dial-in permission, 647 account disabled, ...).
             add(r, Severity::error, "sstp.auth_policy",
                 "the credentials were checked but a policy refused the connection (network policy, dial-in "
                 "permission, account restriction): " +
                     p.error,
-                win(winerr::ERROR_SERVER_POLICY));
+                win(r.tunnel.mschap_error ? winerr::mschapv2_failure_error(*r.tunnel.mschap_error)
+                                          : winerr::ERROR_SERVER_POLICY));
         else if (p.reason == FailureReason::sstp_auth_not_proven)
             add(r, Severity::error, "sstp.auth_server_not_proven",
-                "the server did not prove it knows the password (MS-CHAPv2 mutual authentication failed): a "
-                "Windows client drops such a connection: " +
+                "the server did not prove it knows the password (its MS-CHAPv2 Success carries no valid "
+                "authenticator response): a Windows client ends such a connection, as RFC 2759 asks; a server that "
+                "answers for an authentication server it cannot reach, or something in between: " +
+                    p.error,
+                win(winerr::ERROR_UNABLE_TO_AUTHENTICATE_SERVER));
+        else if (p.reason == FailureReason::sstp_auth_loop)
+            add(r, Severity::error, "sstp.auth_loop",
+                "the server kept the authentication going without an end (it repeats its requests or its "
+                "renegotiation): " +
                     p.error,
                 win(winerr::ERROR_AUTHENTICATION_FAILURE));
         else if (p.reason == FailureReason::sstp_auth_unsupported)
