@@ -1098,6 +1098,16 @@ Hook on_echo(std::function<std::optional<Bytes>(const proto::IcmpMessage&)> repl
         return Reply{{*bytes}};
     };
 }
+Hook on_echo_stall() {
+    return [](LoginServer& s, const proto::SstpPacket& p) -> std::optional<Reply> {
+        auto icmp = echo_request_in(p);
+        if (!icmp) return std::nullopt;
+        s.echo_requests.push_back(*icmp);
+        // The second request is the last: from here on, nothing.
+        if (s.echo_requests.size() == 2) return Reply{{}, Then::stall};
+        return Reply{};
+    };
+}
 proto::IcmpMessage reply_to(const proto::IcmpMessage& request) {
     auto r = request;
     r.type = static_cast<std::uint8_t>(proto::IcmpType::echo_reply);
@@ -1163,6 +1173,15 @@ TEST_F(SstpLoginFaults, OneGoodReplyAmongWrongOnesCountsOnce) {
     EXPECT_THAT(r.tunnel.echoes[1].answer, HasSubstr("192.0.2.99"));
     EXPECT_TRUE(
         std::any_of(r.findings.begin(), r.findings.end(), [](const auto& f) { return f.check == "sstp.echo_loss"; }));
+}
+
+// A server that stops answering after the echo requests, not even the probe's LCP Echo-Request (the wake-up at
+// the end of the wait): the tunnel is dead. The phase ends by its deadline, as a timeout.
+TEST_F(SstpLoginFaults, ServerThatGoesSilentInDataPathIsADataPathTimeout) {
+    play({.hook = on_echo_stall(), .deadline = kTimeoutDeadline});
+    expect_stopped_at("data_path", PhaseOutcome::timeout, "sstp.traffic_does_not_pass", "", {});
+    EXPECT_EQ(run.result.tunnel.echo_replies, 0);
+    EXPECT_EQ(server->echo_requests.size(), 2u);
 }
 
 // ---- garbage and lying lengths in the login's phases -----------------------------------------------------------
