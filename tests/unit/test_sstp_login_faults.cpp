@@ -781,6 +781,18 @@ TEST_F(SstpLoginFaults, EapMschapv2ChallengeRepeatedForeverIsCutOffInPppAuth) {
     EXPECT_LE(count_frames(*server, proto::ppp_protocol_eap), 16u);
 }
 
+// The server keeps re-asking: a fresh MS-CHAPv2 Challenge after every Response, never a Success or Failure.
+TEST_F(SstpLoginFaults, ChapChallengeAfterEveryResponseIsCutOffInPppAuth) {
+    auto id = std::make_shared<std::uint8_t>(1);
+    play({.hook = on_chap_response([id](LoginServer& s, const proto::ChapPacket&) {
+              ++*id;
+              return Reply{{sstp_data(s.chap_challenge(*id))}};
+          })});
+    expect_stopped_at("ppp_auth", PhaseOutcome::failed, "sstp.auth_loop", k691, {"did not finish within 16 frames"});
+    EXPECT_LE(count_frames(*server, proto::ppp_protocol_chap), 16u);
+    EXPECT_FALSE(sent_control(*server, SstpMessageType::call_connected));
+}
+
 // The server keeps re-asking for authentication by renegotiating LCP after every answer of the probe.
 TEST_F(SstpLoginFaults, ServerThatKeepsRenegotiatingLcpIsCutOffInPppAuth) {
     auto id = std::make_shared<std::uint8_t>(0x40);
