@@ -148,6 +148,12 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
             add(r, Severity::error, "sstp.auth_unsupported",
                 "the server asks for an authentication method the probe may not use: " + p.error,
                 win(winerr::ERROR_SERVER_POLICY));
+        else if (p.reason == FailureReason::malformed)
+            // A Windows client discards a packet it cannot decode (RFC 1661 section 5, RFC 1994) and keeps waiting:
+            // it sees a server that does not answer, as for a malformed LCP packet, never a wrong password.
+            add(r, Severity::error, "sstp.auth_failed",
+                "PPP authentication failed: the server's packet does not decode: " + p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
         else
             add(r, Severity::error, "sstp.auth_failed", "PPP authentication failed: " + p.error,
                 win(winerr::ERROR_AUTHENTICATION_FAILURE));
@@ -161,6 +167,11 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
                 "intermediary that changes the certificate, or a server that derives other keys): " +
                     p.error,
                 win(winerr::ERROR_VPN_TIMEOUT));
+        else if (p.reason == FailureReason::malformed)
+            // Discarded by a Windows client, which then never gets an address: 720 as for an IPCP timeout.
+            add(r, Severity::error, "sstp.ipcp_failed",
+                "logged in, but IPCP failed: the server's IPCP packet does not decode: " + p.error,
+                win(winerr::ERROR_PPP_NO_PROTOCOLS_CONFIGURED));
         else
             add(r, Severity::error, timeout ? "sstp.ipcp_timeout" : "sstp.ipcp_failed",
                 "logged in, but no IPv4 address was assigned (address pool exhausted, IPCP refused): " + p.error,

@@ -309,7 +309,9 @@ TEST(SstpDiagnosisTable, LoginPhasesGiveTheirFindingAndWindowsError) {
         {"ppp_auth", O::failed, R::sstp_auth_not_proven, std::nullopt, "sstp.auth_server_not_proven", "778"},
         {"ppp_auth", O::failed, R::sstp_auth_loop, std::nullopt, "sstp.auth_loop", k691},
         {"ppp_auth", O::failed, R::sstp_auth_unsupported, std::nullopt, "sstp.auth_unsupported", k812},
-        {"ppp_auth", O::failed, R::malformed, std::nullopt, "sstp.auth_failed", k691},
+        {"ppp_auth", O::failed, R::malformed, std::nullopt, "sstp.auth_failed", k809},  // discarded by Windows
+        {"ppp_auth", O::failed, R::sstp_call_ended, std::nullopt, "sstp.auth_failed", k691},
+        {"ipcp", O::failed, R::malformed, std::nullopt, "sstp.ipcp_failed", k720},
         {"ppp_auth", O::timeout, R::timeout, std::nullopt, "sstp.auth_timeout", k809},
         {"ipcp", O::failed, R::sstp_binding_refused, std::nullopt, "sstp.crypto_binding_refused", k809},
         {"ipcp", O::failed, R::sstp_ipcp_loop, std::nullopt, "sstp.ipcp_failed", k720},

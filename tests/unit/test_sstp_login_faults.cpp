@@ -1211,7 +1211,7 @@ TEST_F(SstpLoginFaults, ChapChallengeWithALyingLengthIsMalformedInPppAuth) {
         challenge.insert(challenge.end(), kChallenge.begin(), kChallenge.end());
         return Reply{{sstp_data(challenge)}, Then::stall};
     }});
-    expect_stopped_at("ppp_auth", PhaseOutcome::failed, "sstp.auth_failed", k691,
+    expect_stopped_at("ppp_auth", PhaseOutcome::failed, "sstp.auth_failed", k809,
                       {"malformed CHAP packet", "length_mismatch"});
     EXPECT_EQ(count_frames(*server, proto::ppp_protocol_chap), 0u);
 }
@@ -1220,7 +1220,7 @@ TEST_F(SstpLoginFaults, GarbagePppFrameInPppAuthIsMalformed) {
     play({.hook = on_chap_response([](LoginServer&, const proto::ChapPacket&) {
               return Reply{{sstp_data(Bytes{0xff, 0x05, 0xc2, 0x23, 0x03, 0x01, 0x00, 0x04})}, Then::stall};
           })});
-    expect_stopped_at("ppp_auth", PhaseOutcome::failed, "sstp.auth_failed", k691,
+    expect_stopped_at("ppp_auth", PhaseOutcome::failed, "sstp.auth_failed", k809,
                       {"malformed PPP frame", "bad_control"});
 }
 
