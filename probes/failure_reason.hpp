@@ -40,7 +40,7 @@ enum class FailureReason : std::uint8_t {
     sstp_lcp_not_opened,  // LCP did not converge
     sstp_auth_unsupported,  // the server asks for an authentication protocol we may not or cannot use
     sstp_auth_rejected,  // the server refused the credentials (EAP Failure, MS-CHAPv2 E=691, CHAP/PAP failure)
-    sstp_auth_policy,  // the credentials were accepted but a policy refused the call (MS-CHAPv2 E=649/648/647)
+    sstp_auth_policy,  // the credentials were accepted but a policy refused the call (MS-CHAPv2 E=646-649, 812)
     sstp_auth_not_proven,  // the server's MS-CHAPv2 Success does not prove it knows the password
     sstp_auth_loop,  // the authentication did not finish within the allowed number of packets
     sstp_binding_refused,  // the server ended the call after our CALL_CONNECTED (crypto binding)

@@ -30,8 +30,12 @@
 //          account is not permitted to log on at this time of day", 647 "The account is disabled", 648 "The
 //          password has expired", 649 "The account does not have permission to dial in"
 //          https://support.microsoft.com/kb/923944
-//   [2759] RFC 2759 section 6: an MS-CHAPv2 Failure packet carries the error as "E=eeeeeeeeee", one of 646, 647,
-//          648, 649, 691, 709 (the Windows error numbers above), which the client reports as its error
+//   [TN]   RAS Connection Establishment Issues (Windows Server 2008): which errors a client reports at which stage
+//          of a connection; 646-649, 691, 718, 778 and 812 among those after the tunnel is up (PPP authentication)
+//          https://technet.microsoft.com/library/3060ebb9-d91a-4f85-903f-dc865bd0692c
+//   [2759] RFC 2759 (MS-CHAPv2): section 6 names the Failure packet's E= codes by their raserror.h symbols (646
+//          ERROR_RESTRICTED_LOGON_HOURS ... 691 ERROR_AUTHENTICATION_FAILURE); section 5: the peer checks the
+//          authenticator response and ends the connection when it does not match
 //   [RH8]  Richard Hicks, "Troubleshooting Always On VPN Errors 691 and 812" (2018-02): an IKEv2 client shows 812
 //          with its full text ("... Specifically, the authentication method used by the server to verify your
 //          username and password may not match the authentication method configured in your connection
@@ -141,6 +145,14 @@ inline constexpr WindowsError ERROR_IPSEC_IKE_AUTH_FAIL{"ERROR_IPSEC_IKE_AUTH_FA
 inline constexpr WindowsError ERROR_IPSEC_IKE_POLICY_MATCH{"ERROR_IPSEC_IKE_POLICY_MATCH", 13868u,
                                                            "Policy match error."};
 
+// The server's MS-CHAPv2 Success does not prove it knows the password (a wrong, malformed or missing S=): RFC
+// 2759 section 5 has the client end the connection [2759]. Number, symbol and meaning: [RAS]; [TN] lists 778
+// among the errors of the authentication stage. No Microsoft page found says in so many words that a wrong S=
+// gives 778: the mapping is this error's meaning ("not possible to verify the identity of the server"), which
+// no other RAS error has for a server that fails MS-CHAPv2's mutual authentication.
+inline constexpr WindowsError ERROR_UNABLE_TO_AUTHENTICATE_SERVER{
+    "ERROR_UNABLE_TO_AUTHENTICATE_SERVER", 778u, "It was not possible to verify the identity of the server."};
+
 // The server's policy refused the connection: its full text goes on to name an authentication method the server
 // uses that the client's profile does not allow, which is the probe's sstp.auth_unsupported; a server that sends
 // E=812 in its MS-CHAPv2 Failure says so itself. Number, symbol and text: [RAS] (raserror.h, RASBASE+212); the
@@ -163,11 +175,12 @@ inline constexpr WindowsError ERROR_PPP_NO_PROTOCOLS_CONFIGURED{"ERROR_PPP_NO_PR
                                                                 "No PPP control protocols configured."};
 
 // Every row above, for lookups by number.
-inline constexpr std::array<WindowsError, 19> all{ERROR_SERVER_POLICY,
+inline constexpr std::array<WindowsError, 20> all{ERROR_SERVER_POLICY,
                                                   ERROR_RESTRICTED_LOGON_HOURS,
                                                   ERROR_ACCT_DISABLED,
                                                   ERROR_PASSWD_EXPIRED,
                                                   ERROR_NO_DIALIN_PERMISSION,
+                                                  ERROR_UNABLE_TO_AUTHENTICATE_SERVER,
                                                   ERROR_PPP_NO_PROTOCOLS_CONFIGURED,
                                                   CERT_E_EXPIRED,
                                                   CERT_E_CN_NO_MATCH,
@@ -187,6 +200,18 @@ constexpr std::optional<WindowsError> find(std::uint32_t hresult_or_code) {
     for (const auto& e : all)
         if (e.hresult_or_code == hresult_or_code) return e;
     return std::nullopt;
+}
+
+// What a Windows client shows for an MS-CHAPv2 Failure with this E= code: the code itself when it is one of RFC
+// 2759's policy codes (646-649), 691 or 812; 691 for any other (the login failed, and [2759] asks a peer to
+// treat unknown codes gracefully).
+constexpr WindowsError mschapv2_failure_error(std::uint32_t e) {
+    constexpr std::array<WindowsError, 6> shown_as_sent{ERROR_RESTRICTED_LOGON_HOURS, ERROR_ACCT_DISABLED,
+                                                        ERROR_PASSWD_EXPIRED,         ERROR_NO_DIALIN_PERMISSION,
+                                                        ERROR_AUTHENTICATION_FAILURE, ERROR_SERVER_POLICY};
+    for (const auto& known : shown_as_sent)
+        if (known.hresult_or_code == e) return known;
+    return ERROR_AUTHENTICATION_FAILURE;
 }
 
 }  // namespace vpnprobe::probes::winerr

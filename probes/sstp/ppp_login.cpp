@@ -93,10 +93,8 @@ StepOutput PppAuthStep::mschap_failure(const std::string& text, const std::strin
     facts_.mschap_error = failure->error;
     facts_.server_message = printable(failure->message);
     std::string name(ms::error_name(failure->error));
-    // 646..649 name an account restriction (RFC 2759 6), 812 a server policy (ERROR_SERVER_POLICY): the server said
-    // "policy". Everything else, 691 above all, is a refusal of the credentials.
-    const bool policy = failure->error == 646 || failure->error == 647 || failure->error == 648 ||
-                        failure->error == 649 || failure->error == 812;
+    // RFC 2759's account and dial-in refusals, and 812 (ERROR_SERVER_POLICY) when a server sends it as such.
+    const bool policy = (failure->error >= 646 && failure->error <= 649) || failure->error == 812;
     return fail(policy ? FailureReason::sstp_auth_policy : FailureReason::sstp_auth_rejected,
                 via + " Failure E=" + std::to_string(failure->error) + (name.empty() ? "" : " " + name) +
                     (facts_.server_message.empty() ? "" : " (\"" + facts_.server_message + "\")"));

@@ -22,17 +22,6 @@ FailureReason connect_reason(const Phase& p) {
     return socket_failure_reason(p.sys_errno);
 }
 
-// What a Windows client shows for a policy refusal: the code the server put in its MS-CHAPv2 Failure (646..649,
-// 812: windows_errors.hpp), which the client reports as it is; 812 only when none came.
-winerr::WindowsError policy_error(const std::optional<std::uint32_t>& mschap_error) {
-    if (mschap_error) {
-        for (const auto& e : {winerr::ERROR_RESTRICTED_LOGON_HOURS, winerr::ERROR_ACCT_DISABLED,
-                              winerr::ERROR_PASSWD_EXPIRED, winerr::ERROR_NO_DIALIN_PERMISSION})
-            if (e.hresult_or_code == *mschap_error) return e;
-    }
-    return winerr::ERROR_SERVER_POLICY;
-}
-
 // A failed or timed-out phase, as the finding an operator reads first: by its phase and FailureReason (and
 // errno), never by the words of its error, which the finding only quotes.
 void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
@@ -133,23 +122,39 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
                 "refused them; some servers, SoftEther among them, also answer 691 when a policy refuses a "
                 "correct password): " +
                     p.error,
-                win(winerr::ERROR_AUTHENTICATION_FAILURE));
+                win(r.tunnel.mschap_error ? winerr::mschapv2_failure_error(*r.tunnel.mschap_error)
+                                          : winerr::ERROR_AUTHENTICATION_FAILURE));
         else if (p.reason == FailureReason::sstp_auth_policy)
+            // The client shows the server's E= code (649 no dial-in permission, 647 account disabled, ...).
             add(r, Severity::error, "sstp.auth_policy",
                 "the credentials were checked but a policy refused the connection (network policy, dial-in "
                 "permission, account restriction): " +
                     p.error,
-                win(policy_error(r.tunnel.mschap_error)));
+                win(r.tunnel.mschap_error ? winerr::mschapv2_failure_error(*r.tunnel.mschap_error)
+                                          : winerr::ERROR_SERVER_POLICY));
         else if (p.reason == FailureReason::sstp_auth_not_proven)
             add(r, Severity::error, "sstp.auth_server_not_proven",
-                "the server did not prove it knows the password (MS-CHAPv2 mutual authentication failed): a "
-                "Windows client drops such a connection: " +
+                "the server did not prove it knows the password (its MS-CHAPv2 Success carries no valid "
+                "authenticator response): a Windows client ends such a connection, as RFC 2759 asks; a server that "
+                "answers for an authentication server it cannot reach, or something in between: " +
+                    p.error,
+                win(winerr::ERROR_UNABLE_TO_AUTHENTICATE_SERVER));
+        else if (p.reason == FailureReason::sstp_auth_loop)
+            add(r, Severity::error, "sstp.auth_loop",
+                "the server kept the authentication going without an end (it repeats its requests or its "
+                "renegotiation): " +
                     p.error,
                 win(winerr::ERROR_AUTHENTICATION_FAILURE));
         else if (p.reason == FailureReason::sstp_auth_unsupported)
             add(r, Severity::error, "sstp.auth_unsupported",
                 "the server asks for an authentication method the probe may not use: " + p.error,
                 win(winerr::ERROR_SERVER_POLICY));
+        else if (p.reason == FailureReason::malformed)
+            // A Windows client discards a packet it cannot decode (RFC 1661 section 5, RFC 1994) and keeps waiting:
+            // it sees a server that does not answer, as for a malformed LCP packet, never a wrong password.
+            add(r, Severity::error, "sstp.auth_failed",
+                "PPP authentication failed: the server's packet does not decode: " + p.error,
+                win(winerr::ERROR_VPN_TIMEOUT));
         else
             add(r, Severity::error, "sstp.auth_failed", "PPP authentication failed: " + p.error,
                 win(winerr::ERROR_AUTHENTICATION_FAILURE));
@@ -163,6 +168,11 @@ void phase_finding(SstpResult& r, const Phase& p, const SstpOptions& opt) {
                 "intermediary that changes the certificate, or a server that derives other keys): " +
                     p.error,
                 win(winerr::ERROR_VPN_TIMEOUT));
+        else if (p.reason == FailureReason::malformed)
+            // Discarded by a Windows client, which then never gets an address: 720 as for an IPCP timeout.
+            add(r, Severity::error, "sstp.ipcp_failed",
+                "logged in, but IPCP failed: the server's IPCP packet does not decode: " + p.error,
+                win(winerr::ERROR_PPP_NO_PROTOCOLS_CONFIGURED));
         else
             add(r, Severity::error, timeout ? "sstp.ipcp_timeout" : "sstp.ipcp_failed",
                 "logged in, but no IPv4 address was assigned (address pool exhausted, IPCP refused): " + p.error,

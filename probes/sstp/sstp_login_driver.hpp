@@ -43,9 +43,10 @@ public:
         if (!x_.opt_.credentials || !asked_) return std::nullopt;
         protocol::PppAuthPolicy policy;
         policy.allow_weak = x_.opt_.credentials->allow_weak;
-        policy.allow_eap = !steer_to_mschapv2_;
+        policy.allow_eap = !steer_to_mschapv2_ || eap_naked_;
         auto answer = protocol::answer_lcp_auth(*asked_, policy);
         if (answer.accept || !answer.instead) return std::nullopt;
+        if (asked_->protocol == protocol::ppp_protocol_eap) eap_naked_ = true;
         return std::vector<protocol::LcpOption>{*answer.instead};
     }
 
@@ -442,8 +443,10 @@ private:
     // default) does. Measured against the lab's SoftEther (4.38): asked for EAP, it sends Identity, then an
     // EAP-TLS Start; our Nak for EAP-MSCHAPv2 makes it Protocol-Reject EAP and renegotiate LCP to MS-CHAPv2,
     // after which it never sent a CHAP Challenge (10 s). Naked with MS-CHAPv2 in LCP it logs in at once.
-    // The EAP path (PppAuthStep::take_eap) stays for servers that ask for EAP after this Nak.
+    // A server that asks for EAP again after this Nak gets it (EAP Identity and EAP-MSCHAPv2, PppAuthStep::take_eap):
+    // Naking it once more would only loop LCP until it fails to open.
     bool steer_to_mschapv2_ = true;
+    bool eap_naked_ = false;  // EAP was Naked once: asked again, it is accepted
     Session& x_;
     std::optional<protocol::LcpAuthProtocol> asked_;
     protocol::SstpHlak hlak_{};

@@ -142,7 +142,8 @@ ClientResponse respond(const Challenge& authenticator, const Challenge& peer_cha
 
 // The authenticator's Success message judged: the server proved it knows the password, or the message is not
 // what RFC 2759 section 5 says, or it carries another authenticator response (a server that does not know
-// the password, or a man in the middle: a Windows client drops the connection, error 691).
+// the password, or a man in the middle: RFC 2759 section 5 has the client end the connection; what a Windows
+// client shows is in probes/windows_errors.hpp).
 enum class SuccessCheck { proven, malformed, wrong_authenticator };
 SuccessCheck check_success(std::string_view success_message, const AuthenticatorResponse& expected);
 

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "probes/sstp/sstp_probe.hpp"
 #include "probes/windows_errors.hpp"
@@ -296,6 +298,77 @@ TEST(SstpDiagnosisAuth, PolicyRefusalShowsTheCodeTheServerSent) {
     diagnose_sstp(r, options());
     ASSERT_NE(find(r, "sstp.auth_rejected"), nullptr);
     EXPECT_EQ(r.windows_error, "691");
+}
+
+// The login's phases (with --user): each (phase, outcome, reason), with the MS-CHAPv2 E= code the server sent when
+// there was one, gives its finding and the error a Windows client shows. The E= code is the client's error for the
+// codes RFC 2759 names (646-649, 691) and 812; any other code is a failed login, 691.
+struct LoginRow {
+    const char* phase;
+    PhaseOutcome outcome;
+    FailureReason reason;
+    std::optional<std::uint32_t> mschap_error;
+    const char* check;
+    std::string windows_error;
+};
+
+TEST(SstpDiagnosisTable, LoginPhasesGiveTheirFindingAndWindowsError) {
+    using O = PhaseOutcome;
+    using R = FailureReason;
+    const std::string k691 = winerr::describe(winerr::ERROR_AUTHENTICATION_FAILURE);
+    const std::string k720 = winerr::describe(winerr::ERROR_PPP_NO_PROTOCOLS_CONFIGURED);
+    const std::string k809 = winerr::describe(winerr::ERROR_VPN_TIMEOUT);
+    const std::string k812 = winerr::describe(winerr::ERROR_SERVER_POLICY);
+    const std::vector<LoginRow> rows{
+        {"ppp_auth", O::failed, R::sstp_auth_rejected, 691, "sstp.auth_rejected", k691},
+        {"ppp_auth", O::failed, R::sstp_auth_rejected, std::nullopt, "sstp.auth_rejected", k691},  // EAP Failure
+        {"ppp_auth", O::failed, R::sstp_auth_rejected, 709, "sstp.auth_rejected", k691},
+        {"ppp_auth", O::failed, R::sstp_auth_policy, 646, "sstp.auth_policy", "646"},
+        {"ppp_auth", O::failed, R::sstp_auth_policy, 647, "sstp.auth_policy", "647"},
+        {"ppp_auth", O::failed, R::sstp_auth_policy, 648, "sstp.auth_policy", "648"},
+        {"ppp_auth", O::failed, R::sstp_auth_policy, 649, "sstp.auth_policy", "649"},
+        {"ppp_auth", O::failed, R::sstp_auth_policy, 812, "sstp.auth_policy", k812},
+        {"ppp_auth", O::failed, R::sstp_auth_not_proven, std::nullopt, "sstp.auth_server_not_proven", "778"},
+        {"ppp_auth", O::failed, R::sstp_auth_loop, std::nullopt, "sstp.auth_loop", k691},
+        {"ppp_auth", O::failed, R::sstp_auth_unsupported, std::nullopt, "sstp.auth_unsupported", k812},
+        {"ppp_auth", O::failed, R::malformed, std::nullopt, "sstp.auth_failed", k809},  // discarded by Windows
+        {"ppp_auth", O::failed, R::sstp_call_ended, std::nullopt, "sstp.auth_failed", k691},
+        {"ipcp", O::failed, R::malformed, std::nullopt, "sstp.ipcp_failed", k720},
+        {"ppp_auth", O::timeout, R::timeout, std::nullopt, "sstp.auth_timeout", k809},
+        {"ipcp", O::failed, R::sstp_binding_refused, std::nullopt, "sstp.crypto_binding_refused", k809},
+        {"ipcp", O::failed, R::sstp_ipcp_loop, std::nullopt, "sstp.ipcp_failed", k720},
+        {"ipcp", O::failed, R::sstp_ipcp_refused, std::nullopt, "sstp.ipcp_failed", k720},
+        {"ipcp", O::timeout, R::timeout, std::nullopt, "sstp.ipcp_timeout", k720},
+        {"data_path", O::failed, R::sstp_no_echo_reply, std::nullopt, "sstp.traffic_does_not_pass", ""},
+    };
+    static const char* order[] = {"resolve", "tcp_connect", "tls_handshake",  "http", "call_connect",
+                                  "ppp_lcp", "ppp_auth",    "call_connected", "ipcp", "data_path"};
+    for (const auto& row : rows) {
+        SCOPED_TRACE(std::string(row.phase) + " " + to_string(row.reason) +
+                     " E=" + std::to_string(row.mschap_error.value_or(0)));
+        SstpResult r = with_phases({});
+        for (const char* name : order) {
+            if (std::string(name) == row.phase) break;
+            r.phases.push_back(Phase{name, PhaseOutcome::ok, 0.01, ""});
+        }
+        Phase failed{row.phase, row.outcome, 0.01, "what the probe saw"};
+        failed.reason = row.reason;
+        r.phases.push_back(failed);
+        r.sstp.lcp_opened = true;
+        r.tunnel.credentials_given = true;
+        r.tunnel.mschap_error = row.mschap_error;
+        auto o = options();
+        o.ping = "192.0.2.1";
+        diagnose_sstp(r, o);
+        ASSERT_FALSE(r.findings.empty());
+        EXPECT_EQ(r.findings.front().check, row.check);
+        EXPECT_EQ(r.findings.front().windows_error, row.windows_error);
+        EXPECT_EQ(r.windows_error, row.windows_error);
+        EXPECT_EQ(r.failed_phase, row.phase);
+        EXPECT_NE(r.findings.front().detail.find("what the probe saw"), std::string::npos);
+        EXPECT_FALSE(r.success);
+        EXPECT_FALSE(r.handshake_ok);
+    }
 }
 
 }  // namespace

@@ -85,11 +85,16 @@ TEST(SstpPppLogin, Failure691IsRejectedAnd649IsPolicy) {
     out = b.step.take(chap_frame(proto::ChapCode::failure, 7, {}, "E=649 R=0 M=no dial-in"));
     EXPECT_EQ(out.reason, FailureReason::sstp_auth_policy);
     EXPECT_EQ(b.step.facts().server_message, "no dial-in");
-    // A server that names ERROR_SERVER_POLICY itself.
-    MschapLogin c;
-    out = c.step.take(chap_frame(proto::ChapCode::failure, 7, {}, "E=812 R=0 V=3"));
-    EXPECT_EQ(out.reason, FailureReason::sstp_auth_policy);
-    EXPECT_EQ(c.step.facts().mschap_error, 812u);
+    // 646-648 are the account's restrictions (RFC 2759 section 6), 812 a server's own policy code: all policy; any
+    // other code is a refused login.
+    for (std::uint32_t e : {646u, 647u, 648u, 812u, 709u, 999u}) {
+        MschapLogin c;
+        out = c.step.take(chap_frame(proto::ChapCode::failure, 7, {}, "E=" + std::to_string(e) + " R=0"));
+        EXPECT_EQ(out.reason,
+                  e == 709 || e == 999 ? FailureReason::sstp_auth_rejected : FailureReason::sstp_auth_policy)
+            << e;
+        EXPECT_EQ(c.step.facts().mschap_error, e);
+    }
 }
 
 TEST(SstpPppLogin, EapIdentityLoopIsCutOff) {
