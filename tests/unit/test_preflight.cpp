@@ -212,3 +212,56 @@ TEST(Preflight, CaFilesMustBeReadablePemCertificates) {
 }
 
 }  // namespace
+
+namespace {
+
+// A password file or variable that cannot give a password is refused at its key, with the reason, before
+// anything runs; the password itself is read and dropped (a run reads it again), and never quoted.
+TEST(Preflight, PasswordFilesMustBeReadableAndPasswordVariablesSet) {
+    const std::string secret = "Preflight-Sekrit-1";
+    auto good = write("pw-good", secret + "\n");
+    auto empty = write("pw-empty", "\nsecond line\n");
+    auto dir = temp_path("pwdir");
+    std::filesystem::create_directories(dir);
+    ::setenv("VPNPROBE_TEST_PW_SET", secret.c_str(), 1);
+    ::unsetenv("VPNPROBE_TEST_PW_UNSET");
+    ::setenv("VPNPROBE_TEST_PW_EMPTY", "", 1);
+    auto p = problems_of(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+        "  - {name: good, host: 127.0.0.1, credentials: {user: u, password_file: " +
+        good +
+        "}}\n"
+        "  - {name: missing, host: 127.0.0.1, credentials: {user: u, password_file: /nonexistent/pw}}\n"
+        "  - {name: dir, host: 127.0.0.1, credentials: {user: u, password_file: " +
+        dir +
+        "}}\n"
+        "  - {name: empty, host: 127.0.0.1, credentials: {user: u, password_file: " +
+        empty +
+        "}}\n"
+        "  - {name: env, host: 127.0.0.1, credentials: {user: u, password_env: VPNPROBE_TEST_PW_SET}}\n"
+        "probes:\n"
+        "  - type: sstp\n"
+        "  - name: unset\n    type: sstp\n    targets: [good]\n"
+        "    credentials: {user: v, password_env: VPNPROBE_TEST_PW_UNSET}\n"
+        "  - name: blank\n    type: sstp\n    targets: [good]\n"
+        "    credentials: {user: w, password_env: VPNPROBE_TEST_PW_EMPTY}\n");
+    ASSERT_EQ(p.size(), 5u) << joined(p);
+    EXPECT_EQ(p[0].mark.line, 4);
+    EXPECT_THAT(p[0].message, HasSubstr("target 'missing': credentials of u: password_file /nonexistent/pw cannot be "
+                                        "read: No such file or directory"));
+    EXPECT_EQ(p[1].mark.line, 5);
+    EXPECT_THAT(p[1].message, HasSubstr("Is a directory"));
+    EXPECT_THAT(p[2].message, HasSubstr("the first line is empty"));
+    EXPECT_EQ(p[3].mark.line, 11);
+    EXPECT_THAT(p[3].message,
+                HasSubstr("probe 'unset': credentials of v: password_env VPNPROBE_TEST_PW_UNSET is not set"));
+    EXPECT_THAT(p[4].message, HasSubstr("password_env VPNPROBE_TEST_PW_EMPTY is empty"));
+    EXPECT_THAT(joined(p), testing::Not(HasSubstr(secret)));
+    ::unsetenv("VPNPROBE_TEST_PW_SET");
+    ::unsetenv("VPNPROBE_TEST_PW_EMPTY");
+    std::filesystem::remove(good);
+    std::filesystem::remove(empty);
+    std::filesystem::remove(dir);
+}
+
+}  // namespace
