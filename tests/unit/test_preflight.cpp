@@ -252,7 +252,7 @@ TEST(Preflight, PasswordFilesMustBeReadableAndPasswordVariablesSet) {
     EXPECT_EQ(p[1].mark.line, 5);
     EXPECT_THAT(p[1].message, HasSubstr("Is a directory"));
     EXPECT_THAT(p[2].message, HasSubstr("the first line is empty"));
-    EXPECT_EQ(p[3].mark.line, 11);
+    EXPECT_EQ(p[3].mark.line, 13);  // its password_env key
     EXPECT_THAT(p[3].message,
                 HasSubstr("probe 'unset': credentials of v: password_env VPNPROBE_TEST_PW_UNSET is not set"));
     EXPECT_THAT(p[4].message, HasSubstr("password_env VPNPROBE_TEST_PW_EMPTY is empty"));

@@ -287,7 +287,10 @@ TEST(Reports, TheTunnelInTheTableAndJunitWithItsFailures) {
     EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"2\""));
     EXPECT_THAT(xml, HasSubstr("<system-out>TLSv1.3 TLS_AES_256_GCM_SHA384, tunnel 192.168.30.10, ping 3/3 max 4.0 "
                                "ms, cert 200 d</system-out>"));
-    EXPECT_THAT(xml, HasSubstr("tunnel.connected: expected connected, got not connected (Windows: 691)"));
+    EXPECT_THAT(xml, HasSubstr("<failure message=\"success: expected success, got failure in ppp_auth (Windows: "
+                               "691)\""));
+    EXPECT_THAT(xml, HasSubstr("tunnel.connected: expected connected, got not connected — (the cause above) (a "
+                               "Windows client would show: 691)"));
     std::filesystem::remove(file);
 
     auto v = boost::json::parse(report_json(r)).as_object();
