@@ -92,7 +92,12 @@ protected:
     }
     std::string good_credentials() { return "{user: " + user_ + ", password_file: " + password_file_ + "}"; }
 
-    // Neither the password, nor its NT hash, nor its bytes in hex (either case) anywhere in `out`.
+    // The password, its NT hash or its bytes in hex (either case) somewhere in `out`.
+    bool holds_secret(const std::string& out) const {
+        const std::string l = lower(out);
+        return out.find(password_) != std::string::npos || l.find(nt_hash_hex_) != std::string::npos ||
+               l.find(password_hex_) != std::string::npos;
+    }
     void expect_no_secret(const std::string& out, const std::string& what) {
         SCOPED_TRACE(what);
         EXPECT_FALSE(out.empty()) << "nothing to search: the command wrote nothing";
@@ -178,7 +183,11 @@ TEST_F(ScenarioLoginLab, AWrongPasswordFailsTheRowWith691Named) {
     EXPECT_FALSE(connected->at("held").as_bool());
     EXPECT_EQ(connected->at("actual").as_string(), "not connected");
     EXPECT_NE(std::string(connected->at("windows_error").as_string()).find("691"), std::string::npos) << r.out;
-    EXPECT_NE(std::string(connected->at("detail").as_string()).find("sstp.auth_rejected"), std::string::npos) << r.out;
+    // The cause, named once under the first failed expectation (success): MS-CHAPv2 E=691.
+    const std::string cause(expectation(row, "success")->at("detail").as_string());
+    EXPECT_NE(cause.find("sstp.auth_rejected"), std::string::npos) << r.out;
+    EXPECT_NE(cause.find("E=691"), std::string::npos) << r.out;
+    EXPECT_EQ(connected->at("detail").as_string(), "(the cause above)");
     EXPECT_EQ(row.at("result").at("tunnel").at("mschap_error").as_int64(), 691);
 
     // The table names it too, and a scenario that expects the refusal passes.
@@ -199,10 +208,19 @@ TEST_F(ScenarioLoginLab, AWrongPasswordFailsTheRowWith691Named) {
 // hash or its hex. Each output is checked to be the real thing first (a logged-in tunnel), so the search is not
 // run over an error message.
 TEST_F(ScenarioLoginLab, NoCommandOrFormatEverShowsThePasswordOrItsHash) {
+    // The search finds what it looks for: each form of the secret, in any case, inside other text.
+    ASSERT_TRUE(holds_secret("x " + password_ + " y"));
+    std::string upper_hash = nt_hash_hex_;
+    std::transform(upper_hash.begin(), upper_hash.end(), upper_hash.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    ASSERT_TRUE(holds_secret("hash: " + upper_hash));
+    ASSERT_TRUE(holds_secret("bytes " + password_hex_));
+    ASSERT_EQ(nt_hash_hex_.size(), 32u);
+
     // ---- vpnprobe sstp
     const std::string sstp = "sstp " + var("SSTP_RSA_ADDR") + " --sni vpn.test --ca " + var("LAB_CA") + " --netns " +
                              var("VANTAGE_CLEAN") + " --user " + user_ + " --ping " + kHubHost + " --ping-count 2 ";
-    for (const std::string& format : {"text", "json"}) {
+    for (const std::string format : {"text", "json"}) {
         auto r = vpnprobe(sstp + "--password-file " + password_file_ + " --format " + format + " 2>&1");
         ASSERT_EQ(r.exit_code, 0) << r.out;
         EXPECT_NE(r.out.find("192.168.30."), std::string::npos) << "no tunnel address in:\n" << r.out;
@@ -228,7 +246,7 @@ TEST_F(ScenarioLoginLab, NoCommandOrFormatEverShowsThePasswordOrItsHash) {
     const std::string by_env =
         write("scenario-grep-env.yaml", scenario("{user: " + user_ + ", password_env: " + kPasswordVar + "}", expect));
     for (const auto& file : {by_file, by_env}) {
-        for (const std::string& format : {"table", "json", "junit", "prometheus"}) {
+        for (const std::string format : {"table", "json", "junit", "prometheus"}) {
             auto r = vpnprobe("run " + file + " --format " + format + " 2>&1");
             ASSERT_EQ(r.exit_code, 0) << r.out;
             EXPECT_NE(r.out.find("192.168.30."), std::string::npos) << "no tunnel address in:\n" << r.out;
@@ -267,19 +285,22 @@ TEST_F(ScenarioLoginLab, NoCommandOrFormatEverShowsThePasswordOrItsHash) {
         auto port = serve.port();
         ASSERT_TRUE(port) << serve.log();
         std::string answers;
-        for (const std::string& target : {"/probe", "/probe?probe=login&target=sstp-rsa", "/metrics", "/"}) {
+        for (const std::string target : {"/probe", "/probe?probe=login&target=sstp-rsa", "/metrics", "/"}) {
             testsupport::HttpConnection c(*port);
             auto resp = c.get(target);
             EXPECT_EQ(resp.status, 200) << target << "\n" << resp.body;
-            if (target.rfind("/probe", 0) == 0)
+            if (target.rfind("/probe", 0) == 0) {
                 EXPECT_NE(resp.body.find("vpnprobe_tunnel_up{"), std::string::npos) << resp.body;
+            }
             answers += resp.head + "\n" + resp.body + "\n";
         }
         expect_no_secret(answers, "serve's answers");
         EXPECT_EQ(serve.stop(SIGTERM), 0);
         expect_no_secret(serve.log(), "serve's log");
     }
-    EXPECT_GE(searched_, 30) << "every output searched";
+    // sstp: text, json, -v, the key log (4); run: 2 password sources x (4 formats x stdout and --output, and
+    // --dry-run) (18); two refusals; serve's answers and its log.
+    EXPECT_EQ(searched_, 4 + 18 + 2 + 2) << "every output searched";
 }
 
 }  // namespace
