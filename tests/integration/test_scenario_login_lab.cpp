@@ -163,6 +163,11 @@ TEST_F(ScenarioLoginLab, CredentialsAndTunnelExpectationsPassAgainstSoftEther) {
     EXPECT_NE(parsed.out.find("vpnprobe_tunnel_echo_loss{"), std::string::npos) << parsed.out;
     EXPECT_NE(parsed.out.find("stat=\"max\""), std::string::npos) << parsed.out;
     expect_no_secret(r.out, "run --format prometheus (password_env)");
+    // promtool, where it is installed (Debian's prometheus package), lints the names and types as Prometheus does.
+    if (testlab::run_command("command -v promtool").exit_code == 0) {
+        auto lint = testlab::run_command("promtool check metrics < " + prom + " 2>&1");
+        EXPECT_EQ(lint.exit_code, 0) << lint.out;
+    }
 }
 
 TEST_F(ScenarioLoginLab, AWrongPasswordFailsTheRowWith691Named) {
