@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "probes/local_checks.hpp"
+#include "probes/password_source.hpp"
 #include "scenarios/preflight.hpp"
 #include "tests/support/test_certificate.hpp"
 
@@ -262,6 +263,41 @@ TEST(Preflight, PasswordFilesMustBeReadableAndPasswordVariablesSet) {
     std::filesystem::remove(good);
     std::filesystem::remove(empty);
     std::filesystem::remove(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// The password file's first line, without its line end, and no more of the file; what is wrong said without a
+// word of the content.
+TEST(PasswordSource, TheFirstLineOnlyAndReasonsWithoutTheContent) {
+    using vpnprobe::probes::read_password_file;
+    auto crlf = write("pw-crlf", "Sekrit-CRLF\r\nsecond line\n");
+    EXPECT_EQ(read_password_file(crlf), "Sekrit-CRLF");
+    auto bare = write("pw-bare", "Sekrit-no-newline");
+    EXPECT_EQ(read_password_file(bare), "Sekrit-no-newline");
+    auto spaces = write("pw-spaces", " two words \n");
+    EXPECT_EQ(read_password_file(spaces), " two words ") << "a password may start or end with a space";
+    auto huge = write("pw-huge", std::string(5000, 'S') + "\n");
+    try {
+        (void)read_password_file(huge);
+        ADD_FAILURE() << "a 5000-byte first line was taken";
+    } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("longer than 1024 bytes"));
+        EXPECT_THAT(e.what(), testing::Not(HasSubstr("SSSS")));
+    }
+    auto exactly = write("pw-1024", std::string(1024, 'x') + "\r\n");
+    EXPECT_EQ(read_password_file(exactly).size(), 1024u);
+    EXPECT_THROW((void)read_password_file("/nonexistent/pw"), std::runtime_error);
+    EXPECT_THAT(vpnprobe::probes::password_file_problem(temp_path("none")).value_or(""),
+                HasSubstr("cannot be read: No such file or directory"));
+    EXPECT_FALSE(vpnprobe::probes::password_file_problem(crlf));
+    EXPECT_TRUE(vpnprobe::probes::is_environment_name("VPN_PW_2"));
+    EXPECT_FALSE(vpnprobe::probes::is_environment_name("2PW"));
+    EXPECT_FALSE(vpnprobe::probes::is_environment_name("pw!"));
+    EXPECT_FALSE(vpnprobe::probes::is_environment_name(""));
+    for (const auto& f : {crlf, bare, spaces, huge, exactly}) std::filesystem::remove(f);
 }
 
 }  // namespace
