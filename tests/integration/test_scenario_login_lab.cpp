@@ -263,6 +263,7 @@ TEST_F(ScenarioLoginLab, NoCommandOrFormatEverShowsThePasswordOrItsHash) {
         }
         auto dry = vpnprobe("run " + file + " --dry-run 2>&1");
         EXPECT_EQ(dry.exit_code, 0) << dry.out;
+        EXPECT_NE(dry.out.find("login (sstp) logs in as " + user_), std::string::npos) << dry.out;
         expect_no_secret(dry.out, "run --dry-run");
     }
     // Refusals say where the password is not, never what it is.
