@@ -3,9 +3,9 @@
 #include <openssl/crypto.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "cli/commands.hpp"
+#include "probes/password_source.hpp"
 
 namespace vpnprobe::cli {
 
@@ -19,11 +19,11 @@ std::optional<probes::SstpCredentials> read_credentials(const std::string& user,
     c.user = user;
     c.allow_weak = allow_weak;
     if (!password_file.empty()) {
-        std::ifstream in(password_file, std::ios::binary);
-        if (!in) throw UsageError("--password-file " + password_file + ": cannot be read");
-        std::getline(in, c.password);
-        if (!c.password.empty() && c.password.back() == '\r') c.password.pop_back();
-        if (c.password.empty()) throw UsageError("--password-file " + password_file + ": the first line is empty");
+        try {
+            c.password = probes::read_password_file(password_file);
+        } catch (const std::runtime_error& e) {
+            throw UsageError("--password-file " + password_file + ": " + e.what());
+        }
     } else if (const char* env = std::getenv(kPasswordEnv); env && *env) {
         c.password = env;
     } else {

@@ -58,9 +58,13 @@ int RunCommand::run() {
         return 2;
     }
     if (dry_run_) {
-        for (const auto& row : plan_rows(scenario))
+        for (const auto& row : plan_rows(scenario)) {
             std::cout << row.target->name << " " << (row.address.empty() ? "(unresolved)" : row.address) << " "
-                      << row.vantage->name << " " << row.probe->name << " (" << row.probe->kind().name() << ")\n";
+                      << row.vantage->name << " " << row.probe->name << " (" << row.probe->kind().name() << ")";
+            // The account a row logs in with (its user name only: the password is the run's to read).
+            if (const auto c = row.probe->credentials_for(*row.target)) std::cout << " logs in as " << c->user;
+            std::cout << "\n";
+        }
         return 0;
     }
     RunOptions opt;

@@ -56,13 +56,9 @@ SstpCommand::SstpCommand(CLI::App& app) {
                                "line. SoftEther: NAME@HUB"));
     non_empty(sub_->add_option("--password-file", password_file_,
                                "File whose first line is the password for --user (keep it mode 600)"));
-    non_empty(sub_->add_option("--ping", ping_,
-                               "With --user: IPv4 address to send ICMP echo requests to through the tunnel"));
-    sub_->add_option("--ping-count", ping_count_, "Echo requests to send with --ping")
-        ->check(CLI::Range(1, 100))
-        ->capture_default_str();
-    sub_->add_flag("--allow-weak-auth", allow_weak_auth_,
-                   "With --user: answer PAP or CHAP-MD5 when the server asks for them (reported as weak)");
+    non_empty(add_kind_option(sub_, kind().option("ping"), ping_));
+    add_kind_option(sub_, kind().option("ping_count"), ping_count_);
+    add_kind_option(sub_, kind().option("allow_weak_auth"), allow_weak_auth_);
 }
 
 bool SstpCommand::selected() const { return sub_->parsed(); }

@@ -16,6 +16,7 @@ inline constexpr double kMaxPhaseTimeoutSeconds = 600;  // per phase; 0 = the wh
 inline constexpr double kMinRetransmitSeconds = 0.05;  // IKEv2's first retransmission interval (then doubling)
 inline constexpr double kMaxRetransmitSeconds = 60;
 inline constexpr double kMaxExpectedSeconds = 3600;  // timing expectations of a scenario
+inline constexpr int kMaxPingCount = 100;  // echo requests through a tunnel (--ping-count, options.ping_count)
 
 // A number as a person writes it: 0.1, 600, -1000000; never 1e+06, inf or nan.
 inline std::string readable_number(double v) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "scenarios/address_range.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/probe_kind.hpp"
 
@@ -66,6 +67,68 @@ void judge_certificate(Judge& j, const CertificateExpect& c, const ProbeRun& run
     }
 }
 
+// `expect.tunnel`, on the kind-neutral tunnel facts (ProbeKind::tunnel). A run that was not asked to log in has
+// no tunnel to judge: each expectation says so and fails, never passes for want of facts.
+void judge_tunnel(Judge& j, const TunnelExpect& e, const ProbeRun& run) {
+    if (!e.any()) return;
+    const auto tunnel = run.kind().tunnel(run.result);
+    std::vector<std::string> checks;
+    if (e.connected) checks.push_back("tunnel.connected");
+    if (e.address_in) checks.push_back("tunnel.address_in");
+    if (!e.dns_includes.empty()) checks.push_back("tunnel.dns_includes");
+    if (e.ping_max_rtt_ms) checks.push_back("tunnel.ping_max_rtt_ms");
+    if (e.ping_max_loss) checks.push_back("tunnel.ping_max_loss");
+    if (!tunnel) {
+        for (const auto& c : checks)
+            j.check(c, "a tunnel to judge", "not judged: the probe did not log in (no credentials)", false,
+                    "a " + run.kind().name() +
+                        " probe logs in only with credentials: {user, password_file | password_env} on the probe or "
+                        "its target");
+        return;
+    }
+    const TunnelFacts& t = *tunnel;
+    // Why the tunnel is not there, in the probe's words (and a login that was never tried, said so).
+    const std::string down = t.credentials_withheld.empty()
+                                 ? j.why()
+                                 : "no credentials were sent (" + t.credentials_withheld + "); " + j.why();
+    const std::string state = t.connected                      ? "connected, address " + t.address
+                              : t.credentials_withheld.empty() ? "not connected"
+                                                               : "not connected: no credentials sent";
+    if (e.connected)
+        j.check("tunnel.connected", *e.connected ? "connected" : "not connected", state, t.connected == *e.connected,
+                t.connected ? "the tunnel came up where it was expected not to" : down,
+                t.connected ? "" : run.windows_error());
+    if (e.address_in) {
+        const auto range = AddressRange::parse(*e.address_in);
+        j.check("tunnel.address_in", "in " + *e.address_in, t.address.empty() ? "no address assigned" : t.address,
+                !t.address.empty() && range && range->contains(t.address),
+                t.address.empty() ? down : "the server assigned an address outside the range (another pool?)");
+    }
+    for (const auto& d : e.dns_includes)
+        j.check("tunnel.dns_includes", d, t.dns.empty() ? "(no DNS server assigned)" : join(t.dns), contains(t.dns, d),
+                t.connected ? "" : down);
+    // Echoes: none sent means the tunnel never came up (the loader makes sure the probe sends some when asked).
+    const std::string sent = std::to_string(t.echo_replies) + " of " + std::to_string(t.echoes_sent) +
+                             " echo requests to " + t.ping_target + " answered";
+    if (e.ping_max_rtt_ms) {
+        if (t.rtt_ms.empty()) {
+            j.check("tunnel.ping_max_rtt_ms", "<= " + num(*e.ping_max_rtt_ms, 1) + " ms",
+                    t.echoes_sent == 0 ? "no echo request sent" : "no echo reply (" + sent + ")", false, down);
+        } else {
+            const double worst = *std::max_element(t.rtt_ms.begin(), t.rtt_ms.end());
+            j.check("tunnel.ping_max_rtt_ms", "<= " + num(*e.ping_max_rtt_ms, 1) + " ms",
+                    "max " + num(worst, 1) + " ms (" + sent + ")", worst <= *e.ping_max_rtt_ms);
+        }
+    }
+    if (e.ping_max_loss) {
+        if (t.echoes_sent == 0)
+            j.check("tunnel.ping_max_loss", "<= " + num(*e.ping_max_loss, 2), "no echo request sent", false, down);
+        else
+            j.check("tunnel.ping_max_loss", "<= " + num(*e.ping_max_loss, 2), num(t.loss(), 2) + " (" + sent + ")",
+                    t.loss() <= *e.ping_max_loss, t.echo_replies == 0 ? down : "");
+    }
+}
+
 void judge_timing(Judge& j, const TimingExpect& t, const ProbeRun& run) {
     if (t.total_max_seconds)
         j.check("timing.total_max_seconds", "<= " + num(*t.total_max_seconds, 3) + " s",
@@ -123,6 +186,7 @@ std::vector<ExpectationOutcome> evaluate(const Expectations& e, const ProbeRun& 
     }
     judge_certificate(j, e.certificate, run);
     run.kind().judge(j, e.kinds, run);  // the kind's own: expect.tls and expect.sstp, expect.ikev2, ...
+    judge_tunnel(j, e.tunnel, run);
     judge_timing(j, e.timing, run);
     auto out = j.take();
     // A probe that could not run (the harness's own failure) proves nothing about the target: no

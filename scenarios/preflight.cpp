@@ -1,6 +1,7 @@
 #include "scenarios/preflight.hpp"
 
 #include "probes/local_checks.hpp"
+#include "probes/password_source.hpp"
 
 namespace vpnprobe::scenarios {
 
@@ -19,6 +20,16 @@ std::vector<ScenarioProblem> preflight_problems(const Scenario& s) {
     for (const auto& t : s.targets)
         if (t.ca)
             if (auto p = probes::certificate_file_problem(*t.ca)) add(t.ca_mark, "target '" + t.name + "': ca " + *p);
+    // The password is read again by each run (a rotated one is taken by the next scrape); here only whether it
+    // can be, so that a missing file or variable is refused before anything runs, not found row by row.
+    auto credentials = [&](const std::optional<Credentials>& c, Mark at, const std::string& whose) {
+        if (!c) return;
+        const auto problem = c->password_file.empty() ? probes::password_env_problem(c->password_env)
+                                                      : probes::password_file_problem(c->password_file);
+        if (problem) add(at, whose + ": credentials of " + c->user + ": " + c->source() + " " + *problem);
+    };
+    for (const auto& t : s.targets) credentials(t.credentials, t.credentials_mark, "target '" + t.name + "'");
+    for (const auto& p : s.probes) credentials(p.credentials, p.credentials_mark, "probe '" + p.name + "'");
     return out;
 }
 

@@ -23,7 +23,9 @@
 #include "probes/trust_source.hpp"
 #include "probes/vantage.hpp"
 #include "probes/windows_errors.hpp"
+#include "scenarios/credentials.hpp"
 #include "scenarios/kinds/kinds.hpp"
+#include "scenarios/tunnel.hpp"
 
 namespace YAML {
 class Node;
@@ -77,6 +79,9 @@ struct RowTarget {
     // The lag monitor of the io_context the row runs on: a kind hands it to its probe (a timeout while the loop
     // ran too late is then the harness's, not the server's); nullptr = not measured.
     std::shared_ptr<probes::LoadMonitor> load;
+    // The row's test account (for a kind that logs in): the password is read by the kind's run, as the probe
+    // starts, and goes no further than the probe's options. nullopt = no login.
+    std::optional<Credentials> credentials;
 };
 
 class ProbeKind {
@@ -99,6 +104,16 @@ public:
     virtual void read_expect(YamlReader& r, const YAML::Node& expect, KindExpects& e) const = 0;
     // Checks across options and expectations, after `expect:` is read (audit_weak for no_weak_accepted).
     virtual void check_probe(YamlReader&, const YAML::Node& /*probe*/, const ProbeSpec&) const {}
+
+    // ---- logging in (`credentials:`; `expect.tunnel`, judged in expectations.cpp on tunnel())
+    // It can go past the handshake with a test account. A kind that cannot gets no `credentials:` on its probes
+    // and no `expect.tunnel`.
+    virtual bool takes_credentials() const { return false; }
+    // Its options send echo requests through the tunnel: they need credentials, and they make
+    // `expect.tunnel.ping_*` judgeable.
+    virtual bool pings(const KindOptions& /*options*/) const { return false; }
+    // One run's tunnel in the words every kind shares; nullopt when the run was not asked to log in.
+    virtual std::optional<TunnelFacts> tunnel(const ProbeResult& /*result*/) const { return std::nullopt; }
 
     // ---- running (the probe records; the diagnosis judges what a Windows client would see)
     virtual boost::asio::awaitable<ProbeResult> run(const RowTarget& target, const KindOptions& options) const = 0;

@@ -24,6 +24,23 @@ std::vector<const ProbeKind*> kinds_by_name() {
     return kinds;
 }
 
+// The tunnel of a row that logs in, whichever kind: up or not, the address assigned, the echoes' round trips and
+// loss. A row without credentials has none of these series (it did not try).
+void tunnel_samples(Exposition& e, const std::string& id, const TunnelFacts& t) {
+    e.sample("vpnprobe_tunnel_up", id, t.connected ? 1 : 0);
+    if (t.connected && !t.address.empty())
+        e.sample("vpnprobe_tunnel_address_info", id + "," + label("assigned_address", t.address), 1);
+    if (!t.rtt_ms.empty()) {
+        auto rtt = t.rtt_ms;
+        std::sort(rtt.begin(), rtt.end());
+        const std::size_t median = (rtt.size() + 1) / 2 - 1;  // nearest rank, as the timings' median
+        e.sample("vpnprobe_tunnel_echo_rtt_seconds", id + "," + label("stat", "min"), rtt.front() / 1000);
+        e.sample("vpnprobe_tunnel_echo_rtt_seconds", id + "," + label("stat", "median"), rtt[median] / 1000);
+        e.sample("vpnprobe_tunnel_echo_rtt_seconds", id + "," + label("stat", "max"), rtt.back() / 1000);
+    }
+    if (t.echoes_sent > 0) e.sample("vpnprobe_tunnel_echo_loss", id, t.loss());
+}
+
 }  // namespace
 
 std::string report_prometheus(const ScenarioResult& r) {
@@ -53,6 +70,13 @@ std::string report_prometheus(const ScenarioResult& r) {
     e.family("vpnprobe_event_loop_lag_seconds", "gauge",
              "The worst lag of vpnprobe's own event loop while the probe ran: above 0.25 its timings include our "
              "own queueing, and a timeout during it is a harness error (vpnprobe_harness_error 1)");
+    e.family("vpnprobe_tunnel_up", "gauge",
+             "Whether the probe logged in and its tunnel came up with an address (only rows with credentials)");
+    e.family("vpnprobe_tunnel_address_info", "gauge", "The address the tunnel was assigned");
+    e.family("vpnprobe_tunnel_echo_rtt_seconds", "gauge",
+             "Round trip of the echo requests through the tunnel that were answered: min, median and max (stat)");
+    e.family("vpnprobe_tunnel_echo_loss", "gauge",
+             "Echo requests through the tunnel that got no reply, as a fraction from 0 to 1");
     for (const auto* k : kinds) k->prometheus_families(e);
     for (const auto& row : r.rows) {
         const ProbeRun& run = row.last();
@@ -94,6 +118,7 @@ std::string report_prometheus(const ScenarioResult& r) {
                          label("issuer", leaf.issuer) + "," + label("subjectalternative", sans),
                      1);
         }
+        if (const auto tunnel = run.kind().tunnel(run.result)) tunnel_samples(e, id, *tunnel);
         run.kind().prometheus_samples(e, id, run.result);
     }
     return e.text();

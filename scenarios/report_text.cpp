@@ -18,12 +18,25 @@ std::string num(double v, int decimals) {
 
 std::string ms(double seconds) { return num(seconds * 1000, 1) + " ms"; }
 
+// "tunnel 192.168.30.10, ping 3/3 max 1.4 ms"; "tunnel down"; "tunnel: no credentials sent".
+std::string tunnel_facts(const TunnelFacts& t) {
+    if (!t.credentials_withheld.empty()) return "tunnel: no credentials sent";
+    if (!t.connected) return "tunnel down";
+    std::string s = "tunnel " + t.address;
+    if (t.echoes_sent > 0) {
+        s += ", ping " + std::to_string(t.echo_replies) + "/" + std::to_string(t.echoes_sent);
+        if (!t.rtt_ms.empty()) s += " max " + num(*std::max_element(t.rtt_ms.begin(), t.rtt_ms.end()), 1) + " ms";
+    }
+    return s;
+}
+
 }  // namespace
 
 std::string key_facts(const RowResult& row) {
     const ProbeRun& run = row.last();
     std::vector<std::string> parts;
     run.kind().text_facts(run.result, parts);
+    if (const auto tunnel = run.kind().tunnel(run.result)) parts.push_back(tunnel_facts(*tunnel));
     if (!run.chain().empty()) parts.push_back("cert " + num(run.chain().front().days_left, 0) + " d");
     std::string s;
     for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;

@@ -115,6 +115,7 @@ RowTarget row_target(const PlannedRow& row, const ThreadShared& here, const RunS
     target.timeout = p.timeout;
     target.stop = here.stop;
     target.load = here.load;
+    target.credentials = p.credentials_for(t);
     return target;
 }
 

@@ -16,6 +16,11 @@ std::uint16_t TargetSpec::port_for(const ProbeKind& kind) const {
 
 const ProbeKind& ProbeSpec::kind() const { return *probe_kinds().at(options.index()); }
 
+std::optional<Credentials> ProbeSpec::credentials_for(const TargetSpec& target) const {
+    if (!kind().takes_credentials()) return std::nullopt;
+    return credentials ? credentials : target.credentials;
+}
+
 const VantageSpec* Scenario::vantage(const std::string& name) const {
     for (const auto& v : vantage_points)
         if (v.name == name) return &v;

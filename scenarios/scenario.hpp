@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "probes/vantage.hpp"
+#include "scenarios/credentials.hpp"
 #include "scenarios/kinds/kinds.hpp"
 
 namespace vpnprobe::scenarios {
@@ -36,8 +37,11 @@ struct TargetSpec {
         // A relative path in the file is made relative to the file's folder.
     std::map<std::string, std::uint16_t> ports;  // by kind name (`ports:`); a kind not named uses its default
     bool all_addresses = true;  // probe every address the name resolves to, each its own row
+    // The test account for this server's rows, for the kinds that log in (a probe's own credentials win).
+    std::optional<Credentials> credentials;
     Mark mark;
     Mark ca_mark;
+    Mark credentials_mark;  // its password_file or password_env, for the preflight's messages
 
     std::uint16_t port_for(const ProbeKind& kind) const;
 };
@@ -62,6 +66,17 @@ struct TimingExpect {
     bool any() const { return total_max_seconds || !phase_max_seconds.empty(); }
 };
 
+// `expect.tunnel`: what a credentialed probe's tunnel must be (every kind that logs in: ProbeKind::tunnel).
+struct TunnelExpect {
+    std::optional<bool> connected;
+    std::optional<std::string> address_in;  // CIDR (checked by the loader: AddressRange::parse)
+    std::vector<std::string> dns_includes;  // every one among the DNS servers assigned
+    std::optional<double> ping_max_rtt_ms;  // every echo reply's round trip at most this (needs a ping target)
+    std::optional<double> ping_max_loss;  // lost echoes at most this fraction, 0 to 1 (needs a ping target)
+    bool any() const { return connected || address_in || !dns_includes.empty() || ping_max_rtt_ms || ping_max_loss; }
+    bool pings() const { return ping_max_rtt_ms || ping_max_loss; }
+};
+
 struct Expectations {
     std::optional<bool> success;
     std::optional<std::string> failed_phase;  // "" means: no phase failed
@@ -70,6 +85,7 @@ struct Expectations {
     std::vector<std::string> no_findings;  // finding checks that must be absent
     CertificateExpect certificate;
     KindExpects kinds;  // each kind's own (`expect.sstp`, `expect.tls`, `expect.ikev2`): only the probe's is read
+    TunnelExpect tunnel;  // for the kinds that log in
     TimingExpect timing;
     Mark mark;
 };
@@ -82,9 +98,15 @@ struct ProbeSpec {
     KindOptions options;  // the kind's own options; which alternative it holds is the probe's kind (`type:`)
     Expectations expect;  // for every vantage point ...
     std::map<std::string, Expectations> expect_by_vantage;  // ... except these, which replace it whole
+    // The test account for every row of this probe (its kind must log in), before its targets' own.
+    std::optional<Credentials> credentials;
     Mark mark;
+    Mark credentials_mark;  // its password_file or password_env
 
     const ProbeKind& kind() const;
+    // The account a row of this probe on `target` logs in with: the probe's, else the target's when the kind logs
+    // in; nullopt = the row does not log in.
+    std::optional<Credentials> credentials_for(const TargetSpec& target) const;
 };
 
 struct Scenario {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "probes/password_source.hpp"
+#include "scenarios/address_range.hpp"
 #include "scenarios/probe_kind.hpp"
 #include "scenarios/yaml_reader.hpp"
 
@@ -29,7 +32,83 @@ std::string join_problems(const std::vector<ScenarioProblem>& problems) {
     return s;
 }
 
+// "sstp" (or "sstp or ikev2"): the kinds that log in, for messages.
+std::string login_kind_names() {
+    std::vector<std::string> names;
+    for (const auto* k : probe_kinds())
+        if (k->takes_credentials()) names.push_back(k->name());
+    std::string s;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    return s;
+}
+
+// ---- credentials ---------------------------------------------------------------------------------------
+
+// `credentials: {user, password_file | password_env}`. The password itself is refused wherever it is written,
+// and no message quotes a value that could be one. `source_mark` gets the position of the key that says where
+// the password is (for the preflight's messages).
+Credentials read_credentials(YamlReader& r, const YAML::Node& n, Mark& source_mark) {
+    r.expect_map(n, "credentials");
+    if (n["password"])
+        r.fail(n["password"],
+               "credentials: a password is never written in the scenario file (it is shared, versioned, pasted "
+               "into tickets): give password_file (a file whose first line is the password, mode 600) or "
+               "password_env (an environment variable that holds it)");
+    r.only_keys(n, {"user", "password_file", "password_env"}, "credentials");
+    Credentials c;
+    c.user = r.nonempty(r.required(n, "user", "credentials"), "credentials.user");
+    const bool file = static_cast<bool>(n["password_file"]);
+    const bool env = static_cast<bool>(n["password_env"]);
+    if (file && env)
+        r.fail(n["password_env"], "credentials of " + c.user + ": give password_file or password_env, not both");
+    if (!file && !env)
+        r.fail(n, "credentials of " + c.user +
+                      " need password_file (a file whose first line is the password) or password_env (an "
+                      "environment variable that holds it); the password itself is never written here");
+    if (file) {
+        // Relative to the scenario file's folder, as `ca` is.
+        std::filesystem::path path = r.nonempty(n["password_file"], "credentials.password_file");
+        if (path.is_relative() && !r.folder().empty()) path = r.folder() / path;
+        c.password_file = path.string();
+        source_mark = mark_of(n["password_file"]);
+    } else {
+        c.password_env = r.nonempty(n["password_env"], "credentials.password_env");
+        // Not quoted: a password written here by mistake must not be printed.
+        if (!probes::is_environment_name(c.password_env))
+            r.fail(n["password_env"],
+                   "credentials.password_env must name an environment variable (letters, digits and '_', not "
+                   "starting with a digit)");
+        source_mark = mark_of(n["password_env"]);
+    }
+    return c;
+}
+
 // ---- expectations --------------------------------------------------------------------------------------
+
+void read_tunnel(YamlReader& r, const YAML::Node& n, TunnelExpect& t) {
+    r.expect_map(n, "expect.tunnel");
+    r.only_keys(n, {"connected", "address_in", "dns_includes", "ping_max_rtt_ms", "ping_max_loss"}, "expect.tunnel");
+    if (n["connected"]) t.connected = r.boolean(n["connected"], "tunnel.connected");
+    if (n["address_in"]) {
+        t.address_in = r.nonempty(n["address_in"], "tunnel.address_in");
+        if (!AddressRange::parse(*t.address_in))
+            r.fail(n["address_in"],
+                   "tunnel.address_in must be an address range such as 192.168.30.0/24 or "
+                   "fd00::/64 (no host bits past the prefix), not '" +
+                       *t.address_in + "'");
+    }
+    if (n["dns_includes"]) {
+        t.dns_includes = r.strings(n["dns_includes"], "tunnel.dns_includes");
+        for (const auto& d : t.dns_includes)
+            if (!probes::is_ip_literal(d))
+                r.fail(n["dns_includes"], "tunnel.dns_includes: '" + d + "' is not an IP address");
+    }
+    if (n["ping_max_rtt_ms"])
+        t.ping_max_rtt_ms =
+            r.number(n["ping_max_rtt_ms"], "tunnel.ping_max_rtt_ms", 0, probes::kMaxTimeoutSeconds * 1000);
+    if (n["ping_max_loss"]) t.ping_max_loss = r.number(n["ping_max_loss"], "tunnel.ping_max_loss", 0, 1);
+}
 
 void read_certificate(YamlReader& r, const YAML::Node& n, CertificateExpect& c) {
     r.expect_map(n, "expect.certificate");
@@ -63,7 +142,7 @@ void read_expectations(YamlReader& r, const YAML::Node& n, Expectations& e, cons
                        const std::string& where) {
     r.expect_map(n, where);
     std::set<std::string> keys{"success",     "failed_phase", "windows_error", "findings",
-                               "no_findings", "certificate",  "timing"};
+                               "no_findings", "certificate",  "timing",        "tunnel"};
     const auto own = kind.expect_keys();
     keys.insert(own.begin(), own.end());
     r.only_keys(n, keys, where + " of a " + kind.name() + " probe");
@@ -87,6 +166,13 @@ void read_expectations(YamlReader& r, const YAML::Node& n, Expectations& e, cons
     if (n["no_findings"]) e.no_findings = r.strings(n["no_findings"], "expect.no_findings");
     if (n["certificate"]) read_certificate(r, n["certificate"], e.certificate);
     kind.read_expect(r, n, e.kinds);  // expect.tls and expect.sstp, expect.ikev2, ...: the kind's own
+    if (n["tunnel"]) {
+        if (!kind.takes_credentials())
+            r.fail(n["tunnel"], where + ".tunnel: a " + kind.name() +
+                                    " probe does not log in, so it has no tunnel to judge (" + login_kind_names() +
+                                    " probes do, with credentials)");
+        read_tunnel(r, n["tunnel"], e.tunnel);
+    }
     if (n["timing"]) {
         const auto t = n["timing"];
         r.expect_map(t, "expect.timing");
@@ -136,7 +222,8 @@ VantageSpec read_vantage(YamlReader& r, const YAML::Node& n) {
 
 TargetSpec read_target(YamlReader& r, const YAML::Node& n) {
     r.expect_map(n, "a target");
-    r.only_keys(n, {"name", "host", "sni", "name_clients_dial", "ca", "ports", "all_addresses"}, "a target");
+    r.only_keys(n, {"name", "host", "sni", "name_clients_dial", "ca", "ports", "all_addresses", "credentials"},
+                "a target");
     TargetSpec t;
     t.mark = mark_of(n);
     t.name = r.nonempty(r.required(n, "name", "a target"), "targets[].name");
@@ -153,6 +240,7 @@ TargetSpec read_target(YamlReader& r, const YAML::Node& n) {
         t.ca_mark = mark_of(n["ca"]);
     }
     if (n["all_addresses"]) t.all_addresses = r.boolean(n["all_addresses"], "all_addresses");
+    if (n["credentials"]) t.credentials = read_credentials(r, n["credentials"], t.credentials_mark);
     if (n["ports"]) {
         const auto p = n["ports"];
         r.expect_map(p, "ports");
@@ -169,7 +257,9 @@ TargetSpec read_target(YamlReader& r, const YAML::Node& n) {
 
 ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
     r.expect_map(n, "a probe");
-    r.only_keys(n, {"name", "type", "targets", "vantage_points", "timeout", "options", "expect", "expect_by_vantage"},
+    r.only_keys(n,
+                {"name", "type", "targets", "vantage_points", "timeout", "options", "expect", "expect_by_vantage",
+                 "credentials"},
                 "a probe");
     ProbeSpec p;
     p.mark = mark_of(n);
@@ -199,7 +289,24 @@ ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
         r.only_keys(o, keys, "options of an " + kind->name() + " probe");
         p.options = kind->read_options(r, o);
     }
-    if (n["expect"]) read_expectations(r, n["expect"], p.expect, *kind, "expect");
+    if (n["credentials"]) {
+        if (!kind->takes_credentials())
+            r.fail(n["credentials"],
+                   "credentials: a " + kind->name() + " probe does not log in (" + login_kind_names() + " probes do)");
+        p.credentials = read_credentials(r, n["credentials"], p.credentials_mark);
+    }
+    // Echo expectations judge echo requests: the probe must send some.
+    auto check_pings = [&](const Expectations& e, const YAML::Node& expect, const std::string& where) {
+        if (e.tunnel.pings() && !kind->pings(p.options))
+            r.fail(expect["tunnel"], where +
+                                         ".tunnel: ping_max_rtt_ms and ping_max_loss judge echo requests "
+                                         "through the tunnel: give the probe options.ping (the address to send "
+                                         "them to)");
+    };
+    if (n["expect"]) {
+        read_expectations(r, n["expect"], p.expect, *kind, "expect");
+        check_pings(p.expect, n["expect"], "expect");
+    }
     kind->check_probe(r, n, p);
     if (n["expect_by_vantage"]) {
         const auto m = n["expect_by_vantage"];
@@ -209,10 +316,44 @@ ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
             if (!s.vantage(v)) r.fail(it->first, "expect_by_vantage names unknown vantage point '" + v + "'");
             Expectations e;
             read_expectations(r, it->second, e, *kind, "expect_by_vantage." + v);
+            check_pings(e, it->second, "expect_by_vantage." + v);
             p.expect_by_vantage[v] = e;
         }
     }
     return p;
+}
+
+// Across probes and targets: a row that must log in (a tunnel expected, echo requests asked for) has credentials,
+// and a target's credentials are used by some probe (credentials on a server no probe logs in to are a mistake
+// the file should not hide).
+void check_credentials(YamlReader& r, const Scenario& s) {
+    const std::string how = "give the probe or the target credentials: {user, password_file | password_env}";
+    std::set<std::string> used;  // targets whose credentials some probe takes
+    for (const auto& p : s.probes) {
+        const ProbeKind& kind = p.kind();
+        if (!kind.takes_credentials()) continue;
+        bool tunnel = p.expect.tunnel.any();
+        for (const auto& [vantage, e] : p.expect_by_vantage) tunnel = tunnel || e.tunnel.any();
+        for (const auto& t : s.targets) {
+            if (!p.targets.empty() && std::find(p.targets.begin(), p.targets.end(), t.name) == p.targets.end())
+                continue;
+            if (!p.credentials && t.credentials) used.insert(t.name);
+            if (p.credentials_for(t)) continue;
+            if (tunnel)
+                r.note(p.mark, "probe '" + p.name + "' expects a tunnel (expect.tunnel) on target '" + t.name +
+                                   "', which has no credentials: " + how);
+            if (kind.pings(p.options))
+                r.note(p.mark, "probe '" + p.name +
+                                   "' sends echo requests through the tunnel (options.ping) on "
+                                   "target '" +
+                                   t.name + "', which has no credentials: " + how);
+        }
+    }
+    for (const auto& t : s.targets)
+        if (t.credentials && !used.count(t.name))
+            r.note(t.credentials_mark, "target '" + t.name + "' has credentials that no probe uses: only a " +
+                                           login_kind_names() +
+                                           " probe without credentials of its own logs in with its target's");
 }
 
 // yaml-cpp keeps every pair of a mapping, and `node[key]` finds the first: a key written twice would be
@@ -276,6 +417,7 @@ Scenario read(YamlReader& r, const YAML::Node& root) {
             s.probes.push_back(p);
         });
     if (r.problems().empty() && s.probes.empty()) r.note(mark_of(root["probes"]), "the scenario has no probes");
+    if (r.problems().empty()) check_credentials(r, s);
     return s;
 }
 

@@ -69,6 +69,8 @@ public:
 
     asio::awaitable<void> run() {
         r_.sstp.correlation_id = random_guid();
+        // Asked to log in: the result says so (its `tunnel`) even when the probe ends before the login starts.
+        r_.tunnel.credentials_given = opt_.credentials.has_value();
         // One co_await per statement: GCC 12 miscompiles co_await inside && (see ikev2_probe.cpp).
         auto address = co_await s_.resolve(opt_.address);
         bool ok = address.has_value();

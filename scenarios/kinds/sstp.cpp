@@ -3,6 +3,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <arpa/inet.h>
+
 #include "probes/limits.hpp"
 #include "probes/sstp/sstp_json.hpp"
 #include "scenarios/exposition.hpp"
@@ -33,7 +35,10 @@ std::string blackbox_tls_version(const std::string& v) {
 
 const probes::SstpResult& sstp(const ProbeResult& r) { return std::get<probes::SstpResult>(r); }
 
+// The probe's options, the credentials without their password: the diagnosis needs no more, and the password is
+// read only by run(), as the probe starts.
 probes::SstpOptions probe_options(const RowTarget& t, const KindOptions& options) {
+    const auto& s = std::get<SstpProbeOptions>(options);
     probes::SstpOptions o;
     o.host = t.host;
     o.port = t.port;
@@ -43,10 +48,20 @@ probes::SstpOptions probe_options(const RowTarget& t, const KindOptions& options
     if (t.trust) o.tls.trust = t.trust->get(t.ca);  // every SSTP probe verifies a chain
     o.vantage = t.vantage;
     o.timeout_seconds = t.timeout;
-    o.phase_timeout_seconds = std::get<SstpProbeOptions>(options).phase_timeout;
+    o.phase_timeout_seconds = s.phase_timeout;
     o.stop = t.stop;
     o.load = t.load;
+    if (t.credentials) {
+        o.credentials = probes::SstpCredentials{t.credentials->user, "", s.allow_weak_auth};
+        o.ping = s.ping;
+        o.ping_count = s.ping_count;
+    }
     return o;
+}
+
+bool is_ipv4(const std::string& a) {
+    unsigned char buf[4];
+    return ::inet_pton(AF_INET, a.c_str(), buf) == 1;
 }
 
 class Sstp final : public ProbeKind {
@@ -54,7 +69,8 @@ public:
     std::string name() const override { return "sstp"; }
     std::uint16_t default_port() const override { return 443; }
     std::vector<std::string> phases() const override {
-        return {"resolve", "tcp_connect", "tls_handshake", "http", "call_connect", "ppp_lcp", "disconnect"};
+        return {"resolve",  "tcp_connect",    "tls_handshake", "http",      "call_connect", "ppp_lcp",
+                "ppp_auth", "call_connected", "ipcp",          "data_path", "disconnect"};
     }
     const std::vector<KindOption>& options() const override {
         static const std::vector<KindOption> all{
@@ -65,6 +81,27 @@ public:
              {},
              "--phase-timeout",
              "Deadline for each phase, seconds; 0 = the whole deadline (default: --timeout)"},
+            {"ping",
+             KindOption::Type::string,
+             0,
+             0,
+             {},
+             "--ping",
+             "With --user: IPv4 address to send ICMP echo requests to through the tunnel"},
+            {"ping_count",
+             KindOption::Type::integer,
+             1,
+             probes::kMaxPingCount,
+             {},
+             "--ping-count",
+             "Echo requests to send with --ping"},
+            {"allow_weak_auth",
+             KindOption::Type::boolean,
+             0,
+             0,
+             {},
+             "--allow-weak-auth",
+             "With --user: answer PAP or CHAP-MD5 when the server asks for them (reported as weak)"},
         };
         return all;
     }
@@ -75,6 +112,19 @@ public:
         const auto& phase_timeout = option("phase_timeout");
         if (o["phase_timeout"])
             s.phase_timeout = r.number(o["phase_timeout"], "phase_timeout", phase_timeout.min, phase_timeout.max);
+        if (o["ping"]) {
+            s.ping = r.nonempty(o["ping"], "ping");
+            if (!is_ipv4(s.ping))
+                r.fail(o["ping"],
+                       "ping must be an IPv4 address (the tunnel's IPCP carries IPv4), not '" + s.ping + "'");
+        }
+        if (o["ping_count"]) {
+            if (!o["ping"]) r.fail(o["ping_count"], "ping_count needs ping (the address to send echo requests to)");
+            const auto& count = option("ping_count");
+            s.ping_count = static_cast<int>(
+                r.integer(o["ping_count"], "ping_count", static_cast<long>(count.min), static_cast<long>(count.max)));
+        }
+        if (o["allow_weak_auth"]) s.allow_weak_auth = r.boolean(o["allow_weak_auth"], "allow_weak_auth");
         return s;
     }
     std::set<std::string> expect_keys() const override { return {"tls", "sstp"}; }
@@ -103,8 +153,30 @@ public:
         }
     }
 
+    bool takes_credentials() const override { return true; }
+    bool pings(const KindOptions& options) const override { return !std::get<SstpProbeOptions>(options).ping.empty(); }
+    std::optional<TunnelFacts> tunnel(const ProbeResult& result) const override {
+        const auto& t = sstp(result).tunnel;
+        if (!t.credentials_given) return std::nullopt;
+        TunnelFacts f;
+        f.credentials_withheld = t.credentials_withheld;
+        f.connected = t.connected;
+        f.address = t.address;
+        f.dns = t.dns;
+        f.ping_target = t.ping_target;
+        f.echoes_sent = static_cast<int>(t.echoes.size());
+        f.echo_replies = t.echo_replies;
+        for (const auto& e : t.echoes)
+            if (e.replied) f.rtt_ms.push_back(e.rtt_ms);
+        return f;
+    }
+
     boost::asio::awaitable<ProbeResult> run(const RowTarget& t, const KindOptions& options) const override {
-        probes::SstpResult r = co_await probes::sstp_probe(probe_options(t, options));
+        probes::SstpOptions o = probe_options(t, options);
+        // Read as the probe starts (a file that cannot be read now is this row's harness error); it lives in
+        // the probe's options until the probe ends, and no result has a place for it.
+        if (t.credentials) o.credentials->password = t.credentials->read_password();
+        probes::SstpResult r = co_await probes::sstp_probe(std::move(o));
         co_return r;
     }
     void diagnose(ProbeResult& result, const RowTarget& t, const KindOptions& options) const override {

@@ -14,6 +14,11 @@ class ProbeKind;
 
 struct SstpProbeOptions {
     double phase_timeout = 0;
+    // With credentials (the probe's or its target's `credentials:`): the data path's echo requests, and whether
+    // PAP or CHAP-MD5 may be answered.
+    std::string ping;  // IPv4 address inside the tunnel; "" = no data_path phase
+    int ping_count = 3;
+    bool allow_weak_auth = false;
 };
 
 struct TlsExpect {

@@ -88,6 +88,64 @@ inline scenarios::ProbeRun refused_sstp() {
     return scenarios::ProbeRun{r};
 }
 
+// A probe that logged in (credentials), got 192.168.30.10 and DNS 192.168.30.1, and sent three echo requests to
+// 192.168.30.1 of which `replies` came back (1.5, 2.5 and 4.0 ms).
+inline scenarios::ProbeRun tunnel_sstp(int replies = 3) {
+    auto run = healthy_sstp();
+    auto& r = run.as<probes::SstpResult>();
+    r.phases.pop_back();  // disconnect, after the login's phases
+    add_phases(r.phases, {"ppp_auth", "call_connected", "ipcp", "data_path", "disconnect"}, 0.01,
+               replies == 0 ? "data_path" : "", probes::PhaseOutcome::failed, "no echo reply");
+    auto& t = r.tunnel;
+    t.credentials_given = true;
+    t.auth_method = "MS-CHAPv2";
+    t.server_proven = true;
+    t.authenticated = true;
+    t.binding_hash = "SHA256";
+    t.call_connected_sent = true;
+    t.connected = true;
+    t.address = "192.168.30.10";
+    t.dns = {"192.168.30.1"};
+    t.ping_target = "192.168.30.1";
+    const double rtt[] = {1.5, 2.5, 4.0};
+    for (int i = 0; i < 3; ++i) {
+        probes::SstpEcho e;
+        e.sequence = i + 1;
+        e.replied = i < replies;
+        e.rtt_ms = e.replied ? rtt[i] : 0;
+        e.answer = e.replied ? "reply" : "none";
+        t.echoes.push_back(e);
+    }
+    t.echo_replies = replies;
+    if (replies == 0) {
+        r.failed_phase = "data_path";
+        r.success = false;
+        r.handshake_ok = false;
+        r.findings.push_back(probes::Finding{probes::Severity::error, "sstp.traffic_does_not_pass",
+                                             "connected, but traffic does not pass", ""});
+    }
+    return run;
+}
+
+// A probe with credentials whose login was refused: MS-CHAPv2 E=691 (wrong password or unknown user).
+inline scenarios::ProbeRun refused_login_sstp() {
+    auto run = healthy_sstp();
+    auto& r = run.as<probes::SstpResult>();
+    r.phases.pop_back();
+    add_phases(r.phases, {"ppp_auth"}, 0.01, "ppp_auth", probes::PhaseOutcome::failed,
+               "MS-CHAPv2 Failure E=691: authentication failure");
+    r.tunnel.credentials_given = true;
+    r.tunnel.auth_method = "MS-CHAPv2";
+    r.tunnel.mschap_error = 691;
+    r.failed_phase = "ppp_auth";
+    r.success = false;
+    r.handshake_ok = false;
+    r.windows_error = "691";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "sstp.auth_rejected",
+                                         "the server refused the credentials (MS-CHAPv2 E=691)", "691"});
+    return run;
+}
+
 inline scenarios::ProbeRun healthy_ikev2(bool fragmentation = true) {
     probes::Ikev2Result r;
     r.host = "vpn.example.com";

@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "probes/local_checks.hpp"
+#include "probes/password_source.hpp"
 #include "scenarios/preflight.hpp"
 #include "tests/support/test_certificate.hpp"
 
@@ -209,6 +210,94 @@ TEST(Preflight, CaFilesMustBeReadablePemCertificates) {
     EXPECT_THAT(p[2].message, HasSubstr("PEM"));
     std::filesystem::remove(not_pem);
     std::filesystem::remove(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// A password file or variable that cannot give a password is refused at its key, with the reason, before
+// anything runs; the password itself is read and dropped (a run reads it again), and never quoted.
+TEST(Preflight, PasswordFilesMustBeReadableAndPasswordVariablesSet) {
+    const std::string secret = "Preflight-Sekrit-1";
+    auto good = write("pw-good", secret + "\n");
+    auto empty = write("pw-empty", "\nsecond line\n");
+    auto dir = temp_path("pwdir");
+    std::filesystem::create_directories(dir);
+    ::setenv("VPNPROBE_TEST_PW_SET", secret.c_str(), 1);
+    ::unsetenv("VPNPROBE_TEST_PW_UNSET");
+    ::setenv("VPNPROBE_TEST_PW_EMPTY", "", 1);
+    auto p = problems_of(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+        "  - {name: good, host: 127.0.0.1, credentials: {user: u, password_file: " +
+        good +
+        "}}\n"
+        "  - {name: missing, host: 127.0.0.1, credentials: {user: u, password_file: /nonexistent/pw}}\n"
+        "  - {name: dir, host: 127.0.0.1, credentials: {user: u, password_file: " +
+        dir +
+        "}}\n"
+        "  - {name: empty, host: 127.0.0.1, credentials: {user: u, password_file: " +
+        empty +
+        "}}\n"
+        "  - {name: env, host: 127.0.0.1, credentials: {user: u, password_env: VPNPROBE_TEST_PW_SET}}\n"
+        "probes:\n"
+        "  - type: sstp\n"
+        "  - name: unset\n    type: sstp\n    targets: [good]\n"
+        "    credentials: {user: v, password_env: VPNPROBE_TEST_PW_UNSET}\n"
+        "  - name: blank\n    type: sstp\n    targets: [good]\n"
+        "    credentials: {user: w, password_env: VPNPROBE_TEST_PW_EMPTY}\n");
+    ASSERT_EQ(p.size(), 5u) << joined(p);
+    EXPECT_EQ(p[0].mark.line, 4);
+    EXPECT_THAT(p[0].message, HasSubstr("target 'missing': credentials of u: password_file /nonexistent/pw cannot be "
+                                        "read: No such file or directory"));
+    EXPECT_EQ(p[1].mark.line, 5);
+    EXPECT_THAT(p[1].message, HasSubstr("Is a directory"));
+    EXPECT_THAT(p[2].message, HasSubstr("the first line is empty"));
+    EXPECT_EQ(p[3].mark.line, 13);  // its password_env key
+    EXPECT_THAT(p[3].message,
+                HasSubstr("probe 'unset': credentials of v: password_env VPNPROBE_TEST_PW_UNSET is not set"));
+    EXPECT_THAT(p[4].message, HasSubstr("password_env VPNPROBE_TEST_PW_EMPTY is empty"));
+    EXPECT_THAT(joined(p), testing::Not(HasSubstr(secret)));
+    ::unsetenv("VPNPROBE_TEST_PW_SET");
+    ::unsetenv("VPNPROBE_TEST_PW_EMPTY");
+    std::filesystem::remove(good);
+    std::filesystem::remove(empty);
+    std::filesystem::remove(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// The password file's first line, without its line end, and no more of the file; what is wrong said without a
+// word of the content.
+TEST(PasswordSource, TheFirstLineOnlyAndReasonsWithoutTheContent) {
+    using vpnprobe::probes::read_password_file;
+    auto crlf = write("pw-crlf", "Sekrit-CRLF\r\nsecond line\n");
+    EXPECT_EQ(read_password_file(crlf), "Sekrit-CRLF");
+    auto bare = write("pw-bare", "Sekrit-no-newline");
+    EXPECT_EQ(read_password_file(bare), "Sekrit-no-newline");
+    auto spaces = write("pw-spaces", " two words \n");
+    EXPECT_EQ(read_password_file(spaces), " two words ") << "a password may start or end with a space";
+    auto huge = write("pw-huge", std::string(5000, 'S') + "\n");
+    try {
+        (void)read_password_file(huge);
+        ADD_FAILURE() << "a 5000-byte first line was taken";
+    } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("longer than 1024 bytes"));
+        EXPECT_THAT(e.what(), testing::Not(HasSubstr("SSSS")));
+    }
+    auto exactly = write("pw-1024", std::string(1024, 'x') + "\r\n");
+    EXPECT_EQ(read_password_file(exactly).size(), 1024u);
+    EXPECT_THROW((void)read_password_file("/nonexistent/pw"), std::runtime_error);
+    EXPECT_THAT(vpnprobe::probes::password_file_problem(temp_path("none")).value_or(""),
+                HasSubstr("cannot be read: No such file or directory"));
+    EXPECT_FALSE(vpnprobe::probes::password_file_problem(crlf));
+    EXPECT_TRUE(vpnprobe::probes::is_environment_name("VPN_PW_2"));
+    EXPECT_FALSE(vpnprobe::probes::is_environment_name("2PW"));
+    EXPECT_FALSE(vpnprobe::probes::is_environment_name("pw!"));
+    EXPECT_FALSE(vpnprobe::probes::is_environment_name(""));
+    for (const auto& f : {crlf, bare, spaces, huge, exactly}) std::filesystem::remove(f);
 }
 
 }  // namespace

@@ -289,6 +289,7 @@ TEST(ProbeKinds, TheJsonSchemaAgreesWithEachKindsOptionsPhasesAndExpectations) {
             std::set<std::string> want{"success",     "failed_phase", "windows_error", "findings",
                                        "no_findings", "certificate",  "timing"};
             for (const auto& key : k->expect_keys()) want.insert(key);
+            if (k->takes_credentials()) want.insert("tunnel");  // shared by the kinds that log in
             EXPECT_EQ(keys_of(expect.at("properties")), want);
             std::vector<std::string> phases{""};
             for (const auto& ph : k->phases()) phases.push_back(ph);

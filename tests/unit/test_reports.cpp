@@ -239,3 +239,101 @@ TEST(Reports, TheJunitCheckRejectsAnInvalidReport) {
 }
 
 }  // namespace
+
+namespace {
+
+// Three credentialed SSTP rows: a tunnel with every echo answered, one whose echoes all went unanswered
+// (connected, traffic does not pass), one whose login was refused (691); and a row without credentials.
+ScenarioResult tunnel_sample() {
+    ScenarioResult r;
+    r.name = "tunnels";
+    r.file = "tunnels.yaml";
+    Expectations e;
+    e.tunnel.connected = true;
+    e.tunnel.address_in = "192.168.30.0/24";
+    e.tunnel.ping_max_loss = 0;
+    auto add = [&](RowResult row) {
+        row.outcomes = evaluate_runs(e, row.runs);
+        row.passed = true;
+        for (const auto& o : row.outcomes) row.passed = row.passed && o.held;
+        row.timings = timing_stats(row.runs);
+        r.rows.push_back(row);
+    };
+    add(sample_row("up", "clean", "login", {tunnel_sstp()}, false));
+    add(sample_row("blackhole", "clean", "login", {tunnel_sstp(0)}, false));
+    add(sample_row("refused", "clean", "login", {refused_login_sstp()}, false));
+    RowResult plain = sample_row("plain", "clean", "sstp", {healthy_sstp()}, true);
+    plain.timings = timing_stats(plain.runs);
+    r.rows.push_back(plain);
+    return r;
+}
+
+TEST(Reports, TheTunnelInTheTableAndJunitWithItsFailures) {
+    const auto r = tunnel_sample();
+    auto text = report_table(r);
+    EXPECT_THAT(text, HasSubstr("2 of 4 passed"));
+    EXPECT_THAT(text, HasSubstr("tunnel 192.168.30.10, ping 3/3 max 4.0 ms"));
+    EXPECT_THAT(text, HasSubstr("tunnel 192.168.30.10, ping 0/3"));
+    EXPECT_THAT(text, HasSubstr("tunnel down"));
+    EXPECT_THAT(text, HasSubstr("tunnel.ping_max_loss: expected <= 0.00, got 1.00 (0 of 3 echo requests to "
+                                "192.168.30.1 answered)"));
+    EXPECT_THAT(text, HasSubstr("tunnel.connected: expected connected, got not connected"));
+    EXPECT_THAT(text, HasSubstr("(a Windows client would show: 691)"));
+
+    auto xml = report_junit(r);
+    auto file = temp_file("junit-tunnel.xml", xml);
+    auto check = run("xmllint --noout --schema " + std::string(VPNPROBE_TEST_DATA) + "/junit.xsd " + file);
+    EXPECT_EQ(check.status, 0) << check.out << "\n" << xml;
+    EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"2\""));
+    EXPECT_THAT(xml, HasSubstr("<system-out>TLSv1.3 TLS_AES_256_GCM_SHA384, tunnel 192.168.30.10, ping 3/3 max 4.0 "
+                               "ms, cert 200 d</system-out>"));
+    EXPECT_THAT(xml, HasSubstr("<failure message=\"success: expected success, got failure in ppp_auth (Windows: "
+                               "691)\""));
+    EXPECT_THAT(xml, HasSubstr("tunnel.connected: expected connected, got not connected — (the cause above) (a "
+                               "Windows client would show: 691)"));
+    std::filesystem::remove(file);
+
+    auto v = boost::json::parse(report_json(r)).as_object();
+    const auto& up = v.at("rows").as_array()[0].at("result").at("tunnel").as_object();
+    EXPECT_EQ(up.at("address").as_string(), "192.168.30.10");
+    EXPECT_EQ(up.at("ping").at("replies").as_int64(), 3);
+    EXPECT_FALSE(v.at("rows").as_array()[3].at("result").as_object().contains("tunnel"));
+}
+
+TEST(Reports, TunnelSeriesInPrometheusParseBack) {
+    const auto text = report_prometheus(tunnel_sample());
+    auto file = temp_file("tunnel.prom", text);
+    auto parsed = run(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " + file);
+    ASSERT_EQ(parsed.status, 0) << parsed.out << "\n" << text;
+    auto id = [](const std::string& target, const std::string& probe = "login") {
+        return "address=\"192.0.2.1\",probe=\"" + probe + "\",target=\"" + target +
+               "\",type=\"sstp\",vantage=\"clean\"";
+    };
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_up{" + id("up") + "} 1.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_up{" + id("blackhole") + "} 1.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_up{" + id("refused") + "} 0.0"));
+    EXPECT_THAT(parsed.out, testing::Not(HasSubstr("vpnprobe_tunnel_up{" + id("plain", "sstp"))))
+        << "a row without credentials did not try";
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_address_info{address=\"192.0.2.1\",assigned_address=\"192.168."
+                                      "30.10\",probe=\"login\",target=\"up\""));
+    EXPECT_THAT(parsed.out, testing::Not(HasSubstr("assigned_address=\"\"")));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_echo_rtt_seconds{" + std::string("address=\"192.0.2.1\",probe="
+                                                                                        "\"login\",stat=\"min\",target="
+                                                                                        "\"up\"")));
+    EXPECT_THAT(parsed.out, HasSubstr("stat=\"median\",target=\"up\",type=\"sstp\",vantage=\"clean\"} 0.0025"));
+    EXPECT_THAT(parsed.out, HasSubstr("stat=\"max\",target=\"up\",type=\"sstp\",vantage=\"clean\"} 0.004"));
+    EXPECT_THAT(parsed.out, testing::Not(HasSubstr("stat=\"max\",target=\"blackhole\"")))
+        << "no round trip when nothing came back";
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_echo_loss{" + id("up") + "} 0.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_echo_loss{" + id("blackhole") + "} 1.0"));
+    EXPECT_THAT(parsed.out, testing::Not(HasSubstr("vpnprobe_tunnel_echo_loss{" + id("refused"))))
+        << "no echo was sent";
+    // promtool, where it is installed, lints the names and types as Prometheus does.
+    if (run("command -v promtool").status == 0) {
+        auto lint = run("promtool check metrics < " + file);
+        EXPECT_EQ(lint.status, 0) << lint.out;
+    }
+    std::filesystem::remove(file);
+}
+
+}  // namespace

@@ -497,3 +497,47 @@ TEST(Runner, SelectRefusesACutThatLeavesNoRow) {
 }
 
 }  // namespace
+
+namespace {
+
+// The password is read as each run starts, not when the file is loaded: a password file gone after the load
+// fails the row as the harness's (nothing sent, nothing about the target), a password file there lets the probe
+// run; the tunnel it was asked for is reported (down: nothing listens) and judged, and no report holds the password.
+TEST(Runner, ThePasswordIsReadAsEachRunStarts) {
+    const std::string secret = "Runner-Sekrit-9";
+    const std::string pw = temp_file("runner-password", secret + "\n");
+    auto s = load_scenario_text(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\n"
+        "targets: [{name: t, host: 127.0.0.1, ports: {sstp: " +
+            std::to_string(closed_tcp_port()) + "}, credentials: {user: alice, password_file: " + pw +
+            "}}]\n"
+            "probes:\n"
+            "  - {type: sstp, timeout: 5, options: {ping: 192.0.2.1},\n"
+            "     expect: {failed_phase: tcp_connect, tunnel: {connected: false}}}\n",
+        "x.yaml");
+    std::filesystem::remove(pw);
+    auto gone = run_scenario(s, {});
+    ASSERT_EQ(gone.rows.size(), 1u);
+    EXPECT_FALSE(gone.rows[0].passed);
+    EXPECT_THAT(gone.rows[0].harness_error(),
+                HasSubstr("credentials of alice: password_file " + pw + ": cannot be read: No such file"));
+    EXPECT_EQ(gone.rows[0].last().phases().back().name, "setup") << "nothing was sent";
+
+    std::ofstream(pw) << secret << "\n";
+    auto ran = run_scenario(s, {});
+    ASSERT_EQ(ran.rows.size(), 1u);
+    const auto& row = ran.rows[0];
+    EXPECT_TRUE(row.passed) << testing::PrintToString(failure_lines(row));
+    EXPECT_TRUE(row.harness_error().empty());
+    const auto& tunnel = row.last().as<vpnprobe::probes::SstpResult>().tunnel;
+    EXPECT_TRUE(tunnel.credentials_given) << "asked to log in, though the probe ended before the login";
+    EXPECT_FALSE(tunnel.connected);
+    for (const auto& report : {report_table(ran), report_json(ran), report_junit(ran), report_prometheus(ran)}) {
+        EXPECT_THAT(report, Not(HasSubstr(secret)));
+    }
+    EXPECT_THAT(report_prometheus(ran), HasSubstr("vpnprobe_tunnel_up{"));
+    EXPECT_THAT(report_table(ran), HasSubstr("tunnel down"));
+    std::filesystem::remove(pw);
+}
+
+}  // namespace

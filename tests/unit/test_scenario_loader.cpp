@@ -298,6 +298,157 @@ TEST(ScenarioLoader, ShippedExamplesLoad) {
     EXPECT_GE(n, 4);
 }
 
+// ---- credentials, the data path and expect.tunnel -------------------------------------------------------
+
+std::string with_target_and_probe(const std::string& target_extra, const std::string& probe_lines) {
+    return "vantage_points:\n  - {name: a, netns: x}\ntargets:\n  - {name: t, host: 192.0.2.1" + target_extra +
+           "}\nprobes:\n" + probe_lines;
+}
+
+TEST(ScenarioLoader, CredentialsOnAProbeOrATargetWithThePingAndTheTunnelExpected) {
+    auto s = load_scenario_text(with_target_and_probe(", credentials: {user: alice@HUB, password_env: VPN_PW}",
+                                                      "  - type: sstp\n"
+                                                      "    options: {ping: 192.168.30.1, ping_count: 5}\n"
+                                                      "    expect:\n"
+                                                      "      tunnel: {connected: true, address_in: 192.168.30.0/24,\n"
+                                                      "               dns_includes: [192.168.30.1], ping_max_rtt_ms: "
+                                                      "50, ping_max_loss: 0.2}\n"
+                                                      "  - name: own\n    type: sstp\n"
+                                                      "    credentials: {user: bob, password_file: pw.txt}\n"),
+                                "/etc/vpnprobe/s.yaml");
+    const auto& t = s.targets.at(0);
+    ASSERT_TRUE(t.credentials);
+    EXPECT_EQ(t.credentials->user, "alice@HUB");
+    EXPECT_EQ(t.credentials->password_env, "VPN_PW");
+    EXPECT_EQ(t.credentials_mark.line, 4);
+    const auto& sstp = s.probes.at(0);
+    EXPECT_FALSE(sstp.credentials);
+    EXPECT_EQ(sstp.credentials_for(t)->user, "alice@HUB") << "a probe without its own takes its target's";
+    const auto& o = std::get<SstpProbeOptions>(sstp.options);
+    EXPECT_EQ(o.ping, "192.168.30.1");
+    EXPECT_EQ(o.ping_count, 5);
+    EXPECT_FALSE(o.allow_weak_auth);
+    EXPECT_EQ(sstp.expect.tunnel.connected, true);
+    EXPECT_EQ(sstp.expect.tunnel.address_in.value_or(""), "192.168.30.0/24");
+    EXPECT_EQ(sstp.expect.tunnel.dns_includes, std::vector<std::string>{"192.168.30.1"});
+    EXPECT_EQ(sstp.expect.tunnel.ping_max_rtt_ms.value_or(0), 50);
+    EXPECT_EQ(sstp.expect.tunnel.ping_max_loss.value_or(1), 0.2);
+    const auto& own = s.probes.at(1);
+    ASSERT_TRUE(own.credentials);
+    EXPECT_EQ(own.credentials_for(t)->user, "bob") << "a probe's own credentials win over its target's";
+    EXPECT_EQ(own.credentials->password_file, "/etc/vpnprobe/pw.txt") << "relative to the scenario file's folder";
+    EXPECT_THAT(own.credentials->source(), HasSubstr("password_file /etc/vpnprobe/pw.txt"));
+}
+
+TEST(ScenarioLoader, APasswordWrittenInTheFileIsRefusedWithoutQuotingIt) {
+    for (const std::string& where : {std::string(", credentials: {user: u, password: Sekrit-7}"),
+                                     std::string(", credentials: {user: u, password: Sekrit-7, password_env: PW}")}) {
+        auto e = problem(with_target_and_probe(where, "  - type: sstp\n"));
+        EXPECT_THAT(e, HasSubstr("bad.yaml:4:"));
+        EXPECT_THAT(e, HasSubstr("a password is never written in the scenario file"));
+        EXPECT_THAT(e, HasSubstr("password_file"));
+        EXPECT_THAT(e, HasSubstr("password_env"));
+        EXPECT_THAT(e, testing::Not(HasSubstr("Sekrit-7")));
+    }
+    auto e = problem(with_probe("  - type: sstp\n    credentials: {user: u, password: Sekrit-7}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:"));
+    EXPECT_THAT(e, HasSubstr("a password is never written in the scenario file"));
+    EXPECT_THAT(e, testing::Not(HasSubstr("Sekrit-7")));
+    // A password pasted where the variable's name goes is not quoted back either.
+    e = problem(with_probe("  - type: sstp\n    credentials: {user: u, password_env: 'Sekrit-7!'}\n"));
+    EXPECT_THAT(e, HasSubstr("password_env must name an environment variable"));
+    EXPECT_THAT(e, testing::Not(HasSubstr("Sekrit-7")));
+}
+
+TEST(ScenarioLoader, CredentialsNeedExactlyOnePasswordSource) {
+    auto e = problem(with_probe("  - type: sstp\n    credentials: {user: u, password_file: /pw, password_env: PW}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:"));
+    EXPECT_THAT(e, HasSubstr("credentials of u: give password_file or password_env, not both"));
+    e = problem(with_probe("  - type: sstp\n    credentials: {user: u}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:18: credentials of u need password_file"));
+    EXPECT_THAT(e, HasSubstr("or password_env"));
+    e = problem(with_probe("  - type: sstp\n    credentials: {password_env: PW}\n"));
+    EXPECT_THAT(e, HasSubstr("credentials needs 'user'"));
+    e = problem(with_probe("  - type: sstp\n    credentials: {user: '', password_env: PW}\n"));
+    EXPECT_THAT(e, HasSubstr("credentials.user must not be empty"));
+    e = problem(with_probe("  - type: sstp\n    credentials: {user: u, password_file: ''}\n"));
+    EXPECT_THAT(e, HasSubstr("credentials.password_file must not be empty"));
+    e = problem(with_probe("  - type: sstp\n    credentials: {user: u, password_env: PW, domain: X}\n"));
+    EXPECT_THAT(e,
+                HasSubstr("unknown key 'domain' in credentials (expected one of: password_env, password_file, user)"));
+    e = problem(with_probe("  - type: sstp\n    credentials: alice\n"));
+    EXPECT_THAT(e, HasSubstr("credentials must be a mapping"));
+}
+
+TEST(ScenarioLoader, CredentialsOnAKindThatDoesNotLogInAreRefused) {
+    auto e = problem(with_probe("  - type: ikev2\n    credentials: {user: u, password_env: PW}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:7:18: credentials: a ikev2 probe does not log in (sstp probes do)"));
+    e = problem(with_probe("  - type: ikev2\n    expect: {tunnel: {connected: true}}\n"));
+    EXPECT_THAT(e, HasSubstr("expect.tunnel: a ikev2 probe does not log in, so it has no tunnel to judge"));
+    // A target's credentials no probe takes: only an ikev2 probe, or sstp probes with credentials of their own.
+    e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}", "  - type: ikev2\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:4:"));
+    EXPECT_THAT(e, HasSubstr("target 't' has credentials that no probe uses"));
+    e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}",
+                                      "  - type: sstp\n    credentials: {user: v, password_env: PW}\n"));
+    EXPECT_THAT(e, HasSubstr("target 't' has credentials that no probe uses"));
+    // Beside an sstp probe that takes them, an ikev2 probe of the same target is fine (it does not log in).
+    EXPECT_NO_THROW(load_scenario_text(
+        with_target_and_probe(", credentials: {user: u, password_env: PW}", "  - type: sstp\n  - type: ikev2\n"),
+        "ok.yaml"));
+}
+
+TEST(ScenarioLoader, ATunnelOrAPingWithoutCredentialsIsRefused) {
+    auto e = problem(with_probe("  - type: sstp\n    expect: {tunnel: {connected: true}}\n"));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:6:5: probe 'sstp' expects a tunnel (expect.tunnel) on target 't', which has "
+                             "no credentials"));
+    e = problem(with_probe("  - type: sstp\n    expect_by_vantage: {a: {tunnel: {connected: false}}}\n"));
+    EXPECT_THAT(e, HasSubstr("expects a tunnel (expect.tunnel) on target 't'"));
+    e = problem(with_probe("  - type: sstp\n    options: {ping: 192.168.30.1}\n"));
+    EXPECT_THAT(e, HasSubstr("probe 'sstp' sends echo requests through the tunnel (options.ping) on target 't', "
+                             "which has no credentials"));
+    // Each target of the probe is looked at: one with credentials does not cover another without.
+    e = problem(
+        "vantage_points: [{name: a, netns: x}]\ntargets:\n"
+        "  - {name: t1, host: 192.0.2.1, credentials: {user: u, password_env: PW}}\n"
+        "  - {name: t2, host: 192.0.2.2}\n"
+        "probes:\n  - type: sstp\n    expect: {tunnel: {connected: true}}\n");
+    EXPECT_THAT(e, HasSubstr("on target 't2', which has no credentials"));
+    EXPECT_THAT(e, testing::Not(HasSubstr("'t1'")));
+}
+
+TEST(ScenarioLoader, TunnelExpectationsAndPingOptionsAreChecked) {
+    const std::string creds = "    credentials: {user: u, password_env: PW}\n";
+    auto e = problem(with_probe("  - type: sstp\n" + creds + "    expect: {tunnel: {address_in: 192.168.30.1/24}}\n"));
+    EXPECT_THAT(e, HasSubstr("tunnel.address_in must be an address range such as 192.168.30.0/24"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    expect: {tunnel: {address_in: 10.0.0.0/33}}\n"));
+    EXPECT_THAT(e, HasSubstr("not '10.0.0.0/33'"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    expect: {tunnel: {dns_includes: [dns.example]}}\n"));
+    EXPECT_THAT(e, HasSubstr("tunnel.dns_includes: 'dns.example' is not an IP address"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    expect: {tunnel: {connected: yes-ish}}\n"));
+    EXPECT_THAT(e, HasSubstr("tunnel.connected must be true or false"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    expect: {tunnel: {up: true}}\n"));
+    EXPECT_THAT(e, HasSubstr("unknown key 'up' in expect.tunnel"));
+    e = problem(with_probe("  - type: sstp\n" + creds +
+                           "    options: {ping: 192.168.30.1}\n    expect: {tunnel: {ping_max_loss: 1.5}}\n"));
+    EXPECT_THAT(e, HasSubstr("tunnel.ping_max_loss must be from 0 to 1"));
+    // Echo expectations need echo requests.
+    e = problem(with_probe("  - type: sstp\n" + creds + "    expect: {tunnel: {ping_max_rtt_ms: 20}}\n"));
+    EXPECT_THAT(e, HasSubstr("expect.tunnel: ping_max_rtt_ms and ping_max_loss judge echo requests through the "
+                             "tunnel: give the probe options.ping"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    options: {ping: vpn.example.com}\n"));
+    EXPECT_THAT(e, HasSubstr("ping must be an IPv4 address"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    options: {ping_count: 3}\n"));
+    EXPECT_THAT(e, HasSubstr("ping_count needs ping"));
+    e = problem(with_probe("  - type: sstp\n" + creds + "    options: {ping: 192.0.2.9, ping_count: 101}\n"));
+    EXPECT_THAT(e, HasSubstr("ping_count must be from 1 to 100"));
+    // The login's phases are phases of an sstp probe.
+    EXPECT_NO_THROW(load_scenario_text(with_probe("  - type: sstp\n" + creds +
+                                                  "    expect: {success: false, failed_phase: ppp_auth, windows_error: "
+                                                  "'691'}\n"),
+                                       "ok.yaml"));
+}
+
 // The JSON Schema editors use says what the loader says: the examples pass, a bad file fails.
 int check_schema(const std::vector<std::string>& files, std::string& out) {
     std::string cmd = std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/check_schema.py " + VPNPROBE_SOURCE_DIR +
@@ -330,7 +481,14 @@ TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
           std::string(
               "vantage_points:\n  - {name: a, netns: x}\ntargets: [{name: t, host: ''}]\nprobes: [{type: sstp}]\n"),
           with_probe("  - type: sstp\n    timeout: 601\n"),
-          with_probe("  - type: sstp\n    expect: {timing: {phase_max_seconds: {http: 3601}}}\n")}) {
+          with_probe("  - type: sstp\n    expect: {timing: {phase_max_seconds: {http: 3601}}}\n"),
+          with_probe("  - type: sstp\n    credentials: {user: u, password: inline}\n"),
+          with_probe("  - type: sstp\n    credentials: {user: u}\n"),
+          with_probe("  - type: sstp\n    credentials: {user: u, password_file: /pw, password_env: PW}\n"),
+          with_probe("  - type: ikev2\n    credentials: {user: u, password_env: PW}\n"),
+          with_probe("  - type: ikev2\n    expect: {tunnel: {connected: true}}\n"),
+          with_probe("  - type: sstp\n    credentials: {user: u, password_env: PW}\n"
+                     "    expect: {tunnel: {ping_max_loss: 2}}\n")}) {
         auto path =
             std::filesystem::temp_directory_path() / ("vpnprobe-schema-" + std::to_string(::getpid()) + ".yaml");
         std::ofstream(path) << bad;
