@@ -126,8 +126,10 @@ public:
             // message ID, so the Delete takes the one after the last.
             const bool login = ok && opt_.credentials.has_value();
             if (login) {
-                co_await tunnel();
-                co_await delete_sa(*sock4500_, sa_.next_message_id);
+                // A server that refused the login (EAP-Failure, AUTHENTICATION_FAILED) has dropped the IKE SA
+                // itself (strongSwan answers no Delete then): nothing is left to delete.
+                const bool sa_left = co_await tunnel();
+                if (sa_left) co_await delete_sa(*sock4500_, sa_.next_message_id);
             } else if (ok) {
                 co_await delete_sa(*sock4500_, 2);
             } else if (s_.interrupted() && sa_.keys) {
@@ -392,13 +394,18 @@ private:
 
     // ---- the user tunnel: EAP, the final IKE_AUTH, the CHILD_SA -------------------------------------------------
 
-    asio::awaitable<void> tunnel() {
+    // Whether the server still holds the IKE SA afterwards (a Delete is due).
+    asio::awaitable<bool> tunnel() {
         r_.tunnel.credentials_given = true;
         Bytes msk;
         bool ok = co_await eap(msk);
         if (ok) ok = co_await ike_auth_complete(msk);
         if (!msk.empty()) OPENSSL_cleanse(msk.data(), msk.size());
         if (ok) child_sa();
+        const FailureReason last = r_.phases.back().reason;
+        const bool refused =
+            !ok && (last == FailureReason::ikev2_eap_failure || last == FailureReason::ikev2_authentication_failed);
+        co_return !refused;
     }
 
     asio::awaitable<bool> eap(Bytes& msk) {

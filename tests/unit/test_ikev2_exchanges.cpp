@@ -13,12 +13,12 @@
 #include "probes/ikev2/eap_exchange.hpp"
 #include "probes/ikev2/ike_auth_complete_exchange.hpp"
 #include "probes/ikev2/ike_auth_exchange.hpp"
-#include "protocol/auth/eap_mschapv2.hpp"
-#include "protocol/ikev2/ikev2_crypto_auth.hpp"
-#include "protocol/ikev2/ikev2_eap.hpp"
 #include "probes/ikev2/informational_exchange.hpp"
 #include "probes/ikev2/sa_init_exchange.hpp"
+#include "protocol/auth/eap_mschapv2.hpp"
+#include "protocol/ikev2/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2/ikev2_crypto_cipher.hpp"
+#include "protocol/ikev2/ikev2_eap.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ikev2/ikev2_sk.hpp"
 
@@ -667,13 +667,13 @@ struct TunnelHarness {
         peer_challenge.fill(0x66);
         std::vector<Bytes> first;
         EXPECT_EQ(auth.step->build(first), StepStatus::need_more);  // IDi and our ESP offer, as sent
-        auth.init.sa.idr_body = ike::encode_payload_body(ike::Payload::idr(ike::IdPayload{ike::id_type::fqdn,
-                                                                                            {'v', 'p', 'n'}}));
+        auth.init.sa.idr_body =
+            ike::encode_payload_body(ike::Payload::idr(ike::IdPayload{ike::id_type::fqdn, {'v', 'p', 'n'}}));
         auth.init.sa.next_message_id = 2;
-        auth.init.sa.eap_request = ike::eap_payload(proto::encode_eap_packet(
-            proto::EapPacket{proto::EapCode::request, 1, proto::eap_type::identity, {}, 0}));
-        eap = std::make_unique<EapExchange>(auth.init.sa, facts, Ikev2Credentials{user, password}, peer_challenge,
-                                            1280, fixed_randomness(), Ikev2Log{});
+        auth.init.sa.eap_request = ike::eap_payload(
+            proto::encode_eap_packet(proto::EapPacket{proto::EapCode::request, 1, proto::eap_type::identity, {}, 0}));
+        eap = std::make_unique<EapExchange>(auth.init.sa, facts, Ikev2Credentials{user, password}, peer_challenge, 1280,
+                                            fixed_randomness(), Ikev2Log{});
     }
 
     // Our next request, opened with the initiator's keys.
@@ -801,8 +801,7 @@ TEST(Ikev2EapStep, EapSuccessWithoutTheServersProofIsRefused) {
     auto r1 = h.request(*h.eap);
     ASSERT_EQ(h.answer(*h.eap, r1, {h.eap_msg(h.challenge(2))}), StepStatus::need_more);
     auto r2 = h.request(*h.eap);
-    EXPECT_EQ(h.answer(*h.eap, r2, {h.eap_msg(TunnelHarness::result(proto::EapCode::success, 2))}),
-              StepStatus::failed);
+    EXPECT_EQ(h.answer(*h.eap, r2, {h.eap_msg(TunnelHarness::result(proto::EapCode::success, 2))}), StepStatus::failed);
     EXPECT_EQ(h.eap->failure().reason, FailureReason::ikev2_eap_not_proven);
 }
 
@@ -840,9 +839,10 @@ TEST(Ikev2EapStep, AServerThatKeepsAskingIsCutOff) {
         if (s != StepStatus::need_more) break;
         auto opened = ike::open_message(datagrams.front(), ike::initiator_sk_cipher(*h.auth.init.sa.keys));
         ASSERT_TRUE(opened.ok());
-        s = h.answer(*h.eap, *opened,
-                     {h.eap_msg(proto::encode_eap_packet(proto::EapPacket{
-                         proto::EapCode::request, static_cast<std::uint8_t>(rounds), proto::eap_type::identity, {}, 0}))});
+        s = h.answer(
+            *h.eap, *opened,
+            {h.eap_msg(proto::encode_eap_packet(proto::EapPacket{
+                proto::EapCode::request, static_cast<std::uint8_t>(rounds), proto::eap_type::identity, {}, 0}))});
         ++rounds;
     }
     EXPECT_EQ(s, StepStatus::failed);
@@ -860,10 +860,9 @@ TEST(Ikev2AuthCompleteStep, OurAuthIsTheMskMicAndTheTunnelIsRecorded) {
     ASSERT_NE(our_auth, nullptr);
     EXPECT_EQ(our_auth->method, ike::auth_method::shared_key);
     const auto& sa = h.auth.init.sa;
-    EXPECT_EQ(our_auth->data,
-              ike::eap_auth_data(sa.keys->prf_id, msk,
-                                 ike::auth_signed_octets(sa.keys->prf_id, sa.sa_init_request, sa.nr, sa.keys->sk_pi,
-                                                         sa.idi_body)));
+    EXPECT_EQ(our_auth->data, ike::eap_auth_data(sa.keys->prf_id, msk,
+                                                 ike::auth_signed_octets(sa.keys->prf_id, sa.sa_init_request, sa.nr,
+                                                                         sa.keys->sk_pi, sa.idi_body)));
     ASSERT_EQ(sa.esp_offered.size(), 2u);
     ike::Proposal chosen = sa.esp_offered[1];  // aes128gcm16, with the server's SPI
     chosen.spi = {0xc0, 0xff, 0xee, 0x01};
@@ -871,12 +870,12 @@ TEST(Ikev2AuthCompleteStep, OurAuthIsTheMskMicAndTheTunnelIsRecorded) {
     cp.cfg_type = ike::cfg_type::reply;
     cp.attributes = {{ike::cfg_attribute::internal_ip4_address, {10, 98, 32, 7}},
                      {ike::cfg_attribute::internal_ip4_dns, {10, 97, 32, 53}}};
-    ASSERT_EQ(h.answer(step, req,
-                       {ike::AuthPayload{ike::auth_method::shared_key, h.server_auth(msk)}, cp,
-                        ike::SaPayload{{chosen}},
-                        ike::Payload::tsi(ike::TsPayload{{v4_range({10, 98, 32, 7}, {10, 98, 32, 7})}}),
-                        ike::Payload::tsr(ike::TsPayload{{v4_range({10, 97, 32, 0}, {10, 97, 32, 255})}})}),
-              StepStatus::done)
+    ASSERT_EQ(
+        h.answer(step, req,
+                 {ike::AuthPayload{ike::auth_method::shared_key, h.server_auth(msk)}, cp, ike::SaPayload{{chosen}},
+                  ike::Payload::tsi(ike::TsPayload{{v4_range({10, 98, 32, 7}, {10, 98, 32, 7})}}),
+                  ike::Payload::tsr(ike::TsPayload{{v4_range({10, 97, 32, 0}, {10, 97, 32, 255})}})}),
+        StepStatus::done)
         << step.failure().error;
     EXPECT_TRUE(h.facts.authenticated);
     EXPECT_EQ(h.facts.server_auth_verified, true);
