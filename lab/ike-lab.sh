@@ -415,6 +415,19 @@ check_a() {
   ev backend-B "$(since "$lb" "$mb")" 'IKE_SA checkout not successful' || ok=1
   ! grep -q 'sending packet' <<<"$(since "$lb" "$mb")" || { EVID+="    backend-B: answered (unexpected)"$'\n'; ok=1; }
   report "lb: IKE_AUTH on 4500 reaches the other backend and is ignored (probe-a)" $ok
+  # tunnel: a user tunnel (virtual IP from the pool, CHILD_SA) and a ping through ESP to the far side
+  log=$ST/tunnel/charon.log; m=$(mark "$log")
+  init "$A" "$IKE_TUNNEL_ADDR" --child "$IKE_TUNNEL_NET" --ping "$IKE_TUNNEL_PING"; ok=$RC
+  ev initiator "$OUT" 'installing new virtual IP 10\.98\.32\.' || ok=1
+  ev initiator "$OUT" 'CHILD_SA tun\{1\} established with SPIs .* === 10\.97\.32\.0/24' || ok=1
+  ev ping "$(cat "$ST/check/${A#"$P"}/ping.out" 2>/dev/null)" ' 0% packet loss' || ok=1
+  ev responder "$(since "$log" "$m")" 'assigning virtual IP 10\.98\.32\.' || ok=1
+  report "tunnel: user tunnel up, ping through user-space ESP to the far side (probe-a)" $ok
+  log=$ST/tunnel/charon.log; m=$(mark "$log")
+  init "$A" "$IKE_TUNNEL_ADDR" --child "$IKE_TUNNEL_NET" --id "$IKE_TUNNEL_NOPOOL_ID" --tries 1
+  ok=0; [ "$RC" -ne 0 ] || ok=1
+  ev initiator "$OUT" 'received INTERNAL_ADDRESS_FAILURE notify, no CHILD_SA built' || ok=1
+  report "tunnel: IDi nopool gets no address, INTERNAL_ADDRESS_FAILURE (probe-a)" $ok
   # libreswan: EAP-only responder, IPv4 and IPv6
   local addr
   for addr in "$LIBRESWAN_ADDR" "$LIBRESWAN_ADDR6"; do
