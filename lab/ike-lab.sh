@@ -82,7 +82,7 @@ need() {
 pki_current() {
   local f
   [ "$(cat "$PKI/.mkpki-sha256" 2>/dev/null)" = "$(sha256sum "$SS/mkpki.sh" | cut -d' ' -f1)" ] || return 1
-  for f in ca server noeku big bigca; do
+  for f in ca server noeku big bigca device; do
     [ -s "$PKI/$f.key" ] && openssl x509 -in "$PKI/$f.crt" -noout -checkend 172800 >/dev/null 2>&1 || return 1
   done
   [ -s "$PKI/expired.crt" ] && [ -s "$PKI/server.p12" ]
@@ -149,6 +149,9 @@ write_env() {
     echo "IKE_TUNNEL_NET=10.97.32.0/24"
     echo "IKE_TUNNEL_DNS=10.97.32.53,10.97.32.54"
     echo "IKE_TUNNEL_NOPOOL_ID=nopool"
+    echo "IKE_DEVICE_CERT=$PKI/device.crt"
+    echo "IKE_DEVICE_KEY=$PKI/device.key"
+    echo "IKE_DEVICE_ID=\"CN=device1.vpn.test, O=vpnprobe lab\""
   } >"$tmp"
   mv "$tmp" "$ENV_FILE"
 }
@@ -428,6 +431,14 @@ check_a() {
   ok=0; [ "$RC" -ne 0 ] || ok=1
   ev initiator "$OUT" 'received INTERNAL_ADDRESS_FAILURE notify, no CHILD_SA built' || ok=1
   report "tunnel: IDi nopool gets no address, INTERNAL_ADDRESS_FAILURE (probe-a)" $ok
+  # tunnel: the device tunnel, machine certificate instead of EAP, and a ping through it
+  log=$ST/tunnel/charon.log; m=$(mark "$log")
+  init "$A" "$IKE_TUNNEL_ADDR" --child "$IKE_TUNNEL_NET" --ping "$IKE_TUNNEL_PING" --cert "$IKE_DEVICE_CERT" --key "$IKE_DEVICE_KEY"; ok=$RC
+  ev initiator "$OUT" "authentication of 'CN=device1\\.vpn\\.test, O=vpnprobe lab' \\(myself\\) with ECDSA" || ok=1
+  ev initiator "$OUT" 'CHILD_SA tun\{1\} established with SPIs .* === 10\.97\.32\.0/24' || ok=1
+  ev ping "$(cat "$ST/check/${A#"$P"}/ping.out" 2>/dev/null)" ' 0% packet loss' || ok=1
+  ev responder "$(since "$log" "$m")" "selected peer config 'device'" || ok=1
+  report "tunnel: device tunnel with the machine certificate, ping through it (probe-a)" $ok
   # libreswan: EAP-only responder, IPv4 and IPv6
   local addr
   for addr in "$LIBRESWAN_ADDR" "$LIBRESWAN_ADDR6"; do

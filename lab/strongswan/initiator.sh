@@ -17,6 +17,8 @@
 #                     space (kernel-libipsec: a TUN device ipsec0 in VANTAGE_NS while the charon runs, the
 #                     virtual IP on it); swanctl --initiate --child then also needs the CHILD_SA
 #   --ping ADDR       with --child: `ping -c 2` ADDR from VANTAGE_NS through the tunnel; DIR/ping.out
+#   --cert FILE --key FILE   the device tunnel: authenticate with this machine certificate (pubkey) instead of
+#                     EAP-MSCHAPv2; --id then defaults to the certificate's subject
 # Exit status: that of `swanctl --initiate` (0 = IKE_SA established, and with --child the CHILD_SA too);
 # with --ping, 3 when the tunnel came up but no echo reply came back. DIR/charon.log has the
 # initiator's log (ike/net/cfg/enc at level 2), DIR/initiate.out swanctl's output.
@@ -33,7 +35,7 @@ mkdir -p "$2"
 DIR=$(cd "$2" && pwd)
 shift 3
 PROPOSALS=aes256-sha256-ecp256 REMOTE_ID=vpn.test FRAG=yes ENCAP=no TRIES=3
-CA=${IKE_CA:-} SECRETS=${IKE_SECRETS:-} IDI="" CHILD_TS="" PING=""
+CA=${IKE_CA:-} SECRETS=${IKE_SECRETS:-} IDI="" CHILD_TS="" PING="" CERT="" KEY=""
 while [ $# -gt 0 ]; do
   case $1 in
     --proposals) PROPOSALS=$2 ;;
@@ -46,6 +48,8 @@ while [ $# -gt 0 ]; do
     --id) IDI=$2 ;;
     --child) CHILD_TS=$2 ;;
     --ping) PING=$2 ;;
+    --cert) CERT=$2 ;;
+    --key) KEY=$2 ;;
     *) usage ;;
   esac
   shift 2
@@ -73,7 +77,15 @@ if [ -n "$CHILD_TS" ]; then
             }
         }"
 fi
-[ -z "$IDI" ] || LOCAL_ID="id = $IDI"
+[ -z "$IDI" ] || LOCAL_ID="id = \"$IDI\""
+# The device tunnel: the machine certificate instead of the EAP account.
+LOCAL_AUTH="auth = eap-mschapv2
+            eap_id = $EAP_ID"
+if [ -n "$CERT" ]; then
+  [ -s "$CERT" ] && [ -s "$KEY" ] || die "--cert needs --key (and both files)"
+  LOCAL_AUTH="auth = pubkey
+            certs = device.crt"
+fi
 VICI=$DIR/charon.vici
 [ ${#VICI} -lt 100 ] || die "VICI socket path too long: $VICI"
 export STRONGSWAN_CONF=$DIR/strongswan.conf SWANCTL_DIR=$DIR/swanctl
@@ -81,6 +93,7 @@ export STRONGSWAN_CONF=$DIR/strongswan.conf SWANCTL_DIR=$DIR/swanctl
 rm -rf "$DIR/swanctl" "$DIR/run" "$VICI"
 mkdir -p "$DIR/run" "$DIR"/swanctl/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
 cp "$CA" "$DIR/swanctl/x509ca/ca.crt"
+if [ -n "$CERT" ]; then cp "$CERT" "$DIR/swanctl/x509/device.crt"; (umask 077; cp "$KEY" "$DIR/swanctl/private/device.key"); fi
 cat >"$DIR/strongswan.conf" <<EOF
 charon {
     load = random nonce openssl aes sha1 sha2 hmac kdf gmp pem pkcs1 pkcs8 x509 pubkey revocation constraints $LIBIPSEC kernel-netlink socket-default vici eap-identity eap-mschapv2
@@ -130,8 +143,7 @@ connections {
         childless = $CHILDLESS
         $CHILDREN
         local {
-            auth = eap-mschapv2
-            eap_id = $EAP_ID
+            $LOCAL_AUTH
             $LOCAL_ID
         }
         remote {

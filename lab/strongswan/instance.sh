@@ -27,6 +27,8 @@
 #            EAP-MSCHAPv2) and `nopool` (IDi `nopool`, the same EAP account, no address to give: strongSwan
 #            answers the CP request with INTERNAL_ADDRESS_FAILURE, the notify an exhausted pool gets; its
 #            libcharon/sa/ikev2/tasks/ike_config.c sends it whenever no pool yields an address)
+#            and `device` (the device tunnel: IDi "CN=device1.vpn.test, O=vpnprobe lab", authenticated with
+#            the machine certificate mkpki.sh issues, device.crt)
 #   bench    frag's settings for rate runs (bench/scale.sh starts and stops its own): no cookies and no
 #            blocking however many half-open IKE SAs one address holds, and log level 1 (a rate run's
 #            per-packet lines would cost the shared CPU what the client is being measured with)
@@ -315,6 +317,34 @@ write_tunnel_connections() {
     }
 EOF
      done
+     # The device tunnel: machine-certificate authentication (any certificate the lab CA issued), as the
+     # Always On VPN device tunnel logs in; selected by the certificate's subject as IDi.
+     cat <<EOF
+    device {
+        version = 2
+        proposals = $IKE
+        fragmentation = yes
+        send_cert = always
+        send_certreq = yes
+        pools = tunnel4
+        local {
+            auth = pubkey
+            certs = server.crt
+            id = vpn.test
+        }
+        remote {
+            auth = pubkey
+            id = "CN=device1.vpn.test, O=vpnprobe lab"
+            cacerts = ca.crt
+        }
+        children {
+            net {
+                local_ts = $TUNNEL_NET
+                esp_proposals = $ESP
+            }
+        }
+    }
+EOF
      cat <<EOF
 }
 pools {

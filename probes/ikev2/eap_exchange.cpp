@@ -106,7 +106,6 @@ StepStatus EapExchange::process() {
 StepStatus EapExchange::answer(const ike::EapPayload& payload) {
     auto eap = ike::eap_packet(payload);
     if (!eap) return fail(FailureReason::malformed, "malformed EAP message: " + eap.error().to_string());
-    if (log_) log_("   " + proto::describe(*eap));
     switch (eap->code) {
     case proto::EapCode::success:
         // RFC 3748 4.2 lets a server send Success early; without the MS-CHAPv2 proof the MSK is unknown.

@@ -98,7 +98,8 @@ const Offer& preset_offer(const std::string& name) {
 // OpenSSL's random bytes; the key pairs from the run's cache, unless the probe sends credentials or has none.
 Ikev2Randomness randomness(const Ikev2Options& opt) {
     Ikev2Randomness r = system_randomness();
-    r.key_exchange = key_share_source(opt.key_shares, opt.sends_credentials);
+    // A login sends credentials whether or not the caller said so: its key pair is never a reused one.
+    r.key_exchange = key_share_source(opt.key_shares, opt.sends_credentials || opt.credentials.has_value());
     return r;
 }
 
