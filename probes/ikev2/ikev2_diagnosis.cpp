@@ -219,7 +219,7 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
     r.windows_error.clear();
     const Phase* failed = nullptr;
     for (const auto& p : r.phases)
-        if (p.outcome != PhaseOutcome::ok && p.name != "delete") {
+        if (p.outcome != PhaseOutcome::ok && p.name != "delete" && p.name != "delete_child") {
             failed = &p;
             break;
         }
@@ -253,6 +253,8 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
         if (p.local && &p != failed)
             add(r, Severity::error, "probe.local",
                 "the probe could not run its " + p.name + " phase from " + r.vantage + ": " + p.error, "");
+    if (const Phase* d = r.phase("delete_child"); d && d->outcome != PhaseOutcome::ok)
+        add(r, Severity::warning, "ikev2.delete_child", "the CHILD_SA was not deleted cleanly: " + d->error, "");
     if (const Phase* d = r.phase("delete"); d && d->outcome != PhaseOutcome::ok)
         add(r, Severity::warning, "ikev2.delete", "the IKE SA was not deleted cleanly: " + d->error, "");
     // Certificate, as a Windows IKEv2 client judges it: every refusal is 13801.

@@ -56,6 +56,7 @@ json::object tunnel_json(const Ikev2TunnelFacts& t) {
     c["tsi"] = to_json_array(t.child.tsi);
     c["tsr"] = to_json_array(t.child.tsr);
     c["error_notify"] = t.child.error_notify;
+    c["deleted"] = t.child.deleted;
     o["child_sa"] = std::move(c);
     return o;
 }

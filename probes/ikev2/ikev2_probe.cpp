@@ -130,6 +130,7 @@ public:
                 // A server that refused the login (EAP-Failure, AUTHENTICATION_FAILED) has dropped the IKE SA
                 // itself (strongSwan answers no Delete then): nothing is left to delete.
                 const bool sa_left = co_await tunnel();
+                if (sa_left && r_.child_sa_secrets) co_await delete_child_sa(*sock4500_);
                 if (sa_left) co_await delete_sa(*sock4500_, sa_.next_message_id);
             } else if (ok) {
                 co_await delete_sa(*sock4500_, 2);
@@ -558,6 +559,24 @@ private:
         if (end.how == ExchangeEnd::How::done) phase.finish(PhaseOutcome::ok);
         else if (end.how == ExchangeEnd::How::failed) fail_step(phase, step.failure());
         else s_.fail_timeout(phase, "no answer to the INFORMATIONAL Delete");
+    }
+
+    // The CHILD_SA's Delete (our inbound SPI), before the IKE SA's: what a client that disconnects sends.
+    asio::awaitable<void> delete_child_sa(IkeUdpSocket& sock) {
+        PhaseTimer phase(r_.phases, "delete_child");
+        s_.enter_polite_end();
+        InformationalExchange step(sa_, r_.ike, sa_.next_message_id++, opt_.fragment_size, random_, step_log(),
+                                   r_.child_sa_secrets->spi_in);
+        int unused_retransmissions = 0;
+        const clock::duration wait = delete_wait();
+        const auto until = std::min(s_.deadline(), clock::now() + wait);
+        const double wait_seconds = std::chrono::duration<double>(wait).count();
+        ExchangeEnd end =
+            co_await drive(step, sock, until, unused_retransmissions, nullptr, std::max(0.05, wait_seconds / 2));
+        r_.tunnel.child.deleted = end.how == ExchangeEnd::How::done;
+        if (end.how == ExchangeEnd::How::done) phase.finish(PhaseOutcome::ok);
+        else if (end.how == ExchangeEnd::How::failed) fail_step(phase, step.failure());
+        else s_.fail_timeout(phase, "no answer to the INFORMATIONAL Delete of the CHILD_SA");
     }
 
     // A few of this probe's own round trips (the longest of its answered exchanges), between the floor and the

@@ -125,6 +125,7 @@ struct Ikev2ChildSaFacts {
     std::string spi_in, spi_out;  // hex: ours (the server sends with it), the server's (we send with it)
     std::vector<std::string> tsi, tsr;  // "10.98.32.1/32", "10.97.32.0/24", "10.0.0.1-10.0.0.9 proto 17 ..."
     std::string error_notify;  // why there is none: NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE, ...
+    bool deleted = false;  // our INFORMATIONAL Delete of it was answered
 };
 
 // The user tunnel (with credentials): the EAP login, the final IKE_AUTH, the configuration payload.
@@ -171,7 +172,7 @@ struct WeakProposalResult {
 struct Ikev2Result : ProbeOutcome {
     Ikev2Result() { port = 500; }
     Ikev2Facts ike;  // phases: resolve, ike_sa_init, ike_auth, nat_t_port_check, eap, ike_auth_complete, child_sa,
-        // delete
+        // delete_child, delete
     Ikev2TunnelFacts tunnel;  // with credentials
     std::shared_ptr<const Ikev2ChildSaSecrets> child_sa_secrets;  // the data path's hook; null without a CHILD_SA
     std::vector<WeakProposalResult> weak_audit;
