@@ -93,7 +93,8 @@ TEST_F(Ikev2TunnelLab, UserTunnelComesUpWithAVirtualIpDnsAndAChildSa) {
     expect_no_secret(r.out);
     auto v = boost::json::parse(r.out).as_object();
     EXPECT_TRUE(v.at("success").as_bool()) << r.out;
-    for (const char* phase : {"ike_sa_init", "ike_auth", "eap", "ike_auth_complete", "child_sa", "delete_child", "delete"})
+    for (const char* phase :
+         {"ike_sa_init", "ike_auth", "eap", "ike_auth_complete", "child_sa", "delete_child", "delete"})
         EXPECT_EQ(phase_outcome(v, phase), "ok") << phase << "\n" << r.out;
     const auto& t = v.at("tunnel").as_object();
     EXPECT_EQ(t.at("auth_method").as_string(), "EAP-MSCHAPv2");
