@@ -149,6 +149,7 @@ write_env() {
     echo "IKE_TUNNEL_NET=10.97.32.0/24"
     echo "IKE_TUNNEL_DNS=10.97.32.53,10.97.32.54"
     echo "IKE_TUNNEL_NOPOOL_ID=nopool"
+    echo "IKE_TUNNEL_NOESP_ID=noesp"
     echo "IKE_DEVICE_CERT=$PKI/device.crt"
     echo "IKE_DEVICE_KEY=$PKI/device.key"
     echo "IKE_DEVICE_ID=\"CN=device1.vpn.test, O=vpnprobe lab\""

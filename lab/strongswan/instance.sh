@@ -27,7 +27,8 @@
 #            EAP-MSCHAPv2) and `nopool` (IDi `nopool`, the same EAP account, no address to give: strongSwan
 #            answers the CP request with INTERNAL_ADDRESS_FAILURE, the notify an exhausted pool gets; its
 #            libcharon/sa/ikev2/tasks/ike_config.c sends it whenever no pool yields an address)
-#            and `device` (the device tunnel: IDi "CN=device1.vpn.test, O=vpnprobe lab", authenticated with
+#            `noesp` (IDi `noesp`: ESP 3des-sha1 only, so the CHILD_SA gets NO_PROPOSAL_CHOSEN while the
+#            IKE SA comes up), and `device` (the device tunnel: IDi "CN=device1.vpn.test, O=vpnprobe lab", authenticated with
 #            the machine certificate mkpki.sh issues, device.crt)
 #   bench    frag's settings for rate runs (bench/scale.sh starts and stops its own): no cookies and no
 #            blocking however many half-open IKE SAs one address holds, and log level 1 (a rate run's
@@ -289,7 +290,7 @@ write_tunnel_connections() {
    {
      echo "# strongSwan responder \"$NAME\", profile tunnel (written by lab/strongswan/instance.sh; SWANCTL_DIR)"
      echo "connections {"
-     for name in tunnel nopool; do
+     for name in tunnel nopool noesp; do
        cat <<EOF
     $name {
         version = 2
@@ -297,21 +298,21 @@ write_tunnel_connections() {
         fragmentation = yes
         send_cert = always
         send_certreq = yes
-        $([ "$name" = tunnel ] && echo "pools = tunnel4")
+        $([ "$name" != nopool ] && echo "pools = tunnel4")
         local {
             auth = pubkey
             certs = server.crt
             id = vpn.test
         }
         remote {
-            $([ "$name" = nopool ] && echo "id = nopool")
+            $([ "$name" != tunnel ] && echo "id = $name")
             auth = eap-mschapv2
             eap_id = %any
         }
         children {
             net {
                 local_ts = $TUNNEL_NET
-                esp_proposals = $ESP
+                esp_proposals = $([ "$name" = noesp ] && echo "3des-sha1" || echo "$ESP")
             }
         }
     }

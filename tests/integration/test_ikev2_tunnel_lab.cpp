@@ -182,6 +182,27 @@ TEST_F(Ikev2TunnelLab, NoAddressForTheUserIsInternalAddressFailure) {
         << ref.out;
 }
 
+// The `noesp` connection accepts ESP 3des-sha1 only: the login and the IKE SA work, the CHILD_SA is refused.
+TEST_F(Ikev2TunnelLab, EspProposalMismatchIsNoProposalChosenForTheChildSa) {
+    auto r = vpnprobe("--id " + var("IKE_TUNNEL_NOESP_ID") + " --password-file " + password_file_ + " --format json");
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    expect_no_secret(r.out);
+    auto v = boost::json::parse(r.out).as_object();
+    EXPECT_EQ(v.at("failed_phase").as_string(), "child_sa") << r.out;
+    EXPECT_EQ(phase_outcome(v, "ike_auth_complete"), "ok");
+    EXPECT_TRUE(has_finding(v, "ikev2.child_no_proposal_chosen")) << r.out;
+    EXPECT_EQ(v.at("windows_error").as_string(), "13868") << r.out;
+    const auto& c = v.at("tunnel").at("child_sa").as_object();
+    EXPECT_FALSE(c.at("created").as_bool());
+    EXPECT_EQ(c.at("error_notify").as_string(), "NO_PROPOSAL_CHOSEN");
+    EXPECT_EQ(c.at("offered").as_string(), "aes256-sha256;aes128gcm16");
+    EXPECT_EQ(phase_outcome(v, "delete"), "ok");
+
+    auto ref = reference("--id " + var("IKE_TUNNEL_NOESP_ID"));
+    EXPECT_NE(ref.exit_code, 0) << ref.out;
+    EXPECT_NE(ref.out.find("received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"), std::string::npos) << ref.out;
+}
+
 // Needs no lab: the password has no command-line option, and a user without one is a usage error.
 TEST(Ikev2LoginUsage, PasswordNeverFromTheCommandLine) {
     auto run = [](const std::string& args) {
