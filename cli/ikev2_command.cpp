@@ -1,3 +1,5 @@
+#include <openssl/crypto.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/credentials.hpp"
 #include "cli/host_port.hpp"
 #include "cli/ikev2_text.hpp"
 #include "cli/result_output.hpp"
@@ -66,6 +69,16 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
         ->capture_default_str();
     sub_->add_flag("--all-addresses", all_addresses_, "Probe every address HOST resolves to, one result each");
     sub_->add_flag("-v,--verbose", verbose_, "Print every message sent and received, decoded (to stderr)");
+    sub_->add_option("--eap", eap_, "With --user: the EAP method of the user tunnel")
+        ->check(CLI::IsMember({"mschapv2"}))
+        ->default_str("mschapv2");
+    non_empty(
+        sub_->add_option("--user", user_,
+                         "Log in as NAME with EAP-MSCHAPv2 after the server's AUTH and go all the way in (phases "
+                         "eap, ike_auth_complete, child_sa: the virtual IP, DNS, the CHILD_SA); the password from "
+                         "--password-file or the environment variable VPNPROBE_PASSWORD, never the command line"));
+    non_empty(sub_->add_option("--password-file", password_file_,
+                               "File whose first line is the password for --user (keep it mode 600)"));
     non_empty(
         sub_->add_option("--keylog", keylog_,
                          "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table"));
@@ -102,6 +115,15 @@ int Ikev2Command::run() {
     opt.fragment_size = fragment_size_;
     opt.offer_fragmentation = !no_fragmentation_;
     opt.sa_init_only = sa_init_only_;
+    if (!eap_.empty() && user_.empty()) throw UsageError("--eap needs --user");
+    if (auto c = read_credentials(user_, password_file_, false)) {
+        if (sa_init_only_) throw UsageError("--user needs IKE_AUTH: it cannot go with --sa-init-only");
+        if (audit_weak_) throw UsageError("--user cannot go with --audit-weak (the audit offers no credentials)");
+        opt.credentials = probes::Ikev2Credentials{c->user, c->password};
+        OPENSSL_cleanse(c->password.data(), c->password.size());
+        // A credentialed probe never takes a reused key share (key_share_cache.hpp).
+        opt.sends_credentials = true;
+    }
     // One key pair per group for this command's exchanges (--all-addresses, --audit-weak); a lone probe makes one
     // exchange, so its key pair is fresh either way.
     if (!fresh_key_share_) opt.key_shares = std::make_shared<probes::KeyShareCache>();

@@ -71,6 +71,35 @@ std::string render_ikev2_text(const Ikev2Result& r) {
     if (f.chain_verdict)
         out << "  chain " << (f.chain_verdict->valid ? "valid" : "NOT valid: " + f.chain_verdict->openssl_reason)
             << "\n";
+    if (r.tunnel.credentials_given) {
+        const auto& t = r.tunnel;
+        out << "  login: " << (t.auth_method.empty() ? "EAP" : t.auth_method) << ", " << t.eap_rounds << " EAP round"
+            << (t.eap_rounds == 1 ? "" : "s");
+        if (!t.auth_server_name.empty()) out << ", authenticator \"" << t.auth_server_name << "\"";
+        if (t.mschap_error) out << ", MS-CHAPv2 E=" << *t.mschap_error;
+        if (!t.server_message.empty()) out << ", message \"" << t.server_message << "\"";
+        out << "\n      server " << (t.server_proven ? "proved it knows the password" : "did NOT prove the password")
+            << "; EAP-Success " << (t.eap_success ? "yes" : "no") << "; final AUTH "
+            << (!t.server_auth_verified   ? "not checked"
+                : *t.server_auth_verified ? "verified from the MSK"
+                                          : "does NOT match the MSK")
+            << "\n";
+        if (!t.notifies.empty()) out << "      notifies " << notify_list(t.notifies) << "\n";
+        if (t.authenticated) {
+            out << "  tunnel: " << (t.connected ? "up" : "NOT up");
+            if (!t.address.empty()) out << ", address " << t.address;
+            if (!t.address6.empty()) out << ", address6 " << t.address6;
+            if (!t.dns.empty()) out << ", DNS " << join(t.dns, " ");
+            out << "\n";
+            if (t.child.created)
+                out << "      CHILD_SA ESP " << t.child.esp_proposal << ", SPIs in " << t.child.spi_in << " out "
+                    << t.child.spi_out << ", TSi " << join(t.child.tsi, " ") << " TSr " << join(t.child.tsr, " ")
+                    << "\n";
+            else
+                out << "      no CHILD_SA" << (t.child.error_notify.empty() ? "" : ": " + t.child.error_notify)
+                    << " (offered " << t.child.offered << ")\n";
+        }
+    }
     if (!r.weak_audit.empty()) {
         out << "  weak-proposal audit:\n";
         for (const auto& w : r.weak_audit)

@@ -14,6 +14,11 @@
 #   lb        ${P}ike-lb         10.99.28.2 fd99:28::2     UDP 500 -> ${P}ike-lb-a (10.99.29.2),
 #                                                          UDP 4500 -> ${P}ike-lb-b (10.99.30.2)
 #   libreswan ${P}ike-lsw        10.99.31.2 fd99:31::2     libreswan 4.10, EAP-TLS-only responder
+#   tunnel    ${P}ike-tunnel     10.99.32.2 fd99:32::2     the user tunnel all the way in: ESP in user space
+#                                                          (kernel-libipsec), pool 10.98.32.0/24 + DNS, the
+#                                                          protected subnet 10.97.32.0/24 where ${P}ike-far
+#                                                          (10.97.32.2, behind the responder only) answers
+#                                                          ICMP; IDi `nopool` gets no address
 # (details: lab/strongswan/README.md; indices 20-39 are the IKE lab's, 10-19 the SSTP lab's)
 #
 # usage: ike-lab.sh up | down | env | status | check
@@ -44,14 +49,18 @@ OWNER_MARK=$ST/topology-brought-up # present when our `up` brought the topology 
 SS=$HERE/strongswan
 
 # profile -> index (10.99.INDEX.2, fd99:INDEX::2); namespace ${P}ike-PROFILE
-STRONGSWAN_PROFILES=(frag nofrag fragbig noeku expired weak strict cookie)
+STRONGSWAN_PROFILES=(frag nofrag fragbig noeku expired weak strict cookie tunnel)
 declare -A IDX=([frag]=20 [nofrag]=21 [fragbig]=22 [noeku]=23 [expired]=24 [weak]=25 [strict]=26 [cookie]=27
-                [lb]=28 [lb-a]=29 [lb-b]=30 [lsw]=31)
+                [lb]=28 [lb-a]=29 [lb-b]=30 [lsw]=31 [tunnel]=32)
 # certificate each responder serves (file stem in the PKI)
 declare -A CERT=([frag]=server [nofrag]=big [fragbig]=big [noeku]=noeku [expired]=expired [weak]=server
-                 [strict]=server [cookie]=server [lb]=server [lsw]=server)
+                 [strict]=server [cookie]=server [lb]=server [lsw]=server [tunnel]=server)
 SERVERS=("${STRONGSWAN_PROFILES[@]}" lb lb-a lb-b lsw)   # every server namespace this lab adds
 EAP_ID=vpnprobe
+# The far side of the tunnel profile: a namespace reachable only through the responder's namespace, on the
+# protected subnet (instance.sh's TUNNEL_NET); what a client reaches through the CHILD_SA.
+FAR_NS=${P}ike-far
+TUNNEL_GW=10.97.32.1 TUNNEL_FAR=10.97.32.2 TUNNEL_POOL4=10.98.32.0/24
 
 log() { echo "ike-lab: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -73,7 +82,7 @@ need() {
 pki_current() {
   local f
   [ "$(cat "$PKI/.mkpki-sha256" 2>/dev/null)" = "$(sha256sum "$SS/mkpki.sh" | cut -d' ' -f1)" ] || return 1
-  for f in ca server noeku big bigca; do
+  for f in ca server noeku big bigca device; do
     [ -s "$PKI/$f.key" ] && openssl x509 -in "$PKI/$f.crt" -noout -checkend 172800 >/dev/null 2>&1 || return 1
   done
   [ -s "$PKI/expired.crt" ] && [ -s "$PKI/server.p12" ]
@@ -134,9 +143,36 @@ write_env() {
     echo "LIBRESWAN_NETNS=$(ns_of lsw)"
     echo "LIBRESWAN_CERT=$PKI/server.crt"
     echo "LIBRESWAN_LOG=$ST/lsw/pluto.log"
+    echo "IKE_TUNNEL_FAR_NETNS=$FAR_NS"
+    echo "IKE_TUNNEL_PING=$TUNNEL_FAR"
+    echo "IKE_TUNNEL_POOL4=$TUNNEL_POOL4"
+    echo "IKE_TUNNEL_NET=10.97.32.0/24"
+    echo "IKE_TUNNEL_DNS=10.97.32.53,10.97.32.54"
+    echo "IKE_TUNNEL_NOPOOL_ID=nopool"
+    echo "IKE_TUNNEL_NOESP_ID=noesp"
+    echo "IKE_DEVICE_CERT=$PKI/device.crt"
+    echo "IKE_DEVICE_KEY=$PKI/device.key"
+    echo "IKE_DEVICE_ID=\"CN=device1.vpn.test, O=vpnprobe lab\""
   } >"$tmp"
   mv "$tmp" "$ENV_FILE"
 }
+
+# far_up: ${P}ike-far on a veth pair with the tunnel responder's namespace (born in the namespaces, nothing
+# in the root one); the responder's namespace forwards between its TUN device and the far side, the far
+# side routes the pool back through it. No other route: the far side reaches nothing else.
+far_up() {
+  local tns; tns=$(ns_of tunnel)
+  ip netns add "$FAR_NS"
+  ip -n "$FAR_NS" link set lo up
+  ip -n "$tns" link add far0 type veth peer name eth0 netns "$FAR_NS"
+  ip -n "$tns" addr add "$TUNNEL_GW/24" dev far0
+  ip -n "$tns" link set far0 up
+  ip netns exec "$tns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  ip -n "$FAR_NS" addr add "$TUNNEL_FAR/24" dev eth0
+  ip -n "$FAR_NS" link set eth0 up
+  ip -n "$FAR_NS" route add "$TUNNEL_POOL4" via "$TUNNEL_GW"
+}
+far_down() { ! have_ns "$FAR_NS" || ip netns del "$FAR_NS"; }
 
 declare -A START_JOBS=()   # name -> pid (= process group) of a start job, while it runs
 
@@ -154,6 +190,7 @@ up() {
   local t0 s ns; t0=$(now_ms)
   [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, mounts)"
   need
+  ! have_ns "$FAR_NS" || die "$FAR_NS already exists: the IKE lab is up (or half-up): run '$0 down' first"
   for s in "${SERVERS[@]}"; do
     ! have_ns "$(ns_of "$s")" || die "$(ns_of "$s") already exists: the IKE lab is up (or half-up): run '$0 down' first"
   done
@@ -176,6 +213,7 @@ up() {
     log "topology ${P}router is already up: using it"
   fi
   for s in "${SERVERS[@]}"; do "$HERE/netns.sh" add-server "ike-$s" "${IDX[$s]}"; done
+  far_up
   wait "$pki_pid" || die "could not make the PKI: $(cat "$ST/pki.log")"
   wait "$fetch_pid" || die "could not extract libreswan: $(cat "$ST/libreswan-fetch.log")"
 
@@ -235,6 +273,7 @@ down() {
   fi
   for pid in "${stops[@]}"; do wait "$pid" || true; done
   kill_strays
+  far_down
   for s in "${SERVERS[@]}"; do
     ns=$(ns_of "$s")
     have_ns "$ns" && "$HERE/netns.sh" del-server "ike-$s"
@@ -380,6 +419,27 @@ check_a() {
   ev backend-B "$(since "$lb" "$mb")" 'IKE_SA checkout not successful' || ok=1
   ! grep -q 'sending packet' <<<"$(since "$lb" "$mb")" || { EVID+="    backend-B: answered (unexpected)"$'\n'; ok=1; }
   report "lb: IKE_AUTH on 4500 reaches the other backend and is ignored (probe-a)" $ok
+  # tunnel: a user tunnel (virtual IP from the pool, CHILD_SA) and a ping through ESP to the far side
+  log=$ST/tunnel/charon.log; m=$(mark "$log")
+  init "$A" "$IKE_TUNNEL_ADDR" --child "$IKE_TUNNEL_NET" --ping "$IKE_TUNNEL_PING"; ok=$RC
+  ev initiator "$OUT" 'installing new virtual IP 10\.98\.32\.' || ok=1
+  ev initiator "$OUT" 'CHILD_SA tun\{1\} established with SPIs .* === 10\.97\.32\.0/24' || ok=1
+  ev ping "$(cat "$ST/check/${A#"$P"}/ping.out" 2>/dev/null)" ' 0% packet loss' || ok=1
+  ev responder "$(since "$log" "$m")" 'assigning virtual IP 10\.98\.32\.' || ok=1
+  report "tunnel: user tunnel up, ping through user-space ESP to the far side (probe-a)" $ok
+  log=$ST/tunnel/charon.log; m=$(mark "$log")
+  init "$A" "$IKE_TUNNEL_ADDR" --child "$IKE_TUNNEL_NET" --id "$IKE_TUNNEL_NOPOOL_ID" --tries 1
+  ok=0; [ "$RC" -ne 0 ] || ok=1
+  ev initiator "$OUT" 'received INTERNAL_ADDRESS_FAILURE notify, no CHILD_SA built' || ok=1
+  report "tunnel: IDi nopool gets no address, INTERNAL_ADDRESS_FAILURE (probe-a)" $ok
+  # tunnel: the device tunnel, machine certificate instead of EAP, and a ping through it
+  log=$ST/tunnel/charon.log; m=$(mark "$log")
+  init "$A" "$IKE_TUNNEL_ADDR" --child "$IKE_TUNNEL_NET" --ping "$IKE_TUNNEL_PING" --cert "$IKE_DEVICE_CERT" --key "$IKE_DEVICE_KEY"; ok=$RC
+  ev initiator "$OUT" "authentication of 'CN=device1\\.vpn\\.test, O=vpnprobe lab' \\(myself\\) with ECDSA" || ok=1
+  ev initiator "$OUT" 'CHILD_SA tun\{1\} established with SPIs .* === 10\.97\.32\.0/24' || ok=1
+  ev ping "$(cat "$ST/check/${A#"$P"}/ping.out" 2>/dev/null)" ' 0% packet loss' || ok=1
+  ev responder "$(since "$log" "$m")" "selected peer config 'device'" || ok=1
+  report "tunnel: device tunnel with the machine certificate, ping through it (probe-a)" $ok
   # libreswan: EAP-only responder, IPv4 and IPv6
   local addr
   for addr in "$LIBRESWAN_ADDR" "$LIBRESWAN_ADDR6"; do

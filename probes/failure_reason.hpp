@@ -59,6 +59,14 @@ enum class FailureReason : std::uint8_t {
     ikev2_unprotected_answer,  // an IKE_AUTH answer outside SK
     ikev2_bad_certificate,  // the server's CERT payload does not parse
     ikev2_bad_key_exchange,  // no shared secret from the server's KE payload (a public value not on the group)
+    ikev2_eap_failure,  // EAP-Failure (after an MS-CHAPv2 Failure, or without one): the login was refused
+    ikev2_eap_not_proven,  // EAP-Success or MS-CHAPv2 Success without a valid S=: the server did not prove it knows the password
+    ikev2_eap_unsupported,  // the server insists on an EAP method the probe does not speak
+    ikev2_eap_loop,  // EAP did not finish within the allowed number of rounds
+    ikev2_server_auth_mismatch,  // the server's final AUTH does not match what the MSK gives (RFC 7296 2.16)
+    ikev2_child_sa_refused,  // no CHILD_SA in the final IKE_AUTH response: an error notify (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, ...)
+    ikev2_no_address,  // no virtual address: INTERNAL_ADDRESS_FAILURE, FAILED_CP_REQUIRED, or a CP reply without one
+    ikev2_invalid_child_choice,  // the CHILD_SA the server chose is not one we offered
 };
 
 const char* to_string(FailureReason r);

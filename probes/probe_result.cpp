@@ -106,6 +106,22 @@ const char* to_string(FailureReason r) {
         return "ikev2_bad_certificate";
     case FailureReason::ikev2_bad_key_exchange:
         return "ikev2_bad_key_exchange";
+    case FailureReason::ikev2_eap_failure:
+        return "ikev2_eap_failure";
+    case FailureReason::ikev2_eap_not_proven:
+        return "ikev2_eap_not_proven";
+    case FailureReason::ikev2_eap_unsupported:
+        return "ikev2_eap_unsupported";
+    case FailureReason::ikev2_eap_loop:
+        return "ikev2_eap_loop";
+    case FailureReason::ikev2_server_auth_mismatch:
+        return "ikev2_server_auth_mismatch";
+    case FailureReason::ikev2_child_sa_refused:
+        return "ikev2_child_sa_refused";
+    case FailureReason::ikev2_no_address:
+        return "ikev2_no_address";
+    case FailureReason::ikev2_invalid_child_choice:
+        return "ikev2_invalid_child_choice";
     }
     return "?";
 }

@@ -131,6 +131,10 @@ inline constexpr WindowsError ERROR_VPN_TIMEOUT{
     "The network connection between your computer and the VPN server could not be established because the "
     "remote server is not responding."};
 // Wrong user name or password (credentialed probe). [RAS]
+// The IKEv2 user tunnel (EAP-MSCHAPv2 inside IKE_AUTH) maps a refused password here too: the E= value of an
+// MS-CHAPv2 Failure *is* the Windows error number (RFC 2759 section 6: "691 ERROR_AUTHENTICATION_FAILURE"; the
+// codes are raserror.h's [RAS]), and an EAP-Failure without an MS-CHAPv2 verdict is the same refusal. That a
+// Windows IKEv2 client shows 691 for it is inferred from those two sources, not observed against one here.
 inline constexpr WindowsError ERROR_AUTHENTICATION_FAILURE{
     "ERROR_AUTHENTICATION_FAILURE", 691u,
     "Access denied because the user name, password, or both is not valid on the domain."};

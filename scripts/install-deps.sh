@@ -22,8 +22,11 @@ packages=(
   softether-vpnserver softether-vpncmd
   # IKEv2 lab: strongSwan (charon + swanctl); libreswan conflicts with it as a package, so lab/libreswan
   # extracts Debian's .deb (apt-get download) and needs only its libraries and NSS tools installed
+  # (libcharon-extra-plugins carries kernel-libipsec: the tunnel profile's ESP in user space, over a TUN device)
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-standard-plugins
   libstrongswan-extra-plugins libcharon-extauth-plugins
+  # the reference initiator's ping through its tunnel (lab/strongswan/initiator.sh --ping)
+  iputils-ping
   libnss3-tools libnss3 libnspr4 libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 libldap-2.5-0 libldns3
   libunbound8
 )

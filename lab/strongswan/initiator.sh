@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reference IKEv2 initiator for checking the lab: a throw-away strongSwan charon in a VANTAGE namespace
-# that initiates one childless IKE_SA (EAP-MSCHAPv2 client, server certificate checked against the lab
-# CA), prints what swanctl --initiate reports, and stops. Not part of the product: it is how
+# that initiates one IKE_SA (EAP-MSCHAPv2 client, server certificate checked against the lab CA),
+# childless unless --child asks for a tunnel, prints what swanctl --initiate reports, and stops. Not part of the product: it is how
 # `ike-lab.sh check` (and a human) confirm that each responder behaves as its profile says.
 #
 # usage: initiator.sh VANTAGE_NS DIR TARGET [options]
@@ -12,7 +12,15 @@
 #   --tries N         retransmissions before giving up (default 3: after 1, 1.4, 2, 2.7 s = 7 s)
 #   --ca FILE         CA certificate (default $IKE_CA)
 #   --secrets FILE    IKE_EAP_ID / IKE_EAP_PASSWORD (default $IKE_SECRETS)
-# Exit status: that of `swanctl --initiate` (0 = IKE_SA established). DIR/charon.log has the
+#   --id ID           our IDi (default: the EAP identity, as strongSwan sends it)
+#   --child TS        a user tunnel: ask for a virtual IP (CP) and a CHILD_SA to remote_ts TS, ESP in user
+#                     space (kernel-libipsec: a TUN device ipsec0 in VANTAGE_NS while the charon runs, the
+#                     virtual IP on it); swanctl --initiate --child then also needs the CHILD_SA
+#   --ping ADDR       with --child: `ping -c 2` ADDR from VANTAGE_NS through the tunnel; DIR/ping.out
+#   --cert FILE --key FILE   the device tunnel: authenticate with this machine certificate (pubkey) instead of
+#                     EAP-MSCHAPv2; --id then defaults to the certificate's subject
+# Exit status: that of `swanctl --initiate` (0 = IKE_SA established, and with --child the CHILD_SA too);
+# with --ping, 3 when the tunnel came up but no echo reply came back. DIR/charon.log has the
 # initiator's log (ike/net/cfg/enc at level 2), DIR/initiate.out swanctl's output.
 #
 # SAFETY: charon runs only inside VANTAGE_NS (ip netns exec); the script refuses a namespace that is
@@ -20,14 +28,14 @@
 set -euo pipefail
 
 CHARON=/usr/lib/ipsec/charon
-usage() { echo "usage: $0 VANTAGE_NS DIR TARGET [--proposals P] [--remote-id ID] [--frag yes|no] [--encap yes|no] [--tries N] [--ca FILE] [--secrets FILE]" >&2; exit 2; }
+usage() { echo "usage: $0 VANTAGE_NS DIR TARGET [--proposals P] [--remote-id ID] [--frag yes|no] [--encap yes|no] [--tries N] [--ca FILE] [--secrets FILE] [--id ID] [--child TS [--ping ADDR]]" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 NS=$1 TARGET=$3
 mkdir -p "$2"
 DIR=$(cd "$2" && pwd)
 shift 3
 PROPOSALS=aes256-sha256-ecp256 REMOTE_ID=vpn.test FRAG=yes ENCAP=no TRIES=3
-CA=${IKE_CA:-} SECRETS=${IKE_SECRETS:-}
+CA=${IKE_CA:-} SECRETS=${IKE_SECRETS:-} IDI="" CHILD_TS="" PING="" CERT="" KEY=""
 while [ $# -gt 0 ]; do
   case $1 in
     --proposals) PROPOSALS=$2 ;;
@@ -37,6 +45,11 @@ while [ $# -gt 0 ]; do
     --tries) TRIES=$2 ;;
     --ca) CA=$2 ;;
     --secrets) SECRETS=$2 ;;
+    --id) IDI=$2 ;;
+    --child) CHILD_TS=$2 ;;
+    --ping) PING=$2 ;;
+    --cert) CERT=$2 ;;
+    --key) KEY=$2 ;;
     *) usage ;;
   esac
   shift 2
@@ -50,6 +63,29 @@ die() { echo "initiator: $*" >&2; exit 2; }
 [ -s "$SECRETS" ] || die "no secrets file (--secrets or IKE_SECRETS)"
 EAP_ID=$(sed -n 's/^IKE_EAP_ID=//p' "$SECRETS")
 EAP_PW=$(sed -n 's/^IKE_EAP_PASSWORD=//p' "$SECRETS")
+[ -z "$PING" ] || [ -n "$CHILD_TS" ] || die "--ping needs --child"
+# A tunnel: ESP in user space (kernel-libipsec before kernel-netlink, or netlink takes the IPsec role), the
+# virtual IP installed on ipsec0; childless otherwise.
+LIBIPSEC="" VIP=no CHILDLESS=force CHILDREN="" LOCAL_ID=""
+if [ -n "$CHILD_TS" ]; then
+  LIBIPSEC=kernel-libipsec VIP=yes CHILDLESS=never
+  CHILDREN="vips = 0.0.0.0
+        children {
+            tun {
+                remote_ts = $CHILD_TS
+                esp_proposals = aes256gcm16-aes128gcm16, aes256-sha256
+            }
+        }"
+fi
+[ -z "$IDI" ] || LOCAL_ID="id = \"$IDI\""
+# The device tunnel: the machine certificate instead of the EAP account.
+LOCAL_AUTH="auth = eap-mschapv2
+            eap_id = $EAP_ID"
+if [ -n "$CERT" ]; then
+  [ -s "$CERT" ] && [ -s "$KEY" ] || die "--cert needs --key (and both files)"
+  LOCAL_AUTH="auth = pubkey
+            certs = device.crt"
+fi
 VICI=$DIR/charon.vici
 [ ${#VICI} -lt 100 ] || die "VICI socket path too long: $VICI"
 export STRONGSWAN_CONF=$DIR/strongswan.conf SWANCTL_DIR=$DIR/swanctl
@@ -57,11 +93,12 @@ export STRONGSWAN_CONF=$DIR/strongswan.conf SWANCTL_DIR=$DIR/swanctl
 rm -rf "$DIR/swanctl" "$DIR/run" "$VICI"
 mkdir -p "$DIR/run" "$DIR"/swanctl/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
 cp "$CA" "$DIR/swanctl/x509ca/ca.crt"
+if [ -n "$CERT" ]; then cp "$CERT" "$DIR/swanctl/x509/device.crt"; (umask 077; cp "$KEY" "$DIR/swanctl/private/device.key"); fi
 cat >"$DIR/strongswan.conf" <<EOF
 charon {
-    load = random nonce openssl aes sha1 sha2 hmac kdf gmp pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici eap-identity eap-mschapv2
-    install_routes = no
-    install_virtual_ip = no
+    load = random nonce openssl aes sha1 sha2 hmac kdf gmp pem pkcs1 pkcs8 x509 pubkey revocation constraints $LIBIPSEC kernel-netlink socket-default vici eap-identity eap-mschapv2
+    install_routes = $VIP
+    install_virtual_ip = $VIP
     retransmit_timeout = 1.0
     retransmit_base = 1.4
     retransmit_tries = $TRIES
@@ -103,10 +140,11 @@ connections {
         proposals = $PROPOSALS
         fragmentation = $FRAG
         encap = $ENCAP
-        childless = force
+        childless = $CHILDLESS
+        $CHILDREN
         local {
-            auth = eap-mschapv2
-            eap_id = $EAP_ID
+            $LOCAL_AUTH
+            $LOCAL_ID
         }
         remote {
             auth = pubkey
@@ -144,6 +182,14 @@ for _ in $(seq 500); do
 done
 swanctl --load-all --noprompt --uri "unix://$VICI" >"$DIR/swanctl-load.log" 2>&1 || die "load failed: $(cat "$DIR/swanctl-load.log")"
 rc=0
-timeout 60 swanctl --initiate --ike cli --uri "unix://$VICI" >"$DIR/initiate.out" 2>&1 || rc=$?
+if [ -n "$CHILD_TS" ]; then
+  timeout 60 swanctl --initiate --child tun --uri "unix://$VICI" >"$DIR/initiate.out" 2>&1 || rc=$?
+else
+  timeout 60 swanctl --initiate --ike cli --uri "unix://$VICI" >"$DIR/initiate.out" 2>&1 || rc=$?
+fi
 cat "$DIR/initiate.out"
+if [ "$rc" -eq 0 ] && [ -n "$PING" ]; then
+  ip netns exec "$NS" ping -n -c 2 -W 2 "$PING" >"$DIR/ping.out" 2>&1 || rc=3
+  cat "$DIR/ping.out"
+fi
 exit $rc

@@ -20,6 +20,16 @@
 #   strict   aes256gcm16-prfsha384-ecp384 only
 #   cookie   cookie_threshold 1: every IKE_SA_INIT without a valid cookie gets N(COOKIE), see below
 #   lb       a plain responder (like frag, default fragment size): the backends of lb.sh
+#   tunnel   the user tunnel all the way in: ESP in user space (kernel-libipsec, a TUN device ipsec0 in
+#            NETNS, loaded before kernel-netlink), routes installed inside NETNS only, pool tunnel4
+#            ($TUNNEL_POOL4, DNS $TUNNEL_DNS in the CP reply) and the protected subnet $TUNNEL_NET (the far
+#            namespace ike-lab.sh puts behind NETNS answers ICMP there). Two connections: `tunnel` (any IDi,
+#            EAP-MSCHAPv2) and `nopool` (IDi `nopool`, the same EAP account, no address to give: strongSwan
+#            answers the CP request with INTERNAL_ADDRESS_FAILURE, the notify an exhausted pool gets; its
+#            libcharon/sa/ikev2/tasks/ike_config.c sends it whenever no pool yields an address)
+#            `noesp` (IDi `noesp`: ESP 3des-sha1 only, so the CHILD_SA gets NO_PROPOSAL_CHOSEN while the
+#            IKE SA comes up), and `device` (the device tunnel: IDi "CN=device1.vpn.test, O=vpnprobe lab", authenticated with
+#            the machine certificate mkpki.sh issues, device.crt)
 #   bench    frag's settings for rate runs (bench/scale.sh starts and stops its own): no cookies and no
 #            blocking however many half-open IKE SAs one address holds, and log level 1 (a rate run's
 #            per-packet lines would cost the shared CPU what the client is being measured with)
@@ -29,9 +39,10 @@
 # start: writes DIR/strongswan.conf and DIR/swanctl/ (config, certificates, key, the EAP secret), then
 #   runs /usr/lib/ipsec/charon in the foreground in NETNS. charon's pid file is hard-wired to
 #   /var/run/charon.pid, so DIR/run is bind-mounted over /run in the private mount namespace that
-#   `ip netns exec` gives it (nothing of it is visible outside). No kernel-libipsec: the kernel here has
-#   XFRM but no ESP, so CHILD_SAs cannot be installed, and libipsec would fake NAT detection; the probes
-#   this lab serves stop before the CHILD_SA (EAP path) or ask for none (childless).
+#   `ip netns exec` gives it (nothing of it is visible outside). No kernel-libipsec but in `tunnel`: the
+#   kernel here has XFRM but no ESP, so CHILD_SAs cannot be installed in it, and libipsec fakes NAT
+#   detection (its NAT-D hash is deliberately wrong, to force UDP encapsulation); the other profiles'
+#   probes stop before the CHILD_SA (EAP path) or ask for none (childless).
 #   Ready = charon answers `swanctl --stats` on its VICI socket (DIR/charon.vici) and swanctl
 #   --load-all loaded the profile's connection. DIR/charon.pid holds the pid, DIR/charon.log the log
 #   (ike/net/cfg at level 2: packet sizes, proposals, fragmentation, cookies).
@@ -50,7 +61,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CHARON=/usr/lib/ipsec/charon
-PROFILES=(frag nofrag fragbig noeku expired weak strict cookie lb bench)
+PROFILES=(frag nofrag fragbig noeku expired weak strict cookie lb bench tunnel)
 
 usage() {
   echo "usage: $0 start NAME NETNS DIR [--profile P] [--pki PKIDIR] [--secrets FILE] | stop NAME NETNS DIR | profiles" >&2
@@ -119,6 +130,10 @@ stop_pid() {
 
 GOOD_IKE="aes256gcm16-aes128gcm16-prfsha384-prfsha256-ecp384-ecp256-modp2048, aes256-aes128-sha384-sha256-ecp384-ecp256-modp2048"
 GOOD_ESP="aes256gcm16-aes128gcm16, aes256-aes128-sha256-sha1"
+# The tunnel profile's addresses (ike-lab.sh builds the far namespace on TUNNEL_NET and writes them to its env).
+TUNNEL_POOL4=10.98.32.0/24
+TUNNEL_NET=10.97.32.0/24
+TUNNEL_DNS="10.97.32.53, 10.97.32.54"
 # What a Windows Server RRAS accepts out of the box (Windows clients offer DH group 2 only by default):
 # single-transform proposals too, so `strongswan.conf` shows them one per line in the log.
 WEAK_IKE="3des-sha1-modp1024, aes256-sha1-modp1024, aes128-sha1-modp1024, 3des-sha256-modp1024, aes256-sha256-modp1024, aes128-sha256-modp2048, aes256-aes192-aes128-3des-sha384-sha256-sha1-modp2048-modp1024-ecp256-ecp384"
@@ -127,7 +142,7 @@ STRICT_IKE="aes256gcm16-prfsha384-ecp384"
 
 # profile -> certificate (PKI file stem), fragmentation, fragment_size, IKE proposals, ESP proposals
 profile_settings() {
-  CERT=server FRAG=yes FRAGSIZE=1280 IKE=$GOOD_IKE ESP=$GOOD_ESP EXTRA="" LOGEXTRA="" LOGLEVEL=2
+  CERT=server FRAG=yes FRAGSIZE=1280 IKE=$GOOD_IKE ESP=$GOOD_ESP EXTRA="" LOGEXTRA="" LOGLEVEL=2 LIBIPSEC="" ROUTES=no
   case $PROFILE in
     frag)    FRAGSIZE=500 ;;
     nofrag)  CERT=big FRAG=no ;;
@@ -148,6 +163,8 @@ profile_settings() {
              EXTRA="    dos_protection = yes
     cookie_threshold = 1000000     # (the lab's block_threshold below is 1000000 too)
     cookie_threshold_ip = 1000000" ;;
+    tunnel)  LIBIPSEC=kernel-libipsec ROUTES=yes LOGEXTRA="            chd = 2         # CHILD_SA proposals and traffic selectors
+            esp = 1" ;;
     lb)      LOGEXTRA="            mgr = 2         # \"IKE_SA checkout not successful\": a message for an unknown IKE_SA" ;;
     *) die "unknown profile '$PROFILE' (one of: ${PROFILES[*]})" ;;
   esac
@@ -174,11 +191,14 @@ write_config() {
   cat >"$DIR/strongswan.conf" <<EOF
 # strongSwan responder "$NAME", profile $PROFILE (written by lab/strongswan/instance.sh; STRONGSWAN_CONF)
 charon {
-    # explicit plugin list instead of load_modular + /etc/strongswan.d: no kernel-libipsec (see instance.sh)
-    load = random nonce openssl aes sha1 sha2 hmac kdf gmp pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici eap-identity eap-mschapv2
+    # explicit plugin list instead of load_modular + /etc/strongswan.d: kernel-libipsec only in tunnel
+    # (see instance.sh), and there before kernel-netlink, or netlink takes the IPsec role and every
+    # CHILD_SA fails ("unable to add SAD entry ... Function not implemented")
+    load = random nonce openssl aes sha1 sha2 hmac kdf gmp pem pkcs1 pkcs8 x509 pubkey revocation constraints $LIBIPSEC kernel-netlink socket-default vici eap-identity eap-mschapv2
     port = 500
     port_nat_t = 4500
-    install_routes = no
+    # tunnel: routes to the clients' virtual IPs through ipsec0, in this namespace's table 220 only
+    install_routes = $ROUTES
     install_virtual_ip = no
     fragment_size = $FRAGSIZE
     send_vendor_id = yes
@@ -214,6 +234,7 @@ swanctl {
 }
 EOF
 
+  if [ "$PROFILE" = tunnel ]; then write_tunnel_connections "$eap_id" "$eap_pw"; return; fi
   (umask 077; cat >"$DIR/swanctl/swanctl.conf" <<EOF
 # strongSwan responder "$NAME", profile $PROFILE (written by lab/strongswan/instance.sh; SWANCTL_DIR)
 connections {
@@ -259,6 +280,91 @@ secrets {
 EOF
   )
 }
+
+# The tunnel profile: the user tunnel with its pool, DNS and protected subnet, and a connection without
+# an address to give (selected by IDi `nopool`: strongSwan picks the peer config whose remote id matches
+# best, so every other IDi gets `tunnel`).
+write_tunnel_connections() {
+  local eap_id=$1 eap_pw=$2 name
+  (umask 077
+   {
+     echo "# strongSwan responder \"$NAME\", profile tunnel (written by lab/strongswan/instance.sh; SWANCTL_DIR)"
+     echo "connections {"
+     for name in tunnel nopool noesp; do
+       cat <<EOF
+    $name {
+        version = 2
+        proposals = $IKE
+        fragmentation = yes
+        send_cert = always
+        send_certreq = yes
+        $([ "$name" != nopool ] && echo "pools = tunnel4")
+        local {
+            auth = pubkey
+            certs = server.crt
+            id = vpn.test
+        }
+        remote {
+            $([ "$name" != tunnel ] && echo "id = $name")
+            auth = eap-mschapv2
+            eap_id = %any
+        }
+        children {
+            net {
+                local_ts = $TUNNEL_NET
+                esp_proposals = $([ "$name" = noesp ] && echo "3des-sha1" || echo "$ESP")
+            }
+        }
+    }
+EOF
+     done
+     # The device tunnel: machine-certificate authentication (any certificate the lab CA issued), as the
+     # Always On VPN device tunnel logs in; selected by the certificate's subject as IDi.
+     cat <<EOF
+    device {
+        version = 2
+        proposals = $IKE
+        fragmentation = yes
+        send_cert = always
+        send_certreq = yes
+        pools = tunnel4
+        local {
+            auth = pubkey
+            certs = server.crt
+            id = vpn.test
+        }
+        remote {
+            auth = pubkey
+            id = "CN=device1.vpn.test, O=vpnprobe lab"
+            cacerts = ca.crt
+        }
+        children {
+            net {
+                local_ts = $TUNNEL_NET
+                esp_proposals = $ESP
+            }
+        }
+    }
+EOF
+     cat <<EOF
+}
+pools {
+    # handed out in configuration payloads, with the DNS servers; routed back through ipsec0
+    tunnel4 {
+        addrs = $TUNNEL_POOL4
+        dns = $TUNNEL_DNS
+    }
+}
+secrets {
+    eap-lab {
+        id = $eap_id
+        secret = "$eap_pw"
+    }
+}
+EOF
+   } >"$DIR/swanctl/swanctl.conf")
+}
+
 
 # ---- start / stop ------------------------------------------------------------------------------------
 

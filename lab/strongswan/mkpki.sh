@@ -15,6 +15,9 @@
 #                         A responder sending both certificates and an RSA-4096 AUTH makes an IKE_AUTH
 #                         response of about 4 KB: more than a 1500-byte path carries in one datagram.
 #   server.p12            server.crt + key + ca.crt for libreswan's NSS database (empty password)
+#   device.crt/.key       a machine certificate for the device tunnel: ECDSA P-256, CN device1.vpn.test, EKU
+#                         clientAuth + IKE intermediate (what Microsoft's Always On VPN device template has),
+#                         SAN DNS:device1.vpn.test
 # Leaf certificates: basicConstraints CA:FALSE, keyUsage digitalSignature (RSA: + keyEncipherment),
 # subject/authority key identifiers, no CRL distribution point (an IKEv2 client does not need one).
 # Keys are PKCS#8 PEM (charon's pkcs8 plugin and openssl read them).
@@ -66,7 +69,7 @@ EOF
 
 # Key generation (the two RSA-4096 keys) is the slow part: all keys at once.
 pids=()
-for k in ca server noeku expired; do
+for k in ca server noeku expired device; do
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$k.key" 2>/dev/null & pids+=($!)
 done
 for k in bigca big; do
@@ -88,6 +91,16 @@ for k in server noeku expired big; do csr "$k" "/CN=vpn.test/O=vpnprobe lab"; do
 sign server ca
 sign noeku ca
 sign big bigca
+cat >device.ext <<'EOF'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth,1.3.6.1.5.5.8.2.2
+subjectAltName=DNS:device1.vpn.test
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid:always
+EOF
+csr device "/CN=device1.vpn.test/O=vpnprobe lab"
+sign device ca
 cat big.crt bigca.crt >big-chain.crt
 
 # Expired: `openssl ca` takes explicit start/end dates; a throw-away CA database just for this.
@@ -123,6 +136,7 @@ ok  -purpose sslserver -verify_hostname vpn.test -verify_ip "${IPS[0]}" server.c
 ok  -purpose sslserver -verify_hostname vpn.test -untrusted bigca.crt big.crt
 bad big.crt                                                      # needs the intermediate
 bad -purpose sslserver noeku.crt
+ok  -purpose sslclient device.crt
 ok  -purpose sslclient -verify_hostname vpn.test noeku.crt
 bad expired.crt
 ok  -no_check_time -purpose sslserver -verify_hostname vpn.test expired.crt   # only the dates are wrong

@@ -34,6 +34,7 @@ std::vector<ike::Payload> IkeAuthExchange::request_payloads() {
         idi.type = id.find('@') != std::string::npos ? ike::id_type::rfc822_addr : ike::id_type::fqdn;
         idi.data.assign(id.begin(), id.end());
     }
+    sa_.idi_body = ike::encode_payload_body(ike::Payload::idi(idi));
     p.push_back(ike::Payload::idi(idi));
     // CERTREQ naming the CAs we trust (or, without a CA file, echoing the server's): strongSwan sends its
     // certificate only when asked.
@@ -52,6 +53,7 @@ std::vector<ike::Payload> IkeAuthExchange::request_payloads() {
     esp.proposals.push_back(ike::parse_proposal("aes256-sha256", ike::ProtocolId::esp, 1));
     esp.proposals.push_back(ike::parse_proposal("aes128gcm16", ike::ProtocolId::esp, 2));
     for (auto& prop : esp.proposals) prop.spi = random_.bytes(4);
+    sa_.esp_offered = esp.proposals;
     p.push_back(esp);
     ike::TrafficSelector v4{ike::ts_type::ipv4_addr_range, 0, 0, 65535, {0, 0, 0, 0}, {255, 255, 255, 255}, {}};
     ike::TrafficSelector v6{ike::ts_type::ipv6_addr_range, 0, 0, 65535, Bytes(16, 0), Bytes(16, 0xff), {}};
@@ -126,6 +128,7 @@ StepStatus IkeAuthExchange::process_payloads(const std::vector<ike::Payload>& pa
         if (const auto* c = p.get<ike::CertPayload>(); c && c->encoding == ike::cert_encoding::x509_signature)
             certs.push_back(c->data);
         if (const auto* e = p.get<ike::EapPayload>(); e && e->type) facts_.eap_request = ike::eap_type_name(*e->type);
+        if (const auto* e = p.get<ike::EapPayload>()) sa_.eap_request = *e;
         if (const auto* n = p.get<ike::NotifyPayload>()) {
             facts_.ike_auth_notifies.push_back(notify_fact(*n));
             if (n->type < ike::first_status_notify && error_notify == 0) error_notify = n->type;
@@ -134,6 +137,8 @@ StepStatus IkeAuthExchange::process_payloads(const std::vector<ike::Payload>& pa
     if (log_)
         for (const auto& p : payloads) log_("   " + ike::describe(p));
     if (idr) facts_.idr = ike::describe(ike::Payload::idr(*idr));
+    if (idr) sa_.idr_body = ike::encode_payload_body(ike::Payload::idr(*idr));
+    sa_.next_message_id = kMessageId + 1;
     // Each certificate decoded once, for its facts, the chain verdict and the AUTH signature's key.
     std::vector<X509Ptr> parsed;
     for (const auto& der : certs) {

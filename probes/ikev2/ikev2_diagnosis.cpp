@@ -137,6 +137,80 @@ void ike_auth_finding(Ikev2Result& r, const Phase& p) {
     }
 }
 
+// The user tunnel's login (EAP rounds) refused or broken off.
+void eap_finding(Ikev2Result& r, const Phase& p) {
+    const auto& t = r.tunnel;
+    if (p.outcome == PhaseOutcome::timeout) {
+        add(r, Severity::error, "ikev2.eap_no_answer",
+            "the server stopped answering during EAP (an NPS/RADIUS server that does not answer it?): " + p.error,
+            win(winerr::ERROR_VPN_TIMEOUT));
+    } else if (p.reason == FailureReason::ikev2_eap_failure || p.reason == FailureReason::ikev2_authentication_failed) {
+        // MS-CHAPv2 E=646..649 are policy refusals after the password was checked; anything else (691, or an
+        // EAP-Failure without an MS-CHAPv2 verdict) is a refused user name or password.
+        const std::uint32_t e = t.mschap_error.value_or(691);
+        const bool policy = e >= 646 && e <= 649;
+        add(r, Severity::error, policy ? "ikev2.auth_policy" : "ikev2.auth_rejected",
+            std::string(policy ? "the server checked the credentials but its policy refuses the login: "
+                               : "the server refused the user name or password: ") +
+                p.error,
+            win(policy ? winerr::ERROR_SERVER_POLICY : winerr::ERROR_AUTHENTICATION_FAILURE));
+    } else if (p.reason == FailureReason::ikev2_eap_not_proven) {
+        add(r, Severity::error, "ikev2.auth_server_not_proven",
+            "the server did not prove it knows the password (MS-CHAPv2 mutual authentication): " + p.error,
+            win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
+    } else if (p.reason == FailureReason::ikev2_eap_unsupported || p.reason == FailureReason::ikev2_eap_loop ||
+               (p.reason == FailureReason::ikev2_incomplete_answer && r.ike.eap_request.empty())) {
+        add(r, Severity::error, "ikev2.eap_unsupported", "the login cannot be made with EAP-MSCHAPv2: " + p.error,
+            win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
+    } else {
+        add(r, Severity::error, "ikev2.eap_failed", "EAP failed: " + p.error, win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
+    }
+}
+
+// Our AUTH from the MSK, or the server's, refused.
+void auth_complete_finding(Ikev2Result& r, const Phase& p) {
+    if (p.outcome == PhaseOutcome::timeout)
+        add(r, Severity::error, "ikev2.ike_auth_complete_no_answer",
+            "EAP succeeded but the final IKE_AUTH was not answered: " + p.error, win(winerr::ERROR_VPN_TIMEOUT));
+    else if (p.reason == FailureReason::ikev2_authentication_failed)
+        // EAP said yes, the IKE layer said no: our MSK-based AUTH was refused (the MSK the server derived differs,
+        // or its policy refused the identity after EAP). Not the password: that was proven in EAP.
+        add(r, Severity::error, "ikev2.auth_rejected_after_eap",
+            "EAP succeeded but the server refused our AUTH computed from the MSK (AUTHENTICATION_FAILED): " + p.error,
+            win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
+    else if (p.reason == FailureReason::ikev2_server_auth_mismatch)
+        add(r, Severity::error, "ikev2.server_auth_mismatch", p.error, win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
+    else
+        add(r, Severity::error, "ikev2.ike_auth_complete_failed", "the final IKE_AUTH failed: " + p.error,
+            win(winerr::ERROR_IPSEC_IKE_AUTH_FAIL));
+}
+
+// The IKE SA is up, but no tunnel: no address, no CHILD_SA.
+void child_sa_finding(Ikev2Result& r, const Phase& p) {
+    const std::string& why = r.tunnel.child.error_notify;
+    if (p.reason == FailureReason::ikev2_no_address)
+        add(r, Severity::error, "ikev2.no_address",
+            "the login succeeded but the server has no address for this client (" + (why.empty() ? p.error : why) +
+                "): the address pool is exhausted, or none is configured for this user. The Windows error number "
+                "for this case is not established here (no Windows client was observed against it)",
+            "");
+    else if (why == "NO_PROPOSAL_CHOSEN")
+        add(r, Severity::error, "ikev2.child_no_proposal_chosen",
+            "the server accepts none of the ESP proposals offered (" + r.tunnel.child.offered +
+                "): the client's and the server's IPsec (quick mode) policies do not match",
+            win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
+    else if (why == "TS_UNACCEPTABLE")
+        add(r, Severity::error, "ikev2.ts_unacceptable",
+            "the server accepts none of the traffic selectors offered (TS_UNACCEPTABLE): its policy for this user "
+            "covers other addresses",
+            win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
+    else if (p.reason == FailureReason::ikev2_invalid_child_choice)
+        add(r, Severity::error, "ikev2.child_invalid_choice", p.error, win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
+    else
+        add(r, Severity::error, "ikev2.child_sa_failed", "no CHILD_SA: " + p.error,
+            win(winerr::ERROR_IPSEC_IKE_POLICY_MATCH));
+}
+
 }  // namespace
 
 void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
@@ -145,7 +219,7 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
     r.windows_error.clear();
     const Phase* failed = nullptr;
     for (const auto& p : r.phases)
-        if (p.outcome != PhaseOutcome::ok && p.name != "delete") {
+        if (p.outcome != PhaseOutcome::ok && p.name != "delete" && p.name != "delete_child") {
             failed = &p;
             break;
         }
@@ -168,6 +242,10 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
                 win(winerr::ERROR_NO_DNS));
         else if (failed->name == "ike_sa_init") sa_init_finding(r, *failed);
         else if (failed->name == "ike_auth") ike_auth_finding(r, *failed);
+        else if (failed->name == "eap") eap_finding(r, *failed);
+        else if (failed->name == "ike_auth_complete") auth_complete_finding(r, *failed);
+        else if (failed->name == "child_sa") child_sa_finding(r, *failed);
+        else add(r, Severity::error, "ikev2." + failed->name + "_failed", failed->error, "");
     }
     // A later step the harness could not make (the port 4500 check without a descriptor, ...): the
     // verdict is incomplete for a local reason, and says so.
@@ -175,6 +253,8 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
         if (p.local && &p != failed)
             add(r, Severity::error, "probe.local",
                 "the probe could not run its " + p.name + " phase from " + r.vantage + ": " + p.error, "");
+    if (const Phase* d = r.phase("delete_child"); d && d->outcome != PhaseOutcome::ok)
+        add(r, Severity::warning, "ikev2.delete_child", "the CHILD_SA was not deleted cleanly: " + d->error, "");
     if (const Phase* d = r.phase("delete"); d && d->outcome != PhaseOutcome::ok)
         add(r, Severity::warning, "ikev2.delete", "the IKE SA was not deleted cleanly: " + d->error, "");
     // Certificate, as a Windows IKEv2 client judges it: every refusal is 13801.

@@ -61,6 +61,12 @@ struct IkeSaState {
     protocol::ikev2::Proposal chosen;
     std::optional<protocol::ikev2::IkeSaKeys> keys;
     protocol::Bytes sa_init_response;  // as received: the server's AUTH signs it (RFC 7296 2.15)
+    protocol::Bytes sa_init_request;  // our last IKE_SA_INIT as sent: our AUTH covers it (RFC 7296 2.15)
+    // Set by the first IKE_AUTH, for the EAP rounds and the final AUTH (RFC 7296 2.16):
+    protocol::Bytes idi_body, idr_body;  // IDi' and IDr' (the ID payloads without their generic header)
+    std::vector<protocol::ikev2::Proposal> esp_offered;  // with our SPIs
+    std::optional<protocol::ikev2::EapPayload> eap_request;  // the server's first EAP request
+    std::uint32_t next_message_id = 1;  // of our next request
     std::vector<protocol::Bytes> server_ca_hashes;  // from the server's CERTREQ
     bool peer_fragmentation = false;  // the server offered IKEV2_FRAGMENTATION_SUPPORTED
     bool is_v6 = false;  // the server's address family (the IP/UDP overhead of a fragment)

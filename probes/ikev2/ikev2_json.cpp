@@ -27,6 +27,40 @@ void optional_field(json::object& o, const char* key, const std::optional<T>& v)
     else o[key] = nullptr;
 }
 
+// The user tunnel: the login, the CP reply, the CHILD_SA. Never the password or a key (Ikev2TunnelFacts has
+// neither; the CHILD_SA's secrets are in Ikev2Result::child_sa_secrets, which nothing prints).
+json::object tunnel_json(const Ikev2TunnelFacts& t) {
+    json::object o;
+    o["auth_method"] = t.auth_method;
+    o["eap_identity_prompt"] = t.eap_identity_prompt;
+    o["auth_server_name"] = t.auth_server_name;
+    o["eap_rounds"] = t.eap_rounds;
+    optional_field(o, "mschap_error", t.mschap_error);
+    o["server_message"] = t.server_message;
+    o["server_proven"] = t.server_proven;
+    o["eap_success"] = t.eap_success;
+    optional_field(o, "server_auth_verified", t.server_auth_verified);
+    o["authenticated"] = t.authenticated;
+    o["notifies"] = notifies(t.notifies);
+    o["address"] = t.address;
+    o["address6"] = t.address6;
+    o["dns"] = to_json_array(t.dns);
+    o["connected"] = t.connected;
+    json::object c;
+    c["created"] = t.child.created;
+    c["offered"] = t.child.offered;
+    c["esp_proposal"] = t.child.esp_proposal;
+    c["esp_transforms"] = to_json_array(t.child.esp_transforms);
+    c["spi_in"] = t.child.spi_in;
+    c["spi_out"] = t.child.spi_out;
+    c["tsi"] = to_json_array(t.child.tsi);
+    c["tsr"] = to_json_array(t.child.tsr);
+    c["error_notify"] = t.child.error_notify;
+    c["deleted"] = t.child.deleted;
+    o["child_sa"] = std::move(c);
+    return o;
+}
+
 }  // namespace
 
 json::object to_json(const Ikev2Result& r) {
@@ -85,6 +119,7 @@ json::object to_json(const Ikev2Result& r) {
         weak.push_back(std::move(x));
     }
     o["weak_audit"] = std::move(weak);
+    if (r.tunnel.credentials_given) o["tunnel"] = tunnel_json(r.tunnel);
     outcome_findings(o, r);
     return o;
 }

@@ -7,7 +7,9 @@
 // one more drive() in run().
 #include "probes/ikev2/ikev2_probe.hpp"
 
+#include <openssl/crypto.h>
 #include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -18,6 +20,8 @@
 #include <stdexcept>
 
 #include "probes/async_resolve.hpp"
+#include "probes/ikev2/eap_exchange.hpp"
+#include "probes/ikev2/ike_auth_complete_exchange.hpp"
 #include "probes/ikev2/ike_auth_exchange.hpp"
 #include "probes/ikev2/ike_udp.hpp"
 #include "probes/ikev2/ikev2_presets.hpp"
@@ -34,6 +38,7 @@ namespace vpnprobe::probes {
 
 namespace asio = boost::asio;
 namespace ike = vpnprobe::protocol::ikev2;
+namespace ms = vpnprobe::protocol::mschapv2;
 using protocol::Bytes;
 using clock = std::chrono::steady_clock;
 
@@ -93,7 +98,8 @@ const Offer& preset_offer(const std::string& name) {
 // OpenSSL's random bytes; the key pairs from the run's cache, unless the probe sends credentials or has none.
 Ikev2Randomness randomness(const Ikev2Options& opt) {
     Ikev2Randomness r = system_randomness();
-    r.key_exchange = key_share_source(opt.key_shares, opt.sends_credentials);
+    // A login sends credentials whether or not the caller said so: its key pair is never a reused one.
+    r.key_exchange = key_share_source(opt.key_shares, opt.sends_credentials || opt.credentials.has_value());
     return r;
 }
 
@@ -117,7 +123,16 @@ public:
         // kept a half-open IKE SA until its timeout even after our Delete, bench/README.md).
         if (ok && !opt_.sa_init_only) {
             ok = co_await ike_auth();
-            if (ok) {
+            // With a test account: all the way in. Every request after the first IKE_AUTH took the next
+            // message ID, so the Delete takes the one after the last.
+            const bool login = ok && opt_.credentials.has_value();
+            if (login) {
+                // A server that refused the login (EAP-Failure, AUTHENTICATION_FAILED) has dropped the IKE SA
+                // itself (strongSwan answers no Delete then): nothing is left to delete.
+                const bool sa_left = co_await tunnel();
+                if (sa_left && r_.child_sa_secrets) co_await delete_child_sa(*sock4500_);
+                if (sa_left) co_await delete_sa(*sock4500_, sa_.next_message_id);
+            } else if (ok) {
                 co_await delete_sa(*sock4500_, 2);
             } else if (s_.interrupted() && sa_.keys) {
                 // Interrupted with an IKE SA set up: delete it, as the next request (2) when our IKE_AUTH
@@ -377,6 +392,109 @@ private:
 
     bool moves_port() const { return opt_.nat_t_port != 0 && opt_.nat_t_port != opt_.port; }
 
+    // ---- the user tunnel: EAP, the final IKE_AUTH, the CHILD_SA -------------------------------------------------
+
+    // Whether the server still holds the IKE SA afterwards (a Delete is due).
+    asio::awaitable<bool> tunnel() {
+        r_.tunnel.credentials_given = true;
+        Bytes msk;
+        bool ok = co_await eap(msk);
+        if (ok) ok = co_await ike_auth_complete(msk);
+        if (!msk.empty()) OPENSSL_cleanse(msk.data(), msk.size());
+        if (ok) child_sa();
+        const FailureReason last = r_.phases.back().reason;
+        const bool refused =
+            !ok && (last == FailureReason::ikev2_eap_failure || last == FailureReason::ikev2_authentication_failed);
+        co_return !refused;
+    }
+
+    asio::awaitable<bool> eap(Bytes& msk) {
+        PhaseTimer phase(r_.phases, "eap");
+        ms::Challenge peer{};
+        try {
+            Bytes b = random_.bytes(peer.size());
+            std::copy(b.begin(), b.end(), peer.begin());
+        } catch (const std::exception& e) {
+            co_return s_.fail_local(phase, "no random bytes: " + describe_exception(e));
+        }
+        EapExchange step(sa_, r_.tunnel, *opt_.credentials, peer, opt_.fragment_size, random_, step_log());
+        int retransmissions = 0;
+        ExchangeEnd end = co_await drive(step, *sock4500_, s_.deadline(), retransmissions);
+        r_.ike.ike_auth_retransmissions += retransmissions;
+        if (end.how == ExchangeEnd::How::silent)
+            co_return fail_silent(phase, end, "an EAP round", *sock4500_, "", step.no_answer_detail());
+        if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
+        msk = step.msk();
+        phase.finish(PhaseOutcome::ok);
+        co_return true;
+    }
+
+    asio::awaitable<bool> ike_auth_complete(const Bytes& msk) {
+        PhaseTimer phase(r_.phases, "ike_auth_complete");
+        IkeAuthCompleteExchange step(sa_, r_.tunnel, msk, opt_.fragment_size, random_, step_log());
+        int retransmissions = 0;
+        ExchangeEnd end = co_await drive(step, *sock4500_, s_.deadline(), retransmissions);
+        r_.ike.ike_auth_retransmissions += retransmissions;
+        if (end.how == ExchangeEnd::How::silent)
+            co_return fail_silent(phase, end, "the final IKE_AUTH", *sock4500_, "", step.no_answer_detail());
+        if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
+        phase.finish(PhaseOutcome::ok);
+        if (step.chosen_child() && step.offered_child())
+            keep_child_secrets(*step.chosen_child(), *step.offered_child());
+        co_return true;
+    }
+
+    // The CP reply and the CHILD_SA the final IKE_AUTH carried (no exchange of its own): the IKE SA is up, the
+    // tunnel is not unless both are there.
+    void child_sa() {
+        PhaseTimer phase(r_.phases, "child_sa");
+        auto& t = r_.tunnel;
+        const std::string& why = t.child.error_notify;
+        if (why == "INTERNAL_ADDRESS_FAILURE" || why == "FAILED_CP_REQUIRED") {
+            s_.record(phase, PhaseOutcome::failed, FailureReason::ikev2_no_address,
+                      "the server gave no virtual address: " + why + " (no CHILD_SA either)");
+            return;
+        }
+        if (why == "(not offered)") {
+            s_.record(phase, PhaseOutcome::failed, FailureReason::ikev2_invalid_child_choice,
+                      "the server chose an ESP proposal we did not offer: " + t.child.esp_proposal);
+            return;
+        }
+        if (!t.child.created) {
+            s_.record(phase, PhaseOutcome::failed, FailureReason::ikev2_child_sa_refused,
+                      why.empty() ? "the final IKE_AUTH response carries no CHILD_SA (SA, TSi, TSr)"
+                                  : "the server refused the CHILD_SA: " + why);
+            return;
+        }
+        if (t.address.empty() && t.address6.empty()) {
+            s_.record(phase, PhaseOutcome::failed, FailureReason::ikev2_no_address,
+                      "the CHILD_SA is up but the CP reply gave no virtual address");
+            return;
+        }
+        t.connected = true;
+        phase.finish(PhaseOutcome::ok);
+    }
+
+    // The data path's hook: what it needs to derive the CHILD_SA's keys and run ESP (never printed).
+    void keep_child_secrets(const ike::Proposal& chosen, const ike::Proposal& offered) {
+        if (!sa_.keys) return;
+        auto s = std::make_shared<Ikev2ChildSaSecrets>();
+        s->prf_id = sa_.keys->prf_id;
+        s->sk_d = sa_.keys->sk_d;
+        s->ni = sa_.ni;
+        s->nr = sa_.nr;
+        s->spi_in = offered.spi;
+        s->spi_out = chosen.spi;
+        if (const auto* e = chosen.first(ike::TransformType::encr)) {
+            s->encr_id = e->id;
+            s->encr_key_bits = e->key_length.value_or(0);
+        }
+        if (const auto* i = chosen.first(ike::TransformType::integ)) s->integ_id = i->id;
+        s->udp_encapsulated = opt_.nat_t_port != 0;
+        s->virtual_ip = r_.tunnel.address;
+        r_.child_sa_secrets = std::move(s);
+    }
+
     // When IKE_AUTH moves to another port, a silent IKE_AUTH may mean that port is blocked or that it reaches
     // a server that does not know the IKE SA (a load balancer that splits the ports). The IKE_AUTH wait
     // leaves room for one question that tells them apart: does a fresh IKE_SA_INIT on that port get answered?
@@ -439,6 +557,24 @@ private:
         if (end.how == ExchangeEnd::How::done) phase.finish(PhaseOutcome::ok);
         else if (end.how == ExchangeEnd::How::failed) fail_step(phase, step.failure());
         else s_.fail_timeout(phase, "no answer to the INFORMATIONAL Delete");
+    }
+
+    // The CHILD_SA's Delete (our inbound SPI), before the IKE SA's: what a client that disconnects sends.
+    asio::awaitable<void> delete_child_sa(IkeUdpSocket& sock) {
+        PhaseTimer phase(r_.phases, "delete_child");
+        s_.enter_polite_end();
+        InformationalExchange step(sa_, r_.ike, sa_.next_message_id++, opt_.fragment_size, random_, step_log(),
+                                   r_.child_sa_secrets->spi_in);
+        int unused_retransmissions = 0;
+        const clock::duration wait = delete_wait();
+        const auto until = std::min(s_.deadline(), clock::now() + wait);
+        const double wait_seconds = std::chrono::duration<double>(wait).count();
+        ExchangeEnd end =
+            co_await drive(step, sock, until, unused_retransmissions, nullptr, std::max(0.05, wait_seconds / 2));
+        r_.tunnel.child.deleted = end.how == ExchangeEnd::How::done;
+        if (end.how == ExchangeEnd::How::done) phase.finish(PhaseOutcome::ok);
+        else if (end.how == ExchangeEnd::How::failed) fail_step(phase, step.failure());
+        else s_.fail_timeout(phase, "no answer to the INFORMATIONAL Delete of the CHILD_SA");
     }
 
     // A few of this probe's own round trips (the longest of its answered exchanges), between the floor and the
@@ -531,6 +667,14 @@ asio::awaitable<Ikev2Result> ikev2_probe_with_audit(Ikev2Options options) {
         }
     result.weak_audit = std::move(weak);
     co_return result;
+}
+
+}  // namespace vpnprobe::probes
+
+namespace vpnprobe::probes {
+
+Ikev2ChildSaSecrets::~Ikev2ChildSaSecrets() {
+    if (!sk_d.empty()) OPENSSL_cleanse(sk_d.data(), sk_d.size());
 }
 
 }  // namespace vpnprobe::probes

@@ -1,12 +1,14 @@
 // The synthetic IKEv2 initiator: IKE_SA_INIT, then an IKE_AUTH without AUTH payload (the EAP path,
 // RFC 7296 2.16) far enough to receive, reassemble (RFC 7383) and verify the server's certificate and
-// AUTH signature without any client credential, then an INFORMATIONAL Delete. It records; the
-// diagnosis judges.
+// AUTH signature without any client credential, then an INFORMATIONAL Delete. With a test account it goes
+// all the way in: EAP-MSCHAPv2, the final IKE_AUTH with AUTH from the MSK, the configuration payload and
+// the CHILD_SA. It records; the diagnosis judges.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,12 @@
 namespace vpnprobe::probes {
 
 class KeyShareCache;
+
+// The test account of the user tunnel (EAP-MSCHAPv2). The password never reaches a log, a report or a metric.
+struct Ikev2Credentials {
+    std::string user;  // the EAP identity and the MS-CHAPv2 user name ("DOMAIN\\user" as Windows sends it)
+    std::string password;
+};
 
 struct Ikev2Options {
     std::string host;
@@ -39,10 +47,13 @@ struct Ikev2Options {
     // The run's Diffie-Hellman key pairs, one per group, reused across its exchanges (key_share_cache.hpp);
     // nullptr = a fresh key pair for every exchange, as a Windows client makes.
     std::shared_ptr<KeyShareCache> key_shares;
-    // Whether IKE_AUTH sends a client credential. Nothing sets it yet: the probe stops at the server's AUTH on the
-    // EAP path. The EAP and machine-certificate logins of a later issue must set it: such a probe never takes a
-    // reused key share, whatever key_shares says (key_share_source(), tested in test_key_share_cache).
+    // Whether IKE_AUTH sends a client credential: set with `credentials` (the EAP login; a machine-certificate
+    // login must set it too). Such a probe never takes a reused key share, whatever key_shares says
+    // (key_share_source(), tested in test_key_share_cache).
     bool sends_credentials = false;
+    // The user tunnel: EAP-MSCHAPv2 after the server's AUTH, then the final IKE_AUTH, CP and CHILD_SA (phases eap,
+    // ike_auth_complete, child_sa). nullopt: the probe stops at the server's AUTH, as before.
+    std::optional<Ikev2Credentials> credentials;
     bool offer_fragmentation = true;  // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
     bool sa_init_non_esp_marker = false;  // IKE_SA_INIT itself to a NAT-T port (four zero octets first)
     VantagePoint vantage;
@@ -105,6 +116,51 @@ struct Ikev2Facts {
     int ike_auth_retransmissions = 0;
 };
 
+// The CHILD_SA the final IKE_AUTH set up (RFC 7296 1.2, 2.17), as facts for the report.
+struct Ikev2ChildSaFacts {
+    bool created = false;  // the final IKE_AUTH response carried SA, TSi and TSr
+    std::string offered;  // our ESP proposals, strongSwan syntax, ";"-separated
+    std::string esp_proposal;  // the one the server chose: "aes256gcm16", "aes256-sha256"
+    std::vector<std::string> esp_transforms;  // "ENCR_AES_GCM_16_256", ...
+    std::string spi_in, spi_out;  // hex: ours (the server sends with it), the server's (we send with it)
+    std::vector<std::string> tsi, tsr;  // "10.98.32.1/32", "10.97.32.0/24", "10.0.0.1-10.0.0.9 proto 17 ..."
+    std::string error_notify;  // why there is none: NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE, ...
+    bool deleted = false;  // our INFORMATIONAL Delete of it was answered
+};
+
+// The user tunnel (with credentials): the EAP login, the final IKE_AUTH, the configuration payload.
+struct Ikev2TunnelFacts {
+    bool credentials_given = false;
+    std::string auth_method;  // "EAP-MSCHAPv2"
+    std::string eap_identity_prompt;  // the text of the server's EAP Identity request
+    std::string auth_server_name;  // the authenticator's name in its MS-CHAPv2 Challenge
+    int eap_rounds = 0;  // IKE_AUTH exchanges that carried EAP after the first
+    std::optional<std::uint32_t> mschap_error;  // E= of an MS-CHAPv2 Failure (691, 649, ...)
+    std::string server_message;  // M= of the MS-CHAPv2 Success or Failure, an EAP Notification
+    bool server_proven = false;  // the MS-CHAPv2 S= proved the server knows the password
+    bool eap_success = false;  // EAP-Success arrived
+    std::optional<bool> server_auth_verified;  // the server's final AUTH, computed from the MSK, matched ours
+    bool authenticated = false;  // the final IKE_AUTH answered with a verified AUTH: the IKE SA is up
+    std::vector<Ikev2Notify> notifies;  // of the EAP rounds and the final IKE_AUTH response
+    std::string address, address6;  // CP reply: INTERNAL_IP4_ADDRESS, INTERNAL_IP6_ADDRESS
+    std::vector<std::string> dns;  // INTERNAL_IP4_DNS and INTERNAL_IP6_DNS
+    bool connected = false;  // authenticated, an address, and a CHILD_SA
+    Ikev2ChildSaFacts child;
+};
+
+// What the data path needs to run ESP over the CHILD_SA: never printed, never in JSON or the -v log. The keys
+// are KEYMAT = prf+(SK_d, Ni | Nr) (RFC 7296 2.17), initiator-to-responder first; the data path takes from it
+// the lengths its transforms need (protocol/ owns ESP).
+struct Ikev2ChildSaSecrets {
+    std::uint16_t prf_id = 0;
+    std::vector<std::uint8_t> sk_d, ni, nr;
+    std::vector<std::uint8_t> spi_in, spi_out;  // 4 bytes each: ours (inbound), the server's (outbound)
+    std::uint16_t encr_id = 0, encr_key_bits = 0, integ_id = 0;  // the chosen ESP transforms
+    bool udp_encapsulated = true;  // ESP in UDP on the NAT-T port (RFC 3948) after IKE_AUTH moved there
+    std::string virtual_ip;  // our inner source address (CP reply)
+    ~Ikev2ChildSaSecrets();  // wipes the key material
+};
+
 struct WeakProposalResult {
     std::string proposal;  // strongSwan syntax
     std::string why_weak;  // "3DES", "SHA-1 integrity", "DH group 2 (1024-bit MODP)"
@@ -115,7 +171,10 @@ struct WeakProposalResult {
 
 struct Ikev2Result : ProbeOutcome {
     Ikev2Result() { port = 500; }
-    Ikev2Facts ike;  // phases: resolve, ike_sa_init, ike_auth, nat_t_port_check, delete
+    Ikev2Facts ike;  // phases: resolve, ike_sa_init, ike_auth, nat_t_port_check, eap, ike_auth_complete, child_sa,
+        // delete_child, delete
+    Ikev2TunnelFacts tunnel;  // with credentials
+    std::shared_ptr<const Ikev2ChildSaSecrets> child_sa_secrets;  // the data path's hook; null without a CHILD_SA
     std::vector<WeakProposalResult> weak_audit;
 };
 

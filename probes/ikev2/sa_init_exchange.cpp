@@ -92,6 +92,7 @@ StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
     Bytes bytes = ike::encode_message(m);
     m.header.length = static_cast<std::uint32_t>(bytes.size());
     request_ = std::move(m);
+    sa_.sa_init_request = bytes;
     if (log_) {
         log_("-> " + ike::describe(request_) + " to " + config_.peer_text);
         log_(ike::describe_detailed(request_));

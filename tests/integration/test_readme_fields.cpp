@@ -205,13 +205,28 @@ TEST_F(ReadmeFields, Ikev2JsonMatchesTheReadme) {
     // The lab's RRAS-like responder, made for the audit: weak_audit[].
     collect("ikev2 " + var("IKE_WEAK_ADDR") + " --preset windows-default --audit-weak" + common, p);
     collect("ikev2 " + var("IKE_FRAG_ADDR") + common, p, {}, kStarved, true);  // phases[].local, no packet
+    // The user tunnel (--user): a login, a wrong password (mschap_error), an identity without an address
+    // (tunnel.notifies[]: INTERNAL_ADDRESS_FAILURE). The password from a file, as an operator gives it.
+    auto secrets = testlab::read_env_file(var("IKE_SECRETS"));
+    const std::string good = testlab::lab_run_dir() + "/test-readme-ike-password", bad = good + "-wrong";
+    std::ofstream(good) << secrets["IKE_EAP_PASSWORD"] << "\n";
+    std::ofstream(bad) << "not-the-password\n";
+    const std::string tunnel = "ikev2 " + var("IKE_TUNNEL_ADDR") + " --preset modern" + common + " --user " +
+                               secrets["IKE_EAP_ID"] + " --password-file ";
+    collect(tunnel + good, p);
+    collect(tunnel + bad, p);
+    collect(tunnel + good + " --id " + var("IKE_TUNNEL_NOPOOL_ID"), p);
+    std::remove(good.c_str());
+    std::remove(bad.c_str());
     compare("ikev2", p,
             {// Every IKE server certificate in the lab is RSA; the curve is there for EC keys only (the SSTP
              // test sees it from the lab's ECDSA SSTP server).
              "ike.chain[].key.curve",
              // Only when the IKE_AUTH response carries notifies; the lab's servers answer these probes without.
              "ike.ike_auth_notifies[]", "ike.ike_auth_notifies[].name", "ike.ike_auth_notifies[].type",
-             "ike.ike_auth_notifies[].data"});
+             "ike.ike_auth_notifies[].data",
+             // INTERNAL_ADDRESS_FAILURE, the notify the lab's tunnel server sends, carries no data.
+             "tunnel.notifies[].data"});
 }
 
 TEST_F(ReadmeFields, CertCheckJsonMatchesTheReadme) {

@@ -238,3 +238,80 @@ TEST(Ikev2Diagnosis, IkeAuthFailuresAreNamedByTheirReason) {
 }
 
 }  // namespace
+
+namespace {
+
+// A user-tunnel result (--user) that failed in `phase` for `reason`, after a good SA_INIT and first IKE_AUTH.
+Ikev2Result tunnel_failure(const std::string& phase, FailureReason reason) {
+    auto r = healthy_ikev2().as<vpnprobe::probes::Ikev2Result>();
+    r.phases.clear();
+    std::vector<std::string> names{"resolve", "ike_sa_init", "ike_auth", "eap"};
+    if (phase != "eap") names.push_back("ike_auth_complete");
+    if (phase == "child_sa") names.push_back("child_sa");
+    add_phases(r.phases, names, 0.01, phase, PhaseOutcome::failed, "words that name nothing");
+    r.phases.back().reason = reason;
+    r.tunnel.credentials_given = true;
+    return r;
+}
+
+TEST(Ikev2TunnelDiagnosis, WrongPasswordIs691) {
+    auto r = tunnel_failure("eap", FailureReason::ikev2_eap_failure);
+    r.tunnel.mschap_error = 691;
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.auth_rejected"), nullptr);
+    EXPECT_EQ(r.windows_error, "691");
+    EXPECT_FALSE(r.success);
+    EXPECT_EQ(r.failed_phase, "eap");
+}
+
+TEST(Ikev2TunnelDiagnosis, EapFailureWithoutAnMschapVerdictIsStill691) {
+    auto r = tunnel_failure("eap", FailureReason::ikev2_eap_failure);
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.auth_rejected"), nullptr);
+    EXPECT_EQ(r.windows_error, "691");
+}
+
+TEST(Ikev2TunnelDiagnosis, PolicyRefusalAfterTheCredentialsIs812) {
+    auto r = tunnel_failure("eap", FailureReason::ikev2_eap_failure);
+    r.tunnel.mschap_error = 649;
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.auth_policy"), nullptr);
+    EXPECT_EQ(r.windows_error, "812");
+}
+
+TEST(Ikev2TunnelDiagnosis, ServerThatDoesNotProveThePasswordIs13801) {
+    auto r = tunnel_failure("eap", FailureReason::ikev2_eap_not_proven);
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.auth_server_not_proven"), nullptr);
+    EXPECT_EQ(r.windows_error, "13801");
+}
+
+TEST(Ikev2TunnelDiagnosis, AuthenticationFailedAfterEapSuccessIs13801NotAPassword) {
+    auto r = tunnel_failure("ike_auth_complete", FailureReason::ikev2_authentication_failed);
+    r.tunnel.eap_success = true;
+    diagnose_ikev2(r, options());
+    ASSERT_NE(finding(r, "ikev2.auth_rejected_after_eap"), nullptr);
+    EXPECT_EQ(finding(r, "ikev2.auth_rejected"), nullptr);
+    EXPECT_EQ(r.windows_error, "13801");
+}
+
+TEST(Ikev2TunnelDiagnosis, ChildSaFailuresAreNamedByTheNotify) {
+    const std::tuple<FailureReason, const char*, const char*, const char*> cases[] = {
+        {FailureReason::ikev2_no_address, "INTERNAL_ADDRESS_FAILURE", "ikev2.no_address", ""},
+        {FailureReason::ikev2_no_address, "FAILED_CP_REQUIRED", "ikev2.no_address", ""},
+        {FailureReason::ikev2_child_sa_refused, "NO_PROPOSAL_CHOSEN", "ikev2.child_no_proposal_chosen", "13868"},
+        {FailureReason::ikev2_child_sa_refused, "TS_UNACCEPTABLE", "ikev2.ts_unacceptable", "13868"},
+        {FailureReason::ikev2_invalid_child_choice, "(not offered)", "ikev2.child_invalid_choice", "13868"}};
+    for (auto [reason, notify, check, windows] : cases) {
+        auto r = tunnel_failure("child_sa", reason);
+        r.tunnel.authenticated = true;
+        r.tunnel.child.error_notify = notify;
+        diagnose_ikev2(r, options());
+        ASSERT_NE(finding(r, check), nullptr) << notify;
+        EXPECT_EQ(r.failed_phase, "child_sa");
+        EXPECT_EQ(r.windows_error, windows) << notify;
+        EXPECT_FALSE(r.success);
+    }
+}
+
+}  // namespace

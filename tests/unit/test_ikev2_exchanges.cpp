@@ -10,10 +10,15 @@
 #include <iterator>
 #include <set>
 
+#include "probes/ikev2/eap_exchange.hpp"
+#include "probes/ikev2/ike_auth_complete_exchange.hpp"
 #include "probes/ikev2/ike_auth_exchange.hpp"
 #include "probes/ikev2/informational_exchange.hpp"
 #include "probes/ikev2/sa_init_exchange.hpp"
+#include "protocol/auth/eap_mschapv2.hpp"
+#include "protocol/ikev2/ikev2_crypto_auth.hpp"
 #include "protocol/ikev2/ikev2_crypto_cipher.hpp"
+#include "protocol/ikev2/ikev2_eap.hpp"
 #include "protocol/ikev2/ikev2_registry.hpp"
 #include "protocol/ikev2/ikev2_sk.hpp"
 
@@ -640,6 +645,295 @@ TEST(Ikev2InformationalStep, AnsweredDeleteIsDone) {
     ASSERT_TRUE(step.take(empty_answer));
     EXPECT_EQ(step.process(), StepStatus::done);
     EXPECT_TRUE(h.init.facts.deleted);
+}
+
+// ---- the user tunnel: EAP rounds and the final IKE_AUTH (RFC 7296 2.16) -----------------------------------------
+
+namespace ms = vpnprobe::protocol::mschapv2;
+namespace proto = vpnprobe::protocol;
+
+// A minimal EAP-MSCHAPv2 authenticator, written from RFC 2759 with protocol/auth's primitives, answering the
+// probe's EAP rounds under the responder's keys.
+struct TunnelHarness {
+    AuthHarness auth;
+    Ikev2TunnelFacts facts;
+    std::string user = "alice", password = "pa55-w0rd";
+    ms::Challenge server_challenge{};
+    ms::Challenge peer_challenge{};
+    std::unique_ptr<EapExchange> eap;
+
+    TunnelHarness() {
+        server_challenge.fill(0x44);
+        peer_challenge.fill(0x66);
+        std::vector<Bytes> first;
+        EXPECT_EQ(auth.step->build(first), StepStatus::need_more);  // IDi and our ESP offer, as sent
+        auth.init.sa.idr_body =
+            ike::encode_payload_body(ike::Payload::idr(ike::IdPayload{ike::id_type::fqdn, {'v', 'p', 'n'}}));
+        auth.init.sa.next_message_id = 2;
+        auth.init.sa.eap_request = ike::eap_payload(
+            proto::encode_eap_packet(proto::EapPacket{proto::EapCode::request, 1, proto::eap_type::identity, {}, 0}));
+        eap = std::make_unique<EapExchange>(auth.init.sa, facts, Ikev2Credentials{user, password}, peer_challenge, 1280,
+                                            fixed_randomness(), Ikev2Log{});
+    }
+
+    // Our next request, opened with the initiator's keys.
+    ike::Message request(Ikev2Exchange& step) {
+        std::vector<Bytes> datagrams;
+        EXPECT_EQ(step.build(datagrams), StepStatus::need_more) << step.failure().error;
+        EXPECT_EQ(datagrams.size(), 1u);
+        auto opened = ike::open_message(datagrams.front(), ike::initiator_sk_cipher(*auth.init.sa.keys));
+        EXPECT_TRUE(opened.ok());
+        return opened.ok() ? opened.value() : ike::Message{};
+    }
+    // The server's answer to `req`, sealed with the responder's keys, taken and processed.
+    StepStatus answer(Ikev2Exchange& step, const ike::Message& req, const std::vector<ike::Payload>& payloads) {
+        ike::Header h = req.header;
+        h.flags = ike::flag_response;
+        EXPECT_TRUE(step.take(ike::seal_message(h, payloads, ike::responder_sk_cipher(*auth.init.sa.keys))));
+        return step.process();
+    }
+    static ike::Payload eap_msg(const Bytes& packet) { return ike::eap_payload(packet); }
+    static proto::EapPacket eap_of(const ike::Message& m) {
+        const auto* p = m.find<ike::EapPayload>();
+        EXPECT_NE(p, nullptr);
+        auto e = p ? ike::eap_packet(*p) : proto::Decoded<proto::EapPacket>(proto::DecodeError{"none", "", 0});
+        EXPECT_TRUE(e.ok());
+        return e.ok() ? e.value() : proto::EapPacket{};
+    }
+    Bytes challenge(std::uint8_t id) {
+        proto::EapMschapv2Packet c;
+        c.opcode = proto::EapMschapv2OpCode::challenge;
+        c.ms_id = 9;
+        c.challenge = server_challenge;
+        c.name = "srv";
+        return proto::encode_eap_mschapv2(proto::EapCode::request, id, c);
+    }
+    Bytes mschap_text(std::uint8_t id, proto::EapMschapv2OpCode op, const std::string& text) {
+        proto::EapMschapv2Packet p;
+        p.opcode = op;
+        p.ms_id = 9;
+        p.message = text;
+        return proto::encode_eap_mschapv2(proto::EapCode::request, id, p);
+    }
+    static Bytes result(proto::EapCode code, std::uint8_t id) {
+        return proto::encode_eap_packet(proto::EapPacket{code, id, 0, {}, 0});
+    }
+
+    // Identity, Challenge, Success with the right S=, EAP-Success: returns the MSK the authenticator derived.
+    Bytes login() {
+        auto r1 = request(*eap);
+        auto id = eap_of(r1);
+        EXPECT_EQ(id.type, proto::eap_type::identity);
+        EXPECT_EQ(std::string(id.type_data.begin(), id.type_data.end()), user);
+        EXPECT_EQ(answer(*eap, r1, {eap_msg(challenge(2))}), StepStatus::need_more);
+        auto r2 = request(*eap);
+        auto resp = proto::decode_eap_mschapv2(eap_of(r2));
+        EXPECT_TRUE(resp.ok());
+        // The authenticator's own check (RFC 2759 8.1) and its proof (8.7).
+        auto hash = ms::nt_password_hash(password);
+        auto nt = ms::generate_nt_response(server_challenge, resp->response.peer_challenge, user, hash);
+        EXPECT_EQ(resp->response.nt_response, nt);
+        EXPECT_EQ(resp->name, user);
+        auto s = ms::generate_authenticator_response(hash, nt, resp->response.peer_challenge, server_challenge, user);
+        EXPECT_EQ(answer(*eap, r2,
+                         {eap_msg(mschap_text(3, proto::EapMschapv2OpCode::success,
+                                              ms::authenticator_response_text(s) + " M=welcome"))}),
+                  StepStatus::need_more);
+        auto r3 = request(*eap);
+        auto ack = proto::decode_eap_mschapv2(eap_of(r3));
+        EXPECT_TRUE(ack.ok() && ack->opcode == proto::EapMschapv2OpCode::success && ack->opcode_only);
+        EXPECT_EQ(answer(*eap, r3, {eap_msg(result(proto::EapCode::success, 3))}), StepStatus::done)
+            << eap->failure().error;
+        return ms::eap_msk(ms::client_keys(hash, nt));
+    }
+
+    // The server's AUTH over its own signed octets with `msk` (RFC 7296 2.16).
+    Bytes server_auth(const Bytes& msk) {
+        const auto& sa = auth.init.sa;
+        return ike::eap_auth_data(
+            sa.keys->prf_id, msk,
+            ike::auth_signed_octets(sa.keys->prf_id, sa.sa_init_response, sa.ni, sa.keys->sk_pr, sa.idr_body));
+    }
+};
+
+ike::TrafficSelector v4_range(Bytes from, Bytes to) {
+    return ike::TrafficSelector{ike::ts_type::ipv4_addr_range, 0, 0, 65535, std::move(from), std::move(to), {}};
+}
+
+TEST(Ikev2EapStep, MschapV2LoginGivesTheAuthenticatorsMsk) {
+    TunnelHarness h;
+    Bytes msk = h.login();
+    EXPECT_EQ(h.eap->msk(), msk);
+    EXPECT_EQ(h.facts.auth_method, "EAP-MSCHAPv2");
+    EXPECT_EQ(h.facts.auth_server_name, "srv");
+    EXPECT_EQ(h.facts.server_message, "welcome");
+    EXPECT_TRUE(h.facts.server_proven);
+    EXPECT_TRUE(h.facts.eap_success);
+    EXPECT_EQ(h.facts.eap_rounds, 3);
+    EXPECT_EQ(h.auth.init.sa.next_message_id, 5u);  // IKE_AUTH 1, EAP 2-4: the final AUTH is 5
+}
+
+TEST(Ikev2EapStep, WrongPasswordFailsWithTheServersError) {
+    TunnelHarness h;
+    auto r1 = h.request(*h.eap);
+    ASSERT_EQ(h.answer(*h.eap, r1, {h.eap_msg(h.challenge(2))}), StepStatus::need_more);
+    auto r2 = h.request(*h.eap);
+    ASSERT_EQ(h.answer(*h.eap, r2,
+                       {h.eap_msg(h.mschap_text(3, proto::EapMschapv2OpCode::failure,
+                                                "E=691 R=0 C=00000000000000000000000000000000 V=3 M=FAILED"))}),
+              StepStatus::need_more);
+    auto r3 = h.request(*h.eap);  // the Failure acknowledged, as a Windows client does
+    auto ack = proto::decode_eap_mschapv2(h.eap_of(r3));
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->opcode, proto::EapMschapv2OpCode::failure);
+    EXPECT_EQ(h.answer(*h.eap, r3,
+                       {h.eap_msg(TunnelHarness::result(proto::EapCode::failure, 3)),
+                        ike::NotifyPayload{0, {}, ike::notify::authentication_failed, {}}}),
+              StepStatus::failed);
+    EXPECT_EQ(h.eap->failure().reason, FailureReason::ikev2_eap_failure);
+    EXPECT_EQ(h.facts.mschap_error, 691u);
+    EXPECT_TRUE(h.eap->msk().empty());
+    EXPECT_EQ(h.eap->failure().error.find(h.password), std::string::npos);
+}
+
+TEST(Ikev2EapStep, EapSuccessWithoutTheServersProofIsRefused) {
+    TunnelHarness h;
+    auto r1 = h.request(*h.eap);
+    ASSERT_EQ(h.answer(*h.eap, r1, {h.eap_msg(h.challenge(2))}), StepStatus::need_more);
+    auto r2 = h.request(*h.eap);
+    EXPECT_EQ(h.answer(*h.eap, r2, {h.eap_msg(TunnelHarness::result(proto::EapCode::success, 2))}), StepStatus::failed);
+    EXPECT_EQ(h.eap->failure().reason, FailureReason::ikev2_eap_not_proven);
+}
+
+TEST(Ikev2EapStep, AWrongAuthenticatorResponseIsRefused) {
+    TunnelHarness h;
+    auto r1 = h.request(*h.eap);
+    ASSERT_EQ(h.answer(*h.eap, r1, {h.eap_msg(h.challenge(2))}), StepStatus::need_more);
+    auto r2 = h.request(*h.eap);
+    EXPECT_EQ(h.answer(*h.eap, r2,
+                       {h.eap_msg(h.mschap_text(3, proto::EapMschapv2OpCode::success,
+                                                "S=0000000000000000000000000000000000000000 M=hi"))}),
+              StepStatus::failed);
+    EXPECT_EQ(h.eap->failure().reason, FailureReason::ikev2_eap_not_proven);
+}
+
+TEST(Ikev2EapStep, AnotherMethodIsNakedForMschapV2) {
+    TunnelHarness h;
+    auto r1 = h.request(*h.eap);
+    ASSERT_EQ(h.answer(*h.eap, r1,
+                       {h.eap_msg(proto::encode_eap_packet(
+                           proto::EapPacket{proto::EapCode::request, 2, proto::eap_type::tls, {0x20}, 0}))}),
+              StepStatus::need_more);
+    auto nak = h.eap_of(h.request(*h.eap));
+    EXPECT_EQ(nak.type, proto::eap_type::nak);
+    EXPECT_EQ(proto::eap_nak_types(nak), std::vector<std::uint8_t>{proto::eap_type::mschapv2});
+}
+
+TEST(Ikev2EapStep, AServerThatKeepsAskingIsCutOff) {
+    TunnelHarness h;
+    StepStatus s = StepStatus::need_more;
+    int rounds = 0;
+    while (s == StepStatus::need_more && rounds < 50) {
+        std::vector<Bytes> datagrams;
+        s = h.eap->build(datagrams);
+        if (s != StepStatus::need_more) break;
+        auto opened = ike::open_message(datagrams.front(), ike::initiator_sk_cipher(*h.auth.init.sa.keys));
+        ASSERT_TRUE(opened.ok());
+        s = h.answer(
+            *h.eap, *opened,
+            {h.eap_msg(proto::encode_eap_packet(proto::EapPacket{
+                proto::EapCode::request, static_cast<std::uint8_t>(rounds), proto::eap_type::identity, {}, 0}))});
+        ++rounds;
+    }
+    EXPECT_EQ(s, StepStatus::failed);
+    EXPECT_EQ(h.eap->failure().reason, FailureReason::ikev2_eap_loop);
+    EXPECT_EQ(rounds, EapExchange::kMaxRounds);
+}
+
+TEST(Ikev2AuthCompleteStep, OurAuthIsTheMskMicAndTheTunnelIsRecorded) {
+    TunnelHarness h;
+    Bytes msk = h.login();
+    IkeAuthCompleteExchange step(h.auth.init.sa, h.facts, msk, 1280, fixed_randomness(), Ikev2Log{});
+    auto req = h.request(step);
+    EXPECT_EQ(req.header.message_id, 5u);
+    const auto* our_auth = req.find<ike::AuthPayload>();
+    ASSERT_NE(our_auth, nullptr);
+    EXPECT_EQ(our_auth->method, ike::auth_method::shared_key);
+    const auto& sa = h.auth.init.sa;
+    EXPECT_EQ(our_auth->data, ike::eap_auth_data(sa.keys->prf_id, msk,
+                                                 ike::auth_signed_octets(sa.keys->prf_id, sa.sa_init_request, sa.nr,
+                                                                         sa.keys->sk_pi, sa.idi_body)));
+    ASSERT_EQ(sa.esp_offered.size(), 2u);
+    ike::Proposal chosen = sa.esp_offered[1];  // aes128gcm16, with the server's SPI
+    chosen.spi = {0xc0, 0xff, 0xee, 0x01};
+    ike::CpPayload cp;
+    cp.cfg_type = ike::cfg_type::reply;
+    cp.attributes = {{ike::cfg_attribute::internal_ip4_address, {10, 98, 32, 7}},
+                     {ike::cfg_attribute::internal_ip4_dns, {10, 97, 32, 53}}};
+    ASSERT_EQ(
+        h.answer(step, req,
+                 {ike::AuthPayload{ike::auth_method::shared_key, h.server_auth(msk)}, cp, ike::SaPayload{{chosen}},
+                  ike::Payload::tsi(ike::TsPayload{{v4_range({10, 98, 32, 7}, {10, 98, 32, 7})}}),
+                  ike::Payload::tsr(ike::TsPayload{{v4_range({10, 97, 32, 0}, {10, 97, 32, 255})}})}),
+        StepStatus::done)
+        << step.failure().error;
+    EXPECT_TRUE(h.facts.authenticated);
+    EXPECT_EQ(h.facts.server_auth_verified, true);
+    EXPECT_EQ(h.facts.address, "10.98.32.7");
+    EXPECT_EQ(h.facts.dns, std::vector<std::string>{"10.97.32.53"});
+    EXPECT_TRUE(h.facts.child.created);
+    EXPECT_EQ(h.facts.child.esp_proposal, "aes128gcm16");
+    EXPECT_EQ(h.facts.child.spi_out, "c0ffee01");
+    EXPECT_EQ(h.facts.child.spi_in.size(), 8u);
+    EXPECT_EQ(h.facts.child.tsi, std::vector<std::string>{"10.98.32.7/32"});
+    EXPECT_EQ(h.facts.child.tsr, std::vector<std::string>{"10.97.32.0/24"});
+    ASSERT_TRUE(step.chosen_child().has_value());
+    EXPECT_EQ(step.offered_child()->spi, sa.esp_offered[1].spi);
+}
+
+TEST(Ikev2AuthCompleteStep, AServerAuthNotFromTheMskFails) {
+    TunnelHarness h;
+    Bytes msk = h.login();
+    IkeAuthCompleteExchange step(h.auth.init.sa, h.facts, msk, 1280, fixed_randomness(), Ikev2Log{});
+    auto req = h.request(step);
+    Bytes other_msk(64, 0x01);
+    EXPECT_EQ(h.answer(step, req, {ike::AuthPayload{ike::auth_method::shared_key, h.server_auth(other_msk)}}),
+              StepStatus::failed);
+    EXPECT_EQ(step.failure().reason, FailureReason::ikev2_server_auth_mismatch);
+    EXPECT_EQ(h.facts.server_auth_verified, false);
+    EXPECT_FALSE(h.facts.authenticated);
+}
+
+TEST(Ikev2AuthCompleteStep, InternalAddressFailureLeavesTheIkeSaUpWithoutATunnel) {
+    TunnelHarness h;
+    Bytes msk = h.login();
+    IkeAuthCompleteExchange step(h.auth.init.sa, h.facts, msk, 1280, fixed_randomness(), Ikev2Log{});
+    auto req = h.request(step);
+    EXPECT_EQ(h.answer(step, req,
+                       {ike::AuthPayload{ike::auth_method::shared_key, h.server_auth(msk)},
+                        ike::NotifyPayload{0, {}, ike::notify::internal_address_failure, {}}}),
+              StepStatus::done);
+    EXPECT_TRUE(h.facts.authenticated);
+    EXPECT_FALSE(h.facts.child.created);
+    EXPECT_EQ(h.facts.child.error_notify, "INTERNAL_ADDRESS_FAILURE");
+    EXPECT_FALSE(step.chosen_child().has_value());
+}
+
+TEST(Ikev2AuthCompleteStep, AnEspProposalWeDidNotOfferIsNoChildSa) {
+    TunnelHarness h;
+    Bytes msk = h.login();
+    IkeAuthCompleteExchange step(h.auth.init.sa, h.facts, msk, 1280, fixed_randomness(), Ikev2Log{});
+    auto req = h.request(step);
+    ike::Proposal chosen = ike::parse_proposal("3des-sha1", ike::ProtocolId::esp, 1);
+    chosen.spi = {1, 2, 3, 4};
+    EXPECT_EQ(h.answer(step, req,
+                       {ike::AuthPayload{ike::auth_method::shared_key, h.server_auth(msk)}, ike::SaPayload{{chosen}},
+                        ike::Payload::tsi(ike::TsPayload{{v4_range({10, 98, 32, 7}, {10, 98, 32, 7})}}),
+                        ike::Payload::tsr(ike::TsPayload{{v4_range({10, 97, 32, 0}, {10, 97, 32, 255})}})}),
+              StepStatus::done);
+    EXPECT_FALSE(h.facts.child.created);
+    EXPECT_EQ(h.facts.child.error_notify, "(not offered)");
+    EXPECT_FALSE(step.chosen_child().has_value());
 }
 
 }  // namespace
