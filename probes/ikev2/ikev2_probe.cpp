@@ -425,8 +425,7 @@ private:
             co_return fail_silent(phase, end, "an EAP round", *sock4500_, "", step.no_answer_detail());
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
         msk = step.msk();
-        phase.finish(PhaseOutcome::ok);
-        co_return true;
+        co_return s_.succeed(phase);
     }
 
     asio::awaitable<bool> ike_auth_complete(const Bytes& msk) {
@@ -438,7 +437,7 @@ private:
         if (end.how == ExchangeEnd::How::silent)
             co_return fail_silent(phase, end, "the final IKE_AUTH", *sock4500_, "", step.no_answer_detail());
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
-        phase.finish(PhaseOutcome::ok);
+        if (!s_.succeed(phase)) co_return false;
         if (step.chosen_child() && step.offered_child())
             keep_child_secrets(*step.chosen_child(), *step.offered_child());
         co_return true;
