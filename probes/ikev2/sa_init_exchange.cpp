@@ -150,18 +150,24 @@ StepStatus SaInitExchange::process() {
     if (!answer_) return fail(FailureReason::internal, "IKE_SA_INIT processed without an answer");
     const ike::Message& answer = *answer_;
     facts_.sa_init_answered = true;
-    for (const auto& p : answer.payloads)
-        if (const auto* n = p.get<ike::NotifyPayload>()) facts_.sa_init_notifies.push_back(notify_fact(*n));
+    // The notifies of the answer that ends the exchange (a COOKIE or INVALID_KE_PAYLOAD answer that is followed
+    // leaves none: the next answer's are the facts), made only then.
+    auto record_notifies = [&] {
+        for (const auto& p : answer.payloads)
+            if (const auto* n = p.get<ike::NotifyPayload>()) facts_.sa_init_notifies.push_back(notify_fact(*n));
+    };
     if (const auto* c = answer.find_notify(ike::notify::cookie)) {
         // attempts_ - 1: the rounds already answered with a COOKIE or INVALID_KE_PAYLOAD before this one.
         if (attempts_ - 1 >= kMaxCookieRounds + static_cast<int>(kMaxInvalidKeRounds) ||
-            ++facts_.cookie_rounds > kMaxCookieRounds)
+            ++facts_.cookie_rounds > kMaxCookieRounds) {
+            record_notifies();
             return fail(FailureReason::ikev2_cookie_loop, "server keeps asking for a COOKIE");
+        }
         cookie_ = c->data;
         if (log_) log_("   server asks for a COOKIE (" + std::to_string(cookie_.size()) + " bytes): retrying with it");
-        facts_.sa_init_notifies.clear();
         return StepStatus::need_more;
     }
+    record_notifies();
     if (const auto* n = answer.find_notify(ike::notify::invalid_ke_payload)) {
         auto wanted = ike::invalid_ke_group(*n);
         if (!wanted)
