@@ -139,11 +139,12 @@ StepStatus IkeAuthExchange::process_payloads(const std::vector<ike::Payload>& pa
     if (idr) facts_.idr = ike::describe(ike::Payload::idr(*idr));
     if (idr) sa_.idr_body = ike::encode_payload_body(ike::Payload::idr(*idr));
     sa_.next_message_id = kMessageId + 1;
-    // Each certificate decoded once, for its facts, the chain verdict and the AUTH signature's key.
+    // Each certificate decoded once, for its facts, the chain verdict and the AUTH signature's key; the same DER
+    // (the server's certificates, sent to every probe) once per process.
     std::vector<X509Ptr> parsed;
     for (const auto& der : certs) {
         try {
-            parsed.push_back(parse_certificate(der));
+            parsed.push_back(parse_certificate_shared(der));
             facts_.chain.push_back(inspect_certificate(parsed.back().get(), config_.now));
         } catch (const std::exception& e) {
             return fail(FailureReason::ikev2_bad_certificate,

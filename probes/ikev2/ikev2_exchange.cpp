@@ -14,6 +14,14 @@ namespace ike = vpnprobe::protocol::ikev2;
 using protocol::Bytes;
 using protocol::ByteView;
 
+std::shared_ptr<const SaOffer> make_sa_offer(std::vector<ike::Proposal> proposals) {
+    auto offer = std::make_shared<SaOffer>();
+    offer->proposals = std::move(proposals);
+    for (const auto& p : offer->proposals) offer->text += (offer->text.empty() ? "" : ";") + ike::format_proposal(p);
+    offer->sa_body = ike::encode_payload_body(ike::SaPayload{offer->proposals});
+    return offer;
+}
+
 namespace {
 
 // A call to RAND_bytes costs about 6,700 instructions whatever the size up to a few hundred bytes (OpenSSL's

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,11 +54,21 @@ Ikev2Randomness system_randomness();
 // A line for the -v log (the driver adds the time stamp); empty: no log.
 using Ikev2Log = std::function<void(const std::string&)>;
 
+// What IKE_SA_INIT offers: the proposals, with their SA payload body and their text made once (a preset's once
+// per process: read-only after, shared by every probe and every thread of the run).
+struct SaOffer {
+    std::vector<protocol::ikev2::Proposal> proposals;
+    protocol::Bytes sa_body;  // encode_payload_body of SaPayload{proposals}: the request's SA payload
+    std::string text;  // format_proposal of each, ';'-joined: the result's `offered`
+};
+// Throws std::invalid_argument for proposals that cannot be encoded or formatted.
+std::shared_ptr<const SaOffer> make_sa_offer(std::vector<protocol::ikev2::Proposal> proposals);
+
 // What the exchanges of one IKE SA share: set by IKE_SA_INIT, used by every later exchange.
 struct IkeSaState {
     std::uint64_t spi_i = 0, spi_r = 0;
     protocol::Bytes ni, nr;
-    std::vector<protocol::ikev2::Proposal> offered;
+    std::shared_ptr<const SaOffer> offer;  // shared, not copied into every probe
     protocol::ikev2::Proposal chosen;
     std::optional<protocol::ikev2::IkeSaKeys> keys;
     protocol::Bytes sa_init_response;  // as received: the server's AUTH signs it (RFC 7296 2.15)

@@ -66,26 +66,21 @@ struct ExchangeEnd {
     int sys_errno = 0;
 };
 
-// Proposals offered, parsed, and their text for the result.
-struct Offer {
+// Proposals offered, parsed, encoded once and formatted for the result.
+std::shared_ptr<const SaOffer> parse_offer(const std::vector<std::string>& texts) {
     std::vector<ike::Proposal> proposals;
-    std::string text;
-};
-
-Offer parse_offer(const std::vector<std::string>& texts) {
-    Offer o;
     for (const auto& t : texts)
-        o.proposals.push_back(
-            ike::parse_proposal(t, ike::ProtocolId::ike, static_cast<std::uint8_t>(o.proposals.size() + 1)));
-    for (const auto& p : o.proposals) o.text += (o.text.empty() ? "" : ";") + ike::format_proposal(p);
-    return o;
+        proposals.push_back(
+            ike::parse_proposal(t, ike::ProtocolId::ike, static_cast<std::uint8_t>(proposals.size() + 1)));
+    return make_sa_offer(std::move(proposals));
 }
 
-// Every preset parsed once per process (a preset is fixed text; parsing and formatting it took a seventh of an
-// SA_INIT-only probe's instructions). Built on first use, read-only after: shared by the runner's threads.
-const Offer& preset_offer(const std::string& name) {
-    static const std::map<std::string, Offer> presets = [] {
-        std::map<std::string, Offer> m;
+// Every preset parsed, encoded and formatted once per process (a preset is fixed text; parsing and formatting it
+// took a seventh of an SA_INIT-only probe's instructions, encoding its SA payload a tenth). Built on first use,
+// read-only after: shared by the runner's threads and every probe, not copied.
+const std::shared_ptr<const SaOffer>& preset_offer(const std::string& name) {
+    static const std::map<std::string, std::shared_ptr<const SaOffer>> presets = [] {
+        std::map<std::string, std::shared_ptr<const SaOffer>> m;
         for (const auto& n : ikev2_preset_names()) m.emplace(n, parse_offer(ikev2_preset(n)));
         return m;
     }();
@@ -154,7 +149,7 @@ public:
             w.answer = "cannot resolve: " + r_.phases.back().error;
             co_return w;
         }
-        sa_.offered = ike::parse_proposals(offer.proposal);
+        sa_.offer = make_sa_offer(ike::parse_proposals(offer.proposal));
         bool ok = co_await sa_init();
         w.accepted = ok;
         w.answered = r_.ike.sa_init_answered;
@@ -285,19 +280,10 @@ private:
     // Our offer and the CA file, before anything is sent: a problem with either is the harness's own.
     bool prepare_sa_init(PhaseTimer& phase) {
         try {
-            if (!sa_.offered.empty()) {
-                r_.ike.offered.clear();  // the audit's offer, set by the caller
-                for (const auto& p : sa_.offered)
-                    r_.ike.offered += (r_.ike.offered.empty() ? "" : ";") + ike::format_proposal(p);
-            } else if (!opt_.proposals.empty()) {
-                Offer o = parse_offer(opt_.proposals);
-                sa_.offered = std::move(o.proposals);
-                r_.ike.offered = std::move(o.text);
-            } else {
-                const Offer& o = preset_offer(opt_.preset.empty() ? "windows-default" : opt_.preset);
-                sa_.offered = o.proposals;
-                r_.ike.offered = o.text;
-            }
+            // The audit's offer is set by the caller.
+            if (!sa_.offer && !opt_.proposals.empty()) sa_.offer = parse_offer(opt_.proposals);
+            else if (!sa_.offer) sa_.offer = preset_offer(opt_.preset.empty() ? "windows-default" : opt_.preset);
+            r_.ike.offered = sa_.offer->text;
         } catch (const std::exception& e) {
             return s_.fail_local(phase, "cannot prepare IKE_SA_INIT: " + describe_exception(e));
         }

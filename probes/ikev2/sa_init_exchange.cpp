@@ -42,8 +42,9 @@ SaInitExchange::SaInitExchange(SaInitConfig config, IkeSaState& sa, Ikev2Facts& 
     : config_(std::move(config)), sa_(sa), facts_(facts), random_(std::move(random)), log_(std::move(log)) {}
 
 StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
+    if (!sa_.offer || sa_.offer->proposals.empty()) return fail(FailureReason::internal, "nothing to offer", true);
     if (attempts_++ == 0) {
-        const ike::Transform* ke = sa_.offered.empty() ? nullptr : sa_.offered.front().first(ike::TransformType::ke);
+        const ike::Transform* ke = sa_.offer->proposals.front().first(ike::TransformType::ke);
         group_ = ke ? ke->id : static_cast<std::uint16_t>(ike::dh_group::modp2048);
         try {
             sa_.spi_i = u64_of(random_.bytes(8));
@@ -65,37 +66,58 @@ StepStatus SaInitExchange::build(std::vector<Bytes>& datagrams) {
         if (log_ && share_.reused)
             log_("   key share for " + ike::transform_display_name(4, group_) +
                  " reused from an earlier exchange of this run (RFC 7296 2.12)");
+        payloads_.bytes.clear();  // a new KE payload
     }
-    const ike::KeyExchange& kex = *share_.kex;
-    ike::Message m;
-    m.header.spi_i = sa_.spi_i;
-    m.header.exchange = ike::ExchangeType::ike_sa_init;
-    m.header.flags = ike::flag_initiator;
-    m.header.message_id = 0;
-    // The cookie comes first (RFC 7296 2.6).
-    if (!cookie_.empty()) m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::cookie, cookie_});
-    m.payloads.push_back(ike::SaPayload{sa_.offered});
-    m.payloads.push_back(ike::KePayload{kex.group(), kex.public_value()});
-    m.payloads.push_back(ike::NoncePayload{sa_.ni});
-    // The NAT-D hashes depend on SPIi and the addresses alone: the same for every request of this exchange
-    // (a COOKIE or INVALID_KE_PAYLOAD retry), so hashed once.
-    if (nat_source_.empty()) {
-        nat_source_ = nat_hash(sa_.spi_i, 0, config_.local);
-        nat_destination_ = nat_hash(sa_.spi_i, 0, config_.remote);
+    Bytes bytes;
+    try {
+        // Everything but the COOKIE, encoded once per key share: a COOKIE retry sends it again unchanged behind
+        // the cookie (RFC 7296 2.6), so only the notify in front is new. The SA payload is the offer's, encoded
+        // once for all the probes that make it.
+        if (payloads_.bytes.empty()) {
+            const ike::KeyExchange& kex = *share_.kex;
+            // The NAT-D hashes depend on SPIi and the addresses alone: the same for every request of this
+            // exchange (a COOKIE or INVALID_KE_PAYLOAD retry), so hashed once.
+            if (nat_source_.empty()) {
+                nat_source_ = nat_hash(sa_.spi_i, 0, config_.local);
+                nat_destination_ = nat_hash(sa_.spi_i, 0, config_.remote);
+            }
+            ike::ChainWriter w;
+            w.add_encoded(ike::PayloadType::sa, sa_.offer->sa_body);
+            w.add(ike::KePayload{kex.group(), kex.public_value()});
+            w.add(ike::NoncePayload{sa_.ni});
+            w.add(ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_source_});
+            w.add(ike::NotifyPayload{0, {}, ike::notify::nat_detection_destination_ip, nat_destination_});
+            if (config_.offer_fragmentation)
+                w.add(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
+            w.add(ike::make_signature_hash_algorithms(
+                {ike::hash_algorithm::sha2_256, ike::hash_algorithm::sha2_384, ike::hash_algorithm::sha2_512}));
+            payloads_ = w.take();
+        }
+        ike::Header h;
+        h.spi_i = sa_.spi_i;
+        h.exchange = ike::ExchangeType::ike_sa_init;
+        h.flags = ike::flag_initiator;
+        h.message_id = 0;
+        if (cookie_.empty()) {
+            bytes = ike::encode_message(h, payloads_);
+        } else {
+            // The cookie comes first (RFC 7296 2.6).
+            ike::ChainWriter w;
+            w.add(ike::NotifyPayload{0, {}, ike::notify::cookie, cookie_});
+            w.add_chain(payloads_);
+            bytes = ike::encode_message(h, w.take());
+        }
+    } catch (const std::exception& e) {
+        return fail(FailureReason::internal, "cannot encode IKE_SA_INIT: " + describe_exception(e), true);
     }
-    m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::nat_detection_source_ip, nat_source_});
-    m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::nat_detection_destination_ip, nat_destination_});
-    if (config_.offer_fragmentation)
-        m.payloads.push_back(ike::NotifyPayload{0, {}, ike::notify::ikev2_fragmentation_supported, {}});
-    m.payloads.push_back(ike::make_signature_hash_algorithms(
-        {ike::hash_algorithm::sha2_256, ike::hash_algorithm::sha2_384, ike::hash_algorithm::sha2_512}));
-    Bytes bytes = ike::encode_message(m);
-    m.header.length = static_cast<std::uint32_t>(bytes.size());
-    request_ = std::move(m);
-    sa_.sa_init_request = bytes;
+    sa_.sa_init_request = bytes;  // our AUTH covers it as sent (RFC 7296 2.15)
     if (log_) {
-        log_("-> " + ike::describe(request_) + " to " + config_.peer_text);
-        log_(ike::describe_detailed(request_));
+        // What went out, as the server will read it.
+        auto sent = ike::decode_message(bytes);
+        if (sent) {
+            log_("-> " + ike::describe(*sent) + " to " + config_.peer_text);
+            log_(ike::describe_detailed(*sent));
+        }
     }
     datagrams.clear();
     datagrams.push_back(std::move(bytes));
@@ -129,25 +151,31 @@ StepStatus SaInitExchange::process() {
     if (!answer_) return fail(FailureReason::internal, "IKE_SA_INIT processed without an answer");
     const ike::Message& answer = *answer_;
     facts_.sa_init_answered = true;
-    for (const auto& p : answer.payloads)
-        if (const auto* n = p.get<ike::NotifyPayload>()) facts_.sa_init_notifies.push_back(notify_fact(*n));
+    // The notifies of the answer that ends the exchange (a COOKIE or INVALID_KE_PAYLOAD answer that is followed
+    // leaves none: the next answer's are the facts), made only then.
+    auto record_notifies = [&] {
+        for (const auto& p : answer.payloads)
+            if (const auto* n = p.get<ike::NotifyPayload>()) facts_.sa_init_notifies.push_back(notify_fact(*n));
+    };
     if (const auto* c = answer.find_notify(ike::notify::cookie)) {
         // attempts_ - 1: the rounds already answered with a COOKIE or INVALID_KE_PAYLOAD before this one.
         if (attempts_ - 1 >= kMaxCookieRounds + static_cast<int>(kMaxInvalidKeRounds) ||
-            ++facts_.cookie_rounds > kMaxCookieRounds)
+            ++facts_.cookie_rounds > kMaxCookieRounds) {
+            record_notifies();
             return fail(FailureReason::ikev2_cookie_loop, "server keeps asking for a COOKIE");
+        }
         cookie_ = c->data;
         if (log_) log_("   server asks for a COOKIE (" + std::to_string(cookie_.size()) + " bytes): retrying with it");
-        facts_.sa_init_notifies.clear();
         return StepStatus::need_more;
     }
+    record_notifies();
     if (const auto* n = answer.find_notify(ike::notify::invalid_ke_payload)) {
         auto wanted = ike::invalid_ke_group(*n);
         if (!wanted)
             return fail(FailureReason::malformed, "malformed INVALID_KE_PAYLOAD: " + wanted.error().to_string());
         facts_.invalid_ke_groups.push_back(*wanted);
         bool offered = false;
-        for (const auto& p : sa_.offered)
+        for (const auto& p : sa_.offer->proposals)
             for (const auto& t : p.of_type(ike::TransformType::ke)) offered = offered || t.id == *wanted;
         if (!offered || facts_.invalid_ke_groups.size() > kMaxInvalidKeRounds) {
             facts_.error_notify = "INVALID_KE_PAYLOAD";
@@ -185,7 +213,7 @@ StepStatus SaInitExchange::process_final(const ike::Message& m) {
     const ike::Proposal& chosen = sa_.chosen;
     // A choice we did not offer, or a key share for another group, is not an answer we can use (RFC 7296
     // 3.3.6, 1.2): said by name rather than mistaken for a negotiated SA.
-    if (auto bad = ike::check_chosen_proposal(sa_.offered, chosen); !bad.empty())
+    if (auto bad = ike::check_chosen_proposal(sa_.offer->proposals, chosen); !bad.empty())
         return fail(FailureReason::ikev2_invalid_choice, "the server's answer chose what we did not offer: " + bad +
                                                              " (it chose " + ike::describe(chosen) + ")");
     if (const auto* chosen_ke = chosen.first(ike::TransformType::ke); chosen_ke && chosen_ke->id != ke->group)

@@ -32,7 +32,7 @@ public:
     static constexpr int kMaxCookieRounds = 2;
     static constexpr std::size_t kMaxInvalidKeRounds = 2;
 
-    // sa.offered must hold the proposals to offer.
+    // sa.offer must hold the proposals to offer.
     SaInitExchange(SaInitConfig config, IkeSaState& sa, Ikev2Facts& facts, Ikev2Randomness random, Ikev2Log log);
 
     StepStatus build(std::vector<protocol::Bytes>& datagrams) override;
@@ -40,8 +40,7 @@ public:
     StepStatus process() override;
     std::string no_answer_detail() const override;
 
-    // The request last built, and the key exchange group of its KE payload.
-    const protocol::ikev2::Message& request() const { return request_; }
+    // The key exchange group of the KE payload of the request last built.
     std::uint16_t group() const { return group_; }
 
 private:
@@ -57,7 +56,7 @@ private:
     protocol::Bytes cookie_;
     protocol::Bytes nat_source_, nat_destination_;  // our NAT-D notifies' data (SPIi is set once)
     KeyShare share_;  // of the request last built
-    protocol::ikev2::Message request_;
+    protocol::ikev2::InnerChain payloads_;  // the request's payloads after the COOKIE, for share_; empty: to encode
     std::optional<protocol::ikev2::Message> answer_;
     protocol::Bytes answer_bytes_;
     std::string decode_error_;

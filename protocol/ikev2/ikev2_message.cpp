@@ -93,7 +93,8 @@ void check_width(std::size_t value, std::size_t max, const std::string& what) {
 // and only its unencrypted part is written, its length counting `*encrypted_size` more bytes.
 void put_chain(Bytes& out, const std::vector<Payload>& payloads, bool inner,
                std::optional<std::size_t> encrypted_size = std::nullopt) {
-    check_width(payloads.size(), max_payloads, "number of payloads");
+    // The checks' texts are built only when they fail (a string per payload was a tenth of an encode).
+    if (payloads.size() > max_payloads) check_width(payloads.size(), max_payloads, "number of payloads");
     if (encrypted_size && (payloads.empty() || !is_encrypted(payloads.back().type)))
         throw std::invalid_argument("the message does not end with an SK or SKF payload");
     for (std::size_t i = 0; i < payloads.size(); ++i) {
@@ -116,7 +117,7 @@ void put_chain(Bytes& out, const std::vector<Payload>& payloads, bool inner,
             out.resize(start + generic_payload_header_size + (p.type == PayloadType::skf ? skf_fixed_size : 0));
             length = out.size() - start + *encrypted_size;
         }
-        check_width(length, 0xffff, payload_name(p.type) + " payload length");
+        if (length > 0xffff) check_width(length, 0xffff, payload_name(p.type) + " payload length");
         out[start + 2] = static_cast<std::uint8_t>(length >> 8);
         out[start + 3] = static_cast<std::uint8_t>(length);
     }
@@ -220,6 +221,84 @@ InnerChain encode_inner_payloads(const std::vector<Payload>& payloads) {
     chain.first_type = payloads.empty() ? PayloadType::none : payloads.front().type;
     put_chain(chain.bytes, payloads, true);
     return chain;
+}
+
+std::size_t ChainWriter::begin(PayloadType type, bool critical) {
+    if (is_encrypted(type))
+        throw std::invalid_argument(payload_name(type) + " payload in a ChainWriter: use encode_unencrypted_prefix");
+    // The checks' texts are built only when they fail: this runs for every payload of every request.
+    if (count_ + 1 > max_payloads) check_width(count_ + 1, max_payloads, "number of payloads");
+    Bytes& out = chain_.bytes;
+    if (count_ == 0) chain_.first_type = type;
+    else out[last_] = static_cast<std::uint8_t>(type);
+    const std::size_t start = out.size();
+    const std::uint8_t header[generic_payload_header_size] = {0, static_cast<std::uint8_t>(critical ? critical_bit : 0),
+                                                              0, 0};
+    out.insert(out.end(), header, header + generic_payload_header_size);
+    last_ = start;
+    ++count_;
+    return start;
+}
+
+void ChainWriter::end(std::size_t start, PayloadType type) {
+    Bytes& out = chain_.bytes;
+    const std::size_t length = out.size() - start;
+    if (length > 0xffff) check_width(length, 0xffff, payload_name(type) + " payload length");
+    out[start + 2] = static_cast<std::uint8_t>(length >> 8);
+    out[start + 3] = static_cast<std::uint8_t>(length);
+}
+
+void ChainWriter::add(const Payload& payload) {
+    const std::size_t start = begin(payload.type, payload.critical);
+    append_payload_body(chain_.bytes, payload);
+    end(start, payload.type);
+}
+
+void ChainWriter::add_encoded(PayloadType type, ByteView body, bool critical) {
+    const std::size_t start = begin(type, critical);
+    chain_.bytes.insert(chain_.bytes.end(), body.begin(), body.end());
+    end(start, type);
+}
+
+void ChainWriter::add_chain(const InnerChain& chain) {
+    if (chain.bytes.empty()) return;
+    Bytes& out = chain_.bytes;
+    // Walk the chain's generic headers (its own Lengths) to count its payloads and find its last one.
+    std::size_t offset = 0, last = 0, count = 0;
+    while (offset < chain.bytes.size()) {
+        if (chain.bytes.size() - offset < generic_payload_header_size)
+            throw std::invalid_argument("the encoded chain ends inside a payload header");
+        const std::size_t length = static_cast<std::size_t>(chain.bytes[offset + 2]) << 8 | chain.bytes[offset + 3];
+        if (length < generic_payload_header_size || length > chain.bytes.size() - offset)
+            throw std::invalid_argument("the encoded chain has a payload of length " + n(length));
+        last = offset;
+        offset += length;
+        ++count;
+    }
+    if (count_ + count > max_payloads) check_width(count_ + count, max_payloads, "number of payloads");
+    if (count_ == 0) chain_.first_type = chain.first_type;
+    else out[last_] = static_cast<std::uint8_t>(chain.first_type);
+    const std::size_t base = out.size();
+    out.insert(out.end(), chain.bytes.begin(), chain.bytes.end());
+    last_ = base + last;
+    count_ += count;
+}
+
+Bytes encode_message(const Header& header, const InnerChain& chain) {
+    const std::size_t total = header_size + chain.bytes.size();
+    check_width(total, 0xffffffff, "message length");
+    Bytes out;
+    out.reserve(total);
+    put_u64(out, header.spi_i);
+    put_u64(out, header.spi_r);
+    put_u8(out, chain.bytes.empty() ? 0 : static_cast<std::uint8_t>(chain.first_type));
+    put_u8(out, header.version);
+    put_u8(out, static_cast<std::uint8_t>(header.exchange));
+    put_u8(out, header.flags);
+    put_u32(out, header.message_id);
+    put_u32(out, static_cast<std::uint32_t>(total));
+    out.insert(out.end(), chain.bytes.begin(), chain.bytes.end());
+    return out;
 }
 
 std::optional<ByteView> strip_non_esp_marker(ByteView datagram) {

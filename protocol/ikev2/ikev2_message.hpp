@@ -118,6 +118,34 @@ struct InnerChain {
 };
 InnerChain encode_inner_payloads(const std::vector<Payload>& payloads);
 
+// A payload chain written one payload at a time into one buffer, parts of it given already encoded: a body
+// (encode_payload_body's bytes) that never changes, such as a probe's SA offer, or a whole chain
+// (encode_inner_payloads' or an earlier ChainWriter's), such as a request sent again behind a COOKIE notify
+// (RFC 7296 2.6: the cookie first, every other payload unchanged). The bytes are exactly those
+// encode_inner_payloads gives for the same payloads; the Next Payload fields are linked as they are added.
+// Not for SK/SKF payloads (encode_unencrypted_prefix writes those); throws std::invalid_argument for them, for
+// more than max_payloads payloads and for a payload over 65535 bytes, as the encoders do.
+class ChainWriter {
+public:
+    ChainWriter() { chain_.bytes.reserve(768); }
+    void add(const Payload& payload);
+    void add_encoded(PayloadType type, ByteView body, bool critical = false);
+    void add_chain(const InnerChain& chain);
+    InnerChain take() { return std::move(chain_); }
+
+private:
+    std::size_t begin(PayloadType type, bool critical);  // links and writes a generic header, returns its offset
+    void end(std::size_t start, PayloadType type);  // sets the Length of the payload at `start`
+
+    InnerChain chain_;
+    std::size_t last_ = 0;  // offset of the last payload's generic header, when count_ > 0
+    std::size_t count_ = 0;
+};
+
+// The header followed by an encoded chain, the header's Next Payload and Length set from it: encode_message of
+// the same payloads, for a chain written by a ChainWriter.
+Bytes encode_message(const Header& header, const InnerChain& chain);
+
 // ---- UDP port 4500 ----------------------------------------------------------------------------------------
 
 inline constexpr std::size_t non_esp_marker_size = 4;  // four zero bytes (RFC 3948 section 2.2)

@@ -329,9 +329,12 @@ Decoded<PayloadBody> decode_skf(ByteReader& r, std::uint8_t next_payload) {
 
 // ---- encoders ----
 
-void check_width(std::size_t value, std::size_t max, const std::string& what) {
+// `what` is a literal: a std::string parameter would allocate its text on every call (for every transform
+// of an offer), though it is read only when the check fails.
+void check_width(std::size_t value, std::size_t max, const char* what) {
     if (value > max)
-        throw std::invalid_argument(what + " is " + n(value) + ", more than the field's maximum of " + n(max));
+        throw std::invalid_argument(std::string(what) + " is " + n(value) + ", more than the field's maximum of " +
+                                    n(max));
 }
 
 // Writes a big-endian 16-bit length into bytes already appended (the substructure's header, written first

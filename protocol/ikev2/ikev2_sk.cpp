@@ -151,18 +151,27 @@ Bytes nat_detection_hash(std::uint64_t spi_i, std::uint64_t spi_r, ByteView addr
         throw std::invalid_argument("NAT detection needs a 4-byte IPv4 or 16-byte IPv6 address, got " +
                                     std::to_string(address.size()) + " bytes");
     }
-    Bytes in;
-    in.reserve(8 + 8 + address.size() + 2);
-    put_u64(in, spi_i);
-    put_u64(in, spi_r);
-    put_bytes(in, address);
-    put_u16(in, port);
-    // Fetched once per process (EVP_sha1() makes EVP_Digest fetch the implementation on every call, 40% of the
-    // hash's cost; two hashes per IKE_SA_INIT request). Never freed: it lives as long as the process.
+    std::uint8_t in[8 + 8 + 16 + 2];
+    std::size_t len = 0;
+    for (int i = 7; i >= 0; --i) in[len++] = static_cast<std::uint8_t>(spi_i >> (8 * i));
+    for (int i = 7; i >= 0; --i) in[len++] = static_cast<std::uint8_t>(spi_r >> (8 * i));
+    std::copy(address.begin(), address.end(), in + len);
+    len += address.size();
+    in[len++] = static_cast<std::uint8_t>(port >> 8);
+    in[len++] = static_cast<std::uint8_t>(port);
+    // SHA-1 fetched once per process (EVP_sha1() makes EVP_Digest fetch the implementation on every call, 40% of the
+    // hash's cost; two hashes per IKE_SA_INIT request, two per answer). Never freed: it lives as long as the
+    // process. A digest context per thread, reset by each EVP_DigestInit_ex2, instead of one made and freed per hash.
     static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    struct Context {
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        ~Context() { EVP_MD_CTX_free(ctx); }
+    };
+    thread_local Context c;
     Bytes out(EVP_MAX_MD_SIZE);
     unsigned int n = 0;
-    if (EVP_Digest(in.data(), in.size(), out.data(), &n, sha1 ? sha1 : EVP_sha1(), nullptr) != 1)
+    if (!c.ctx || EVP_DigestInit_ex2(c.ctx, sha1 ? sha1 : EVP_sha1(), nullptr) != 1 ||
+        EVP_DigestUpdate(c.ctx, in, len) != 1 || EVP_DigestFinal_ex(c.ctx, out.data(), &n) != 1)
         throw std::runtime_error("SHA-1 failed");
     out.resize(n);
     return out;

@@ -25,6 +25,7 @@
 
 #include "probes/certificate.hpp"
 #include "probes/certificate_json.hpp"
+#include "probes/certificate_x509.hpp"
 #include "probes/windows_errors.hpp"
 
 using namespace vpnprobe::probes;
@@ -865,4 +866,31 @@ TEST(CertificateJson, FactsVerdictAndProblem) {
 TEST(FormatTime, Iso8601Utc) {
     EXPECT_EQ(format_time_utc(0), "1970-01-01T00:00:00Z");
     EXPECT_EQ(format_time_utc(utc(2021, 1, 1, 13)), "2021-01-01T13:00:00Z");
+}
+
+// The process's shared decodes: the same DER gives the same decoded certificate (one more reference), another DER
+// its own, and what does not decode throws every time (nothing kept for it).
+TEST(CertificateShared, TheSameBytesAreDecodedOnceAndOtherBytesApart) {
+    Pki pki;
+    Issued a = pki.leaf(CertSpec{});
+    CertSpec other;
+    other.serial = 4242;
+    Issued b = pki.leaf(other);
+    X509Ptr first = parse_certificate_shared(a.der);
+    X509Ptr again = parse_certificate_shared(Bytes(a.der));
+    X509Ptr different = parse_certificate_shared(b.der);
+    ASSERT_TRUE(first && again && different);
+    EXPECT_EQ(first.get(), again.get());
+    EXPECT_NE(first.get(), different.get());
+    EXPECT_EQ(X509_cmp(first.get(), a.cert.get()), 0);
+    EXPECT_EQ(X509_cmp(different.get(), b.cert.get()), 0);
+    first.reset();  // the cache's own reference keeps it for the next probe
+    EXPECT_EQ(X509_cmp(again.get(), a.cert.get()), 0);
+    Bytes broken = a.der;
+    broken.resize(broken.size() / 2);
+    EXPECT_THROW(parse_certificate_shared(broken), std::runtime_error);
+    EXPECT_THROW(parse_certificate_shared(broken), std::runtime_error);
+    Bytes trailing = a.der;
+    trailing.push_back(0);
+    EXPECT_THROW(parse_certificate_shared(trailing), std::runtime_error);
 }

@@ -318,6 +318,70 @@ TEST(Ikev2Capture, EveryCaptureEncodesBackToItsBytes) {
     }
 }
 
+// The ChainWriter (a request's parts encoded once: the SA offer, the payloads behind a COOKIE) must give the bytes
+// encode_message gives: every capture without SK/SKF, written payload by payload, as bodies already encoded, and
+// as its first k payloads followed by the rest encoded before, for every k.
+TEST(Ikev2Capture, ChainWriterWritesEachCaptureAsEncodeMessageDoes) {
+    int written = 0;
+    for (const auto& name : capture_names) {
+        SCOPED_TRACE(name);
+        Bytes bytes = read_file(name);
+        Message m = decode_ok(bytes);
+        bool encrypted = false;
+        for (const auto& p : m.payloads)
+            encrypted = encrypted || p.type == PayloadType::sk || p.type == PayloadType::skf;
+        if (encrypted) continue;
+        ++written;
+        ChainWriter each, bodies;
+        for (const auto& p : m.payloads) {
+            each.add(p);
+            bodies.add_encoded(p.type, encode_payload_body(p), p.critical);
+        }
+        EXPECT_EQ(encode_message(m.header, each.take()), bytes);
+        EXPECT_EQ(encode_message(m.header, bodies.take()), bytes);
+        for (std::size_t k = 0; k <= m.payloads.size(); ++k) {
+            SCOPED_TRACE(k);
+            ChainWriter w;
+            for (std::size_t i = 0; i < k; ++i) w.add(m.payloads[i]);
+            w.add_chain(encode_inner_payloads(
+                std::vector<Payload>(m.payloads.begin() + static_cast<std::ptrdiff_t>(k), m.payloads.end())));
+            EXPECT_EQ(encode_message(m.header, w.take()), bytes);
+        }
+    }
+    EXPECT_EQ(written, 6);
+}
+
+// A COOKIE retry (RFC 7296 2.6): the notify in front of the request's payloads encoded before is the message with
+// the cookie first, and a payload may still follow an added chain.
+TEST(Ikev2Capture, ChainWriterPutsACookieInFrontOfAnEncodedRequest) {
+    Message m = decode_ok(read_file("strongswan-sa-init-request.bin"));
+    InnerChain request = encode_inner_payloads(m.payloads);
+    NotifyPayload cookie{0, {}, notify::cookie, Bytes(20, 0xc5)};
+    ChainWriter w;
+    w.add(cookie);
+    w.add_chain(request);
+    w.add(VendorIdPayload{Bytes{1, 2, 3}});
+    Message with_cookie = m;
+    with_cookie.payloads.insert(with_cookie.payloads.begin(), cookie);
+    with_cookie.payloads.push_back(VendorIdPayload{Bytes{1, 2, 3}});
+    Bytes expected = encode_message(with_cookie);
+    EXPECT_EQ(encode_message(m.header, w.take()), expected);
+    Message back = decode_ok(expected);
+    ASSERT_FALSE(back.payloads.empty());
+    EXPECT_EQ(back.payloads.front().type, PayloadType::notify);
+    EXPECT_NE(back.find_notify(notify::cookie), nullptr);
+}
+
+TEST(Ikev2Capture, ChainWriterRefusesEncryptedPayloadsAndTooManyPayloads) {
+    ChainWriter w;
+    EXPECT_THROW(w.add(SkPayload{PayloadType::idr, Bytes(16, 0)}), std::invalid_argument);
+    ChainWriter many;
+    for (std::size_t i = 0; i < max_payloads; ++i) many.add(NoncePayload{Bytes(16, 1)});
+    EXPECT_THROW(many.add(NoncePayload{Bytes(16, 1)}), std::invalid_argument);
+    ChainWriter big;
+    EXPECT_THROW(big.add_encoded(PayloadType::vendor_id, Bytes(0x10000, 0)), std::invalid_argument);
+}
+
 TEST(Ikev2Capture, DecodeHeaderAloneAndTheNonEspMarker) {
     Bytes bytes = read_file("strongswan-ike-auth-response-skf2.bin");
     auto header = decode_header(ByteView(bytes).first(28));

@@ -618,6 +618,17 @@ TEST(Ikev2Dh, EcpPeerValidation) {
     Bytes big_x = gr;
     std::fill(big_x.begin(), big_x.begin() + 32, 0xff);
     check(big_x, "coordinate not below the field prime");
+    Bytes big_y = gr;
+    std::fill(big_y.begin() + 32, big_y.end(), 0xff);
+    check(big_y, "coordinate not below the field prime");
+    // The form alone (SA_INIT-only), without our private key: the same verdicts.
+    EXPECT_NE(
+        error_of([&] { check_peer_public_value_form(dh_group::ecp256, off_curve); }).find("not a point on the curve"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of([&] { check_peer_public_value_form(dh_group::ecp256, big_y); }).find("not below the field prime"),
+        std::string::npos);
+    EXPECT_NO_THROW(check_peer_public_value_form(dh_group::ecp256, gr));
     EXPECT_NO_THROW(validate_peer_public_value(dh_group::ecp256, gr));
     EXPECT_NE(error_of([&] { validate_peer_public_value(dh_group::ecp384, gr); }).find("must be 96 bytes"),
               std::string::npos);

@@ -89,7 +89,7 @@ struct Harness {
     std::unique_ptr<SaInitExchange> step;
 
     explicit Harness(const std::string& offer, Ikev2Randomness random = fixed_randomness(), bool derive_keys = true) {
-        sa.offered = ike::parse_proposals(offer);
+        sa.offer = vpnprobe::probes::make_sa_offer(ike::parse_proposals(offer));
         SaInitConfig c;
         c.local = kLocal;
         c.remote = kServer;
