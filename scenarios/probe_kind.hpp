@@ -102,7 +102,8 @@ public:
     // The keys of `expect:` that are this kind's own ("sstp", "tls"; "ikev2").
     virtual std::set<std::string> expect_keys() const = 0;
     virtual void read_expect(YamlReader& r, const YAML::Node& expect, KindExpects& e) const = 0;
-    // Checks across options and expectations, after `expect:` is read (audit_weak for no_weak_accepted).
+    // Checks across options and expectations, after `expect:` and `expect_by_vantage:` are read (audit_weak for
+    // no_weak_accepted; credentials and expect.tunnel with options that do not log in).
     virtual void check_probe(YamlReader&, const YAML::Node& /*probe*/, const ProbeSpec&) const {}
 
     // ---- logging in (`credentials:`; `expect.tunnel`, judged in expectations.cpp on tunnel())

@@ -307,7 +307,6 @@ ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
         read_expectations(r, n["expect"], p.expect, *kind, "expect");
         check_pings(p.expect, n["expect"], "expect");
     }
-    kind->check_probe(r, n, p);
     if (n["expect_by_vantage"]) {
         const auto m = n["expect_by_vantage"];
         r.expect_map(m, "expect_by_vantage");
@@ -320,6 +319,7 @@ ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
             p.expect_by_vantage[v] = e;
         }
     }
+    kind->check_probe(r, n, p);  // after every expectation is read
     return p;
 }
 
