@@ -110,6 +110,9 @@ public:
     // It can go past the handshake with a test account. A kind that cannot gets no `credentials:` on its probes
     // and no `expect.tunnel`.
     virtual bool takes_credentials() const { return false; }
+    // Whether a probe with these options logs in when it has credentials (IKEv2's sa_init_only stops before the
+    // login): a probe that cannot gets no credentials of its own, no `expect.tunnel`, and not its target's.
+    virtual bool logs_in_with(const KindOptions& /*options*/) const { return takes_credentials(); }
     // Its options send echo requests through the tunnel: they need credentials, and they make
     // `expect.tunnel.ping_*` judgeable.
     virtual bool pings(const KindOptions& /*options*/) const { return false; }

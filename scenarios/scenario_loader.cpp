@@ -331,7 +331,7 @@ void check_credentials(YamlReader& r, const Scenario& s) {
     std::set<std::string> used;  // targets whose credentials some probe takes
     for (const auto& p : s.probes) {
         const ProbeKind& kind = p.kind();
-        if (!kind.takes_credentials()) continue;
+        if (!kind.takes_credentials() || !kind.logs_in_with(p.options)) continue;
         bool tunnel = p.expect.tunnel.any();
         for (const auto& [vantage, e] : p.expect_by_vantage) tunnel = tunnel || e.tunnel.any();
         for (const auto& t : s.targets) {

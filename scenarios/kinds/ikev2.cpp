@@ -67,8 +67,8 @@ probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& option
     o.stop = t.stop;
     o.load = t.load;
     // The user tunnel, without its password (read only by run(), as the probe starts). The loader refuses
-    // credentials with sa_init_only and audit_weak, as the ikev2 command does; a target's credentials reach such a
-    // probe only through credentials_for(), and it does not log in.
+    // credentials with sa_init_only and audit_weak, as the ikev2 command does, and credentials_for() gives such a
+    // probe none of its target's (logs_in_with).
     if (t.credentials && logs_in(i)) {
         o.credentials = probes::Ikev2Credentials{t.credentials->user, ""};
         o.sends_credentials = true;  // never a reused key share for a credentialed exchange (key_share_cache.hpp)
@@ -216,6 +216,9 @@ public:
     }
 
     bool takes_credentials() const override { return true; }
+    bool logs_in_with(const KindOptions& options) const override {
+        return logs_in(std::get<Ikev2ProbeOptions>(options));
+    }
     // The data path (options.ping) is not here yet: no IKEv2 option sends echo requests.
     bool pings(const KindOptions&) const override { return false; }
     std::optional<TunnelFacts> tunnel(const ProbeResult& result) const override {
@@ -233,14 +236,14 @@ public:
         // Read as the probe starts (a file that cannot be read now is this row's harness error); it lives in the
         // probe's options until the probe ends, and no result has a place for it.
         if (o.credentials) o.credentials->password = t.credentials->read_password();
-        const bool logs_in = o.credentials.has_value();
+        const bool asked_to_log_in = o.credentials.has_value();
         probes::Ikev2Result r;
         // One co_await per statement (GCC 12 and co_await inside a conditional expression).
         if (std::get<Ikev2ProbeOptions>(options).audit_weak) r = co_await probes::ikev2_probe_with_audit(o);
         else r = co_await probes::ikev2_probe(o);
         // Asked to log in, although the probe may have ended before the login: its tunnel is judged (and reported)
         // as not connected, not as a probe without credentials.
-        if (logs_in) r.tunnel.credentials_given = true;
+        if (asked_to_log_in) r.tunnel.credentials_given = true;
         co_return r;
     }
     void diagnose(ProbeResult& result, const RowTarget& t, const KindOptions& options) const override {
