@@ -205,7 +205,6 @@ inline scenarios::ProbeRun refused_login_ikev2() {
     r.tunnel.mschap_error = 691;
     r.failed_phase = "eap";
     r.success = false;
-    r.handshake_ok = false;
     r.windows_error = "691";
     r.findings.push_back(probes::Finding{probes::Severity::error, "ikev2.auth_rejected",
                                          "the server refused the credentials (MS-CHAPv2 E=691)", "691"});
