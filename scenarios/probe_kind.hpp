@@ -102,13 +102,17 @@ public:
     // The keys of `expect:` that are this kind's own ("sstp", "tls"; "ikev2").
     virtual std::set<std::string> expect_keys() const = 0;
     virtual void read_expect(YamlReader& r, const YAML::Node& expect, KindExpects& e) const = 0;
-    // Checks across options and expectations, after `expect:` is read (audit_weak for no_weak_accepted).
+    // Checks across options and expectations, after `expect:` and `expect_by_vantage:` are read (audit_weak for
+    // no_weak_accepted; credentials and expect.tunnel with options that do not log in).
     virtual void check_probe(YamlReader&, const YAML::Node& /*probe*/, const ProbeSpec&) const {}
 
     // ---- logging in (`credentials:`; `expect.tunnel`, judged in expectations.cpp on tunnel())
     // It can go past the handshake with a test account. A kind that cannot gets no `credentials:` on its probes
     // and no `expect.tunnel`.
     virtual bool takes_credentials() const { return false; }
+    // Whether a probe with these options logs in when it has credentials (IKEv2's sa_init_only stops before the
+    // login): a probe that cannot gets no credentials of its own, no `expect.tunnel`, and not its target's.
+    virtual bool logs_in_with(const KindOptions& /*options*/) const { return takes_credentials(); }
     // Its options send echo requests through the tunnel: they need credentials, and they make
     // `expect.tunnel.ping_*` judgeable.
     virtual bool pings(const KindOptions& /*options*/) const { return false; }

@@ -17,7 +17,7 @@ std::uint16_t TargetSpec::port_for(const ProbeKind& kind) const {
 const ProbeKind& ProbeSpec::kind() const { return *probe_kinds().at(options.index()); }
 
 std::optional<Credentials> ProbeSpec::credentials_for(const TargetSpec& target) const {
-    if (!kind().takes_credentials()) return std::nullopt;
+    if (!kind().takes_credentials() || !kind().logs_in_with(options)) return std::nullopt;
     return credentials ? credentials : target.credentials;
 }
 

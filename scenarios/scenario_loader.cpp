@@ -307,7 +307,6 @@ ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
         read_expectations(r, n["expect"], p.expect, *kind, "expect");
         check_pings(p.expect, n["expect"], "expect");
     }
-    kind->check_probe(r, n, p);
     if (n["expect_by_vantage"]) {
         const auto m = n["expect_by_vantage"];
         r.expect_map(m, "expect_by_vantage");
@@ -320,6 +319,7 @@ ProbeSpec read_probe(YamlReader& r, const YAML::Node& n, const Scenario& s) {
             p.expect_by_vantage[v] = e;
         }
     }
+    kind->check_probe(r, n, p);  // after every expectation is read
     return p;
 }
 
@@ -331,7 +331,7 @@ void check_credentials(YamlReader& r, const Scenario& s) {
     std::set<std::string> used;  // targets whose credentials some probe takes
     for (const auto& p : s.probes) {
         const ProbeKind& kind = p.kind();
-        if (!kind.takes_credentials()) continue;
+        if (!kind.takes_credentials() || !kind.logs_in_with(p.options)) continue;
         bool tunnel = p.expect.tunnel.any();
         for (const auto& [vantage, e] : p.expect_by_vantage) tunnel = tunnel || e.tunnel.any();
         for (const auto& t : s.targets) {

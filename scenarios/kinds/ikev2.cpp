@@ -41,6 +41,9 @@ void check_proposals(YamlReader& r, const YAML::Node& at, const std::vector<std:
     }
 }
 
+// Options that stop before the login (or offer no credential: the audit) cannot take credentials.
+bool logs_in(const Ikev2ProbeOptions& i) { return !i.sa_init_only && !i.audit_weak; }
+
 probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& options) {
     const auto& i = std::get<Ikev2ProbeOptions>(options);
     probes::Ikev2Options o;
@@ -63,6 +66,13 @@ probes::Ikev2Options probe_options(const RowTarget& t, const KindOptions& option
     o.timeout_seconds = t.timeout;
     o.stop = t.stop;
     o.load = t.load;
+    // The user tunnel, without its password (read only by run(), as the probe starts). The loader refuses
+    // credentials with sa_init_only and audit_weak, as the ikev2 command does, and credentials_for() gives such a
+    // probe none of its target's (logs_in_with).
+    if (t.credentials && logs_in(i)) {
+        o.credentials = probes::Ikev2Credentials{t.credentials->user, ""};
+        o.sends_credentials = true;  // never a reused key share for a credentialed exchange (key_share_cache.hpp)
+    }
     return o;
 }
 
@@ -70,7 +80,9 @@ class Ikev2 final : public ProbeKind {
 public:
     std::string name() const override { return "ikev2"; }
     std::uint16_t default_port() const override { return 500; }
-    std::vector<std::string> phases() const override { return {"resolve", "ike_sa_init", "ike_auth", "delete"}; }
+    std::vector<std::string> phases() const override {
+        return {"resolve", "ike_sa_init", "ike_auth", "eap", "ike_auth_complete", "child_sa", "delete_child", "delete"};
+    }
     const std::vector<KindOption>& options() const override {
         static const std::vector<KindOption> all{
             {"preset", Type::choice, 0, 0, probes::ikev2_preset_names(), "--preset",
@@ -190,14 +202,48 @@ public:
         if (std::get<Ikev2Expect>(p.expect.kinds).no_weak_accepted &&
             !std::get<Ikev2ProbeOptions>(p.options).audit_weak)
             r.fail(n["expect"]["ikev2"]["no_weak_accepted"], "ikev2.no_weak_accepted needs options.audit_weak: true");
+        const auto& i = std::get<Ikev2ProbeOptions>(p.options);
+        if (!logs_in(i)) {
+            const std::string why = i.sa_init_only ? "options.sa_init_only stops before IKE_AUTH"
+                                                   : "options.audit_weak offers no credential";
+            if (p.credentials) r.fail(n["credentials"], "credentials: " + why + ", so the probe cannot log in");
+            const std::string no_tunnel = ".tunnel: " + why + ", so the probe has no tunnel to judge";
+            if (p.expect.tunnel.any()) r.fail(n["expect"]["tunnel"], "expect" + no_tunnel);
+            for (const auto& [vantage, e] : p.expect_by_vantage)
+                if (e.tunnel.any())
+                    r.fail(n["expect_by_vantage"][vantage]["tunnel"], "expect_by_vantage." + vantage + no_tunnel);
+        }
+    }
+
+    bool takes_credentials() const override { return true; }
+    bool logs_in_with(const KindOptions& options) const override {
+        return logs_in(std::get<Ikev2ProbeOptions>(options));
+    }
+    // The data path (options.ping) is not here yet: no IKEv2 option sends echo requests.
+    bool pings(const KindOptions&) const override { return false; }
+    std::optional<TunnelFacts> tunnel(const ProbeResult& result) const override {
+        const auto& t = ikev2(result).tunnel;
+        if (!t.credentials_given) return std::nullopt;
+        TunnelFacts f;
+        f.connected = t.connected;
+        f.address = t.address.empty() ? t.address6 : t.address;
+        f.dns = t.dns;
+        return f;
     }
 
     boost::asio::awaitable<ProbeResult> run(const RowTarget& t, const KindOptions& options) const override {
-        const probes::Ikev2Options o = probe_options(t, options);
+        probes::Ikev2Options o = probe_options(t, options);
+        // Read as the probe starts (a file that cannot be read now is this row's harness error); it lives in the
+        // probe's options until the probe ends, and no result has a place for it.
+        if (o.credentials) o.credentials->password = t.credentials->read_password();
+        const bool asked_to_log_in = o.credentials.has_value();
         probes::Ikev2Result r;
         // One co_await per statement (GCC 12 and co_await inside a conditional expression).
         if (std::get<Ikev2ProbeOptions>(options).audit_weak) r = co_await probes::ikev2_probe_with_audit(o);
         else r = co_await probes::ikev2_probe(o);
+        // Asked to log in, although the probe may have ended before the login: its tunnel is judged (and reported)
+        // as not connected, not as a probe without credentials.
+        if (asked_to_log_in) r.tunnel.credentials_given = true;
         co_return r;
     }
     void diagnose(ProbeResult& result, const RowTarget& t, const KindOptions& options) const override {

@@ -172,6 +172,45 @@ inline scenarios::ProbeRun healthy_ikev2(bool fragmentation = true) {
     return scenarios::ProbeRun{r};
 }
 
+// The IKEv2 user tunnel (credentials, EAP-MSCHAPv2) up: virtual IP 10.98.32.7, DNS 10.97.32.53 and .54, a CHILD_SA.
+inline scenarios::ProbeRun tunnel_ikev2() {
+    auto run = healthy_ikev2();
+    auto& r = run.as<probes::Ikev2Result>();
+    r.phases.pop_back();  // delete, after the login's phases
+    add_phases(r.phases, {"eap", "ike_auth_complete", "child_sa", "delete_child", "delete"}, 0.005);
+    auto& t = r.tunnel;
+    t.credentials_given = true;
+    t.auth_method = "EAP-MSCHAPv2";
+    t.server_proven = true;
+    t.eap_success = true;
+    t.server_auth_verified = true;
+    t.authenticated = true;
+    t.address = "10.98.32.7";
+    t.dns = {"10.97.32.53", "10.97.32.54"};
+    t.connected = true;
+    t.child.created = true;
+    t.child.esp_proposal = "aes128gcm16";
+    return run;
+}
+
+// The IKEv2 user tunnel refused: EAP-MSCHAPv2 Failure E=691 in the eap phase.
+inline scenarios::ProbeRun refused_login_ikev2() {
+    auto run = healthy_ikev2();
+    auto& r = run.as<probes::Ikev2Result>();
+    r.phases.pop_back();
+    add_phases(r.phases, {"eap"}, 0.005, "eap", probes::PhaseOutcome::failed,
+               "MS-CHAPv2 Failure E=691: authentication failure");
+    r.tunnel.credentials_given = true;
+    r.tunnel.auth_method = "EAP-MSCHAPv2";
+    r.tunnel.mschap_error = 691;
+    r.failed_phase = "eap";
+    r.success = false;
+    r.windows_error = "691";
+    r.findings.push_back(probes::Finding{probes::Severity::error, "ikev2.auth_rejected",
+                                         "the server refused the credentials (MS-CHAPv2 E=691)", "691"});
+    return run;
+}
+
 inline scenarios::ProbeRun lost_fragments_ikev2() {
     auto run = healthy_ikev2(false);
     auto& r = run.as<probes::Ikev2Result>();

@@ -410,6 +410,38 @@ TEST(Expectations, ACertificateTheClientRefusesWithholdsTheCredentialsAndTheTunn
     EXPECT_THAT(c.windows_error, HasSubstr("CERT_E_EXPIRED"));
 }
 
+// The same expectations, the same words, on an IKEv2 user tunnel (its configuration payload's address and DNS).
+TEST(Expectations, Ikev2TunnelJudgedOnItsVirtualAddressAndDns) {
+    Expectations e;
+    e.tunnel.connected = true;
+    e.tunnel.address_in = "10.98.32.0/24";
+    e.tunnel.dns_includes = {"10.97.32.53", "10.97.32.54"};
+    auto out = evaluate(e, tunnel_ikev2());
+    EXPECT_TRUE(all_held(out));
+    EXPECT_EQ(find(out, "tunnel.connected").actual, "connected, address 10.98.32.7");
+    EXPECT_EQ(find(out, "tunnel.address_in").actual, "10.98.32.7");
+    e.tunnel.address_in = "10.99.0.0/16";
+    e.tunnel.dns_includes = {"10.0.0.53"};
+    out = evaluate(e, tunnel_ikev2());
+    EXPECT_FALSE(find(out, "tunnel.address_in").held);
+    EXPECT_FALSE(find(out, "tunnel.dns_includes").held);
+    EXPECT_EQ(find(out, "tunnel.dns_includes").actual, "10.97.32.53, 10.97.32.54");
+
+    // Refused in eap: not connected, with the Windows error; expecting exactly that holds.
+    out = evaluate(e, refused_login_ikev2());
+    EXPECT_FALSE(find(out, "tunnel.connected").held);
+    EXPECT_EQ(find(out, "tunnel.connected").actual, "not connected");
+    EXPECT_EQ(find(out, "tunnel.connected").windows_error, "691");
+    EXPECT_EQ(find(out, "tunnel.address_in").actual, "no address assigned");
+    Expectations refused;
+    refused.success = false;
+    refused.failed_phase = "eap";
+    refused.windows_error = "691";
+    refused.tunnel.connected = false;
+    EXPECT_TRUE(all_held(evaluate(refused, refused_login_ikev2())));
+    EXPECT_FALSE(all_held(evaluate(refused, tunnel_ikev2())));
+}
+
 // Without credentials there is no tunnel to judge: every tunnel expectation says so and fails, none passes for
 // want of facts (the loader refuses such a scenario; a run without a login, or an ikev2 run, still never passes).
 TEST(Expectations, TunnelExpectationsWithoutALoginAreNotJudgedAndNeverHold) {

@@ -265,6 +265,24 @@ TEST(Preflight, PasswordFilesMustBeReadableAndPasswordVariablesSet) {
     std::filesystem::remove(dir);
 }
 
+// An IKEv2 probe's credentials are checked the same way (the same preflight, whatever kind logs in).
+TEST(Preflight, AnIkev2ProbesPasswordSourceIsCheckedToo) {
+    ::unsetenv("VPNPROBE_TEST_IKE_PW_UNSET");
+    auto p = problems_of(
+        "vantage_points: [{name: lo, source: 127.0.0.1}]\ntargets:\n"
+        "  - {name: t, host: 127.0.0.1}\n"
+        "probes:\n"
+        "  - name: ike\n    type: ikev2\n"
+        "    credentials: {user: u, password_file: /nonexistent/ike-pw}\n"
+        "  - name: ike-env\n    type: ikev2\n"
+        "    credentials: {user: v, password_env: VPNPROBE_TEST_IKE_PW_UNSET}\n");
+    ASSERT_EQ(p.size(), 2u) << joined(p);
+    EXPECT_THAT(p[0].message, HasSubstr("probe 'ike': credentials of u: password_file /nonexistent/ike-pw cannot be "
+                                        "read: No such file or directory"));
+    EXPECT_THAT(p[1].message,
+                HasSubstr("probe 'ike-env': credentials of v: password_env VPNPROBE_TEST_IKE_PW_UNSET is not set"));
+}
+
 }  // namespace
 
 namespace {

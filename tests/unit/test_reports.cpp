@@ -336,4 +336,40 @@ TEST(Reports, TunnelSeriesInPrometheusParseBack) {
     std::filesystem::remove(file);
 }
 
+// The IKEv2 user tunnel: the same series as SSTP's, from the kind-neutral tunnel facts (no echo series: an IKEv2
+// probe sends no echo request yet).
+TEST(Reports, Ikev2TunnelSeriesInPrometheusParseBack) {
+    ScenarioResult r;
+    r.name = "ike-tunnels";
+    r.file = "ike-tunnels.yaml";
+    Expectations e;
+    e.tunnel.connected = true;
+    for (auto [target, runs] : {std::pair{"ike-up", tunnel_ikev2()}, std::pair{"ike-refused", refused_login_ikev2()},
+                                std::pair{"ike-plain", healthy_ikev2()}}) {
+        RowResult row = sample_row(target, "clean", "ike-login", {runs}, false);
+        row.outcomes = evaluate_runs(e, row.runs);
+        row.timings = timing_stats(row.runs);
+        r.rows.push_back(row);
+    }
+    const auto text = report_prometheus(r);
+    auto file = temp_file("ike-tunnel.prom", text);
+    auto parsed = run(std::string(VPNPROBE_SOURCE_DIR) + "/tests/support/parse_prometheus.py " + file);
+    ASSERT_EQ(parsed.status, 0) << parsed.out << "\n" << text;
+    auto id = [](const std::string& target) {
+        return "address=\"192.0.2.1\",probe=\"ike-login\",target=\"" + target + "\",type=\"ikev2\",vantage=\"clean\"";
+    };
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_up{" + id("ike-up") + "} 1.0"));
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_up{" + id("ike-refused") + "} 0.0"));
+    EXPECT_THAT(parsed.out, testing::Not(HasSubstr("vpnprobe_tunnel_up{" + id("ike-plain"))))
+        << "a row without credentials did not try";
+    EXPECT_THAT(parsed.out, HasSubstr("vpnprobe_tunnel_address_info{address=\"192.0.2.1\",assigned_address=\"10.98."
+                                      "32.7\",probe=\"ike-login\",target=\"ike-up\""));
+    EXPECT_THAT(parsed.out, testing::Not(HasSubstr("vpnprobe_tunnel_echo_loss")));
+    if (run("command -v promtool").status == 0) {
+        auto lint = run("promtool check metrics < " + file);
+        EXPECT_EQ(lint.status, 0) << lint.out;
+    }
+    std::filesystem::remove(file);
+}
+
 }  // namespace

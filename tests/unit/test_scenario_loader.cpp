@@ -380,22 +380,70 @@ TEST(ScenarioLoader, CredentialsNeedExactlyOnePasswordSource) {
     EXPECT_THAT(e, HasSubstr("credentials must be a mapping"));
 }
 
-TEST(ScenarioLoader, CredentialsOnAKindThatDoesNotLogInAreRefused) {
-    auto e = problem(with_probe("  - type: ikev2\n    credentials: {user: u, password_env: PW}\n"));
-    EXPECT_THAT(e, HasSubstr("bad.yaml:7:18: credentials: a ikev2 probe does not log in (sstp probes do)"));
-    e = problem(with_probe("  - type: ikev2\n    expect: {tunnel: {connected: true}}\n"));
-    EXPECT_THAT(e, HasSubstr("expect.tunnel: a ikev2 probe does not log in, so it has no tunnel to judge"));
-    // A target's credentials no probe takes: only an ikev2 probe, or sstp probes with credentials of their own.
-    e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}", "  - type: ikev2\n"));
+TEST(ScenarioLoader, AnIkev2ProbeLogsInWithCredentialsAndItsTunnelAndPhasesAreExpected) {
+    auto s = load_scenario_text(with_target_and_probe(", credentials: {user: alice, password_env: VPN_PW}",
+                                                      "  - type: ikev2\n"
+                                                      "    expect:\n"
+                                                      "      tunnel: {connected: true, address_in: 10.98.32.0/24,\n"
+                                                      "               dns_includes: [10.97.32.53]}\n"
+                                                      "  - name: own\n    type: ikev2\n"
+                                                      "    credentials: {user: bob, password_file: pw.txt}\n"
+                                                      "    expect: {success: false, failed_phase: eap, "
+                                                      "windows_error: '691'}\n"),
+                                "/etc/vpnprobe/s.yaml");
+    const auto& t = s.targets.at(0);
+    const auto& ike = s.probes.at(0);
+    EXPECT_EQ(ike.credentials_for(t)->user, "alice") << "an ikev2 probe without its own takes its target's";
+    EXPECT_EQ(ike.expect.tunnel.connected, true);
+    EXPECT_EQ(ike.expect.tunnel.address_in.value_or(""), "10.98.32.0/24");
+    EXPECT_EQ(ike.expect.tunnel.dns_includes, std::vector<std::string>{"10.97.32.53"});
+    const auto& own = s.probes.at(1);
+    EXPECT_EQ(own.credentials_for(t)->user, "bob");
+    EXPECT_EQ(own.credentials->password_file, "/etc/vpnprobe/pw.txt");
+    EXPECT_EQ(own.expect.failed_phase.value_or(""), "eap");
+    // Every phase of the login is a phase expect.failed_phase takes.
+    const std::string creds = "    credentials: {user: u, password_env: PW}\n";
+    for (const char* phase : {"eap", "ike_auth_complete", "child_sa", "delete_child"})
+        EXPECT_NO_THROW(load_scenario_text(
+            with_probe("  - type: ikev2\n" + creds + "    expect: {success: false, failed_phase: " + phase + "}\n"),
+            "ok.yaml"))
+            << phase;
+    // No IKEv2 option sends echo requests (yet): echo expectations are refused.
+    auto e = problem(with_probe("  - type: ikev2\n" + creds + "    expect: {tunnel: {ping_max_loss: 0}}\n"));
+    EXPECT_THAT(e, HasSubstr("ping_max_rtt_ms and ping_max_loss judge echo requests"));
+}
+
+TEST(ScenarioLoader, Ikev2OptionsThatDoNotLogInRefuseCredentialsAndTunnels) {
+    const std::string creds = "    credentials: {user: u, password_env: PW}\n";
+    auto e = problem(with_probe("  - type: ikev2\n    options: {sa_init_only: true}\n" + creds));
+    EXPECT_THAT(e, HasSubstr("bad.yaml:8:18: credentials: options.sa_init_only stops before IKE_AUTH, so the probe "
+                             "cannot log in"));
+    e = problem(with_probe("  - type: ikev2\n    options: {audit_weak: true}\n" + creds));
+    EXPECT_THAT(e, HasSubstr("credentials: options.audit_weak offers no credential, so the probe cannot log in"));
+    e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}",
+                                      "  - type: ikev2\n    options: {sa_init_only: true}\n"
+                                      "    expect: {tunnel: {connected: true}}\n"));
+    EXPECT_THAT(e, HasSubstr("expect.tunnel: options.sa_init_only stops before IKE_AUTH, so the probe has no tunnel "
+                             "to judge"));
+    e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}",
+                                      "  - type: ikev2\n    options: {sa_init_only: true}\n"
+                                      "    expect_by_vantage: {a: {tunnel: {connected: true}}}\n"));
+    EXPECT_THAT(e, HasSubstr("expect_by_vantage.a.tunnel: options.sa_init_only stops before IKE_AUTH"));
+    // A target's credentials do not make such a probe log in: alone, they are credentials no probe uses.
+    e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}",
+                                      "  - type: ikev2\n    options: {sa_init_only: true}\n"));
     EXPECT_THAT(e, HasSubstr("bad.yaml:4:"));
     EXPECT_THAT(e, HasSubstr("target 't' has credentials that no probe uses"));
     e = problem(with_target_and_probe(", credentials: {user: u, password_env: PW}",
                                       "  - type: sstp\n    credentials: {user: v, password_env: PW}\n"));
     EXPECT_THAT(e, HasSubstr("target 't' has credentials that no probe uses"));
-    // Beside an sstp probe that takes them, an ikev2 probe of the same target is fine (it does not log in).
-    EXPECT_NO_THROW(load_scenario_text(
-        with_target_and_probe(", credentials: {user: u, password_env: PW}", "  - type: sstp\n  - type: ikev2\n"),
-        "ok.yaml"));
+    // Beside a probe that takes them, an sa_init_only probe of the same target is fine, and does not log in.
+    auto s = load_scenario_text(with_target_and_probe(", credentials: {user: u, password_env: PW}",
+                                                      "  - type: sstp\n  - type: ikev2\n"
+                                                      "    options: {sa_init_only: true}\n"),
+                                "ok.yaml");
+    EXPECT_TRUE(s.probes.at(0).credentials_for(s.targets.at(0)));
+    EXPECT_FALSE(s.probes.at(1).credentials_for(s.targets.at(0)));
 }
 
 TEST(ScenarioLoader, ATunnelOrAPingWithoutCredentialsIsRefused) {
@@ -468,6 +516,19 @@ TEST(ScenarioSchema, AcceptsTheShippedExamples) {
     EXPECT_THAT(out, HasSubstr("lab.yaml: ok"));
 }
 
+TEST(ScenarioSchema, AcceptsAnIkev2ProbeWithCredentialsAndItsTunnelExpected) {
+    const std::string good = with_probe(
+        "  - type: ikev2\n    credentials: {user: u, password_env: PW}\n"
+        "    expect: {success: false, failed_phase: ike_auth_complete, tunnel: {connected: false}}\n"
+        "    expect_by_vantage: {a: {failed_phase: child_sa, tunnel: {address_in: 10.0.0.0/8}}}\n");
+    EXPECT_NO_THROW(load_scenario_text(good, "ok.yaml"));
+    auto path = std::filesystem::temp_directory_path() / ("vpnprobe-schema-ok-" + std::to_string(::getpid()) + ".yaml");
+    std::ofstream(path) << good;
+    std::string out;
+    EXPECT_EQ(check_schema({path.string()}, out), 0) << out;
+    std::filesystem::remove(path);
+}
+
 TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
     for (const std::string& bad :
          {with_probe("  - type: sstp\n    expectt: {success: true}\n"),
@@ -485,8 +546,9 @@ TEST(ScenarioSchema, RefusesWhatTheLoaderRefuses) {
           with_probe("  - type: sstp\n    credentials: {user: u, password: inline}\n"),
           with_probe("  - type: sstp\n    credentials: {user: u}\n"),
           with_probe("  - type: sstp\n    credentials: {user: u, password_file: /pw, password_env: PW}\n"),
-          with_probe("  - type: ikev2\n    credentials: {user: u, password_env: PW}\n"),
-          with_probe("  - type: ikev2\n    expect: {tunnel: {connected: true}}\n"),
+          with_probe("  - type: ikev2\n    credentials: {user: u, password: inline}\n"),
+          with_probe("  - type: ikev2\n    credentials: {user: u, password_env: PW}\n"
+                     "    expect: {failed_phase: data_path_typo}\n"),
           with_probe("  - type: sstp\n    credentials: {user: u, password_env: PW}\n"
                      "    expect: {tunnel: {ping_max_loss: 2}}\n")}) {
         auto path =
