@@ -487,7 +487,8 @@ private:
     // ESP goes in UDP on the IKE socket's NAT-T port (RFC 3948), never as IP protocol 50: a user-space probe has
     // no raw socket for it. The server must therefore encapsulate too: it does when it detects a NAT, or when it
     // forces encapsulation itself (strongSwan with kernel-libipsec, as the lab's `tunnel` responder runs, fakes
-    // its NAT-D hash for that). The probe does not fake NAT detection (see the report of issue 12).
+    // its NAT-D hash for that). The probe does not fake NAT detection itself (yet): against a server that
+    // detected no NAT, a data path without replies says so (no_nat_note).
     asio::awaitable<bool> data_path() {
         PhaseTimer phase(r_.phases, "data_path");
         auto& t = r_.tunnel;
@@ -540,13 +541,21 @@ private:
         }
         if (s_.interrupted()) co_return s_.fail(phase, FailureReason::interrupted, "interrupted");
         if (t.echo_replies == 0)
-            co_return s_.fail(phase, FailureReason::ikev2_no_echo_reply,
-                              "no echo reply from " + opt_.ping + " to " + std::to_string(plan.count) +
-                                  " request(s) through the tunnel (first answer: " + t.echoes.front().answer +
-                                  "; ESP " + std::to_string(t.esp_received) + " received, " +
-                                  std::to_string(t.esp_rejected) + " rejected" +
-                                  (t.esp_first_rejection.empty() ? "" : ", first: " + t.esp_first_rejection) + ")");
+            co_return s_.fail(
+                phase, FailureReason::ikev2_no_echo_reply,
+                "no echo reply from " + opt_.ping + " to " + std::to_string(plan.count) +
+                    " request(s) through the tunnel (first answer: " + t.echoes.front().answer + "; ESP " +
+                    std::to_string(t.esp_received) + " received, " + std::to_string(t.esp_rejected) + " rejected" +
+                    (t.esp_first_rejection.empty() ? "" : ", first: " + t.esp_first_rejection) + ")" + no_nat_note());
         co_return s_.succeed(phase);
+    }
+
+    // Without a NAT on the path (and none faked by the server) the server sends its ESP as IP protocol 50, which
+    // this probe cannot receive: said with the failure, since then the path was not tested at all.
+    std::string no_nat_note() const {
+        if (r_.tunnel.esp_received > 0 || r_.ike.nat_detected.value_or(true)) return "";
+        return "; no NAT was detected in IKE_SA_INIT, so the server may send ESP as IP protocol 50, which this "
+               "probe (ESP in UDP only) cannot receive";
     }
 
     // The CHILD_SA's two esp_sa lines, after the IKE SA's line, in the same key log (never the password: the
