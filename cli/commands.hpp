@@ -64,6 +64,8 @@ private:
     CLI::App* sub_;
     std::string host_, preset_, id_, ca_, name_, netns_, source_, interface_, format_ = "text", keylog_;
     std::string eap_, user_, password_file_;  // the user tunnel (cli/credentials.cpp)
+    std::string ping_;  // the data path through it
+    int ping_count_ = 3;
     std::vector<std::string> proposals_;
     int port_ = 500, nat_t_port_ = 4500;
     std::size_t fragment_size_ = 1280;

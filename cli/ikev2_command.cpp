@@ -22,6 +22,7 @@
 #include "probes/signal_stop.hpp"
 #include "probes/trust_source.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
+#include "protocol/ip/ipv4_address.hpp"
 #include "scenarios/probe_kind.hpp"
 
 namespace vpnprobe::cli {
@@ -79,6 +80,12 @@ Ikev2Command::Ikev2Command(CLI::App& app) {
                          "--password-file or the environment variable VPNPROBE_PASSWORD, never the command line"));
     non_empty(sub_->add_option("--password-file", password_file_,
                                "File whose first line is the password for --user (keep it mode 600)"));
+    non_empty(sub_->add_option("--ping", ping_,
+                               "With --user: IPv4 address to send ICMP echo requests to through the tunnel (phase "
+                               "data_path: ESP in UDP on the NAT-T port, from the virtual IP)"));
+    sub_->add_option("--ping-count", ping_count_, "Echo requests to send with --ping")
+        ->check(CLI::Range(1, probes::kMaxPingCount))
+        ->capture_default_str();
     non_empty(
         sub_->add_option("--keylog", keylog_,
                          "Append the IKE SA's SPIs and keys to FILE as lines of Wireshark's IKEv2 decryption table"));
@@ -124,6 +131,15 @@ int Ikev2Command::run() {
         // A credentialed probe never takes a reused key share (key_share_cache.hpp).
         opt.sends_credentials = true;
     }
+    if (!ping_.empty() && !opt.credentials)
+        throw UsageError("--ping needs --user: the tunnel must be up to ping through it");
+    if (!ping_.empty() && !protocol::parse_ipv4(ping_))
+        throw UsageError("--ping must be an IPv4 address (the echo requests go from the IPv4 virtual IP), not '" +
+                         ping_ + "'");
+    if (!ping_.empty() && nat_t_port_ == 0)
+        throw UsageError("--ping needs the NAT-T port: ESP goes in UDP there (RFC 3948), not with --nat-t-port 0");
+    opt.ping = ping_;
+    opt.ping_count = ping_count_;
     // One key pair per group for this command's exchanges (--all-addresses, --audit-weak); a lone probe makes one
     // exchange, so its key pair is fresh either way.
     if (!fresh_key_share_) opt.key_shares = std::make_shared<probes::KeyShareCache>();

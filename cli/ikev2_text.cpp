@@ -98,6 +98,15 @@ std::string render_ikev2_text(const Ikev2Result& r) {
             else
                 out << "      no CHILD_SA" << (t.child.error_notify.empty() ? "" : ": " + t.child.error_notify)
                     << " (offered " << t.child.offered << ")\n";
+            if (!t.ping_target.empty()) {
+                out << "  ping " << t.ping_target << ": " << t.echo_replies << "/" << t.echoes.size() << " replies";
+                for (const auto& e : t.echoes)
+                    out << (e.replied ? ", " + fixed(e.rtt_ms, 1) + " ms"
+                                      : ", seq " + std::to_string(e.sequence) + ": " + e.answer);
+                out << "\n      ESP " << t.esp_sent << " sent, " << t.esp_received << " received, " << t.esp_rejected
+                    << " rejected" << (t.esp_first_rejection.empty() ? "" : " (first: " + t.esp_first_rejection + ")")
+                    << "\n";
+            }
         }
     }
     if (!r.weak_audit.empty()) {

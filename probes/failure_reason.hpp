@@ -67,6 +67,7 @@ enum class FailureReason : std::uint8_t {
     ikev2_child_sa_refused,  // no CHILD_SA in the final IKE_AUTH response: an error notify (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, ...)
     ikev2_no_address,  // no virtual address: INTERNAL_ADDRESS_FAILURE, FAILED_CP_REQUIRED, or a CP reply without one
     ikev2_invalid_child_choice,  // the CHILD_SA the server chose is not one we offered
+    ikev2_no_echo_reply,  // the tunnel is up, but no echo reply came back through the ESP of the CHILD_SA
 };
 
 const char* to_string(FailureReason r);

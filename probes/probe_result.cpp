@@ -122,6 +122,8 @@ const char* to_string(FailureReason r) {
         return "ikev2_no_address";
     case FailureReason::ikev2_invalid_child_choice:
         return "ikev2_invalid_child_choice";
+    case FailureReason::ikev2_no_echo_reply:
+        return "ikev2_no_echo_reply";
     }
     return "?";
 }

@@ -45,6 +45,10 @@ asio::awaitable<bool> IkeUdpSocket::send(const protocol::Bytes& ike_message, std
     protocol::Bytes datagram;
     if (marker_) datagram.assign(4, 0);
     datagram.insert(datagram.end(), ike_message.begin(), ike_message.end());
+    co_return co_await send_datagram(datagram, error);
+}
+
+asio::awaitable<bool> IkeUdpSocket::send_datagram(const protocol::Bytes& datagram, std::string& error) {
     error_code ec;
     co_await socket_.async_send(asio::buffer(datagram), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -56,41 +60,47 @@ asio::awaitable<bool> IkeUdpSocket::send(const protocol::Bytes& ike_message, std
 
 asio::awaitable<std::optional<protocol::Bytes>> IkeUdpSocket::receive(clock::time_point until, bool& timed_out,
                                                                       std::string& error) {
+    for (;;) {
+        auto d = co_await receive_datagram(until, timed_out, error);
+        if (!d) co_return d;
+        std::size_t offset = 0;
+        if (marker_) {
+            // Without the zero marker it is ESP (SPI first) or a one-byte NAT-T keep-alive: not for us.
+            if (d->size() < 4 || (*d)[0] || (*d)[1] || (*d)[2] || (*d)[3]) continue;
+            offset = 4;
+        }
+        if (d->size() - offset < 28) continue;  // shorter than an IKE header: not IKE
+        if (offset) d->erase(d->begin(), d->begin() + static_cast<std::ptrdiff_t>(offset));
+        co_return d;
+    }
+}
+
+asio::awaitable<std::optional<protocol::Bytes>> IkeUdpSocket::receive_datagram(clock::time_point until, bool& timed_out,
+                                                                               std::string& error) {
     timed_out = false;
     // IKE messages over UDP are at most 64 KiB; a datagram is read whole or not at all.
     std::array<std::uint8_t, 65536> buf;
     Watchdog watchdog(socket_.get_executor());
-    for (;;) {
-        if (clock::now() >= until) {
+    if (clock::now() >= until) {
+        timed_out = true;
+        co_return std::nullopt;
+    }
+    watchdog.arm(until, [this] {
+        error_code ignored;
+        socket_.cancel(ignored);
+    });
+    error_code ec;
+    std::size_t n = co_await socket_.async_receive(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    watchdog.disarm();
+    if (ec) {
+        if (watchdog.fired() || ec == asio::error::operation_aborted) {
             timed_out = true;
             co_return std::nullopt;
         }
-        watchdog.arm(until, [this] {
-            error_code ignored;
-            socket_.cancel(ignored);
-        });
-        error_code ec;
-        std::size_t n =
-            co_await socket_.async_receive(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-        watchdog.disarm();
-        if (ec) {
-            if (watchdog.fired() || ec == asio::error::operation_aborted) {
-                timed_out = true;
-                co_return std::nullopt;
-            }
-            error = describe(ec);
-            co_return std::nullopt;
-        }
-        std::size_t offset = 0;
-        if (marker_) {
-            // Without the zero marker it is ESP (SPI first) or a one-byte NAT-T keep-alive: not for us.
-            if (n < 4 || buf[0] || buf[1] || buf[2] || buf[3]) continue;
-            offset = 4;
-        }
-        if (n - offset < 28) continue;  // shorter than an IKE header: not IKE
-        co_return protocol::Bytes(buf.begin() + static_cast<std::ptrdiff_t>(offset),
-                                  buf.begin() + static_cast<std::ptrdiff_t>(n));
+        error = describe(ec);
+        co_return std::nullopt;
     }
+    co_return protocol::Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 }  // namespace vpnprobe::probes

@@ -36,6 +36,13 @@ public:
     boost::asio::awaitable<std::optional<protocol::Bytes>> receive(clock::time_point until, bool& timed_out,
                                                                    std::string& error);
 
+    // The data path shares the socket (RFC 3948: ESP in UDP on the NAT-T port): a UDP payload as it is (an ESP
+    // packet, no marker), and the next datagram whatever it holds (IKE behind its marker, ESP, a keep-alive;
+    // esp::classify_udp_4500 tells them apart), with receive()'s timeout and errors.
+    boost::asio::awaitable<bool> send_datagram(const protocol::Bytes& payload, std::string& error);
+    boost::asio::awaitable<std::optional<protocol::Bytes>> receive_datagram(clock::time_point until, bool& timed_out,
+                                                                            std::string& error);
+
     // The errno of the last send or receive error (ECONNREFUSED for an ICMP port unreachable, EHOSTUNREACH, ...).
     int last_errno() const { return last_errno_; }
 

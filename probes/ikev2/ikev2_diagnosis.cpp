@@ -245,6 +245,15 @@ void diagnose_ikev2(Ikev2Result& r, const Ikev2Options& opt) {
         else if (failed->name == "eap") eap_finding(r, *failed);
         else if (failed->name == "ike_auth_complete") auth_complete_finding(r, *failed);
         else if (failed->name == "child_sa") child_sa_finding(r, *failed);
+        else if (failed->name == "data_path")
+            // As sstp.traffic_does_not_pass: the Windows client shows "Connected" and no error at all.
+            add(r, Severity::error, "ikev2.traffic_does_not_pass",
+                "connected, but traffic does not pass: the tunnel is up with address " + r.tunnel.address +
+                    ", yet no echo reply came back from " + r.tunnel.ping_target +
+                    " through the CHILD_SA (a route, firewall or NAT behind the VPN server, or ESP in UDP dropped on "
+                    "the path; users can log in but reach nothing): " +
+                    failed->error,
+                "");
         else add(r, Severity::error, "ikev2." + failed->name + "_failed", failed->error, "");
     }
     // A later step the harness could not make (the port 4500 check without a descriptor, ...): the

@@ -2,6 +2,7 @@
 
 #include "probes/certificate_json.hpp"
 #include "probes/probe_result_json.hpp"
+#include "probes/tunnel_echo_json.hpp"
 
 namespace vpnprobe::probes {
 
@@ -58,6 +59,15 @@ json::object tunnel_json(const Ikev2TunnelFacts& t) {
     c["error_notify"] = t.child.error_notify;
     c["deleted"] = t.child.deleted;
     o["child_sa"] = std::move(c);
+    if (!t.ping_target.empty()) {
+        o["ping"] = tunnel_ping_json(t.ping_target, t.echoes, t.echo_replies);
+        json::object esp;
+        esp["sent"] = t.esp_sent;
+        esp["received"] = t.esp_received;
+        esp["rejected"] = t.esp_rejected;
+        if (!t.esp_first_rejection.empty()) esp["first_rejection"] = t.esp_first_rejection;
+        o["esp"] = std::move(esp);
+    }
     return o;
 }
 

@@ -21,6 +21,7 @@
 
 #include "probes/async_resolve.hpp"
 #include "probes/ikev2/eap_exchange.hpp"
+#include "probes/ikev2/esp_echo.hpp"
 #include "probes/ikev2/ike_auth_complete_exchange.hpp"
 #include "probes/ikev2/ike_auth_exchange.hpp"
 #include "probes/ikev2/ike_udp.hpp"
@@ -31,8 +32,10 @@
 #include "probes/local_checks.hpp"
 #include "probes/net_errors.hpp"
 #include "probes/probe_session.hpp"
+#include "protocol/esp/esp_tunnel.hpp"
 #include "protocol/ikev2/ikev2_keylog.hpp"
 #include "protocol/ikev2/ikev2_proposal.hpp"
+#include "protocol/ip/ipv4_address.hpp"
 
 namespace vpnprobe::probes {
 
@@ -125,6 +128,8 @@ public:
                 // A server that refused the login (EAP-Failure, AUTHENTICATION_FAILED) has dropped the IKE SA
                 // itself (strongSwan answers no Delete then): nothing is left to delete.
                 const bool sa_left = co_await tunnel();
+                const bool ping = r_.tunnel.connected && !opt_.ping.empty();
+                if (ping) co_await data_path();
                 if (sa_left && r_.child_sa_secrets) co_await delete_child_sa(*sock4500_);
                 if (sa_left) co_await delete_sa(*sock4500_, sa_.next_message_id);
             } else if (ok) {
@@ -424,8 +429,11 @@ private:
             co_return fail_silent(phase, end, "the final IKE_AUTH", *sock4500_, "", step.no_answer_detail());
         if (end.how == ExchangeEnd::How::failed) co_return fail_step(phase, step.failure());
         if (!s_.succeed(phase)) co_return false;
-        if (step.chosen_child() && step.offered_child())
+        if (step.chosen_child() && step.offered_child()) {
             keep_child_secrets(*step.chosen_child(), *step.offered_child());
+            child_chosen_ = step.chosen_child();
+            child_offered_ = step.offered_child();
+        }
         co_return true;
     }
 
@@ -458,6 +466,101 @@ private:
         }
         t.connected = true;
         phase.finish(PhaseOutcome::ok);
+    }
+
+    // ---- data_path: echo requests through the CHILD_SA's ESP ----------------------------------------------------
+
+    // ESP goes in UDP on the IKE socket's NAT-T port (RFC 3948), never as IP protocol 50: a user-space probe has
+    // no raw socket for it. The server must therefore encapsulate too: it does when it detects a NAT, or when it
+    // forces encapsulation itself (strongSwan with kernel-libipsec, as the lab's `tunnel` responder runs, fakes
+    // its NAT-D hash for that). The probe does not fake NAT detection itself (yet): against a server that
+    // detected no NAT, a data path without replies says so (no_nat_note).
+    asio::awaitable<bool> data_path() {
+        PhaseTimer phase(r_.phases, "data_path");
+        auto& t = r_.tunnel;
+        t.ping_target = opt_.ping;
+        EspEchoPlan plan;
+        auto target = protocol::parse_ipv4(opt_.ping);
+        if (!target) co_return s_.fail_local(phase, "--ping needs an IPv4 address, not '" + opt_.ping + "'");
+        auto source = protocol::parse_ipv4(t.address);
+        if (!source)
+            co_return s_.fail_local(phase,
+                                    "the CP reply gave no IPv4 address to send echo requests from (the probe "
+                                    "pings from IPv4 only)");
+        if (!moves_port() || !child_chosen_ || !child_offered_ || !sa_.keys)
+            co_return s_.fail_local(phase,
+                                    "ESP needs UDP encapsulation on the NAT-T port (--nat-t-port 0 keeps IKE "
+                                    "on UDP " +
+                                        std::to_string(opt_.port) + ", where ESP cannot go)");
+        std::uint32_t our_spi = 0;
+        for (auto b : child_offered_->spi) our_spi = (our_spi << 8) | b;
+        auto made = protocol::esp::make_initiator_tunnel(*sa_.keys, sa_.ni, sa_.nr, *child_chosen_, our_spi,
+                                                         [this](std::span<std::uint8_t> out) {
+                                                             Bytes b = random_.bytes(out.size());
+                                                             std::copy(b.begin(), b.end(), out.begin());
+                                                         });
+        if (!made)
+            co_return s_.fail_local(phase, "the probe cannot run the chosen ESP transform " + t.child.esp_proposal +
+                                               ": " + made.error().to_string());
+        auto& esp_tunnel = made.value();
+        write_esp_keylog(esp_tunnel);
+        plan.source = *source;
+        plan.target = *target;
+        try {
+            Bytes id = random_.bytes(2);
+            plan.ident = static_cast<std::uint16_t>((id[0] << 8) | id[1]);
+        } catch (const std::exception& e) {
+            co_return s_.fail_local(phase, "no random bytes: " + describe_exception(e));
+        }
+        plan.count = std::max(1, opt_.ping_count);
+        plan.wait = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(opt_.ping_wait_seconds));
+        // The Deletes keep their time: the replies are read until their wait ends, at most.
+        const auto now = clock::now();
+        const auto left = s_.deadline() > now ? s_.deadline() - now : clock::duration::zero();
+        plan.until = now + left - std::min<clock::duration>(2 * delete_wait(), left / 4);
+        s_.waiting_for("ICMP echo replies through the tunnel (ESP in UDP " + std::to_string(opt_.nat_t_port) + ")");
+        int sys_errno = 0;
+        std::string error = co_await run_esp_echoes(*sock4500_, esp_tunnel, plan, t, step_log(), sys_errno);
+        if (!error.empty()) {
+            s_.record(phase, PhaseOutcome::failed, socket_failure_reason(sys_errno), error, false, sys_errno);
+            co_return false;
+        }
+        if (s_.interrupted()) co_return s_.fail(phase, FailureReason::interrupted, "interrupted");
+        if (t.echo_replies == 0)
+            co_return s_.fail(
+                phase, FailureReason::ikev2_no_echo_reply,
+                "no echo reply from " + opt_.ping + " to " + std::to_string(plan.count) +
+                    " request(s) through the tunnel (first answer: " + t.echoes.front().answer + "; ESP " +
+                    std::to_string(t.esp_received) + " received, " + std::to_string(t.esp_rejected) + " rejected" +
+                    (t.esp_first_rejection.empty() ? "" : ", first: " + t.esp_first_rejection) + ")" + no_nat_note());
+        co_return s_.succeed(phase);
+    }
+
+    // Without a NAT on the path (and none faked by the server) the server sends its ESP as IP protocol 50, which
+    // this probe cannot receive: said with the failure, since then the path was not tested at all.
+    std::string no_nat_note() const {
+        if (r_.tunnel.esp_received > 0 || r_.ike.nat_detected.value_or(true)) return "";
+        return "; no NAT was detected in IKE_SA_INIT, so the server may send ESP as IP protocol 50, which this "
+               "probe (ESP in UDP only) cannot receive";
+    }
+
+    // The CHILD_SA's two esp_sa lines, after the IKE SA's line, in the same key log (never the password: the
+    // lines hold the ESP keys, which is what the key log is for).
+    void write_esp_keylog(const protocol::esp::InitiatorTunnel& tunnel) {
+        if (opt_.keylog_file.empty()) return;
+        std::string lines;
+        try {
+            lines = tunnel.wireshark_lines(sock4500_->local().address().to_string(),
+                                           sock4500_->remote().address().to_string());
+        } catch (const std::invalid_argument& e) {
+            log("   no esp_sa key log line: " + std::string(e.what()));
+            return;
+        }
+        std::FILE* f = std::fopen(opt_.keylog_file.c_str(), "a");
+        if (!f) return;
+        std::fputs(lines.c_str(), f);
+        std::fclose(f);
+        OPENSSL_cleanse(lines.data(), lines.size());
     }
 
     // The data path's hook: what it needs to derive the CHILD_SA's keys and run ESP (never printed).
@@ -580,6 +683,7 @@ private:
     IkeSaState sa_;
     std::shared_ptr<const TrustSource> trust_;  // opt_.trust, or loaded by this probe
     std::optional<std::vector<Bytes>> ca_key_hashes_;  // of the CA file's certificates, for CERTREQ
+    std::optional<ike::Proposal> child_chosen_, child_offered_;  // the CHILD_SA of the final IKE_AUTH
     bool ike_auth_sent_ = false;  // our IKE_AUTH request (message 1) went out
     clock::duration longest_round_trip_{};  // of this probe's answered exchanges, for the Delete's wait
     ProbeSession s_;  // last: its stop subscription ends before the sockets its hook cancels go

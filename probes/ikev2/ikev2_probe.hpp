@@ -18,6 +18,7 @@
 #include "probes/probe_result.hpp"
 #include "probes/stop_signal.hpp"
 #include "probes/trust_source.hpp"
+#include "probes/tunnel_echo.hpp"
 #include "probes/vantage.hpp"
 
 namespace vpnprobe::probes {
@@ -54,6 +55,11 @@ struct Ikev2Options {
     // The user tunnel: EAP-MSCHAPv2 after the server's AUTH, then the final IKE_AUTH, CP and CHILD_SA (phases eap,
     // ike_auth_complete, child_sa). nullopt: the probe stops at the server's AUTH, as before.
     std::optional<Ikev2Credentials> credentials;
+    // With credentials: the data path (phase data_path after child_sa): ICMP echo requests from the virtual IP to
+    // this IPv4 address, in ESP in UDP on the NAT-T port; "" = none.
+    std::string ping;
+    int ping_count = 3;
+    double ping_wait_seconds = 2;  // for the replies after the last request
     bool offer_fragmentation = true;  // N(IKEV2_FRAGMENTATION_SUPPORTED) in SA_INIT
     bool sa_init_non_esp_marker = false;  // IKE_SA_INIT itself to a NAT-T port (four zero octets first)
     VantagePoint vantage;
@@ -146,6 +152,14 @@ struct Ikev2TunnelFacts {
     std::vector<std::string> dns;  // INTERNAL_IP4_DNS and INTERNAL_IP6_DNS
     bool connected = false;  // authenticated, an address, and a CHILD_SA
     Ikev2ChildSaFacts child;
+    // The data path (--ping): the echo requests and how each was answered; the ESP packets both ways.
+    std::string ping_target;
+    std::vector<TunnelEcho> echoes;
+    int echo_replies = 0;
+    int esp_sent = 0;  // ESP packets we sent
+    int esp_received = 0;  // ESP packets from the server that opened (ICV verified, in the replay window)
+    int esp_rejected = 0;  // ESP packets that did not open (another SPI, bad ICV, replay, ...)
+    std::string esp_first_rejection;  // why the first of them did not ("icv_mismatch at 0: ...")
 };
 
 // What the data path needs to run ESP over the CHILD_SA: never printed, never in JSON or the -v log. The keys
@@ -172,7 +186,7 @@ struct WeakProposalResult {
 struct Ikev2Result : ProbeOutcome {
     Ikev2Result() { port = 500; }
     Ikev2Facts ike;  // phases: resolve, ike_sa_init, ike_auth, nat_t_port_check, eap, ike_auth_complete, child_sa,
-        // delete_child, delete
+        // data_path, delete_child, delete
     Ikev2TunnelFacts tunnel;  // with credentials
     std::shared_ptr<const Ikev2ChildSaSecrets> child_sa_secrets;  // the data path's hook; null without a CHILD_SA
     std::vector<WeakProposalResult> weak_audit;

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "probes/certificate_json.hpp"
+#include "probes/tunnel_echo_json.hpp"
 
 namespace vpnprobe::probes {
 
@@ -40,24 +41,7 @@ json::object to_json(const SstpTunnelFacts& t) {
     o["address"] = t.address;
     o["dns"] = to_json_array(t.dns);
     o["server_address"] = t.server_address;
-    if (!t.ping_target.empty()) {
-        json::object ping;
-        ping["target"] = t.ping_target;
-        ping["sent"] = t.echoes.size();
-        ping["replies"] = t.echo_replies;
-        ping["loss"] = t.echoes.empty() ? 0.0 : 1.0 - double(t.echo_replies) / double(t.echoes.size());
-        json::array echoes;
-        for (const auto& e : t.echoes) {
-            json::object j;
-            j["sequence"] = e.sequence;
-            j["replied"] = e.replied;
-            if (e.replied) j["rtt_ms"] = e.rtt_ms;
-            j["answer"] = e.answer;
-            echoes.push_back(std::move(j));
-        }
-        ping["echoes"] = std::move(echoes);
-        o["ping"] = std::move(ping);
-    }
+    if (!t.ping_target.empty()) o["ping"] = tunnel_ping_json(t.ping_target, t.echoes, t.echo_replies);
     return o;
 }
 

@@ -390,28 +390,7 @@ private:
             if (!frame || frame->protocol != protocol::ppp_protocol_ipv4) continue;
             auto ip = protocol::decode_ipv4_packet(frame->information);
             if (!ip) continue;
-            for (int s = 0; s < count; ++s) {
-                auto& e = t().echoes[static_cast<std::size_t>(s)];
-                if (e.replied) continue;
-                auto c = protocol::classify_echo_answer(*ip, our_address_, *target, ident,
-                                                        static_cast<std::uint16_t>(s + 1));
-                if (c.answer == protocol::EchoAnswer::unrelated) continue;
-                if (c.answer == protocol::EchoAnswer::reply) {
-                    e.replied = true;
-                    e.rtt_ms =
-                        std::chrono::duration<double, std::milli>(Clock::now() - sent_at[static_cast<std::size_t>(s)])
-                            .count();
-                    e.answer = "reply";
-                    ++t().echo_replies;
-                } else if (c.answer == protocol::EchoAnswer::reply_from_wrong_address) {
-                    e.answer = "reply from " + protocol::to_string(c.from) + " (not the target)";
-                } else if (c.answer == protocol::EchoAnswer::icmp_error && c.icmp) {
-                    e.answer = protocol::describe(*c.icmp) + " from " + protocol::to_string(c.from);
-                } else {
-                    e.answer = "malformed ICMP";
-                }
-                break;
-            }
+            record_echo_answer(t().echoes, t().echo_replies, *ip, our_address_, *target, ident, sent_at, Clock::now());
         }
         state->waiting = false;
         state->timer.cancel();

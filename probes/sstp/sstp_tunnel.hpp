@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "probes/tunnel_echo.hpp"
+
 namespace vpnprobe::probes {
 
 // A test account. The password never reaches a log, a report or a metric.
@@ -16,13 +18,8 @@ struct SstpCredentials {
     bool allow_weak = false;  // PAP and CHAP-MD5 when the server asks for them (reported as weak)
 };
 
-// One ICMP echo request sent through the tunnel.
-struct SstpEcho {
-    int sequence = 0;
-    bool replied = false;
-    double rtt_ms = 0;  // when replied
-    std::string answer;  // "reply", "reply from 192.0.2.9 (not the target)", "Destination Unreachable ...", "none"
-};
+// One ICMP echo request sent through the tunnel (the IKEv2 probe records the same).
+using SstpEcho = TunnelEcho;
 
 struct SstpTunnelFacts {
     bool credentials_given = false;

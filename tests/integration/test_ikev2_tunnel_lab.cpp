@@ -203,6 +203,70 @@ TEST_F(Ikev2TunnelLab, EspProposalMismatchIsNoProposalChosenForTheChildSa) {
     EXPECT_NE(ref.out.find("received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"), std::string::npos) << ref.out;
 }
 
+// The data path: echo requests from the virtual IP in ESP in UDP 4500 reach the far side of the protected subnet
+// and its replies come back through the CHILD_SA; the key log gets the CHILD_SA's two esp_sa lines.
+TEST_F(Ikev2TunnelLab, EchoThroughTheChildSaIsAnsweredByTheFarSide) {
+    std::string keylog = testlab::lab_run_dir() + "/test-ike-datapath-keylog.txt";
+    std::remove(keylog.c_str());
+    auto r = vpnprobe("--password-file " + password_file_ + " --ping " + var("IKE_TUNNEL_PING") +
+                      " --ping-count 3 --keylog " + keylog + " --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    expect_no_secret(r.out);
+    auto v = boost::json::parse(r.out).as_object();
+    EXPECT_TRUE(v.at("success").as_bool()) << r.out;
+    for (const char* phase : {"child_sa", "data_path", "delete_child", "delete"})
+        EXPECT_EQ(phase_outcome(v, phase), "ok") << phase << "\n" << r.out;
+    const auto& t = v.at("tunnel").as_object();
+    const auto& ping = t.at("ping").as_object();
+    EXPECT_EQ(ping.at("target").as_string(), var("IKE_TUNNEL_PING"));
+    EXPECT_EQ(ping.at("sent").as_int64(), 3);
+    EXPECT_GE(ping.at("replies").as_int64(), 1) << r.out;
+    int replied = 0;
+    for (const auto& e : ping.at("echoes").as_array())
+        if (e.at("replied").as_bool()) {
+            ++replied;
+            EXPECT_EQ(e.at("answer").as_string(), "reply");
+            EXPECT_GE(e.at("rtt_ms").as_double(), 0.0);
+        }
+    EXPECT_EQ(replied, ping.at("replies").as_int64());
+    const auto& esp = t.at("esp").as_object();
+    EXPECT_EQ(esp.at("sent").as_int64(), 3);
+    EXPECT_GE(esp.at("received").as_int64(), replied);
+    EXPECT_EQ(esp.at("rejected").as_int64(), 0) << r.out;
+    // The key log: the IKE SA's line and the CHILD_SA's two esp_sa lines (AES-GCM: one key each way), and
+    // nothing of the password.
+    auto k = testlab::run_command("cat " + keylog);
+    expect_no_secret(k.out);
+    EXPECT_NE(k.out.find("\"IPv4\""), std::string::npos) << k.out;
+    EXPECT_NE(k.out.find("AES-GCM with 16 octet ICV [RFC4106]"), std::string::npos) << k.out;
+    EXPECT_NE(k.out.find("\"0x" + std::string(t.at("child_sa").at("spi_out").as_string())), std::string::npos) << k.out;
+    EXPECT_NE(k.out.find("\"0x" + std::string(t.at("child_sa").at("spi_in").as_string())), std::string::npos) << k.out;
+    std::remove(keylog.c_str());
+}
+
+// An address in the protected subnet that nothing answers: the tunnel is up, no reply comes: "connected, but
+// traffic does not pass". strongSwan's initiator pings it through its own CHILD_SA: up, but no reply (exit 3).
+TEST_F(Ikev2TunnelLab, EchoToAnAddressNothingAnswersIsTrafficDoesNotPass) {
+    const std::string silent = "10.97.32.99";
+    auto r = vpnprobe("--password-file " + password_file_ + " --ping " + silent + " --ping-count 2 --format json");
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    expect_no_secret(r.out);
+    auto v = boost::json::parse(r.out).as_object();
+    EXPECT_EQ(v.at("failed_phase").as_string(), "data_path") << r.out;
+    EXPECT_TRUE(has_finding(v, "ikev2.traffic_does_not_pass")) << r.out;
+    EXPECT_EQ(phase_outcome(v, "child_sa"), "ok");
+    const auto& t = v.at("tunnel").as_object();
+    EXPECT_TRUE(t.at("connected").as_bool());
+    EXPECT_EQ(t.at("ping").at("replies").as_int64(), 0);
+    EXPECT_EQ(t.at("ping").at("loss").as_double(), 1.0);
+    EXPECT_EQ(t.at("esp").at("sent").as_int64(), 2);
+    EXPECT_EQ(phase_outcome(v, "delete_child"), "ok");  // the tunnel is still taken down politely
+    EXPECT_EQ(phase_outcome(v, "delete"), "ok");
+
+    auto ref = reference("--ping " + silent);
+    EXPECT_EQ(ref.exit_code, 3) << ref.out;
+}
+
 // Needs no lab: the password has no command-line option, and a user without one is a usage error.
 TEST(Ikev2LoginUsage, PasswordNeverFromTheCommandLine) {
     auto run = [](const std::string& args) {
@@ -217,6 +281,9 @@ TEST(Ikev2LoginUsage, PasswordNeverFromTheCommandLine) {
     EXPECT_EQ(run("ikev2 host --eap mschapv2"), 2);
     EXPECT_EQ(run("ikev2 host --eap peap --user alice --password-file /etc/hostname"), 2);
     EXPECT_EQ(run("ikev2 host --user alice --password-file /etc/hostname --sa-init-only"), 2);
+    EXPECT_EQ(run("ikev2 host --ping 10.0.0.1"), 2);  // --ping needs --user
+    EXPECT_EQ(run("ikev2 host --user alice --password-file /etc/hostname --ping not-an-address"), 2);
+    EXPECT_EQ(run("ikev2 host --user alice --password-file /etc/hostname --ping 10.0.0.1 --nat-t-port 0"), 2);
 }
 
 }  // namespace

@@ -247,7 +247,8 @@ Ikev2Result tunnel_failure(const std::string& phase, FailureReason reason) {
     r.phases.clear();
     std::vector<std::string> names{"resolve", "ike_sa_init", "ike_auth", "eap"};
     if (phase != "eap") names.push_back("ike_auth_complete");
-    if (phase == "child_sa") names.push_back("child_sa");
+    if (phase == "child_sa" || phase == "data_path") names.push_back("child_sa");
+    if (phase == "data_path") names.push_back("data_path");
     add_phases(r.phases, names, 0.01, phase, PhaseOutcome::failed, "words that name nothing");
     r.phases.back().reason = reason;
     r.tunnel.credentials_given = true;
@@ -312,6 +313,23 @@ TEST(Ikev2TunnelDiagnosis, ChildSaFailuresAreNamedByTheNotify) {
         EXPECT_EQ(r.windows_error, windows) << notify;
         EXPECT_FALSE(r.success);
     }
+}
+
+// Tunnel up, no echo reply: "connected, but traffic does not pass", as SSTP's; Windows shows no error for it.
+TEST(Ikev2TunnelDiagnosis, NoEchoReplyIsTrafficDoesNotPass) {
+    auto r = tunnel_failure("data_path", FailureReason::ikev2_no_echo_reply);
+    r.tunnel.authenticated = true;
+    r.tunnel.connected = true;
+    r.tunnel.address = "10.98.32.1";
+    r.tunnel.ping_target = "10.97.32.99";
+    diagnose_ikev2(r, options());
+    const auto* f = finding(r, "ikev2.traffic_does_not_pass");
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->detail.find("connected, but traffic does not pass"), std::string::npos) << f->detail;
+    EXPECT_NE(f->detail.find("10.97.32.99"), std::string::npos) << f->detail;
+    EXPECT_EQ(r.failed_phase, "data_path");
+    EXPECT_EQ(r.windows_error, "");
+    EXPECT_FALSE(r.success);
 }
 
 }  // namespace
