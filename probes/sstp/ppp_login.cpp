@@ -152,11 +152,7 @@ StepOutput PppAuthStep::take_eap(proto::ByteView frame) {
         if (!response_) return fail(FailureReason::sstp_auth_not_proven, "EAP-MSCHAPv2 Success before any Challenge");
         auto check = ms::check_success(m->message, response_->expected_authenticator_response);
         if (check != ms::SuccessCheck::proven)
-            return fail(FailureReason::sstp_auth_not_proven,
-                        check == ms::SuccessCheck::malformed
-                            ? "EAP-MSCHAPv2 Success message is not \"S=<40 hex digits> [M=...]\""
-                            : "EAP-MSCHAPv2 Success carries the wrong authenticator response (S=): the server does "
-                              "not know the password, or something in between answers for it");
+            return fail(FailureReason::sstp_auth_not_proven, ms::describe_unproven(check, "EAP-MSCHAPv2 Success"));
         if (auto parsed = ms::parse_success_message(m->message)) facts_.server_message = printable(parsed->message);
         facts_.server_proven = true;
         eap_mschap_success_seen_ = true;

@@ -345,4 +345,11 @@ SuccessCheck check_success(std::string_view success_message, const Authenticator
     return authenticator_response_matches(*parsed, expected) ? SuccessCheck::proven : SuccessCheck::wrong_authenticator;
 }
 
+std::string describe_unproven(SuccessCheck check, std::string_view what) {
+    if (check == SuccessCheck::malformed) return std::string(what) + " message is not \"S=<40 hex digits> [M=...]\"";
+    return std::string(what) +
+           " carries the wrong authenticator response (S=): the server does not know the password, or something in "
+           "between answers for it";
+}
+
 }  // namespace vpnprobe::protocol::mschapv2

@@ -146,5 +146,8 @@ ClientResponse respond(const Challenge& authenticator, const Challenge& peer_cha
 // client shows is in probes/windows_errors.hpp).
 enum class SuccessCheck { proven, malformed, wrong_authenticator };
 SuccessCheck check_success(std::string_view success_message, const AuthenticatorResponse& expected);
+// Why a Success that is not `proven` proves nothing, in words that start with `what` (e.g. "EAP-MSCHAPv2
+// Success"): the same words from every login that checks one (SSTP's PPP EAP, IKEv2's EAP).
+std::string describe_unproven(SuccessCheck check, std::string_view what);
 
 }  // namespace vpnprobe::protocol::mschapv2

@@ -200,6 +200,11 @@ TEST(MsChapV2, RespondInOneCallAndJudgeTheSuccess) {
               SuccessCheck::wrong_authenticator);
     EXPECT_EQ(check_success("welcome", r.expected_authenticator_response), SuccessCheck::malformed);
     EXPECT_EQ(check_success("", r.expected_authenticator_response), SuccessCheck::malformed);
+    EXPECT_EQ(describe_unproven(SuccessCheck::malformed, "EAP-MSCHAPv2 Success"),
+              "EAP-MSCHAPv2 Success message is not \"S=<40 hex digits> [M=...]\"");
+    EXPECT_EQ(describe_unproven(SuccessCheck::wrong_authenticator, "EAP-MSCHAPv2 Success")
+                  .rfind("EAP-MSCHAPv2 Success carries the wrong authenticator response (S=)", 0),
+              0u);
 }
 
 // Without the legacy provider the error says what to install. A fresh process (the threadsafe death-test
