@@ -130,7 +130,8 @@ public:
                 const bool sa_left = co_await tunnel();
                 const bool ping = r_.tunnel.connected && !opt_.ping.empty();
                 if (ping) co_await data_path();
-                if (sa_left && r_.child_sa_secrets) co_await delete_child_sa(*sock4500_);
+                const bool child_left = sa_left && r_.child_sa_secrets;
+                if (child_left) co_await delete_child_sa(*sock4500_);
                 if (sa_left) co_await delete_sa(*sock4500_, sa_.next_message_id);
             } else if (ok) {
                 co_await delete_sa(*sock4500_, 2);
